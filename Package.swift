@@ -1,0 +1,57 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Numeric code is built with -Ounchecked so that even `swift build` (debug) gives a
+// usable engine; the Makefile builds everything in release with -enable-testing.
+let fastMath: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"])]
+
+let package = Package(
+    name: "Sweep",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "sweep", targets: ["sweep"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries, reached through thin system-library targets.
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CZeroMQ",
+            pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]),
+
+        // Training configuration keys (SPEC §3): parsing, defaults, validation.
+        .target(name: "SweepConfig"),
+        // Tensors, layers, initialisers, optimizers and models. Knows nothing of sweeps.
+        .target(name: "SweepEngine", dependencies: ["COpenBLAS"], swiftSettings: fastMath),
+        // Dataset loaders: IDX (MNIST, Fashion-MNIST), CIFAR-10 binary, synthetic.
+        .target(name: "SweepData", swiftSettings: fastMath),
+        // One training run: config + data + engine -> per-epoch metrics.
+        .target(name: "SweepTrain", dependencies: ["SweepConfig", "SweepEngine", "SweepData"]),
+        // The command line: parses and calls.
+        .executableTarget(
+            name: "sweep",
+            dependencies: [
+                "SweepConfig", "SweepTrain",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        // Throughput and memory benchmark (make bench).
+        .executableTarget(
+            name: "sweep-bench",
+            dependencies: ["SweepEngine", "SweepTrain"],
+            path: "bench/SweepBench",
+            swiftSettings: fastMath),
+
+        .target(name: "TestSupport", dependencies: ["SweepEngine"], path: "Tests/TestSupport"),
+        .testTarget(name: "SweepEngineTests", dependencies: ["SweepEngine", "TestSupport"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "SweepDataTests", dependencies: ["SweepData", "TestSupport"]),
+        .testTarget(name: "SweepTrainTests", dependencies: ["SweepTrain", "SweepConfig", "TestSupport"]),
+        .testTarget(name: "SweepCLITests", dependencies: ["TestSupport"]),
+    ]
+)
