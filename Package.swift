@@ -21,6 +21,10 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
             name: "CZeroMQ",
             pkgConfig: "libzmq",
             providers: [.apt(["libzmq3-dev"])]),
@@ -30,7 +34,7 @@ let package = Package(
         // Tensors, layers, initialisers, optimizers and models. Knows nothing of sweeps.
         .target(name: "SweepEngine", dependencies: ["COpenBLAS"], swiftSettings: fastMath),
         // Dataset loaders: IDX (MNIST, Fashion-MNIST), CIFAR-10 binary, synthetic.
-        .target(name: "SweepData", swiftSettings: fastMath),
+        .target(name: "SweepData", dependencies: ["CZlib"], swiftSettings: fastMath),
         // One training run: config + data + engine -> per-epoch metrics.
         .target(name: "SweepTrain", dependencies: ["SweepConfig", "SweepEngine", "SweepData"]),
         // The command line: parses and calls.
@@ -49,7 +53,7 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["SweepEngine"], path: "Tests/TestSupport"),
         .testTarget(name: "SweepEngineTests", dependencies: ["SweepEngine", "TestSupport"],
-                    resources: [.copy("Fixtures")]),
+                    exclude: ["Fixtures"]),
         .testTarget(name: "SweepDataTests", dependencies: ["SweepData", "TestSupport"]),
         .testTarget(name: "SweepTrainTests", dependencies: ["SweepTrain", "SweepConfig", "TestSupport"]),
         .testTarget(name: "SweepCLITests", dependencies: ["TestSupport"]),
