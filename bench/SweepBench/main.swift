@@ -1,1 +1,87 @@
-print("bench")
+// Training throughput of the seed models on random data with fixed shapes, the
+// same protocol as ../shared/reference/pytorch_throughput.py: full training steps
+// (forward, backward, Adam), 5 warm-up steps, then the median of 3 windows.
+//
+//   sweep-bench --model lenet5-cifar28 [--seconds 6] [--threads 1]
+//
+// Prints one JSON line: model, samples_per_s, gflops, mflop_per_sample, peak_rss_mb.
+import Foundation
+import SweepConfig
+import SweepEngine
+import SweepTrain
+
+struct BenchModel {
+    let config: [String]
+    let shape: [Int]
+    let batch: Int
+    /// Forward multiply-adds per sample, counted as the PyTorch script counts them.
+    let macs: Int
+}
+
+func lenetMacs(_ c: Int, _ s: Int) -> Int {
+    s * s * 32 * 25 * c + (s / 2) * (s / 2) * 64 * 25 * 32 + (s / 4) * (s / 4) * 64 * 1024 + 1024 * 10
+}
+
+let models: [String: BenchModel] = [
+    "lenet5-cifar28": BenchModel(config: ["model=lenet5"], shape: [3, 28, 28], batch: 50, macs: lenetMacs(3, 28)),
+    "lenet5-cifar32": BenchModel(config: ["model=lenet5"], shape: [3, 32, 32], batch: 50, macs: lenetMacs(3, 32)),
+    "lenet5-fashion": BenchModel(config: ["model=lenet5"], shape: [1, 28, 28], batch: 50, macs: lenetMacs(1, 28)),
+    "mlp-512": BenchModel(config: ["model=mlp", "hidden=512", "layers=2"], shape: [1, 28, 28], batch: 32,
+                          macs: 784 * 512 + 512 * 512 + 512 * 10),
+]
+
+var args = CommandLine.arguments.dropFirst()
+var name = "lenet5-cifar28", seconds = 6.0, threads = 1
+while let a = args.popFirst() {
+    switch a {
+    case "--model": name = args.popFirst() ?? name
+    case "--seconds": seconds = Double(args.popFirst() ?? "") ?? seconds
+    case "--threads": threads = Int(args.popFirst() ?? "") ?? threads
+    case "--list": print(models.keys.sorted().joined(separator: "\n")); exit(0)
+    default: fputs("sweep-bench: unknown argument \(a)\n", stderr); exit(2)
+    }
+}
+guard let bench = models[name] else { fputs("sweep-bench: unknown model \(name)\n", stderr); exit(2) }
+
+BLAS.setThreads(threads)
+let config = try TrainConfig(arguments: bench.config + ["batch_size=\(bench.batch)", "threads=\(threads)"])
+let model = try Models.make(config, inputShape: bench.shape, classes: 10)
+let optimizer = Optimizer(OptimizerSettings(kind: .adam, learningRate: 1e-3), parameterCount: model.parameterCount)
+let loss = SoftmaxCrossEntropy()
+var rng = RNG(seed: 0)
+let x = Tensor(shape: [bench.batch] + bench.shape)
+for i in 0..<x.count { x[i] = rng.normal() }
+let labels = UnsafeMutablePointer<Int32>.allocate(capacity: bench.batch)
+for i in 0..<bench.batch { labels[i] = Int32(rng.below(10)) }
+
+func step() {
+    model.params.zeroGrads()
+    let logits = model.forward(x, mode: .train)
+    _ = loss.forward(logits: logits, labels: labels)
+    model.backward(loss.backward())
+    optimizer.step(model.params)
+}
+
+for _ in 0..<5 { step() }
+let clock = ContinuousClock()
+var rates: [Double] = []
+for _ in 0..<3 {
+    var n = 0
+    let t0 = clock.now
+    while (clock.now - t0) < .seconds(seconds / 3) { step(); n += 1 }
+    let (s, atto) = (clock.now - t0).components
+    rates.append(Double(n * bench.batch) / (Double(s) + Double(atto) * 1e-18))
+}
+let rate = rates.sorted()[1]
+let mflop = 3 * 2 * Double(bench.macs) / 1e6
+var usage = rusage()
+getrusage(RUSAGE_SELF, &usage)
+let rssMB = Double(usage.ru_maxrss) / 1024
+print(JSON.object([
+    ("model", .string(name)), ("threads", .int(threads)), ("batch", .int(bench.batch)),
+    ("parameters", .int(model.parameterCount)),
+    ("samples_per_s", .double((rate * 10).rounded() / 10)),
+    ("mflop_per_sample", .double((mflop * 10).rounded() / 10)),
+    ("gflops", .double((rate * mflop / 1e3 * 10).rounded() / 10)),
+    ("peak_rss_mb", .double((rssMB * 10).rounded() / 10)),
+]).encoded)

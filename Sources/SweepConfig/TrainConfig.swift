@@ -1,0 +1,90 @@
+/// The training configuration of one task (SPEC §3). Every key has a default;
+/// `activation`, `dropout` and `momentum` default per model or optimizer and are
+/// resolved here, so `canonical` lists the values a run really uses.
+public struct TrainConfig: Sendable, Equatable {
+    public var dataset = "fashion-mnist"
+    public var dataDir: String? = nil
+    public var trainPerClass: Int? = nil
+    public var testPerClass: Int? = nil
+    public var validationFraction = 0.1
+    public var model = "rnn"
+    public var cell = "lstm"
+    public var hidden = 128
+    public var layers = 1
+    public var activation: String? = nil
+    public var dropout: Double? = nil
+    public var batchnorm = false
+    public var optimizer = "adam"
+    public var learningRate = 0.001
+    public var momentum: Double? = nil
+    public var weightDecay = 0.0
+    public var clipNorm: Double? = nil
+    public var initScheme = "xavier"
+    public var epochs = 1
+    public var batchSize = 32
+    public var seed = 1
+    public var threads = 1
+    public var durationMs = 0
+
+    public init() {}
+
+    /// Parses `KEY=VALUE` words as given on the command line.
+    public init(arguments: [String]) throws(ConfigError) {
+        var pairs: [(String, String)] = []
+        for word in arguments {
+            guard let eq = word.firstIndex(of: "="), eq != word.startIndex else {
+                throw ConfigError("expected KEY=VALUE, got '\(word)'")
+            }
+            pairs.append((String(word[..<eq]), String(word[word.index(after: eq)...])))
+        }
+        try self.init(pairs: pairs)
+    }
+
+    /// Applies `(key, value)` pairs in order over the defaults. A key given twice is an error.
+    public init(pairs: [(String, String)]) throws(ConfigError) {
+        self.init()
+        var seen = Set<String>()
+        for (key, value) in pairs {
+            guard let spec = ConfigKeys.byName[key] else { throw ConfigError(ConfigKeys.unknownKeyMessage(key)) }
+            guard seen.insert(key).inserted else { throw ConfigError("key '\(key)' given twice") }
+            try spec.apply(value, &self)
+        }
+    }
+
+    // MARK: resolved values
+
+    public var resolvedActivation: String { activation ?? (model == "mlp" ? "relu" : "tanh") }
+    public var resolvedDropout: Double { dropout ?? (model == "lenet5" ? 0.5 : 0) }
+    public var resolvedMomentum: Double { momentum ?? (optimizer == "rmsprop" ? 0 : 0.9) }
+
+    /// Every key with the value the run uses, in SPEC §3 order. Unset optional
+    /// values are null.
+    public var canonical: JSON {
+        func opt(_ i: Int?) -> JSON { i.map(JSON.int) ?? .null }
+        return .object([
+            ("dataset", .string(dataset)),
+            ("data_dir", dataDir.map(JSON.string) ?? .null),
+            ("train_per_class", opt(trainPerClass)),
+            ("test_per_class", opt(testPerClass)),
+            ("validation_fraction", .double(validationFraction)),
+            ("model", .string(model)),
+            ("cell", .string(cell)),
+            ("hidden", .int(hidden)),
+            ("layers", .int(layers)),
+            ("activation", .string(resolvedActivation)),
+            ("dropout", .double(resolvedDropout)),
+            ("batchnorm", .bool(batchnorm)),
+            ("optimizer", .string(optimizer)),
+            ("learning_rate", .double(learningRate)),
+            ("momentum", .double(resolvedMomentum)),
+            ("weight_decay", .double(weightDecay)),
+            ("clip_norm", clipNorm.map(JSON.double) ?? .null),
+            ("init", .string(initScheme)),
+            ("epochs", .int(epochs)),
+            ("batch_size", .int(batchSize)),
+            ("seed", .int(seed)),
+            ("threads", .int(threads)),
+            ("duration_ms", .int(durationMs)),
+        ])
+    }
+}

@@ -1,0 +1,244 @@
+/// How a convolution treats the border.
+public enum Padding: String, Sendable, CaseIterable {
+    /// TensorFlow's SAME: out = ⌈in / stride⌉, the total padding split with the
+    /// smaller half at the top/left (PyTorch's padding = k/2 for stride 1, odd k).
+    case same
+    /// No padding: out = ⌊(in − k) / stride⌋ + 1.
+    case valid
+}
+
+/// 2-D convolution by im2col + GEMM, with PyTorch's nn.Conv2d weight layout.
+/// input (B, C, H, W), weight (OC, C, KH, KW), bias (OC), output (B, OC, OH, OW).
+///
+/// The batch is processed in chunks of a few images whose im2col matrix stays in
+/// the L2 cache; backward recomputes it rather than keeping one per image, so the
+/// layer's memory does not grow with the batch size.
+public final class Conv2D: Layer {
+    public let inChannels: Int
+    public let outChannels: Int
+    public let kernel: Int
+    public let stride: Int
+    public let padding: Padding
+    public let weight: ParameterRef
+    public let bias: ParameterRef
+    public var needsInputGradient = true
+    public let outputShape: [Int]
+
+    private let geometry: ConvGeometry
+    private unowned let params: ParameterStore
+    private let output = Tensor(shape: [0])
+    private let dInput = Tensor(shape: [0])
+    /// Cache: the input of the last forward (owned by the previous layer).
+    private var input: Tensor?
+    /// Scratch: im2col of one chunk (C·KH·KW, G·OH·OW); backward overwrites it with dcol.
+    private let col = Tensor(shape: [0])
+    /// Scratch: one chunk of output or output gradient as (OC, G·OH·OW).
+    private let chunkOut = Tensor(shape: [0])
+
+    /// Floats of im2col per chunk: 256 Ki floats (1 MiB) fit in L2 with room for the GEMM panels.
+    static let colBudget = 1 << 18
+
+    public init(inputShape: [Int], outChannels: Int, kernel: Int, stride: Int = 1, padding: Padding = .same,
+                params: ParameterStore, name: String) {
+        precondition(inputShape.count == 3, "Conv2D expects [C, H, W], got \(inputShape)")
+        precondition(kernel > 0 && stride > 0 && outChannels > 0)
+        let g = ConvGeometry(channels: inputShape[0], height: inputShape[1], width: inputShape[2],
+                             kernel: kernel, stride: stride, padding: padding)
+        precondition(g.outHeight > 0 && g.outWidth > 0, "Conv2D kernel \(kernel) larger than input \(inputShape)")
+        self.geometry = g
+        self.inChannels = inputShape[0]
+        self.outChannels = outChannels
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+        self.params = params
+        self.outputShape = [outChannels, g.outHeight, g.outWidth]
+        let area = kernel * kernel
+        weight = params.declare(name + ".weight", shape: [outChannels, inChannels, kernel, kernel], role: .weight,
+                                fanIn: inChannels * area, fanOut: outChannels * area)
+        bias = params.declare(name + ".bias", shape: [outChannels], role: .bias,
+                              fanIn: inChannels * area, fanOut: outChannels * area)
+    }
+
+    /// Images per chunk for a batch of `b`.
+    private func chunkSize(batch b: Int) -> Int {
+        max(1, min(b, Conv2D.colBudget / (geometry.colRows * geometry.colColumns)))
+    }
+
+    public func forward(_ x: Tensor, mode: Mode) -> Tensor {
+        // input (B, C, H, W) -> output (B, OC, OH, OW); per chunk of G images:
+        // out (OC, G·OH·OW) = W (OC, C·KH·KW) · col (C·KH·KW, G·OH·OW)
+        let g = geometry, b = x.batch
+        precondition(x.sampleCount == g.inputCount, "Conv2D expects \(g.inputShape), got \(x.shape)")
+        input = x
+        output.reshape([b, outChannels, g.outHeight, g.outWidth])
+        let chunk = chunkSize(batch: b)
+        col.reshape([g.colRows * chunk * g.colColumns])
+        chunkOut.reshape([outChannels * chunk * g.colColumns])
+        let w = params.value(weight), bias = params.value(bias)
+        let spatial = g.colColumns, oc = outChannels
+        var b0 = 0
+        while b0 < b {
+            let n = min(chunk, b - b0), ld = n * spatial
+            for i in 0..<n {
+                g.im2col(x.data + (b0 + i) * g.inputCount, col.data + i * spatial, ld: ld)
+            }
+            sgemm(m: oc, n: ld, k: g.colRows, a: w, b: col.data, c: chunkOut.data)
+            // (OC, G, OH·OW) -> (G, OC, OH·OW), adding the bias
+            for i in 0..<n {
+                for o in 0..<oc {
+                    let src = chunkOut.data + o * ld + i * spatial
+                    let dst = output.data + ((b0 + i) * oc + o) * spatial
+                    let bo = bias[o]
+                    for s in 0..<spatial { dst[s] = src[s] + bo }
+                }
+            }
+            b0 += n
+        }
+        return output
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        // dy (B, OC, OH, OW); per chunk of G images, with dyc = dy as (OC, G·OH·OW):
+        // dW (OC, C·KH·KW) += dyc · colᵀ, db (OC) += Σ dyc, dcol = Wᵀ · dyc -> col2im -> dx
+        guard let x = input else { preconditionFailure("Conv2D.backward before forward") }
+        let g = geometry, b = x.batch, oc = outChannels, spatial = g.colColumns
+        let chunk = chunkSize(batch: b)
+        let w = params.value(weight), dW = params.grad(weight), db = params.grad(bias)
+        if needsInputGradient {
+            dInput.reshape(x.shape)
+            dInput.zero()
+        }
+        var b0 = 0
+        while b0 < b {
+            let n = min(chunk, b - b0), ld = n * spatial
+            for i in 0..<n {
+                g.im2col(x.data + (b0 + i) * g.inputCount, col.data + i * spatial, ld: ld)
+                for o in 0..<oc {
+                    let src = dy.data + ((b0 + i) * oc + o) * spatial
+                    let dst = chunkOut.data + o * ld + i * spatial
+                    var sum: Float = 0
+                    for s in 0..<spatial {
+                        dst[s] = src[s]
+                        sum += src[s]
+                    }
+                    db[o] += sum
+                }
+            }
+            sgemm(transB: true, m: oc, n: g.colRows, k: ld, a: chunkOut.data, b: col.data, beta: 1, c: dW)
+            if needsInputGradient {
+                // col is spent: reuse it for dcol (C·KH·KW, G·OH·OW)
+                sgemm(transA: true, m: g.colRows, n: ld, k: oc, a: w, b: chunkOut.data, c: col.data)
+                for i in 0..<n {
+                    g.col2im(col.data + i * spatial, ld: ld, dInput.data + (b0 + i) * g.inputCount)
+                }
+            }
+            b0 += n
+        }
+        return dInput
+    }
+}
+
+/// Sizes and padding of one convolution, and its im2col / col2im kernels.
+/// For each kernel offset the range of output positions that read inside the
+/// image is computed once, so the inner loops run over contiguous output
+/// columns without a branch per element.
+struct ConvGeometry {
+    let channels, height, width, kernel, stride: Int
+    let outHeight, outWidth, padTop, padLeft: Int
+    /// Per kernel row kh: output rows [lo, hi) whose input row is inside the image.
+    let rowRange: [(lo: Int, hi: Int)]
+    /// Per kernel column kw: output columns [lo, hi) whose input column is inside the image.
+    let columnRange: [(lo: Int, hi: Int)]
+
+    var inputShape: [Int] { [channels, height, width] }
+    var inputCount: Int { channels * height * width }
+    /// Rows of the im2col matrix: C·KH·KW.
+    var colRows: Int { channels * kernel * kernel }
+    /// Columns of the im2col matrix per image: OH·OW.
+    var colColumns: Int { outHeight * outWidth }
+
+    init(channels: Int, height: Int, width: Int, kernel: Int, stride: Int, padding: Padding) {
+        self.channels = channels
+        self.height = height
+        self.width = width
+        self.kernel = kernel
+        self.stride = stride
+        func along(_ n: Int) -> (out: Int, padBefore: Int) {
+            switch padding {
+            case .valid:
+                return (n >= kernel ? (n - kernel) / stride + 1 : 0, 0)
+            case .same:
+                let out = (n + stride - 1) / stride
+                return (out, max((out - 1) * stride + kernel - n, 0) / 2)
+            }
+        }
+        (outHeight, padTop) = along(height)
+        (outWidth, padLeft) = along(width)
+        // input index = out · stride + k − pad, inside [0, n) for out in [lo, hi)
+        func range(_ k: Int, pad: Int, n: Int, out: Int) -> (lo: Int, hi: Int) {
+            let first = pad - k                      // out · stride ≥ pad − k
+            let lo = first <= 0 ? 0 : (first + stride - 1) / stride
+            let last = n - 1 + pad - k               // out · stride ≤ n − 1 + pad − k
+            let hi = last < 0 ? 0 : last / stride + 1
+            let l = min(lo, out), h = min(max(hi, l), out)
+            return (l, h)
+        }
+        rowRange = (0..<kernel).map { range($0, pad: padTop, n: height, out: outHeight) }
+        columnRange = (0..<kernel).map { range($0, pad: padLeft, n: width, out: outWidth) }
+    }
+
+    /// image (C, H, W) -> col (C·KH·KW, OH·OW) written at `col` with row stride `ld`.
+    func im2col(_ image: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, ld: Int) {
+        let (h, w, k, s, oh, ow) = (height, width, kernel, stride, outHeight, outWidth)
+        for c in 0..<channels {
+            let plane = image + c * h * w
+            for kh in 0..<k {
+                let (rLo, rHi) = rowRange[kh]
+                for kw in 0..<k {
+                    let row = col + ((c * k + kh) * k + kw) * ld
+                    let (lo, hi) = columnRange[kw]
+                    let n = hi - lo
+                    row.update(repeating: 0, count: rLo * ow)
+                    for y in rLo..<rHi {
+                        let dst = row + y * ow
+                        let src = plane + (y * s + kh - padTop) * w + lo * s + kw - padLeft
+                        dst.update(repeating: 0, count: lo)
+                        if s == 1 {
+                            (dst + lo).update(from: src, count: n)
+                        } else {
+                            for j in 0..<n { dst[lo + j] = src[j * s] }
+                        }
+                        (dst + hi).update(repeating: 0, count: ow - hi)
+                    }
+                    (row + rHi * ow).update(repeating: 0, count: (oh - rHi) * ow)
+                }
+            }
+        }
+    }
+
+    /// dcol (C·KH·KW, OH·OW) read at `col` with row stride `ld` -> dImage (C, H, W) += its scatter.
+    func col2im(_ col: UnsafePointer<Float>, ld: Int, _ dImage: UnsafeMutablePointer<Float>) {
+        let (h, w, k, s, ow) = (height, width, kernel, stride, outWidth)
+        for c in 0..<channels {
+            let plane = dImage + c * h * w
+            for kh in 0..<k {
+                let (rLo, rHi) = rowRange[kh]
+                for kw in 0..<k {
+                    let row = col + ((c * k + kh) * k + kw) * ld
+                    let (lo, hi) = columnRange[kw]
+                    let n = hi - lo
+                    for y in rLo..<rHi {
+                        let src = row + y * ow + lo
+                        let dst = plane + (y * s + kh - padTop) * w + lo * s + kw - padLeft
+                        if s == 1 {
+                            for j in 0..<n { dst[j] += src[j] }
+                        } else {
+                            for j in 0..<n { dst[j * s] += src[j] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import SweepConfig
+
+/// How a run ended (SPEC §4).
+public enum RunStatus: String, Sendable {
+    case completed, failed, diverged, stopped
+}
+
+/// The metrics of one epoch (SPEC §4). Validation metrics are nil when the run
+/// holds out no validation set.
+public struct EpochMetrics: Sendable, Equatable {
+    public var epoch: Int
+    public var trainLoss: Double
+    public var trainAccuracy: Double
+    public var valLoss: Double?
+    public var valAccuracy: Double?
+    public var testLoss: Double
+    public var testAccuracy: Double
+    public var samplesPerSecond: Double
+    public var wallSeconds: Double
+    public var parameters: Int
+
+    public init(epoch: Int, trainLoss: Double, trainAccuracy: Double, valLoss: Double?, valAccuracy: Double?,
+                testLoss: Double, testAccuracy: Double, samplesPerSecond: Double, wallSeconds: Double, parameters: Int) {
+        self.epoch = epoch
+        self.trainLoss = trainLoss
+        self.trainAccuracy = trainAccuracy
+        self.valLoss = valLoss
+        self.valAccuracy = valAccuracy
+        self.testLoss = testLoss
+        self.testAccuracy = testAccuracy
+        self.samplesPerSecond = samplesPerSecond
+        self.wallSeconds = wallSeconds
+        self.parameters = parameters
+    }
+
+    /// Metric name → value, in SPEC §4 order. Timing fields are the last two.
+    public var fields: [(String, JSON)] {
+        func num(_ d: Double?) -> JSON { d.map(JSON.double) ?? .null }
+        return [
+            ("epoch", .int(epoch)),
+            ("train_loss", num(trainLoss)),
+            ("train_accuracy", num(trainAccuracy)),
+            ("val_loss", num(valLoss)),
+            ("val_accuracy", num(valAccuracy)),
+            ("test_loss", num(testLoss)),
+            ("test_accuracy", num(testAccuracy)),
+            ("parameters", .int(parameters)),
+            ("samples_per_second", num(samplesPerSecond)),
+            ("wall_seconds", num(wallSeconds)),
+        ]
+    }
+
+    /// The names of fields that measure time and so differ between identical runs.
+    public static let timingFields: Set<String> = ["samples_per_second", "wall_seconds"]
+}
+
+/// The outcome of one run: its status, its configuration and its epochs.
+public struct RunResult: Sendable {
+    public var status: RunStatus
+    public var config: TrainConfig
+    public var epochs: [EpochMetrics]
+    public var error: String?
+
+    public var final: EpochMetrics? { epochs.last }
+
+    /// `{"event":"result","status":…,"config":{…}, <metrics of the last epoch>}`
+    public var json: JSON {
+        var fields: [(String, JSON)] = [("event", .string("result")), ("status", .string(status.rawValue))]
+        if let error { fields.append(("error", .string(error))) }
+        fields.append(("config", config.canonical))
+        fields += final?.fields ?? [("epoch", .int(0))]
+        return .object(fields)
+    }
+}
+
+extension EpochMetrics {
+    public var json: JSON { .object([("event", .string("epoch"))] + fields) }
+}

@@ -1,0 +1,73 @@
+import SweepConfig
+import SweepEngine
+
+/// Builds the models of SPEC §3 for a dataset's image shape [C, H, W].
+/// Parameter names follow one nn.Sequential ("net.<index>.weight"), so a trained
+/// model maps one to one onto a PyTorch state_dict of the same stack.
+public enum Models {
+    public static func make(_ config: TrainConfig, inputShape: [Int], classes: Int) throws(ConfigError) -> Model {
+        let model = Model(inputShape: inputShape, classes: classes)
+        var index = 0
+        func name() -> String { defer { index += 1 }; return "net.\(index)" }
+        func skip() { index += 1 }
+        let act = ActivationKind(rawValue: config.resolvedActivation)!
+        func activationAndExtras(dropout p: Double) {
+            model.append(Activation(act, inputShape: model.shape)); skip()
+            if p > 0 {
+                // each dropout layer draws its masks from its own stream
+                let rng = RNG(seed: config.seed, stream: Streams.dropout &+ UInt64(index))
+                model.append(Dropout(p: Float(p), inputShape: model.shape, rng: rng)); skip()
+            }
+        }
+        func batchnorm() {
+            if config.batchnorm { model.append(BatchNorm(inputShape: model.shape, params: model.params, name: name())) }
+        }
+
+        switch config.model {
+        case "mlp":
+            // (dense → [batchnorm] → act → [dropout]) × layers → dense(classes)
+            for _ in 0..<config.layers {
+                model.append(Dense(inputShape: model.shape, outputs: config.hidden, params: model.params, name: name()))
+                batchnorm()
+                activationAndExtras(dropout: config.resolvedDropout)
+            }
+            model.append(Dense(inputShape: model.shape, outputs: classes, params: model.params, name: name()))
+
+        case "lenet5":
+            // conv5x5(32, same) → [bn] → act → pool2 → conv5x5(64, same) → [bn] → act → pool2
+            // → flatten → dense(1024) → [bn] → act → dropout → dense(classes)
+            guard inputShape.count == 3, inputShape[1] >= 4, inputShape[2] >= 4 else {
+                throw ConfigError("model lenet5 needs images of at least 4×4, got shape \(inputShape)")
+            }
+            for channels in [32, 64] {
+                model.append(Conv2D(inputShape: model.shape, outChannels: channels, kernel: 5, padding: .same,
+                                    params: model.params, name: name()))
+                batchnorm()
+                model.append(Activation(act, inputShape: model.shape)); skip()
+                model.append(MaxPool2D(inputShape: model.shape)); skip()
+            }
+            model.append(Flatten(inputShape: model.shape)); skip()
+            model.append(Dense(inputShape: model.shape, outputs: 1024, params: model.params, name: name()))
+            batchnorm()
+            activationAndExtras(dropout: config.resolvedDropout)
+            model.append(Dense(inputShape: model.shape, outputs: classes, params: model.params, name: name()))
+
+        case "rnn":
+            throw ConfigError("model rnn: recurrent cells are not built yet; use model=mlp or model=lenet5")
+
+        default:
+            throw ConfigError("model \(config.model) has no layers to build")
+        }
+        model.finalize()
+        var initRNG = RNG(seed: config.seed, stream: Streams.initialization)
+        model.params.initialize(InitScheme(rawValue: config.initScheme)!, rng: &initRNG)
+        return model
+    }
+}
+
+/// Independent random streams of one run, all derived from its seed.
+enum Streams {
+    static let initialization: UInt64 = 0x1A17
+    static let shuffle: UInt64 = 0x5E0F
+    static let dropout: UInt64 = 0xD50F
+}

@@ -1,0 +1,209 @@
+import SweepConfig
+import SweepData
+import SweepEngine
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One training run: loads the data, builds the model and optimizer from a
+/// `TrainConfig`, and trains minibatch epochs, reporting metrics per epoch.
+///
+/// Bad configuration or data throws (`ConfigError`, `DataError`): the caller
+/// reports it as bad input. A loss that becomes NaN or infinite ends the run
+/// with status `diverged`.
+public final class Trainer {
+    public let config: TrainConfig
+    private let clock = ContinuousClock()
+
+    public init(config: TrainConfig) {
+        self.config = config
+    }
+
+    /// The dataset options the configuration asks for.
+    public static func dataOptions(_ config: TrainConfig) -> DataOptions {
+        DataOptions(name: DatasetName(rawValue: config.dataset)!, directory: config.dataDir,
+                    trainPerClass: config.trainPerClass, testPerClass: config.testPerClass,
+                    validationFraction: config.validationFraction)
+    }
+
+    /// Trains `config.epochs` epochs. `dataset` may be given to reuse a loaded one.
+    /// `shouldStop` is asked after every step; when it answers true the run ends
+    /// with status `stopped` and the metrics so far.
+    public func run(dataset: Dataset? = nil,
+                    onEpoch: (EpochMetrics) -> Void = { _ in },
+                    shouldStop: () -> Bool = { false }) throws -> RunResult {
+        let start = clock.now
+        if config.model == "noop" { return runNoop(start: start, onEpoch: onEpoch, shouldStop: shouldStop) }
+
+        BLAS.setThreads(config.threads)
+        let data = try dataset ?? loadDataset(Trainer.dataOptions(config))
+        guard data.train.count > 0 else { throw ConfigError("dataset \(config.dataset): the training split is empty") }
+        let model = try Models.make(config, inputShape: data.shape, classes: data.classes)
+        let optimizer = Optimizer(
+            OptimizerSettings(kind: OptimizerKind(rawValue: config.optimizer)!,
+                              learningRate: Float(config.learningRate),
+                              momentum: Float(config.resolvedMomentum),
+                              weightDecay: Float(config.weightDecay),
+                              clipNorm: config.clipNorm.map { Float($0) }),
+            parameterCount: model.parameterCount)
+        let loop = Loop(model: model, data: data, batchSize: config.batchSize)
+        var shuffle = RNG(seed: config.seed, stream: Streams.shuffle)
+        var order = Array(0..<data.train.count)
+
+        var result = RunResult(status: .completed, config: config, epochs: [])
+        for epoch in 1...config.epochs {
+            shuffle.shuffle(&order)
+            let epochStart = clock.now
+            let pass = loop.train(order: order, optimizer: optimizer, shouldStop: shouldStop)
+            let trainSeconds = (clock.now - epochStart).seconds
+
+            var metrics = EpochMetrics(
+                epoch: epoch, trainLoss: pass.loss, trainAccuracy: pass.accuracy,
+                valLoss: nil, valAccuracy: nil, testLoss: .nan, testAccuracy: .nan,
+                samplesPerSecond: Double(pass.samples) / max(trainSeconds, 1e-9),
+                wallSeconds: 0, parameters: model.parameterCount)
+            if pass.diverged {
+                metrics.trainLoss = .nan
+                result.status = .diverged
+            } else {
+                if data.validation.count > 0 {
+                    let v = loop.evaluate(data.validation)
+                    metrics.valLoss = v.loss
+                    metrics.valAccuracy = v.accuracy
+                }
+                let t = loop.evaluate(data.test)
+                metrics.testLoss = t.loss
+                metrics.testAccuracy = t.accuracy
+                if pass.stopped { result.status = .stopped }
+            }
+            metrics.wallSeconds = (clock.now - start).seconds
+            result.epochs.append(metrics)
+            onEpoch(metrics)
+            if result.status != .completed { break }
+        }
+        return result
+    }
+
+    /// model=noop trains nothing: it waits `duration_ms` in all and reports
+    /// metrics that depend only on the configuration, to measure the runtime.
+    private func runNoop(start: ContinuousClock.Instant, onEpoch: (EpochMetrics) -> Void,
+                         shouldStop: () -> Bool) -> RunResult {
+        var result = RunResult(status: .completed, config: config, epochs: [])
+        let hash = UInt64(truncatingIfNeeded: config.canonical.encoded.hashValueFNV)
+        for epoch in 1...config.epochs {
+            let due = start + .milliseconds(config.durationMs * epoch / config.epochs)
+            while clock.now < due {
+                if shouldStop() { result.status = .stopped; break }
+                let left = due - clock.now
+                clock.sleepSync(min(left, .milliseconds(10)))
+            }
+            let quality = Double(hash % 1000) / 1000 * Double(epoch) / Double(config.epochs)
+            let m = EpochMetrics(epoch: epoch, trainLoss: 1 - quality, trainAccuracy: quality,
+                                 valLoss: nil, valAccuracy: nil, testLoss: 1 - quality, testAccuracy: quality,
+                                 samplesPerSecond: 0, wallSeconds: (clock.now - start).seconds, parameters: 0)
+            result.epochs.append(m)
+            onEpoch(m)
+            if result.status != .completed { break }
+        }
+        return result
+    }
+}
+
+/// The inner loops: buffers for one batch are allocated once and reused.
+final class Loop {
+    let model: Model
+    let data: Dataset
+    let batchSize: Int
+    let images: Tensor
+    let labels: UnsafeMutablePointer<Int32>
+    let loss = SoftmaxCrossEntropy()
+
+    init(model: Model, data: Dataset, batchSize: Int) {
+        self.model = model
+        self.data = data
+        self.batchSize = batchSize
+        images = Tensor(shape: [batchSize] + data.shape)
+        labels = .allocate(capacity: batchSize)
+        labels.initialize(repeating: 0, count: batchSize)
+    }
+
+    deinit { labels.deallocate() }
+
+    struct Pass {
+        var loss = 0.0, accuracy = 0.0, samples = 0
+        var diverged = false, stopped = false
+    }
+
+    private func load(_ split: ImageSet, _ indices: ArraySlice<Int>) {
+        images.reshape([indices.count] + data.shape)
+        data.gather(split, indices: indices, images: images.data, labels: labels)
+    }
+
+    /// One epoch over `order`; the loss and accuracy are means over the samples seen.
+    func train(order: [Int], optimizer: Optimizer, shouldStop: () -> Bool) -> Pass {
+        var pass = Pass()
+        var lossSum = 0.0, correct = 0
+        var start = 0
+        while start < order.count {
+            let end = min(start + batchSize, order.count)
+            load(data.train, order[start..<end])
+            model.params.zeroGrads()
+            let logits = model.forward(images, mode: .train)
+            let (l, c) = loss.forward(logits: logits, labels: labels)
+            guard l.isFinite else { pass.diverged = true; break }
+            model.backward(loss.backward())
+            optimizer.step(model.params)
+            lossSum += l * Double(end - start)
+            correct += c
+            pass.samples += end - start
+            start = end
+            if shouldStop() { pass.stopped = true; break }
+        }
+        if pass.samples > 0 {
+            pass.loss = lossSum / Double(pass.samples)
+            pass.accuracy = Double(correct) / Double(pass.samples)
+        }
+        if !pass.loss.isFinite { pass.diverged = true }
+        return pass
+    }
+
+    /// Mean loss and accuracy over a split, in eval mode.
+    func evaluate(_ split: ImageSet) -> (loss: Double, accuracy: Double) {
+        guard split.count > 0 else { return (.nan, .nan) }
+        var lossSum = 0.0, correct = 0
+        var start = 0
+        let all = Array(0..<split.count)
+        while start < split.count {
+            let end = min(start + batchSize, split.count)
+            load(split, all[start..<end])
+            let (l, c) = loss.forward(logits: model.forward(images, mode: .eval), labels: labels)
+            lossSum += l * Double(end - start)
+            correct += c
+            start = end
+        }
+        return (lossSum / Double(split.count), Double(correct) / Double(split.count))
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) * 1e-18
+    }
+}
+
+extension ContinuousClock {
+    func sleepSync(_ d: Duration) {
+        let us = max(0, d.seconds * 1e6)
+        usleep(UInt32(min(us, 1e9)))
+    }
+}
+
+extension String {
+    /// FNV-1a over the UTF-8 bytes: stable across processes, unlike `hashValue`.
+    var hashValueFNV: UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import SweepConfig
+import SweepData
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct Sweep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Hyperparameter sweeps of small neural networks across machines.",
+        subcommands: [Train.self])
+
+    /// Exit codes of SPEC §2: 0 success, 1 the work failed, 2 bad usage or bad input
+    /// (one line on stderr naming the culprit, never a trace).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as ConfigError {
+            fail(error.message)
+        } catch let error as DataError {
+            fail(error.message)
+        } catch let error as WorkFailed {
+            if !error.message.isEmpty { printError("sweep: \(error.message)") }
+            Glibc.exit(1)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }  // --help, --version
+            fail(message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)")
+        }
+    }
+
+    static func fail(_ message: String) -> Never {
+        printError("sweep: \(message)")
+        Glibc.exit(2)
+    }
+}
+
+/// The work itself failed (exit code 1).
+struct WorkFailed: Error {
+    var message = ""
+}
+
+func printError(_ line: String) {
+    var line = line
+    if !line.hasSuffix("\n") { line += "\n" }
+    fputs(line, stderr)
+}

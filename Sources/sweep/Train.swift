@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import SweepConfig
+import SweepTrain
+
+extension Sweep {
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run one training in this process.",
+            discussion: "Keys (SPEC §3): " + ConfigKeys.all.map { "\($0.name) (\($0.expects))" }.joined(separator: "; "))
+
+        @Flag(help: "Print one JSON object per line: one per epoch, then the result.")
+        var json = false
+
+        @Option(help: "Write result.json and epochs.jsonl into this directory.")
+        var out: String?
+
+        @Argument(help: "Training configuration as KEY=VALUE words, e.g. model=lenet5 epochs=2.")
+        var settings: [String] = []
+
+        func run() throws {
+            let config = try TrainConfig(arguments: settings)
+            if let out { try prepareDirectory(out) }
+            let trainer = Trainer(config: config)
+            var epochLines: [String] = []
+            let result = try trainer.run(onEpoch: { m in
+                let line = m.json.encoded
+                epochLines.append(line)
+                if json { print(line) } else { print(Self.describe(m, epochs: config.epochs)) }
+                fflush(stdout)
+            })
+            let resultLine = result.json.encoded
+            if json { print(resultLine) } else { print(Self.summary(result)) }
+            if let out {
+                try write(resultLine + "\n", to: out + "/result.json")
+                try write(epochLines.map { $0 + "\n" }.joined(), to: out + "/epochs.jsonl")
+            }
+            if result.status == .failed { throw WorkFailed(message: result.error ?? "training failed") }
+        }
+
+        static func describe(_ m: EpochMetrics, epochs: Int) -> String {
+            func f(_ d: Double?) -> String { d.map { String(format: "%.4f", $0) } ?? "-" }
+            var s = "epoch \(m.epoch)/\(epochs)  train loss \(f(m.trainLoss)) acc \(f(m.trainAccuracy))"
+            if m.valLoss != nil { s += "  val loss \(f(m.valLoss)) acc \(f(m.valAccuracy))" }
+            s += "  test loss \(f(m.testLoss)) acc \(f(m.testAccuracy))"
+            s += String(format: "  %.0f samples/s  %.1f s", m.samplesPerSecond, m.wallSeconds)
+            return s
+        }
+
+        static func summary(_ r: RunResult) -> String {
+            var s = "\(r.status.rawValue)"
+            if let m = r.final {
+                s += String(format: ": test_accuracy %.4f test_loss %.4f after %d epoch(s), %d parameters, %.1f s",
+                            m.testAccuracy, m.testLoss, m.epoch, m.parameters, m.wallSeconds)
+            }
+            return s
+        }
+
+        private func prepareDirectory(_ path: String) throws {
+            do {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            } catch {
+                throw ConfigError("--out \(path): cannot create the directory")
+            }
+        }
+
+        private func write(_ text: String, to path: String) throws {
+            do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
+                throw WorkFailed(message: "\(path): cannot write (\(error.localizedDescription))")
+            }
+        }
+    }
+}
