@@ -54,6 +54,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["SweepEngine"], path: "Tests/TestSupport"),
         .testTarget(name: "SweepEngineTests", dependencies: ["SweepEngine", "TestSupport"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "SweepConfigTests", dependencies: ["SweepConfig"]),
         .testTarget(name: "SweepDataTests", dependencies: ["SweepData", "TestSupport"]),
         .testTarget(name: "SweepTrainTests", dependencies: ["SweepTrain", "SweepConfig", "TestSupport"]),
         .testTarget(name: "SweepCLITests", dependencies: ["TestSupport"]),

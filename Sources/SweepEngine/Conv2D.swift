@@ -36,7 +36,7 @@ public final class Conv2D: Layer {
     private let chunkOut = Tensor(shape: [0])
 
     /// Floats of im2col per chunk: 256 Ki floats (1 MiB) fit in L2 with room for the GEMM panels.
-    static let colBudget = 1 << 18
+    var colBudget = 1 << 18
 
     public init(inputShape: [Int], outChannels: Int, kernel: Int, stride: Int = 1, padding: Padding = .same,
                 params: ParameterStore, name: String) {
@@ -62,7 +62,7 @@ public final class Conv2D: Layer {
 
     /// Images per chunk for a batch of `b`.
     private func chunkSize(batch b: Int) -> Int {
-        max(1, min(b, Conv2D.colBudget / (geometry.colRows * geometry.colColumns)))
+        max(1, min(b, colBudget / (geometry.colRows * geometry.colColumns)))
     }
 
     public func forward(_ x: Tensor, mode: Mode) -> Tensor {
@@ -173,8 +173,8 @@ struct ConvGeometry {
                 return (out, max((out - 1) * stride + kernel - n, 0) / 2)
             }
         }
-        (outHeight, padTop) = along(height)
-        (outWidth, padLeft) = along(width)
+        let (oh, top) = along(height), (ow, left) = along(width)
+        (outHeight, padTop, outWidth, padLeft) = (oh, top, ow, left)
         // input index = out · stride + k − pad, inside [0, n) for out in [lo, hi)
         func range(_ k: Int, pad: Int, n: Int, out: Int) -> (lo: Int, hi: Int) {
             let first = pad - k                      // out · stride ≥ pad − k
@@ -184,8 +184,8 @@ struct ConvGeometry {
             let l = min(lo, out), h = min(max(hi, l), out)
             return (l, h)
         }
-        rowRange = (0..<kernel).map { range($0, pad: padTop, n: height, out: outHeight) }
-        columnRange = (0..<kernel).map { range($0, pad: padLeft, n: width, out: outWidth) }
+        rowRange = (0..<kernel).map { range($0, pad: top, n: height, out: oh) }
+        columnRange = (0..<kernel).map { range($0, pad: left, n: width, out: ow) }
     }
 
     /// image (C, H, W) -> col (C·KH·KW, OH·OW) written at `col` with row stride `ld`.
@@ -199,19 +199,17 @@ struct ConvGeometry {
                     let row = col + ((c * k + kh) * k + kw) * ld
                     let (lo, hi) = columnRange[kw]
                     let n = hi - lo
-                    row.update(repeating: 0, count: rLo * ow)
+                    // one memset for the padded border, then only the inside is copied
+                    if rLo > 0 || rHi < oh || lo > 0 || hi < ow { row.update(repeating: 0, count: oh * ow) }
                     for y in rLo..<rHi {
-                        let dst = row + y * ow
+                        let dst = row + y * ow + lo
                         let src = plane + (y * s + kh - padTop) * w + lo * s + kw - padLeft
-                        dst.update(repeating: 0, count: lo)
                         if s == 1 {
-                            (dst + lo).update(from: src, count: n)
+                            for j in 0..<n { dst[j] = src[j] }
                         } else {
-                            for j in 0..<n { dst[lo + j] = src[j * s] }
+                            for j in 0..<n { dst[j] = src[j * s] }
                         }
-                        (dst + hi).update(repeating: 0, count: ow - hi)
                     }
-                    (row + rHi * ow).update(repeating: 0, count: (oh - rHi) * ow)
                 }
             }
         }

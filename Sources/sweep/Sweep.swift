@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SweepConfig
 import SweepData
 #if canImport(Glibc)
@@ -43,8 +44,12 @@ struct WorkFailed: Error {
     var message = ""
 }
 
+/// Writes one line to stderr, unbuffered.
 func printError(_ line: String) {
-    var line = line
-    if !line.hasSuffix("\n") { line += "\n" }
-    fputs(line, stderr)
+    FileHandle.standardError.write(Data((line.hasSuffix("\n") ? line : line + "\n").utf8))
+}
+
+/// Writes one line to stdout, unbuffered, so progress shows as it happens.
+func printLine(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

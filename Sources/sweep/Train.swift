@@ -26,11 +26,10 @@ extension Sweep {
             let result = try trainer.run(onEpoch: { m in
                 let line = m.json.encoded
                 epochLines.append(line)
-                if json { print(line) } else { print(Self.describe(m, epochs: config.epochs)) }
-                fflush(stdout)
+                printLine(json ? line : Self.describe(m, epochs: config.epochs))
             })
             let resultLine = result.json.encoded
-            if json { print(resultLine) } else { print(Self.summary(result)) }
+            printLine(json ? resultLine : Self.summary(result))
             if let out {
                 try write(resultLine + "\n", to: out + "/result.json")
                 try write(epochLines.map { $0 + "\n" }.joined(), to: out + "/epochs.jsonl")

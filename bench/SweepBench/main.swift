@@ -30,18 +30,24 @@ let models: [String: BenchModel] = [
                           macs: 784 * 512 + 512 * 512 + 512 * 10),
 ]
 
+func die(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("sweep-bench: \(message)\n".utf8))
+    exit(2)
+}
+
 var args = CommandLine.arguments.dropFirst()
-var name = "lenet5-cifar28", seconds = 6.0, threads = 1
+var name = "lenet5-cifar28", seconds = 6.0, threads = 1, profile = false
 while let a = args.popFirst() {
     switch a {
     case "--model": name = args.popFirst() ?? name
     case "--seconds": seconds = Double(args.popFirst() ?? "") ?? seconds
     case "--threads": threads = Int(args.popFirst() ?? "") ?? threads
+    case "--profile": profile = true
     case "--list": print(models.keys.sorted().joined(separator: "\n")); exit(0)
-    default: fputs("sweep-bench: unknown argument \(a)\n", stderr); exit(2)
+    default: die("unknown argument \(a)")
     }
 }
-guard let bench = models[name] else { fputs("sweep-bench: unknown model \(name)\n", stderr); exit(2) }
+guard let bench = models[name] else { die("unknown model \(name)") }
 
 BLAS.setThreads(threads)
 let config = try TrainConfig(arguments: bench.config + ["batch_size=\(bench.batch)", "threads=\(threads)"])
@@ -54,7 +60,7 @@ for i in 0..<x.count { x[i] = rng.normal() }
 let labels = UnsafeMutablePointer<Int32>.allocate(capacity: bench.batch)
 for i in 0..<bench.batch { labels[i] = Int32(rng.below(10)) }
 
-func step() {
+@MainActor func step() {
     model.params.zeroGrads()
     let logits = model.forward(x, mode: .train)
     _ = loss.forward(logits: logits, labels: labels)
@@ -63,6 +69,43 @@ func step() {
 }
 
 for _ in 0..<5 { step() }
+
+/// --profile: time spent per layer (forward and backward) and in the optimizer.
+@MainActor func profileSteps(_ steps: Int) {
+    let clock = ContinuousClock()
+    var fwd = [Duration](repeating: .zero, count: model.layers.count)
+    var bwd = fwd
+    var opt = Duration.zero
+    for _ in 0..<steps {
+        model.params.zeroGrads()
+        var h = x
+        for (i, layer) in model.layers.enumerated() {
+            let t = clock.now
+            h = layer.forward(h, mode: .train)
+            fwd[i] += clock.now - t
+        }
+        _ = loss.forward(logits: h, labels: labels)
+        var d = loss.backward()
+        for (i, layer) in model.layers.enumerated().reversed() {
+            let t = clock.now
+            d = layer.backward(d)
+            bwd[i] += clock.now - t
+        }
+        let t = clock.now
+        optimizer.step(model.params)
+        opt += clock.now - t
+    }
+    func ms(_ d: Duration) -> String {
+        let (s, a) = d.components
+        return String(format: "%7.2f", (Double(s) + Double(a) * 1e-18) * 1e3 / Double(steps))
+    }
+    print("layer                 fwd ms  bwd ms")
+    for (i, layer) in model.layers.enumerated() {
+        print(String(describing: type(of: layer)).padding(toLength: 20, withPad: " ", startingAt: 0), ms(fwd[i]), ms(bwd[i]))
+    }
+    print("optimizer           ", ms(opt))
+}
+if profile { profileSteps(20) }
 let clock = ContinuousClock()
 var rates: [Double] = []
 for _ in 0..<3 {
@@ -75,7 +118,7 @@ for _ in 0..<3 {
 let rate = rates.sorted()[1]
 let mflop = 3 * 2 * Double(bench.macs) / 1e6
 var usage = rusage()
-getrusage(RUSAGE_SELF, &usage)
+getrusage(RUSAGE_SELF.rawValue, &usage)
 let rssMB = Double(usage.ru_maxrss) / 1024
 print(JSON.object([
     ("model", .string(name)), ("threads", .int(threads)), ("batch", .int(bench.batch)),

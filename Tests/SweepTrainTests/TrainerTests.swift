@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+import SweepConfig
+import SweepEngine
+@testable import SweepTrain
+
+let fashionDirectory = "/usr/share/datasets/fashion-mnist"
+let haveFashionMNIST = FileManager.default.fileExists(atPath: fashionDirectory + "/train-images-idx3-ubyte.gz")
+
+@Suite struct TrainerTests {
+    /// The seeds' LeNet5 on real Fashion-MNIST at the seeds' sizes.
+    @Test(.enabled(if: haveFashionMNIST, "Fashion-MNIST is not installed (make deps)"))
+    func lenet5LearnsFashionMNIST() throws {
+        let config = try TrainConfig(arguments: [
+            "model=lenet5", "train_per_class=500", "test_per_class=88", "epochs=2",
+            "optimizer=adam", "learning_rate=1e-3", "batch_size=50",
+        ])
+        let result = try Trainer(config: config).run()
+        let m = try #require(result.final)
+        print("lenet5 fashion-mnist 500/88, 2 epochs: test_accuracy \(m.testAccuracy), \(Int(m.samplesPerSecond)) samples/s")
+        #expect(result.status == .completed)
+        #expect(m.testAccuracy > 0.75)
+        #expect(m.parameters == 3_274_634)
+    }
+
+    /// Parameter counts equal those of the PyTorch models of the reference script.
+    @Test func parameterCountsMatchPyTorch() throws {
+        let lenet = try Models.make(TrainConfig(arguments: ["model=lenet5"]), inputShape: [3, 28, 28], classes: 10)
+        #expect(lenet.parameterCount == 3_276_234)
+        let cifar32 = try Models.make(TrainConfig(arguments: ["model=lenet5"]), inputShape: [3, 32, 32], classes: 10)
+        #expect(cifar32.parameterCount == 4_259_274)
+        let mlp = try Models.make(TrainConfig(arguments: ["model=mlp", "hidden=100", "layers=2"]), inputShape: [1, 28, 28], classes: 10)
+        #expect(mlp.parameterCount == 784 * 100 + 100 + 100 * 100 + 100 + 100 * 10 + 10)
+        #expect(mlp.params.refs.map(\.name) == ["net.0.weight", "net.0.bias", "net.2.weight", "net.2.bias", "net.4.weight", "net.4.bias"])
+    }
+
+    @Test func everyOptimizerAndInitTrainsAnMLP() throws {
+        for opt in ConfigKeys.optimizers {
+            for initScheme in ConfigKeys.inits {
+                let lr = ["sgd": "0.1", "momentum": "0.05", "nesterov": "0.05", "adagrad": "0.05"][opt] ?? "0.003"
+                let config = try TrainConfig(arguments: [
+                    "dataset=synthetic", "model=mlp", "hidden=32", "train_per_class=100", "test_per_class=30",
+                    "optimizer=\(opt)", "learning_rate=\(lr)", "init=\(initScheme)", "epochs=2",
+                ])
+                let m = try #require(try Trainer(config: config).run().final)
+                #expect(m.testAccuracy > 0.5, "\(opt) \(initScheme): \(m.testAccuracy)")
+            }
+        }
+    }
+
+    @Test func lenet5WithBatchnormAndReluRunsOnSynthetic() throws {
+        let config = try TrainConfig(arguments: [
+            "dataset=synthetic", "model=lenet5", "batchnorm=true", "activation=relu", "train_per_class=20",
+            "test_per_class=5", "epochs=1", "weight_decay=1e-4", "clip_norm=1", "init=he",
+        ])
+        let result = try Trainer(config: config).run()
+        #expect(result.status == .completed)
+        #expect(result.final?.testLoss.isFinite == true)
+    }
+
+    @Test func stopRequestEndsTheRunAsStopped() throws {
+        let config = try TrainConfig(arguments: ["dataset=synthetic", "model=mlp", "train_per_class=100", "epochs=3"])
+        var steps = 0
+        let result = try Trainer(config: config).run(shouldStop: { steps += 1; return steps >= 5 })
+        #expect(result.status == .stopped)
+        #expect(result.epochs.count == 1)
+        #expect(steps == 5)
+    }
+
+    @Test func noopWaitsAndReportsDeterministicMetrics() throws {
+        let config = try TrainConfig(arguments: ["model=noop", "duration_ms=60", "epochs=2"])
+        let t0 = Date()
+        let a = try Trainer(config: config).run()
+        #expect(Date().timeIntervalSince(t0) >= 0.06)
+        let b = try Trainer(config: config).run()
+        #expect(a.epochs.count == 2 && a.status == .completed)
+        #expect(a.final?.testAccuracy == b.final?.testAccuracy)
+    }
+}
