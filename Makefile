@@ -6,7 +6,7 @@ BUILD_FLAGS ?= -c release -Xswiftc -enable-testing
 BIN         := $(shell pwd)/.build/release
 
 # Debian packages the project needs (the Dockerfile's list must agree).
-DEB_PACKAGES := pkg-config libopenblas-dev libzmq3-dev libsqlite3-dev zlib1g-dev dataset-fashion-mnist python3
+DEB_PACKAGES := pkg-config libopenblas-dev libzmq3-dev libsqlite3-dev zlib1g-dev dataset-fashion-mnist
 
 .PHONY: deps build test bench sweep clean
 

@@ -70,7 +70,7 @@ public func checkGradients(
     return result
 }
 
-/// Reads a JSON fixture committed under Tests/<target>/Fixtures.
+/// The largest absolute difference between two equally long arrays.
 public func maxAbsDiff(_ a: [Float], _ b: [Float]) -> Float {
     precondition(a.count == b.count, "length \(a.count) vs \(b.count)")
     var m: Float = 0
