@@ -9,6 +9,8 @@ public enum JSON: Sendable, Equatable {
     case string(String)
     case array([JSON])
     case object([(String, JSON)])
+    /// Already encoded JSON text, written verbatim (e.g. a stored configuration).
+    case raw(String)
 
     public static func == (a: JSON, b: JSON) -> Bool { a.encoded == b.encoded }
 
@@ -28,6 +30,7 @@ public enum JSON: Sendable, Equatable {
             else if d == d.rounded(), abs(d) < 1e15 { out += String(Int(d)) + ".0" }
             else { out += "\(d)" }
         case .string(let s): JSON.writeString(s, to: &out)
+        case .raw(let text): out += text
         case .array(let items):
             out += "["
             for (i, v) in items.enumerated() {

@@ -53,7 +53,31 @@ public enum Models {
             model.append(Dense(inputShape: model.shape, outputs: classes, params: model.params, name: name()))
 
         case "rnn":
-            throw ConfigError("model rnn: recurrent cells are not built yet; use model=mlp or model=lenet5")
+            // An image's rows as time steps: (B, C, H, W) → (B, H, C·W) → recurrent × layers
+            // → [batchnorm] → [dropout] → dense(classes). Names follow the PyTorch module
+            // {rnn: nn.RNN/LSTM/GRU(num_layers), bn, fc}, so weights map onto its state_dict.
+            guard inputShape.count == 3 else { throw ConfigError("model rnn needs images, got shape \(inputShape)") }
+            let (channels, height, width) = (inputShape[0], inputShape[1], inputShape[2])
+            if channels > 1 { model.append(ImageRows(inputShape: inputShape)) }
+            let cell = CellKind(rawValue: config.cell)!
+            var sequence = [height, channels * width]
+            for k in 0..<config.layers {
+                let last = k == config.layers - 1
+                model.append(Recurrent(inputShape: sequence, cell: cell, hidden: config.hidden, returnSequences: !last,
+                                       params: model.params, name: "rnn", layerIndex: k))
+                sequence = [height, config.hidden]
+                // dropout between stacked layers, as nn.LSTM(dropout=p) does
+                if !last && config.resolvedDropout > 0 {
+                    let rng = RNG(seed: config.seed, stream: Streams.dropout &+ UInt64(100 + k))
+                    model.append(Dropout(p: Float(config.resolvedDropout), inputShape: model.shape, rng: rng))
+                }
+            }
+            if config.batchnorm { model.append(BatchNorm(inputShape: model.shape, params: model.params, name: "bn")) }
+            if config.resolvedDropout > 0 {
+                let rng = RNG(seed: config.seed, stream: Streams.dropout)
+                model.append(Dropout(p: Float(config.resolvedDropout), inputShape: model.shape, rng: rng))
+            }
+            model.append(Dense(inputShape: model.shape, outputs: classes, params: model.params, name: "fc"))
 
         default:
             throw ConfigError("model \(config.model) has no layers to build")

@@ -34,6 +34,45 @@ let haveFashionMNIST = FileManager.default.fileExists(atPath: fashionDirectory +
         #expect(mlp.params.refs.map(\.name) == ["net.0.weight", "net.0.bias", "net.2.weight", "net.2.bias", "net.4.weight", "net.4.bias"])
     }
 
+    /// The seeds' row RNN: lstm-64 on a Fashion-MNIST subset, well above chance (0.1).
+    @Test(.enabled(if: haveFashionMNIST, "Fashion-MNIST is not installed (make deps)"))
+    func lstmLearnsFashionMNISTRows() throws {
+        let config = try TrainConfig(arguments: [
+            "model=rnn", "cell=lstm", "hidden=64", "train_per_class=300", "test_per_class=100", "epochs=2",
+            "validation_fraction=0",
+        ])
+        let result = try Trainer(config: config).run()
+        let m = try #require(result.final)
+        print("lstm-64 fashion-mnist 300/100, 2 epochs: test_accuracy \(m.testAccuracy), \(Int(m.samplesPerSecond)) samples/s")
+        #expect(m.testAccuracy > 0.6)
+    }
+
+    /// Every cell, stacked, with batchnorm and dropout, on 3-channel images (ImageRows).
+    @Test(arguments: ["rnn", "lstm", "gru"])
+    func stackedCellsTrainOnSyntheticAndColourImages(cell: String) throws {
+        let config = try TrainConfig(arguments: [
+            "dataset=synthetic", "model=rnn", "cell=\(cell)", "hidden=24", "layers=2", "batchnorm=true",
+            "dropout=0.2", "clip_norm=1", "train_per_class=60", "test_per_class=20", "epochs=2",
+        ])
+        let result = try Trainer(config: config).run()
+        #expect(result.status == .completed)
+        #expect((result.final?.testAccuracy ?? 0) > 0.3, "\(cell): \(String(describing: result.final))")
+        let colour = try Models.make(TrainConfig(arguments: ["model=rnn", "cell=\(cell)", "hidden=8"]), inputShape: [3, 32, 32], classes: 10)
+        let gates = ["rnn": 1, "lstm": 4, "gru": 3][cell]!
+        #expect(colour.parameterCount == gates * 8 * (96 + 8) + 2 * gates * 8 + 8 * 10 + 10)
+    }
+
+    /// Names and sizes of PyTorch's RowRNN (nn.LSTM(28, 128) + nn.Linear(128, 10)).
+    @Test func rnnParametersMapOntoPyTorch() throws {
+        let lstm = try Models.make(TrainConfig(arguments: ["model=rnn", "cell=lstm", "hidden=128"]), inputShape: [1, 28, 28], classes: 10)
+        #expect(lstm.parameterCount == 82_186)
+        #expect(lstm.params.refs.map(\.name) == ["rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0", "fc.weight", "fc.bias"])
+        let two = try Models.make(TrainConfig(arguments: ["model=rnn", "cell=gru", "hidden=16", "layers=2", "batchnorm=true"]), inputShape: [1, 28, 28], classes: 10)
+        #expect(two.params.refs.map(\.name) == ["rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0",
+                                                 "rnn.weight_ih_l1", "rnn.weight_hh_l1", "rnn.bias_ih_l1", "rnn.bias_hh_l1",
+                                                 "bn.weight", "bn.bias", "fc.weight", "fc.bias"])
+    }
+
     @Test func everyOptimizerAndInitTrainsAnMLP() throws {
         for opt in ConfigKeys.optimizers {
             for initScheme in ConfigKeys.inits {

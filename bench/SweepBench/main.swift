@@ -22,10 +22,17 @@ func lenetMacs(_ c: Int, _ s: Int) -> Int {
     s * s * 32 * 25 * c + (s / 2) * (s / 2) * 64 * 25 * 32 + (s / 4) * (s / 4) * 64 * 1024 + 1024 * 10
 }
 
+/// 28 steps of G gates over [x (28), h (H)], plus the classifier.
+func rnnMacs(_ gates: Int, _ h: Int) -> Int { 28 * gates * h * (28 + h) + h * 10 }
+
 let models: [String: BenchModel] = [
     "lenet5-cifar28": BenchModel(config: ["model=lenet5"], shape: [3, 28, 28], batch: 50, macs: lenetMacs(3, 28)),
     "lenet5-cifar32": BenchModel(config: ["model=lenet5"], shape: [3, 32, 32], batch: 50, macs: lenetMacs(3, 32)),
     "lenet5-fashion": BenchModel(config: ["model=lenet5"], shape: [1, 28, 28], batch: 50, macs: lenetMacs(1, 28)),
+    "rnn-128": BenchModel(config: ["model=rnn", "cell=rnn", "hidden=128"], shape: [1, 28, 28], batch: 32, macs: rnnMacs(1, 128)),
+    "lstm-128": BenchModel(config: ["model=rnn", "cell=lstm", "hidden=128"], shape: [1, 28, 28], batch: 32, macs: rnnMacs(4, 128)),
+    "gru-128": BenchModel(config: ["model=rnn", "cell=gru", "hidden=128"], shape: [1, 28, 28], batch: 32, macs: rnnMacs(3, 128)),
+    "lstm-32": BenchModel(config: ["model=rnn", "cell=lstm", "hidden=32"], shape: [1, 28, 28], batch: 32, macs: rnnMacs(4, 32)),
     "mlp-512": BenchModel(config: ["model=mlp", "hidden=512", "layers=2"], shape: [1, 28, 28], batch: 32,
                           macs: 784 * 512 + 512 * 512 + 512 * 10),
 ]

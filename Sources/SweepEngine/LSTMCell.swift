@@ -1,0 +1,68 @@
+/// LSTM cell as torch.nn.LSTM, gate rows i, f, g, o:
+///   i = σ(·), f = σ(·), g = tanh(·), o = σ(·)   of x W_ihᵀ + b_ih + h W_hhᵀ + b_hh
+///   c' = f ⊙ c + i ⊙ g,   h' = o ⊙ tanh(c')
+/// Its cache is the four activations; tanh(c') is recomputed in backward.
+enum LSTMCell: RecurrentCell {
+    struct State: RecurrentState {
+        let h: UnsafeMutablePointer<Float>
+        let c: UnsafeMutablePointer<Float>
+    }
+
+    static let gateCount = 4
+
+    static func state(_ m: RecurrentMemory, after t: Int) -> State {
+        State(h: m.step(m.h, t + 1, width: m.hidden), c: m.step(m.c, t + 1, width: m.hidden))
+    }
+
+    static func stateGradient(_ m: RecurrentMemory) -> State { State(h: m.dh, c: m.dc) }
+
+    static func forward(_ m: RecurrentMemory, step t: Int, from s: State, to next: State) {
+        // gates, recurrent (B, 4H) as [i | f | g | o], bias (4H), s.c (B, H)
+        //   -> gates activated, next.h, next.c (B, H)
+        let n = m.hidden, gates = m.step(m.gates, t, width: 4 * n)
+        let bi = m.bias, bf = bi + n, bg = bi + 2 * n, bo = bi + 3 * n
+        for b in 0..<m.batch {
+            let gi = gates + b * 4 * n, gf = gi + n, gg = gi + 2 * n, go = gi + 3 * n
+            let ri = m.recurrent + b * 4 * n, rf = ri + n, rg = ri + 2 * n, ro = ri + 3 * n
+            let c = s.c + b * n, cNext = next.c + b * n, hNext = next.h + b * n
+            forEachLanes(n) { j, w in
+                let input = fastSigmoid(gi.lanes(j, w) + ri.lanes(j, w) + bi.lanes(j, w))
+                let forget = fastSigmoid(gf.lanes(j, w) + rf.lanes(j, w) + bf.lanes(j, w))
+                let cell = fastTanh(gg.lanes(j, w) + rg.lanes(j, w) + bg.lanes(j, w))
+                let out = fastSigmoid(go.lanes(j, w) + ro.lanes(j, w) + bo.lanes(j, w))
+                let cj = forget * c.lanes(j, w) + input * cell
+                gi.setLanes(j, w, input)
+                gf.setLanes(j, w, forget)
+                gg.setLanes(j, w, cell)
+                go.setLanes(j, w, out)
+                cNext.setLanes(j, w, cj)
+                hNext.setLanes(j, w, out * fastTanh(cj))
+            }
+        }
+    }
+
+    static func backward(_ m: RecurrentMemory, step t: Int, from s: State, to next: State, d: State,
+                         dOutput: UnsafePointer<Float>, ldOutput: Int) {
+        // gates (B, 4H), s.c, next.c (B, H), d.h + dOutput, d.c (B, H) -> dGates (B, 4H) as [di | df | dg | do];
+        // d.c ← ∂L/∂c, d.h ← 0 (h reaches the step only through W_hh)
+        let n = m.hidden, gates = m.step(m.gates, t, width: 4 * n), dGates = m.step(m.dGates, t, width: 4 * n)
+        for b in 0..<m.batch {
+            let gi = gates + b * 4 * n, gf = gi + n, gg = gi + 2 * n, go = gi + 3 * n
+            let di = dGates + b * 4 * n, df = di + n, dg = di + 2 * n, dOut = di + 3 * n
+            let c = s.c + b * n, cNext = next.c + b * n
+            let dh = d.h + b * n, dc = d.c + b * n, dy = dOutput + b * ldOutput
+            forEachLanes(n) { j, w in
+                let input = gi.lanes(j, w), forget = gf.lanes(j, w), cell = gg.lanes(j, w), out = go.lanes(j, w)
+                let tc = fastTanh(cNext.lanes(j, w))
+                let dhTotal = dh.lanes(j, w) + dy.lanes(j, w)
+                let dcTotal = dc.lanes(j, w) + dhTotal * out * (1 - tc * tc)
+                di.setLanes(j, w, dcTotal * cell * input * (1 - input))
+                df.setLanes(j, w, dcTotal * c.lanes(j, w) * forget * (1 - forget))
+                dg.setLanes(j, w, dcTotal * input * (1 - cell * cell))
+                dOut.setLanes(j, w, dhTotal * tc * out * (1 - out))
+                dc.setLanes(j, w, dcTotal * forget)
+                dh.setLanes(j, w, Lanes())
+            }
+        }
+    }
+}

@@ -1,0 +1,286 @@
+/// The cells a `Recurrent` layer runs, with PyTorch's equations and weight layout
+/// (nn.RNN with tanh, nn.LSTM, nn.GRU).
+public enum CellKind: String, Sendable, CaseIterable {
+    case rnn, lstm, gru
+
+    /// Gate blocks stacked in W_ih and W_hh, which have G·H rows.
+    public var gateCount: Int {
+        switch self {
+        case .rnn: RNNCell.gateCount
+        case .lstm: LSTMCell.gateCount
+        case .gru: GRUCell.gateCount
+        }
+    }
+}
+
+/// What a cell hands from one step to the next; every cell's state has h.
+protocol RecurrentState {
+    /// (B, H) hidden state.
+    var h: UnsafeMutablePointer<Float> { get }
+}
+
+/// The state of the cells that carry only h (RNN, GRU).
+struct HiddenState: RecurrentState {
+    let h: UnsafeMutablePointer<Float>
+}
+
+/// One recurrent cell: the gate arithmetic of a step as one fused pass over
+/// (B, H), forward and backward side by side. The layer does the GEMMs around it:
+/// before forward step t it has put x_t W_ihᵀ into `gates` and h_{t−1} W_hhᵀ into
+/// `recurrent`; after backward step t it adds dGatesHidden_t · W_hh to `d.h`.
+protocol RecurrentCell {
+    associatedtype State: RecurrentState
+    static var gateCount: Int { get }
+    /// The state after step t, in the layer's caches; t = −1 is the zero initial state.
+    static func state(_ m: RecurrentMemory, after t: Int) -> State
+    /// The (B, H) buffers of ∂L/∂state that backward carries from step to step.
+    static func stateGradient(_ m: RecurrentMemory) -> State
+    /// Step t: overwrites the step's `gates` with the gate activations (its cache)
+    /// and writes `next` from `s`.
+    static func forward(_ m: RecurrentMemory, step t: Int, from s: State, to next: State)
+    /// Step t in reverse. `d` holds ∂L/∂next from the later steps and `dOutput` the
+    /// output's share (row stride `ldOutput`). Writes the step's dGates and
+    /// dGatesHidden and leaves in `d` the part of ∂L/∂s that bypasses W_hh.
+    static func backward(_ m: RecurrentMemory, step t: Int, from s: State, to next: State, d: State,
+                         dOutput: UnsafePointer<Float>, ldOutput: Int)
+}
+
+extension RecurrentCell where State == HiddenState {
+    static func state(_ m: RecurrentMemory, after t: Int) -> State { State(h: m.step(m.h, t + 1, width: m.hidden)) }
+    static func stateGradient(_ m: RecurrentMemory) -> State { State(h: m.dh) }
+}
+
+/// The layer's buffers for one batch shape, as the cells see them. Per-step
+/// caches are time-major, (T, B, ·), so the rows of step t are contiguous and
+/// the weight gradients over all steps are single GEMMs.
+struct RecurrentMemory {
+    let batch: Int, steps: Int, hidden: Int
+    /// (T, B, G·H): x W_ihᵀ; forward step t overwrites its rows with the gate activations.
+    let gates: UnsafeMutablePointer<Float>
+    /// (B, G·H): h_{t−1} W_hhᵀ of the current step.
+    let recurrent: UnsafeMutablePointer<Float>
+    /// (G·H): b_ih + b_hh, except GRU's b_hn, which r gates.
+    let bias: UnsafeMutablePointer<Float>
+    /// GRU (H): b_hn.
+    let biasHN: UnsafeMutablePointer<Float>
+    /// (T+1, B, H): hidden states; slot 0 is the zero initial state.
+    let h: UnsafeMutablePointer<Float>
+    /// LSTM (T+1, B, H): cell states; slot 0 is zero.
+    let c: UnsafeMutablePointer<Float>
+    /// GRU (T, B, H): W_hn h_{t−1} + b_hn, the term r multiplies.
+    let hn: UnsafeMutablePointer<Float>
+    /// (T, B, G·H): ∂L/∂ gate pre-activations on the input side (x, W_ih, b_ih).
+    let dGates: UnsafeMutablePointer<Float>
+    /// (T, B, G·H): ∂L/∂ recurrent pre-activations (h, W_hh, b_hh). The same buffer
+    /// as dGates except for GRU, whose n block there is dn_pre ⊙ r.
+    let dGatesHidden: UnsafeMutablePointer<Float>
+    /// (B, H): ∂L/∂h and (LSTM) ∂L/∂c, carried back through the steps.
+    let dh: UnsafeMutablePointer<Float>
+    let dc: UnsafeMutablePointer<Float>
+
+    /// Start of step t's rows in a (T, B, width) buffer.
+    @inline(__always) func step(_ p: UnsafeMutablePointer<Float>, _ t: Int, width: Int) -> UnsafeMutablePointer<Float> {
+        p + t * batch * width
+    }
+}
+
+/// Recurrent layer over a sequence, PyTorch's nn.RNN / nn.LSTM / nn.GRU with
+/// batch_first = true and a zero initial state.
+/// input (B, T, I) read flat as (B, T·I) — output (B, H) = the last hidden state,
+/// or (B, T, H) with returnSequences.
+///
+/// Forward: one GEMM projects the inputs of all steps, then each step is one GEMM
+/// with W_hh and one fused pass of the cell. Backward walks the steps in reverse
+/// (one GEMM and one fused pass each), keeping every step's gate gradients, then
+/// dW_ih, dW_hh and dx are one GEMM each over all steps.
+public final class Recurrent: Layer {
+    public let cell: CellKind
+    public let steps: Int
+    public let inputs: Int
+    public let hidden: Int
+    public let returnSequences: Bool
+    public let weightIH: ParameterRef
+    public let weightHH: ParameterRef
+    public let biasIH: ParameterRef
+    public let biasHH: ParameterRef
+    public var needsInputGradient = true
+    public var outputShape: [Int] { returnSequences ? [steps, hidden] : [hidden] }
+
+    private unowned let params: ParameterStore
+    private let output = Tensor(shape: [0])
+    private let dInput = Tensor(shape: [0])
+    private var inputShape: [Int] = []
+    /// Cache: the input, time-major (T, B, I); backward reuses it for dx.
+    private let input = Tensor(shape: [0])
+    private let gates = Tensor(shape: [0])
+    private let recurrent = Tensor(shape: [0])
+    private let bias = Tensor(shape: [0])
+    private let h = Tensor(shape: [0])
+    private let c = Tensor(shape: [0])
+    private let hn = Tensor(shape: [0])
+    private let dGates = Tensor(shape: [0])
+    private let dGatesHidden = Tensor(shape: [0])
+    private let dh = Tensor(shape: [0])
+    private let dc = Tensor(shape: [0])
+    /// (H) zeros: the output gradient of steps whose output is not used.
+    private let zeros = Tensor(shape: [0])
+    /// (G·H) scratch for bias gradients.
+    private let dBias = Tensor(shape: [0])
+    private var memory: RecurrentMemory?
+
+    public init(inputShape: [Int], cell: CellKind, hidden: Int, returnSequences: Bool,
+                params: ParameterStore, name: String, layerIndex: Int) {
+        precondition(inputShape.count == 2, "Recurrent expects [T, I], got \(inputShape)")
+        precondition(inputShape[0] > 0 && inputShape[1] > 0 && hidden > 0)
+        self.cell = cell
+        self.steps = inputShape[0]
+        self.inputs = inputShape[1]
+        self.hidden = hidden
+        self.returnSequences = returnSequences
+        self.params = params
+        let gh = cell.gateCount * hidden, k = "_l\(layerIndex)"
+        weightIH = params.declare(name + ".weight_ih" + k, shape: [gh, inputs], role: .weight, fanIn: inputs, fanOut: gh)
+        weightHH = params.declare(name + ".weight_hh" + k, shape: [gh, hidden], role: .weight, fanIn: hidden, fanOut: gh)
+        biasIH = params.declare(name + ".bias_ih" + k, shape: [gh], role: .bias, fanIn: inputs, fanOut: gh)
+        biasHH = params.declare(name + ".bias_hh" + k, shape: [gh], role: .bias, fanIn: hidden, fanOut: gh)
+    }
+
+    /// Sizes every buffer for a batch of `b` (allocating only when it grows).
+    private func prepare(batch b: Int) -> RecurrentMemory {
+        let t = steps, n = hidden, gh = cell.gateCount * hidden
+        input.reshape([t, b, inputs])
+        gates.reshape([t, b, gh])
+        recurrent.reshape([b, gh])
+        bias.reshape([gh])
+        h.reshape([t + 1, b, n])
+        c.reshape(cell == .lstm ? [t + 1, b, n] : [0])
+        hn.reshape(cell == .gru ? [t, b, n] : [0])
+        dGates.reshape([t, b, gh])
+        dGatesHidden.reshape(cell == .gru ? [t, b, gh] : [0])
+        dh.reshape([b, n])
+        dc.reshape(cell == .lstm ? [b, n] : [0])
+        zeros.reshape([n])
+        zeros.zero()
+        dBias.reshape([gh])
+        return RecurrentMemory(
+            batch: b, steps: t, hidden: n, gates: gates.data, recurrent: recurrent.data, bias: bias.data,
+            biasHN: params.value(biasHH) + 2 * n, h: h.data, c: c.data, hn: hn.data, dGates: dGates.data,
+            dGatesHidden: cell == .gru ? dGatesHidden.data : dGates.data, dh: dh.data, dc: dc.data)
+    }
+
+    public func forward(_ x: Tensor, mode: Mode) -> Tensor {
+        // input (B, T, I), weight_ih (G·H, I), weight_hh (G·H, H) -> output (B, H) or (B, T, H)
+        let b = x.batch, t = steps, n = hidden, gh = cell.gateCount * hidden
+        precondition(x.sampleCount == t * inputs, "Recurrent expects [\(t), \(inputs)] per sample, got \(x.shape)")
+        inputShape = x.shape
+        let m = prepare(batch: b)
+        memory = m
+        swapLeadingAxes(x.data, b, t, width: inputs, into: input.data)
+        // gates (T·B, G·H) = x (T·B, I) · W_ihᵀ (I, G·H), all steps at once
+        sgemm(transB: true, m: t * b, n: gh, k: inputs, a: input.data, b: params.value(weightIH), c: m.gates)
+        let bih = params.value(biasIH), bhh = params.value(biasHH)
+        let shared = cell == .gru ? 2 * n : gh
+        for j in 0..<gh { m.bias[j] = bih[j] + (j < shared ? bhh[j] : 0) }
+        m.h.update(repeating: 0, count: b * n)
+        if cell == .lstm { m.c.update(repeating: 0, count: b * n) }
+        switch cell {
+        case .rnn: forwardSteps(RNNCell.self, m)
+        case .lstm: forwardSteps(LSTMCell.self, m)
+        case .gru: forwardSteps(GRUCell.self, m)
+        }
+        let last = m.h + t * b * n
+        if returnSequences {
+            output.reshape([b, t, n])
+            swapLeadingAxes(m.h + b * n, t, b, width: n, into: output.data)
+        } else {
+            output.reshape([b, n])
+            output.data.update(from: last, count: b * n)
+        }
+        return output
+    }
+
+    private func forwardSteps<Cell: RecurrentCell>(_: Cell.Type, _ m: RecurrentMemory) {
+        let b = m.batch, gh = Cell.gateCount * hidden, whh = params.value(weightHH)
+        var s = Cell.state(m, after: -1)
+        for t in 0..<steps {
+            if t == 0 {
+                m.recurrent.update(repeating: 0, count: b * gh)
+            } else {
+                // recurrent (B, G·H) = h_{t−1} (B, H) · W_hhᵀ (H, G·H)
+                sgemm(transB: true, m: b, n: gh, k: hidden, a: s.h, b: whh, c: m.recurrent)
+            }
+            let next = Cell.state(m, after: t)
+            Cell.forward(m, step: t, from: s, to: next)
+            s = next
+        }
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        // dy (B, H) or (B, T, H) -> dx (B, T, I); dW_ih (G·H, I), dW_hh (G·H, H), db_ih, db_hh (G·H) +=
+        guard let m = memory else { preconditionFailure("Recurrent.backward before forward") }
+        let b = m.batch, t = steps, gh = cell.gateCount * hidden
+        precondition(dy.count == b * outputShape.reduce(1, *), "Recurrent output gradient \(dy.shape)")
+        switch cell {
+        case .rnn: backwardSteps(RNNCell.self, m, dy)
+        case .lstm: backwardSteps(LSTMCell.self, m, dy)
+        case .gru: backwardSteps(GRUCell.self, m, dy)
+        }
+        // dW_ih (G·H, I) += dGatesᵀ (G·H, T·B) · x (T·B, I)
+        sgemm(transA: true, m: gh, n: inputs, k: t * b, a: m.dGates, b: input.data, beta: 1,
+              c: params.grad(weightIH))
+        // dW_hh (G·H, H) += dGatesHiddenᵀ (G·H, (T−1)·B) · h_{t−1} ((T−1)·B, H) over t ≥ 1 (h_{−1} = 0)
+        if t > 1 {
+            sgemm(transA: true, m: gh, n: hidden, k: (t - 1) * b, a: m.dGatesHidden + b * gh, b: m.h + b * hidden,
+                  beta: 1, c: params.grad(weightHH))
+        }
+        // db_ih (G·H) += Σ_{T·B} dGates, db_hh (G·H) += Σ_{T·B} dGatesHidden
+        columnSums(m.dGates, rows: t * b, width: gh, into: dBias.data)
+        add(dBias.data, into: params.grad(biasIH), count: gh)
+        if m.dGatesHidden != m.dGates { columnSums(m.dGatesHidden, rows: t * b, width: gh, into: dBias.data) }
+        add(dBias.data, into: params.grad(biasHH), count: gh)
+        guard needsInputGradient else { return dInput }
+        // dx (T·B, I) = dGates (T·B, G·H) · W_ih (G·H, I), into the spent time-major input
+        sgemm(m: t * b, n: inputs, k: gh, a: m.dGates, b: params.value(weightIH), c: input.data)
+        dInput.reshape(inputShape)
+        swapLeadingAxes(input.data, t, b, width: inputs, into: dInput.data)
+        return dInput
+    }
+
+    /// BPTT: walks the per-step caches in reverse, passing the state gradient along.
+    private func backwardSteps<Cell: RecurrentCell>(_: Cell.Type, _ m: RecurrentMemory, _ dy: Tensor) {
+        let b = m.batch, n = hidden, gh = Cell.gateCount * hidden, whh = params.value(weightHH)
+        m.dh.update(repeating: 0, count: b * n)
+        if cell == .lstm { m.dc.update(repeating: 0, count: b * n) }
+        let d = Cell.stateGradient(m)
+        for t in stride(from: steps - 1, through: 0, by: -1) {
+            let (dOutput, ld) = returnSequences ? (dy.data + t * n, steps * n)
+                : t == steps - 1 ? (dy.data, n) : (zeros.data, 0)
+            Cell.backward(m, step: t, from: Cell.state(m, after: t - 1), to: Cell.state(m, after: t), d: d,
+                          dOutput: dOutput, ldOutput: ld)
+            if t > 0 {
+                // dh_{t−1} (B, H) += dGatesHidden_t (B, G·H) · W_hh (G·H, H)
+                sgemm(m: b, n: n, k: gh, a: m.step(m.dGatesHidden, t, width: gh), b: whh, beta: 1, c: d.h)
+            }
+        }
+    }
+}
+
+/// src (A, B, W) -> dst (B, A, W).
+func swapLeadingAxes(_ src: UnsafePointer<Float>, _ a: Int, _ b: Int, width w: Int, into dst: UnsafeMutablePointer<Float>) {
+    for i in 0..<a {
+        for j in 0..<b { (dst + (j * a + i) * w).update(from: src + (i * b + j) * w, count: w) }
+    }
+}
+
+/// sums (W) = Σ over the rows of x (R, W).
+private func columnSums(_ x: UnsafePointer<Float>, rows: Int, width w: Int, into sums: UnsafeMutablePointer<Float>) {
+    sums.update(repeating: 0, count: w)
+    for r in 0..<rows {
+        let row = x + r * w
+        for j in 0..<w { sums[j] += row[j] }
+    }
+}
+
+private func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+    for i in 0..<count { y[i] += x[i] }
+}
