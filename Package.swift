@@ -13,6 +13,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C libraries, reached through thin system-library targets.
@@ -37,11 +39,23 @@ let package = Package(
         .target(name: "SweepData", dependencies: ["CZlib"], swiftSettings: fastMath),
         // One training run: config + data + engine -> per-epoch metrics.
         .target(name: "SweepTrain", dependencies: ["SweepConfig", "SweepEngine", "SweepData"]),
+        // A thin Swift wrapper over libzmq: context, sockets, multipart messages, poll, options.
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        // Sweep specs (W&B schema, YAML): parsing, validation, expansion into tasks.
+        .target(name: "SweepSpec", dependencies: ["SweepConfig", .product(name: "Yams", package: "Yams")]),
+        // The SQLite store (GRDB): sweeps, tasks, per-epoch metrics, results; and the leaderboard.
+        .target(name: "SweepStore", dependencies: ["SweepConfig", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The wire protocol: message types and their codec. Knows no sockets.
+        .target(name: "SweepProtocol", dependencies: ["SweepConfig"]),
+        // The coordinator: a state machine driven by messages and time, and its socket loop.
+        .target(name: "SweepCoordinator", dependencies: ["SweepProtocol", "SweepStore", "SweepSpec", "ZeroMQ"]),
+        // The worker: slots that train on their own threads, and its socket loop.
+        .target(name: "SweepWorker", dependencies: ["SweepProtocol", "SweepTrain", "SweepData", "ZeroMQ"]),
         // The command line: parses and calls.
         .executableTarget(
             name: "sweep",
             dependencies: [
-                "SweepConfig", "SweepTrain",
+                "SweepConfig", "SweepTrain", "SweepSpec", "SweepStore", "SweepCoordinator", "SweepWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Throughput and memory benchmark (make bench).
@@ -57,6 +71,11 @@ let package = Package(
         .testTarget(name: "SweepConfigTests", dependencies: ["SweepConfig"]),
         .testTarget(name: "SweepDataTests", dependencies: ["SweepData", "TestSupport"]),
         .testTarget(name: "SweepTrainTests", dependencies: ["SweepTrain", "SweepConfig", "TestSupport"]),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "SweepSpecTests", dependencies: ["SweepSpec", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore", "TestSupport"]),
+        .testTarget(name: "SweepProtocolTests", dependencies: ["SweepProtocol"]),
+        .testTarget(name: "SweepRuntimeTests", dependencies: ["SweepCoordinator", "SweepWorker", "TestSupport"]),
         .testTarget(name: "SweepCLITests", dependencies: ["TestSupport"]),
     ]
 )

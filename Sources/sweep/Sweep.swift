@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import SweepConfig
 import SweepData
+import SweepSpec
+import SweepStore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,7 +13,7 @@ struct Sweep: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
         abstract: "Hyperparameter sweeps of small neural networks across machines.",
-        subcommands: [Train.self])
+        subcommands: [Train.self, Expand.self, Run.self, CoordinatorCommand.self, WorkerCommand.self, Leaderboard.self, Status.self])
 
     /// Exit codes of SPEC §2: 0 success, 1 the work failed, 2 bad usage or bad input
     /// (one line on stderr naming the culprit, never a trace).
@@ -22,6 +24,10 @@ struct Sweep: ParsableCommand {
         } catch let error as ConfigError {
             fail(error.message)
         } catch let error as DataError {
+            fail(error.message)
+        } catch let error as SpecError {
+            fail(error.message)
+        } catch let error as StoreError {
             fail(error.message)
         } catch let error as WorkFailed {
             if !error.message.isEmpty { printError("sweep: \(error.message)") }

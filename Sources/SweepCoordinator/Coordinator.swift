@@ -1,0 +1,115 @@
+import Foundation
+import SweepConfig
+import SweepProtocol
+import SweepStore
+import ZeroMQ
+
+/// The coordinator process: binds a ROUTER socket, hands tasks out by credit and
+/// records everything in the store. One poll loop, always in the same order:
+/// poll → handle what arrived → purge expired peers → send heartbeats that are
+/// due; then the round's store updates are committed in one transaction and only
+/// then are its messages (task, ack, …) sent.
+public final class Coordinator {
+    public struct Options: Sendable {
+        public var bind: String
+        public var settings: CoordinatorSettings
+        /// Z85 secret key: enables CURVE (the caller sets up ZAP).
+        public var curveSecret: String?
+        public init(bind: String, settings: CoordinatorSettings = .init(), curveSecret: String? = nil) {
+            self.bind = bind
+            self.settings = settings
+            self.curveSecret = curveSecret
+        }
+    }
+
+    public let core: CoordinatorCore
+    public let store: Store
+    public let options: Options
+    private let context: Context
+    private let router: Socket
+    private let clock = ContinuousClock()
+    private let start: ContinuousClock.Instant
+    /// The endpoint actually bound (tcp://127.0.0.1:* resolved).
+    public let endpoint: String
+    public var log: (String) -> Void = { line in FileHandle.standardError.write(Data(("coordinator: " + line + "\n").utf8)) }
+    /// Called for every task that ends: id, status, final metrics JSON text.
+    public var onFinished: (String, TaskStatus, String) -> Void = { _, _, _ in }
+    /// Called once per loop round, on the loop's thread (progress display).
+    public var onRound: () -> Void = {}
+
+    public init(store: Store, sweep: SweepRecord, options: Options, context: Context) throws {
+        self.store = store
+        self.options = options
+        self.context = context
+        core = CoordinatorCore(sweep: sweep, tasks: try store.tasks(sweepID: sweep.id), settings: options.settings)
+        router = try context.socket(.router)
+        try router.setLinger(milliseconds: 0)
+        try router.setRouterMandatory(true)
+        try router.setMaxMessageSize(Int64(Wire.maxMessageSize))
+        try router.setSendHighWaterMark(0)
+        try router.setReceiveHighWaterMark(0)
+        if let secret = options.curveSecret {
+            try router.setZapDomain("sweep")
+            try router.setCurveServer(secretKey: secret)
+        }
+        try router.bind(options.bind)
+        endpoint = try router.lastEndpoint
+        start = clock.now
+    }
+
+    private var now: Double {
+        let (s, a) = (clock.now - start).components
+        return Double(s) + Double(a) * 1e-18
+    }
+
+    /// Runs until every task has ended (and workers were told), or `shouldStop` says so.
+    /// Returns true when the sweep finished.
+    public func run(shouldStop: () -> Bool = { false }) throws -> Bool {
+        var doneAt: Double?
+        while !shouldStop() {
+            let timeout = Int((core.nextDeadline(now: now) * 1000).rounded(.up))
+            let ready = try poll([PollItem(router)], timeoutMilliseconds: max(1, min(timeout, 1000)))
+            var effects: [Effect] = []
+            if ready[0].readable {
+                // drain what arrived, up to a bound so heartbeats and commits keep their pace
+                var n = 0
+                while n < 4096, let frames = try router.receive(dontWait: true) {
+                    n += 1
+                    guard frames.count >= 2 else { continue }
+                    effects += core.receive(from: frames[0], frames: Array(frames.dropFirst()), now: now)
+                }
+            }
+            effects += core.tick(now: now)
+            try apply(effects)
+            onRound()
+            if core.isFinished {
+                // linger one heartbeat so `done` reaches every worker, then exit
+                if doneAt == nil { doneAt = now }
+                if now - doneAt! >= min(0.2, options.settings.heartbeatInterval) { return true }
+            }
+        }
+        return core.isFinished
+    }
+
+    /// Commits the round's store updates, then sends its messages.
+    private func apply(_ effects: [Effect]) throws {
+        var updates: [StoreUpdate] = []
+        for case .store(let u) in effects { updates.append(u) }
+        if !updates.isEmpty { try store.apply(updates) }
+        for e in effects {
+            switch e {
+            case .send(let peer, let m):
+                do { try router.send([peer] + Codec.encode(m), dontWait: true) } catch {
+                    // the peer is gone or its queue is full: it will be purged when silent
+                }
+            case .log(let line): log(line)
+            case .finished(let id, let status, let metrics): onFinished(id, status, metrics)
+            case .store: break
+            }
+        }
+    }
+
+    public func close() {
+        router.close()
+    }
+}

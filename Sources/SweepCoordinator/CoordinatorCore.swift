@@ -1,0 +1,331 @@
+import SweepConfig
+import SweepProtocol
+import SweepStore
+
+/// A worker connection as the ROUTER socket names it.
+public typealias PeerID = [UInt8]
+
+/// Timing and retry settings of a coordinator.
+public struct CoordinatorSettings: Sendable {
+    public var heartbeatInterval = Wire.heartbeatInterval
+    public var liveness = Wire.liveness
+    public var maxAttempts = 3
+    public init(heartbeatInterval: Double = Wire.heartbeatInterval, liveness: Int = Wire.liveness, maxAttempts: Int = 3) {
+        self.heartbeatInterval = heartbeatInterval
+        self.liveness = liveness
+        self.maxAttempts = maxAttempts
+    }
+    /// Seconds of silence after which a peer is dead.
+    var expiry: Double { heartbeatInterval * Double(liveness) }
+}
+
+/// What the coordinator does in answer to a message or the passing of time.
+/// The loop applies every `store` effect of a round in one transaction before it
+/// sends any message of that round, so an ACK always follows a durable commit.
+public enum Effect: Sendable {
+    case send(PeerID, Message)
+    case store(StoreUpdate)
+    case log(String)
+    /// A task ended (for progress output); metrics is its final metrics JSON text.
+    case finished(taskID: String, status: TaskStatus, metrics: String)
+}
+
+/// The coordinator's state machine: tasks, workers, leases. It takes time as a
+/// parameter and returns effects, so tests drive it without sockets or sleeps.
+public final class CoordinatorCore {
+    struct Peer {
+        let id: PeerID
+        var workerID: String
+        var host: String
+        var slots: Int
+        var credit = 0
+        var lastSeen: Double
+        var lastSent: Double
+        var holding: Set<Int> = []
+        var name: String { "\(workerID)@\(host)" }
+    }
+
+    struct Task {
+        let id: String
+        let params: String
+        var status: TaskStatus
+        var attempts: Int
+        var holder: PeerID?
+        /// Workers this task was ever handed to: only they may report its result.
+        var assignedTo: Set<String> = []
+    }
+
+    public let sweep: SweepRecord
+    public let settings: CoordinatorSettings
+    private var tasks: [Task]
+    private var indexOf: [String: Int]
+    private var peers: [PeerID: Peer] = [:]
+    /// Pending task indices: `retry` (a stack of requeued tasks) is served before `queue[head...]`.
+    private var queue: [Int]
+    private var head = 0
+    private var retry: [Int] = []
+    public private(set) var finishedCount = 0
+    public private(set) var failedCount = 0
+    private var doneAnnounced = false
+
+    public init(sweep: SweepRecord, tasks records: [TaskRecord], settings: CoordinatorSettings) {
+        self.sweep = sweep
+        self.settings = settings
+        // a coordinator starting anew holds no leases: running tasks are pending again
+        let list = records.map { r in
+            Task(id: r.taskID, params: r.params, status: r.status == .running ? .pending : r.status, attempts: r.attempts)
+        }
+        tasks = list
+        indexOf = Dictionary(uniqueKeysWithValues: list.enumerated().map { ($1.id, $0) })
+        queue = list.indices.filter { list[$0].status == .pending }
+        finishedCount = list.filter { $0.status.isFinished }.count
+        failedCount = list.filter { $0.status == .failed }.count
+    }
+
+    public var total: Int { tasks.count }
+    public var running: Int { tasks.count - finishedCount - pendingCount }
+    public var pendingCount: Int { queue.count - head + retry.count }
+    public var isFinished: Bool { finishedCount == tasks.count }
+    public var workerCount: Int { peers.count }
+
+    // MARK: messages
+
+    /// Handles one message from a peer: decodes it (malformed ones are logged and dropped).
+    public func receive(from peer: PeerID, frames: [[UInt8]], now: Double) -> [Effect] {
+        let message: Message
+        do { message = try Codec.decode(frames) } catch {
+            return [.log("dropped a message from \(describe(peer)): \(error)")]
+        }
+        return receive(from: peer, message: message, now: now)
+    }
+
+    public func receive(from peer: PeerID, message: Message, now: Double) -> [Effect] {
+        var effects: [Effect] = []
+        if case .hello(let hello) = message {
+            welcome(peer, hello, now: now, &effects)
+            return effects
+        }
+        guard peers[peer] != nil else {
+            // no hello on this connection (e.g. it outlived a coordinator restart): it will say hello again
+            if case .heartbeat = message { return [] }
+            return [.log("dropped \(message.kind) from \(describe(peer)), which has not said hello")]
+        }
+        peers[peer]!.lastSeen = now
+        switch message {
+        case .hello: break
+        case .heartbeat: break
+        case .ready(let credit):
+            peers[peer]!.credit = min(peers[peer]!.credit + credit, peers[peer]!.slots)
+            dispatch(now: now, &effects)
+        case .progress(let p):
+            guard let i = indexOf[p.taskID], tasks[i].holder == peer, !tasks[i].status.isFinished else {
+                effects.append(.log("dropped progress for task \(p.taskID) from \(describe(peer)), which does not hold it"))
+                break
+            }
+            effects.append(.store(.epoch(sweepID: sweep.id, taskID: p.taskID, epoch: p.epoch, metrics: p.metrics.encoded)))
+        case .result(let outcome):
+            result(outcome, from: peer, now: now, &effects)
+        case .bye:
+            effects.append(.log("\(describe(peer)) left"))
+            release(peer, reason: nil, countsAsAttempt: false, now: now, &effects)
+            dispatch(now: now, &effects)
+        case .task, .ack, .cancel, .done:
+            effects.append(.log("dropped \(message.kind) from \(describe(peer)): not a worker message"))
+        }
+        return effects
+    }
+
+    private func welcome(_ peer: PeerID, _ hello: Hello, now: Double, _ effects: inout [Effect]) {
+        // a reconnecting worker: its old connection's leases move to the new one where it still holds them
+        let stale = peers.values.filter { $0.workerID == hello.workerID && $0.id != peer }.map(\.id)
+        var adopted = Set<Int>()
+        for old in stale {
+            for i in peers[old]!.holding where hello.holding.contains(tasks[i].id) { adopted.insert(i) }
+            peers[old]!.holding.subtract(adopted)
+            release(old, reason: "worker \(hello.workerID) reconnected without it", countsAsAttempt: true, now: now, &effects)
+        }
+        var p = peers[peer] ?? Peer(id: peer, workerID: hello.workerID, host: hello.host, slots: hello.slots,
+                                    lastSeen: now, lastSent: now)
+        p.workerID = hello.workerID
+        p.host = hello.host
+        p.slots = hello.slots
+        p.lastSeen = now
+        p.credit = 0
+        for taskID in hello.holding {
+            guard let i = indexOf[taskID] else { continue }
+            if adopted.contains(i) || (tasks[i].status == .pending && removeFromPending(i)) {
+                tasks[i].status = .running
+                tasks[i].holder = peer
+                tasks[i].assignedTo.insert(hello.workerID)
+                p.holding.insert(i)
+            } else if tasks[i].status == .running, tasks[i].holder == nil || tasks[i].holder == peer {
+                tasks[i].holder = peer
+                tasks[i].assignedTo.insert(hello.workerID)
+                p.holding.insert(i)
+            } else if tasks[i].status.isFinished {
+                tasks[i].assignedTo.insert(hello.workerID)   // its result may still come; it is stored once
+            }
+        }
+        peers[peer] = p
+        effects.append(.log("worker \(p.name) joined with \(hello.slots) slot(s)" +
+                            (p.holding.isEmpty ? "" : ", holding \(p.holding.count) task(s)")))
+        if isFinished { send(.done, to: peer, now: now, &effects) }
+    }
+
+    private func result(_ o: Outcome, from peer: PeerID, now: Double, _ effects: inout [Effect]) {
+        guard let i = indexOf[o.taskID] else {
+            effects.append(.log("dropped a result for unknown task \(o.taskID) from \(describe(peer))"))
+            return
+        }
+        let workerID = peers[peer]!.workerID
+        guard tasks[i].assignedTo.contains(workerID) else {
+            effects.append(.log("dropped a result for task \(o.taskID) from \(describe(peer)), which was never given it"))
+            return
+        }
+        peers[peer]!.holding.remove(i)
+        if tasks[i].status.isFinished {
+            // a duplicate (resent after a reconnect) or a late result: stored once, acknowledged again
+            send(.ack(taskID: o.taskID), to: peer, now: now, &effects)
+            return
+        }
+        if let holder = tasks[i].holder, holder != peer, peers[holder] != nil {
+            // the task had been handed to another worker after this one went silent: stop that one
+            peers[holder]!.holding.remove(i)
+            send(.cancel(taskID: o.taskID), to: holder, now: now, &effects)
+        }
+        tasks[i].holder = nil
+        if o.status == "failed" && tasks[i].attempts < settings.maxAttempts {
+            effects.append(.log("task \(o.taskID) failed on \(describe(peer)) (attempt \(tasks[i].attempts)): \(o.error ?? "no error text"); retrying"))
+            requeue(i, error: o.error, &effects)
+        } else {
+            finish(i, status: TaskStatus(rawValue: o.status) ?? .failed, metrics: o.metrics.encoded, error: o.error,
+                   wallSeconds: o.wallSeconds, worker: peers[peer]!.name, now: now, &effects)
+        }
+        send(.ack(taskID: o.taskID), to: peer, now: now, &effects)
+        dispatch(now: now, &effects)
+    }
+
+    // MARK: time
+
+    /// Purges peers that have been silent too long, then sends heartbeats that are due.
+    public func tick(now: Double) -> [Effect] {
+        var effects: [Effect] = []
+        // purge by scanning every peer (an ordered-list purge can miss dead workers)
+        for (id, p) in peers where now - p.lastSeen > settings.expiry {
+            effects.append(.log("worker \(p.name) silent for \(Int((now - p.lastSeen) * 1000)) ms: lost"))
+            release(id, reason: "worker \(p.name) was lost", countsAsAttempt: true, now: now, &effects)
+        }
+        dispatch(now: now, &effects)
+        for (id, p) in peers where now - p.lastSent >= settings.heartbeatInterval {
+            send(.heartbeat, to: id, now: now, &effects)
+        }
+        return effects
+    }
+
+    /// Seconds until the next thing `tick` must do (for the poll timeout).
+    public func nextDeadline(now: Double) -> Double {
+        var t = settings.heartbeatInterval
+        for p in peers.values {
+            t = min(t, max(0, p.lastSent + settings.heartbeatInterval - now), max(0, p.lastSeen + settings.expiry - now))
+        }
+        return t
+    }
+
+    // MARK: internals
+
+    private func dispatch(now: Double, _ effects: inout [Effect]) {
+        if isFinished {
+            if !doneAnnounced {
+                doneAnnounced = true
+                for id in peers.keys { send(.done, to: id, now: now, &effects) }
+            }
+            return
+        }
+        guard pendingCount > 0 else { return }
+        for (id, p) in peers where p.credit > 0 {
+            var credit = p.credit
+            while credit > 0, let i = popPending() {
+                credit -= 1
+                assign(i, to: id, now: now, &effects)
+            }
+            peers[id]!.credit = credit
+            if pendingCount == 0 { break }
+        }
+    }
+
+    private func assign(_ i: Int, to peer: PeerID, now: Double, _ effects: inout [Effect]) {
+        let p = peers[peer]!
+        tasks[i].status = .running
+        tasks[i].holder = peer
+        tasks[i].attempts += 1
+        tasks[i].assignedTo.insert(p.workerID)
+        peers[peer]!.holding.insert(i)
+        effects.append(.store(.started(sweepID: sweep.id, taskID: tasks[i].id, worker: p.name, attempt: tasks[i].attempts, at: now)))
+        send(.task(Assignment(sweep: sweep.name, taskID: tasks[i].id, attempt: tasks[i].attempts, params: .raw(tasks[i].params))),
+             to: peer, now: now, &effects)
+    }
+
+    /// Takes every task of a peer away from it: each goes back to the queue, or
+    /// fails when it has used its attempts (a task that keeps killing workers).
+    private func release(_ peer: PeerID, reason: String?, countsAsAttempt: Bool, now: Double, _ effects: inout [Effect]) {
+        guard let p = peers.removeValue(forKey: peer) else { return }
+        for i in p.holding.sorted() where tasks[i].holder == peer && !tasks[i].status.isFinished {
+            tasks[i].holder = nil
+            if !countsAsAttempt { tasks[i].attempts -= 1 }
+            if countsAsAttempt && tasks[i].attempts >= settings.maxAttempts {
+                finish(i, status: .failed, metrics: "{}", error: "\(reason ?? "worker lost") on attempt \(tasks[i].attempts) of \(settings.maxAttempts)",
+                       wallSeconds: 0, worker: p.name, now: now, &effects)
+            } else {
+                requeue(i, error: reason, &effects)
+            }
+        }
+    }
+
+    private func requeue(_ i: Int, error: String?, _ effects: inout [Effect]) {
+        tasks[i].status = .pending
+        tasks[i].holder = nil
+        retry.append(i)
+        effects.append(.store(.requeued(sweepID: sweep.id, taskID: tasks[i].id, error: error)))
+    }
+
+    private func finish(_ i: Int, status: TaskStatus, metrics: String, error: String?, wallSeconds: Double,
+                        worker: String, now: Double, _ effects: inout [Effect]) {
+        tasks[i].status = status
+        tasks[i].holder = nil
+        finishedCount += 1
+        if status == .failed { failedCount += 1 }
+        effects.append(.store(.finished(sweepID: sweep.id, taskID: tasks[i].id, status: status, metrics: metrics,
+                                        error: error, wallSeconds: wallSeconds, worker: worker, at: now)))
+        effects.append(.finished(taskID: tasks[i].id, status: status, metrics: metrics))
+    }
+
+    private func popPending() -> Int? {
+        if let i = retry.popLast() { return i }
+        while head < queue.count {
+            let i = queue[head]
+            head += 1
+            if tasks[i].status == .pending { return i }
+        }
+        return nil
+    }
+
+    /// Removes a pending task from the queue (a reconnecting worker still holds it).
+    private func removeFromPending(_ i: Int) -> Bool {
+        if let k = retry.firstIndex(of: i) { retry.remove(at: k); return true }
+        // queued entries are skipped lazily by popPending once the task is no longer pending
+        return tasks[i].status == .pending
+    }
+
+    private func send(_ m: Message, to peer: PeerID, now: Double, _ effects: inout [Effect]) {
+        peers[peer]?.lastSent = now
+        effects.append(.send(peer, m))
+    }
+
+    private func describe(_ peer: PeerID) -> String {
+        if let p = peers[peer] { return "worker \(p.name)" }
+        return "peer " + peer.prefix(8).map { String($0, radix: 16) }.joined()
+    }
+
+    /// Tasks per status as this coordinator sees them.
+    public var runningTaskIDs: [String] { tasks.filter { $0.status == .running }.map(\.id) }
+}

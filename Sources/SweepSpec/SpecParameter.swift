@@ -1,0 +1,226 @@
+import Foundation
+import SweepConfig
+
+/// One entry of `parameters:`: a training key (SPEC §3), the values it takes,
+/// and the conditions (`when:`) under which it is set at all.
+public struct SpecParameter: Sendable, Equatable {
+    /// The training key, e.g. `learning_rate`.
+    public var name: String
+    public var domain: ParameterDomain
+    /// `when:` — the parameter is set only on tasks whose configuration matches
+    /// every condition; elsewhere the key keeps its default.
+    public var conditions: [Condition]
+    /// Line of the parameter's key in the spec.
+    public var line: Int
+
+    public var isConditional: Bool { !conditions.isEmpty }
+
+    /// The values a grid takes, in order (nil for distributions without a finite set).
+    public var gridValues: [String]? { domain.gridValues }
+}
+
+/// `when: {optimizer: [momentum, nesterov]}`: the task's `optimizer` must be one of these.
+public struct Condition: Sendable, Equatable {
+    public var key: String
+    /// The accepted values, as written in the spec.
+    public var values: [String]
+    /// The accepted values as they appear in a canonical configuration, so that
+    /// `0.1` matches `1e-1`.
+    let canonical: [JSON]
+
+    func matches(_ config: JSON) -> Bool {
+        guard let value = config[key] else { return false }
+        return canonical.contains(value)
+    }
+}
+
+/// Where a parameter's values come from: W&B's `value`, `values` and every
+/// `distribution` it documents. Values are the strings `TrainConfig` parses.
+public enum ParameterDomain: Sendable, Equatable {
+    case constant(String)
+    /// `values`, with optional `probabilities` (random and bayes only).
+    case categorical([String], probabilities: [Double]?)
+    case intUniform(min: Int, max: Int)
+    case uniform(min: Double, max: Double)
+    case qUniform(min: Double, max: Double, q: Double)
+    /// min and max are natural-log exponents: values lie in [e^min, e^max].
+    case logUniform(min: Double, max: Double)
+    case logUniformValues(min: Double, max: Double)
+    case qLogUniform(min: Double, max: Double, q: Double)
+    case qLogUniformValues(min: Double, max: Double, q: Double)
+    /// log(1/X) uniform in [min, max]: values lie in [e^-max, e^-min].
+    case invLogUniform(min: Double, max: Double)
+    /// log(1/X) uniform in [log(1/max), log(1/min)]: values lie in [min, max].
+    case invLogUniformValues(min: Double, max: Double)
+    case normal(mu: Double, sigma: Double)
+    case qNormal(mu: Double, sigma: Double, q: Double)
+    case logNormal(mu: Double, sigma: Double)
+    case qLogNormal(mu: Double, sigma: Double, q: Double)
+
+    /// The W&B name of the distribution.
+    public var distributionName: String {
+        switch self {
+        case .constant: "constant"
+        case .categorical: "categorical"
+        case .intUniform: "int_uniform"
+        case .uniform: "uniform"
+        case .qUniform: "q_uniform"
+        case .logUniform: "log_uniform"
+        case .logUniformValues: "log_uniform_values"
+        case .qLogUniform: "q_log_uniform"
+        case .qLogUniformValues: "q_log_uniform_values"
+        case .invLogUniform: "inv_log_uniform"
+        case .invLogUniformValues: "inv_log_uniform_values"
+        case .normal: "normal"
+        case .qNormal: "q_normal"
+        case .logNormal: "log_normal"
+        case .qLogNormal: "q_log_normal"
+        }
+    }
+
+    /// The distributions `distribution:` may name (SPEC §5), in W&B's order.
+    public static let distributionNames = [
+        "constant", "categorical", "int_uniform", "uniform", "q_uniform", "log_uniform",
+        "log_uniform_values", "q_log_uniform", "q_log_uniform_values", "inv_log_uniform",
+        "inv_log_uniform_values", "normal", "q_normal", "log_normal", "q_log_normal",
+    ]
+
+    /// Whether every value is a whole number (integer keys accept only these).
+    var isIntegral: Bool {
+        switch self {
+        case .constant, .categorical, .intUniform: true
+        case .qUniform(_, _, let q), .qLogUniform(_, _, let q), .qLogUniformValues(_, _, let q),
+             .qNormal(_, _, let q), .qLogNormal(_, _, let q): q == q.rounded()
+        default: false
+        }
+    }
+
+    /// A grid takes what W&B's grid search takes: `value`, `values`, `int_uniform`
+    /// (min…max) and `q_uniform` (min, min+q, … below max, like numpy's arange).
+    public var gridValues: [String]? {
+        guard let count = gridCount else { return nil }
+        return (0..<count).map(gridValue)
+    }
+
+    /// How many values a grid takes, without building them.
+    var gridCount: Int? {
+        switch self {
+        case .constant: return 1
+        case .categorical(let values, let probabilities): return probabilities == nil ? values.count : nil
+        case .intUniform(let min, let max):
+            let (span, overflow) = max.subtractingReportingOverflow(min)
+            return overflow || span == Int.max ? Int.max : span + 1
+        case .qUniform(let min, let max, let q): return Swift.max(1, Int(((max - min) / q).rounded(.up)))
+        default: return nil
+        }
+    }
+
+    /// The i-th grid value (i < gridCount).
+    func gridValue(_ i: Int) -> String {
+        switch self {
+        case .constant(let v): return v
+        case .categorical(let values, _): return values[i]
+        case .intUniform(let min, _): return String(min + i)
+        case .qUniform(let min, _, let q):
+            let x = min + Double(i) * q
+            if min == min.rounded(), q == q.rounded(), abs(x) < 9e15 { return String(Int(x.rounded())) }
+            return Self.render(x, digits: Swift.max(Self.decimals(of: min), Self.decimals(of: q)))
+        default: preconditionFailure("no grid values for \(distributionName)")
+        }
+    }
+
+    /// One draw, rendered as the text `TrainConfig` parses.
+    func sample(_ rng: inout SplitMix64) -> String {
+        switch self {
+        case .constant(let v): return v
+        case .categorical(let values, nil): return values[Int(rng.below(UInt64(values.count)))]
+        case .categorical(let values, let probabilities?):
+            var u = rng.uniform()
+            for (value, p) in zip(values, probabilities) {
+                if u < p { return value }
+                u -= p
+            }
+            return values[probabilities.lastIndex { $0 > 0 } ?? values.count - 1]
+        case .intUniform(let min, let max):
+            let span = UInt64(bitPattern: Int64(max &- min)) &+ 1   // 0: the whole Int range
+            return String(min &+ Int(truncatingIfNeeded: span == 0 ? rng.next() : rng.below(span)))
+        case .normal, .qNormal, .logNormal, .qLogNormal:
+            return value(atNormal: rng.normal())!
+        default:
+            return value(atUniform: rng.uniform())!
+        }
+    }
+
+    /// A bounded continuous distribution's value for a uniform draw u in [0, 1)
+    /// (its quantile function), as W&B defines each.
+    func value(atUniform u: Double) -> String? {
+        func lerp(_ a: Double, _ b: Double) -> Double { a + (b - a) * u }
+        switch self {
+        case .uniform(let min, let max): return Self.render(lerp(min, max))
+        case .qUniform(let min, let max, let q): return Self.render(quantized: lerp(min, max), q: q)
+        case .logUniform(let min, let max): return Self.render(exp(lerp(min, max)))
+        case .logUniformValues(let min, let max): return Self.render(exp(lerp(log(min), log(max))))
+        case .qLogUniform(let min, let max, let q): return Self.render(quantized: exp(lerp(min, max)), q: q)
+        case .qLogUniformValues(let min, let max, let q): return Self.render(quantized: exp(lerp(log(min), log(max))), q: q)
+        case .invLogUniform(let min, let max): return Self.render(exp(-lerp(min, max)))
+        case .invLogUniformValues(let min, let max): return Self.render(exp(-lerp(-log(max), -log(min))))
+        default: return nil
+        }
+    }
+
+    /// A normal-family distribution's value for a standard normal draw z.
+    func value(atNormal z: Double) -> String? {
+        switch self {
+        case .normal(let mu, let sigma): return Self.render(mu + sigma * z)
+        case .qNormal(let mu, let sigma, let q): return Self.render(quantized: mu + sigma * z, q: q)
+        case .logNormal(let mu, let sigma): return Self.render(exp(mu + sigma * z))
+        case .qLogNormal(let mu, let sigma, let q): return Self.render(quantized: exp(mu + sigma * z), q: q)
+        default: return nil
+        }
+    }
+
+    /// Values to check against the training key before anything runs, with the spec
+    /// field each stands for: a range's ends (exactly for integers; else its 1st and
+    /// 99th percentiles, so `uniform` from 0 passes for a key that must be > 0), or a
+    /// normal's centre.
+    var probes: [(field: String, value: String)] {
+        switch self {
+        case .constant, .categorical: return []
+        case .intUniform(let min, let max): return [("min", String(min)), ("max", String(max))]
+        case .normal, .qNormal, .logNormal, .qLogNormal: return [("mu", value(atNormal: 0)!)]
+        case .invLogUniformValues: return [("max", value(atUniform: 0.01)!), ("min", value(atUniform: 0.99)!)]
+        default: return [("min", value(atUniform: 0.01)!), ("max", value(atUniform: 0.99)!)]
+        }
+    }
+
+    /// Swift's shortest round-tripping text: 1.0e-4 → "0.0001", 3 → "3.0".
+    static func render(_ x: Double) -> String { "\(x)" }
+
+    /// round(x/q)·q without binary noise: 0.1·3 → "0.3", not "0.30000000000000004";
+    /// an integer q gives integers ("8", not "8.0"), as W&B returns ints then.
+    static func render(quantized raw: Double, q: Double) -> String {
+        let x = (raw / q).rounded() * q
+        if q == q.rounded(), abs(x) < 9e15 { return String(Int(x.rounded())) }
+        return render(x, digits: decimals(of: q))
+    }
+
+    /// x rounded to `digits` decimals, in shortest form.
+    static func render(_ x: Double, digits: Int) -> String {
+        guard digits <= 17, x.isFinite, let clean = Double(String(format: "%.\(digits)f", x)) else { return render(x) }
+        return render(clean == 0 ? 0 : clean)
+    }
+
+    /// Digits after the decimal point in q's shortest decimal form (0.05 → 2, 1e-05 → 5).
+    static func decimals(of q: Double) -> Int {
+        let text = render(q)
+        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            let mantissa = text[..<e]
+            let exponent = Int(text[text.index(after: e)...]) ?? 0
+            let fraction = mantissa.firstIndex(of: ".").map { mantissa.distance(from: $0, to: mantissa.endIndex) - 1 } ?? 0
+            return Swift.max(0, fraction - exponent)
+        }
+        guard let dot = text.firstIndex(of: ".") else { return 0 }
+        let fraction = text[text.index(after: dot)...]
+        return fraction == "0" ? 0 : fraction.count
+    }
+}

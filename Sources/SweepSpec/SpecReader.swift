@@ -1,0 +1,518 @@
+import Foundation
+import SweepConfig
+import Yams
+
+/// Turns spec text into a checked `SweepSpec`. Works on Yams' composed nodes so
+/// that every message can name the line (`Node.mark`) as well as the key.
+struct SpecReader {
+    let path: String
+    private var notes: [String] = []
+
+    init(path: String) { self.path = path }
+
+    /// Keys W&B uses to launch programs or to describe a sweep: accepted, ignored, noted.
+    static let ignoredKeys: Set = ["program", "command", "project", "entity", "description", "job", "image_uri", "controller"]
+    static let topLevelKeys = ["name", "method", "metric", "run_cap", "seed", "max_attempts", "early_terminate", "parameters"]
+    /// Beyond this many combinations (without run_cap), a grid is surely a mistake.
+    static let maxGridSize = 10_000_000
+
+    // MARK: top level
+
+    mutating func read(_ yaml: String) throws -> SweepSpec {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            throw yamlError(error, yaml: yaml)
+        } catch {
+            throw SpecError("\(path):1: invalid YAML: \(error)")
+        }
+        guard let root, !(root.scalar.map { $0.string.isEmpty || root.tagName == .null } ?? false) else {
+            throw SpecError("\(path):1: empty spec: expected a mapping with method and parameters")
+        }
+        guard case .mapping(let top) = root else {
+            throw fail(root, "top level", "expected a mapping of sweep keys (method, parameters, …), got \(describe(root))")
+        }
+
+        var name: String?
+        var method: (SearchMethod, Node)?
+        var metric = MetricGoal()
+        var runCap: Int?
+        var seed = 0
+        var maxAttempts = 3
+        var earlyTerminate: EarlyTerminate?
+        var parameters: (Node.Mapping, Node)?
+
+        for (keyNode, value) in top {
+            let key = try self.key(keyNode, in: "top level")
+            switch key {
+            case "name":
+                let text = try scalarText(value, "name")
+                guard !text.isEmpty else { throw fail(value, "name", "expected a non-empty name") }
+                name = text
+            case "method":
+                let text = try scalarText(value, "method")
+                guard let m = SearchMethod(rawValue: text) else {
+                    throw fail(value, "method", "expected grid, random or bayes, got '\(text)'")
+                }
+                method = (m, keyNode)
+            case "metric": metric = try self.metric(value)
+            case "run_cap": runCap = try integer(value, "run_cap", min: 1)
+            case "seed": seed = try integer(value, "seed", min: Int.min)
+            case "max_attempts": maxAttempts = try integer(value, "max_attempts", min: 1)
+            case "early_terminate": earlyTerminate = try self.earlyTerminate(value)
+            case "parameters":
+                guard case .mapping(let m) = value else {
+                    throw fail(value, "parameters", "expected a mapping from training keys to their values, got \(describe(value))")
+                }
+                parameters = (m, keyNode)
+            case _ where Self.ignoredKeys.contains(key):
+                note(keyNode, "key '\(key)' is a W&B launch key; ignored")
+            default:
+                throw fail(keyNode, key, "unknown key (expected one of \(Self.topLevelKeys.joined(separator: ", ")); "
+                           + "W&B's \(Self.ignoredKeys.sorted().joined(separator: ", ")) are accepted and ignored)")
+            }
+        }
+
+        guard let (method, methodNode) = method else {
+            throw SpecError(path: path, line: top.mark?.line ?? 1, keyPath: "method", "missing: expected grid, random or bayes")
+        }
+        guard let (parameterMap, parametersNode) = parameters else {
+            throw SpecError(path: path, line: top.mark?.line ?? 1, keyPath: "parameters",
+                            "missing: expected a mapping from training keys to their values")
+        }
+        guard !parameterMap.isEmpty else { throw fail(parametersNode, "parameters", "no parameters given") }
+
+        var specParameters: [SpecParameter] = []
+        for (keyNode, value) in parameterMap {
+            let name = try key(keyNode, in: "parameters")
+            specParameters.append(try parameter(name, keyNode: keyNode, value: value, method: method))
+        }
+        _ = try Self.conditionalOrder(specParameters, path: path)
+
+        switch method {
+        case .grid:
+            if runCap == nil {
+                var size = 1
+                for p in specParameters {
+                    let (product, overflow) = size.multipliedReportingOverflow(by: p.domain.gridCount ?? 1)
+                    guard !overflow, product <= Self.maxGridSize else {
+                        throw fail(parametersNode, "parameters",
+                                   "the grid has more than \(Self.maxGridSize) combinations; set run_cap or use method random")
+                    }
+                    size = product
+                }
+            }
+        case .random, .bayes:
+            guard runCap != nil else {
+                throw fail(methodNode, "run_cap", "method \(method.rawValue) needs run_cap, the number of tasks to draw")
+            }
+        }
+
+        let base = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        return SweepSpec(name: name ?? (base.isEmpty ? "sweep" : base), method: method, metric: metric, runCap: runCap,
+                         seed: seed, maxAttempts: maxAttempts, earlyTerminate: earlyTerminate,
+                         parameters: specParameters, notes: notes, source: yaml, path: path)
+    }
+
+    // MARK: metric and early_terminate
+
+    private mutating func metric(_ node: Node) throws -> MetricGoal {
+        guard case .mapping(let m) = node else {
+            throw fail(node, "metric", "expected a mapping such as {name: test_accuracy, goal: maximize}, got \(describe(node))")
+        }
+        var name: String?
+        var goal: Bool?
+        for (keyNode, value) in m {
+            let key = try self.key(keyNode, in: "metric")
+            switch key {
+            case "name":
+                let text = try scalarText(value, "metric.name")
+                guard MetricGoal.names.contains(text) else {
+                    throw fail(value, "metric.name", "unknown metric '\(text)' (expected one of \(MetricGoal.names.joined(separator: ", ")))")
+                }
+                name = text
+            case "goal":
+                let text = try scalarText(value, "metric.goal")
+                guard text == "maximize" || text == "minimize" else {
+                    throw fail(value, "metric.goal", "expected maximize or minimize, got '\(text)'")
+                }
+                goal = text == "maximize"
+            case "target", "impute", "impute_while_running":
+                note(keyNode, "metric.\(key) is not supported; ignored")
+            default:
+                throw fail(keyNode, "metric.\(key)", "unknown key (expected name, goal)")
+            }
+        }
+        guard let name else { throw fail(node, "metric.name", "missing: expected one of \(MetricGoal.names.joined(separator: ", "))") }
+        // W&B minimizes unless told otherwise; here an accuracy is maximized, a loss minimized.
+        return MetricGoal(name: name, maximize: goal ?? name.hasSuffix("accuracy"))
+    }
+
+    private mutating func earlyTerminate(_ node: Node) throws -> EarlyTerminate {
+        guard case .mapping(let m) = node else {
+            throw fail(node, "early_terminate", "expected a mapping such as {type: hyperband, min_iter: 1, eta: 3}, got \(describe(node))")
+        }
+        var fields: [String: (key: Node, value: Node)] = [:]
+        for (keyNode, value) in m {
+            let key = try self.key(keyNode, in: "early_terminate")
+            guard ["type", "min_iter", "max_iter", "s", "eta", "strict"].contains(key) else {
+                throw fail(keyNode, "early_terminate.\(key)", "unknown key (expected type, min_iter, max_iter, s, eta)")
+            }
+            fields[key] = (keyNode, value)
+        }
+        guard let typeNode = fields["type"]?.value else {
+            throw fail(node, "early_terminate.type", "missing: expected hyperband or median")
+        }
+        let type = try scalarText(typeNode, "early_terminate.type")
+        guard EarlyTerminate.types.contains(type) else {
+            throw fail(typeNode, "early_terminate.type", "expected hyperband or median, got '\(type)'")
+        }
+        if let strict = fields["strict"] {
+            _ = try scalarText(strict.value, "early_terminate.strict")
+            note(strict.key, "early_terminate.strict is not supported; ignored")
+        }
+        let eta = try fields["eta"].map { try integer($0.value, "early_terminate.eta", min: 2) } ?? 3
+        let minIter = try fields["min_iter"].map { try integer($0.value, "early_terminate.min_iter", min: 1) }
+        let maxIter = try fields["max_iter"].map { try integer($0.value, "early_terminate.max_iter", min: 1) }
+        let s = try fields["s"].map { try integer($0.value, "early_terminate.s", min: 1) }
+        if let minIter { return EarlyTerminate(type: type, minIter: minIter, eta: eta, s: s, maxIter: maxIter) }
+        guard type == "hyperband", let maxIter else {
+            throw fail(node, "early_terminate.min_iter",
+                       type == "median" ? "missing: median needs min_iter" : "missing: hyperband needs min_iter (or max_iter and s)")
+        }
+        guard let s else { throw fail(fields["max_iter"]!.key, "early_terminate.s", "missing: max_iter needs s, the number of brackets") }
+        // W&B's brackets for max_iter and s: max_iter/eta, max_iter/eta², … (s of them, each ≥ 1).
+        var bracket = maxIter
+        var first: Int?
+        for _ in 0..<s {
+            bracket /= eta
+            guard bracket >= 1 else { break }
+            first = bracket
+        }
+        guard let first else {
+            throw fail(fields["max_iter"]!.value, "early_terminate.max_iter",
+                       "max_iter \(maxIter) is less than eta \(eta): no bracket is left")
+        }
+        return EarlyTerminate(type: type, minIter: first, eta: eta, s: s, maxIter: maxIter)
+    }
+
+    // MARK: parameters
+
+    private static let parameterFields = ["value", "values", "distribution", "probabilities", "min", "max", "mu", "sigma", "q", "when"]
+
+    /// Fields each distribution accepts, then those it requires.
+    private static let distributionFields: [String: (allowed: Set<String>, required: [String])] = [
+        "constant": (["value"], ["value"]),
+        "categorical": (["values", "probabilities"], ["values"]),
+        "int_uniform": (["min", "max"], ["min", "max"]),
+        "uniform": (["min", "max"], ["min", "max"]),
+        "q_uniform": (["min", "max", "q"], ["min", "max"]),
+        "log_uniform": (["min", "max"], ["min", "max"]),
+        "log_uniform_values": (["min", "max"], ["min", "max"]),
+        "q_log_uniform": (["min", "max", "q"], ["min", "max"]),
+        "q_log_uniform_values": (["min", "max", "q"], ["min", "max"]),
+        "inv_log_uniform": (["min", "max"], ["min", "max"]),
+        "inv_log_uniform_values": (["min", "max"], ["min", "max"]),
+        "normal": (["mu", "sigma"], []),
+        "q_normal": (["mu", "sigma", "q"], []),
+        "log_normal": (["mu", "sigma"], []),
+        "q_log_normal": (["mu", "sigma", "q"], []),
+    ]
+
+    private func parameter(_ name: String, keyNode: Node, value: Node, method: SearchMethod) throws -> SpecParameter {
+        let base = "parameters.\(name)"
+        guard let configKey = ConfigKeys.byName[name] else {
+            throw fail(keyNode, base, ConfigKeys.unknownKeyMessage(name))
+        }
+        guard case .mapping(let m) = value else {
+            throw fail(value, base, "expected a mapping such as {value: X}, {values: [X, Y]} or {min: X, max: Y}, got \(describe(value))")
+        }
+        var fields: [String: (key: Node, value: Node)] = [:]
+        for (fieldKey, fieldValue) in m {
+            let field = try key(fieldKey, in: base)
+            if field == "parameters" {
+                throw fail(fieldKey, "\(base).parameters", "nested parameters are not supported: training keys are flat")
+            }
+            guard Self.parameterFields.contains(field) else {
+                throw fail(fieldKey, "\(base).\(field)", "unknown field (expected one of \(Self.parameterFields.joined(separator: ", ")))")
+            }
+            fields[field] = (fieldKey, fieldValue)
+        }
+
+        // The distribution, named or inferred as W&B infers it.
+        let distribution: String
+        if let d = fields["distribution"] {
+            distribution = try scalarText(d.value, "\(base).distribution")
+            guard Self.distributionFields[distribution] != nil else {
+                throw fail(d.value, "\(base).distribution", "unknown distribution '\(distribution)' "
+                           + "(expected one of \(ParameterDomain.distributionNames.joined(separator: ", ")))")
+            }
+        } else if fields["values"] != nil {
+            distribution = "categorical"
+        } else if fields["value"] != nil {
+            distribution = "constant"
+        } else if let min = fields["min"], let max = fields["max"] {
+            distribution = min.value.tagName == .int && max.value.tagName == .int ? "int_uniform" : "uniform"
+        } else if fields["min"] != nil || fields["max"] != nil {
+            throw fail(keyNode, "\(base).\(fields["min"] == nil ? "min" : "max")", "missing: min and max go together")
+        } else {
+            throw fail(keyNode, base, "expected value, values, or min and max (or a distribution)")
+        }
+        let (allowed, required) = Self.distributionFields[distribution]!
+        for (field, entry) in fields where field != "distribution" && field != "when" && !allowed.contains(field) {
+            throw fail(entry.key, "\(base).\(field)", "does not apply to distribution \(distribution)")
+        }
+        for field in required where fields[field] == nil {
+            throw fail(keyNode, "\(base).\(field)", "missing: distribution \(distribution) needs \(required.joined(separator: " and "))")
+        }
+
+        func number(_ field: String, default fallback: Double? = nil) throws -> Double {
+            guard let entry = fields[field] else { return fallback! }
+            return try self.number(entry.value, "\(base).\(field)")
+        }
+        func range(positive: Bool = false) throws -> (Double, Double) {
+            let (min, max) = (try number("min"), try number("max"))
+            if positive, min <= 0 { throw fail(fields["min"]!.value, "\(base).min", "must be > 0 on a log scale, got \(render(min))") }
+            guard min <= max else {
+                throw fail(fields["min"]!.value, "\(base).min", "min \(render(min)) is greater than max \(render(max))")
+            }
+            return (min, max)
+        }
+        func q() throws -> Double {
+            let q = try number("q", default: 1)
+            guard q > 0 else { throw fail(fields["q"]!.value, "\(base).q", "must be > 0, got \(render(q))") }
+            return q
+        }
+        func normal() throws -> (Double, Double) {
+            let sigma = try number("sigma", default: 1)
+            guard sigma >= 0 else { throw fail(fields["sigma"]!.value, "\(base).sigma", "must be >= 0, got \(render(sigma))") }
+            return (try number("mu", default: 0), sigma)
+        }
+
+        let domain: ParameterDomain
+        switch distribution {
+        case "constant":
+            domain = .constant(try checkedValue(name, fields["value"]!.value, "\(base).value"))
+        case "categorical":
+            domain = try categorical(name, base, fields)
+        case "int_uniform":
+            let min = try integer(fields["min"]!.value, "\(base).min", min: Int.min)
+            let max = try integer(fields["max"]!.value, "\(base).max", min: Int.min)
+            guard min <= max else { throw fail(fields["min"]!.value, "\(base).min", "min \(min) is greater than max \(max)") }
+            domain = .intUniform(min: min, max: max)
+        case "uniform": let (a, b) = try range(); domain = .uniform(min: a, max: b)
+        case "q_uniform": let (a, b) = try range(); domain = .qUniform(min: a, max: b, q: try q())
+        case "log_uniform": let (a, b) = try range(); domain = .logUniform(min: a, max: b)
+        case "log_uniform_values": let (a, b) = try range(positive: true); domain = .logUniformValues(min: a, max: b)
+        case "q_log_uniform": let (a, b) = try range(); domain = .qLogUniform(min: a, max: b, q: try q())
+        case "q_log_uniform_values": let (a, b) = try range(positive: true); domain = .qLogUniformValues(min: a, max: b, q: try q())
+        case "inv_log_uniform": let (a, b) = try range(); domain = .invLogUniform(min: a, max: b)
+        case "inv_log_uniform_values": let (a, b) = try range(positive: true); domain = .invLogUniformValues(min: a, max: b)
+        case "normal": let (mu, sigma) = try normal(); domain = .normal(mu: mu, sigma: sigma)
+        case "q_normal": let (mu, sigma) = try normal(); domain = .qNormal(mu: mu, sigma: sigma, q: try q())
+        case "log_normal": let (mu, sigma) = try normal(); domain = .logNormal(mu: mu, sigma: sigma)
+        default: let (mu, sigma) = try normal(); domain = .qLogNormal(mu: mu, sigma: sigma, q: try q())
+        }
+
+        let culprit = fields["distribution"]?.value ?? keyNode
+        if configKey.expects.hasPrefix("an integer"), !domain.isIntegral {
+            throw fail(culprit, fields["distribution"] == nil ? base : "\(base).distribution",
+                       "\(name) takes integers: use values, int_uniform, or a q_ distribution with an integer q (\(distribution) draws fractions)")
+        }
+        if method == .grid, domain.gridCount == nil {
+            throw fail(culprit, fields["distribution"] == nil ? base : "\(base).distribution",
+                       "method grid needs a finite set of values (value, values, int_uniform or q_uniform), not \(distribution)"
+                       + (fields["probabilities"] == nil ? "" : " with probabilities"))
+        }
+        // Values must be valid training values, checked before anything runs: a grid's
+        // ends stand for its values; for draws, what the distribution draws near its
+        // ends (1st and 99th percentiles) or at its centre.
+        var probes = domain.probes
+        if method == .grid, let count = domain.gridCount {
+            probes = count == 0 ? [] : [("min", domain.gridValue(0)), ("max", domain.gridValue(count - 1))]
+            if case .constant = domain { probes = [] }
+            if case .categorical = domain { probes = [] }
+        }
+        for probe in probes {
+            do {
+                _ = try TrainConfig(pairs: [(name, probe.value)])
+            } catch {
+                let entry = fields[probe.field] ?? (keyNode, keyNode)
+                let what = method == .grid ? "the grid takes" : "\(distribution) draws values such as"
+                throw fail(entry.value, "\(base).\(probe.field)", "\(what) '\(probe.value)': \(error.message)")
+            }
+        }
+
+        let conditions = try fields["when"].map { try self.conditions($0.value, parameter: name, base: "\(base).when") } ?? []
+        return SpecParameter(name: name, domain: domain, conditions: conditions, line: keyNode.mark?.line ?? 1)
+    }
+
+    private func categorical(_ name: String, _ base: String, _ fields: [String: (key: Node, value: Node)]) throws -> ParameterDomain {
+        let node = fields["values"]!.value
+        guard case .sequence(let items) = node else {
+            throw fail(node, "\(base).values", "expected a list such as [a, b], got \(describe(node))")
+        }
+        guard !items.isEmpty else { throw fail(node, "\(base).values", "empty list: expected at least one value") }
+        let values = try items.enumerated().map { i, item in try checkedValue(name, item, "\(base).values[\(i)]") }
+        guard let p = fields["probabilities"]?.value else { return .categorical(values, probabilities: nil) }
+        guard case .sequence(let weights) = p else {
+            throw fail(p, "\(base).probabilities", "expected a list of numbers, got \(describe(p))")
+        }
+        guard weights.count == items.count else {
+            throw fail(p, "\(base).probabilities", "\(weights.count) probabilities for \(items.count) values")
+        }
+        let probabilities = try weights.enumerated().map { i, w in
+            let x = try number(w, "\(base).probabilities[\(i)]")
+            guard x >= 0 else { throw fail(w, "\(base).probabilities[\(i)]", "must be >= 0, got \(render(x))") }
+            return x
+        }
+        let sum = probabilities.reduce(0, +)
+        guard abs(sum - 1) < 1e-6 else { throw fail(p, "\(base).probabilities", "must sum to 1, got \(render(sum))") }
+        return .categorical(values, probabilities: probabilities)
+    }
+
+    private func conditions(_ node: Node, parameter: String, base: String) throws -> [Condition] {
+        guard case .mapping(let m) = node, !m.isEmpty else {
+            throw fail(node, base, "expected a mapping such as {optimizer: [momentum, nesterov]}, got \(describe(node))")
+        }
+        return try m.map { keyNode, value in
+            let key = try self.key(keyNode, in: base)
+            guard ConfigKeys.byName[key] != nil else { throw fail(keyNode, "\(base).\(key)", ConfigKeys.unknownKeyMessage(key)) }
+            guard key != parameter else { throw fail(keyNode, "\(base).\(key)", "a parameter cannot depend on itself") }
+            let items: [(Node, String)]
+            if case .sequence(let list) = value {
+                guard !list.isEmpty else { throw fail(value, "\(base).\(key)", "empty list: expected at least one value") }
+                items = list.enumerated().map { ($1, "\(base).\(key)[\($0)]") }
+            } else {
+                items = [(value, "\(base).\(key)")]
+            }
+            var values: [String] = []
+            var canonical: [JSON] = []
+            for (item, keyPath) in items {
+                let text = try checkedValue(key, item, keyPath)
+                values.append(text)
+                canonical.append(try! TrainConfig(pairs: [(key, text)]).canonical[key]!)
+            }
+            return Condition(key: key, values: values, canonical: canonical)
+        }
+    }
+
+    /// Conditional parameters in an order where each comes after the conditional
+    /// parameters its `when` names, so a condition sees final values. A cycle is an error.
+    static func conditionalOrder(_ parameters: [SpecParameter], path: String) throws -> [Int] {
+        let conditional = parameters.indices.filter { parameters[$0].isConditional }
+        let indexByName = Dictionary(uniqueKeysWithValues: conditional.map { (parameters[$0].name, $0) })
+        var order: [Int] = []
+        var state: [Int: Bool] = [:]   // false: in progress, true: done
+        func visit(_ i: Int, _ chain: [String]) throws {
+            if state[i] == true { return }
+            if state[i] == false {
+                let cycle = (chain.drop { $0 != parameters[i].name } + [parameters[i].name]).joined(separator: " -> ")
+                throw SpecError(path: path, line: parameters[i].line, keyPath: "parameters.\(parameters[i].name).when",
+                                "conditions form a cycle (\(cycle))")
+            }
+            state[i] = false
+            for condition in parameters[i].conditions {
+                if let j = indexByName[condition.key] { try visit(j, chain + [parameters[i].name]) }
+            }
+            state[i] = true
+            order.append(i)
+        }
+        for i in conditional { try visit(i, []) }
+        return order
+    }
+
+    // MARK: scalars
+
+    /// A value for training key `key`, as the text TrainConfig parses, checked against the key.
+    private func checkedValue(_ key: String, _ node: Node, _ keyPath: String) throws -> String {
+        let text = try scalarText(node, keyPath)
+        do {
+            _ = try TrainConfig(pairs: [(key, text)])
+        } catch {
+            throw fail(node, keyPath, error.message)
+        }
+        return text
+    }
+
+    /// A scalar as the text TrainConfig parses: YAML numbers in Swift's shortest form
+    /// (1.0e-4 → "0.0001", 0x10 → "16"), booleans true/false, null as none.
+    private func scalarText(_ node: Node, _ keyPath: String) throws -> String {
+        guard case .scalar(let scalar) = node else {
+            throw fail(node, keyPath, "expected a single value, got \(describe(node))")
+        }
+        switch node.tagName {
+        case .int: return node.int.map { String($0) } ?? scalar.string
+        case .float: return node.float.map(render) ?? scalar.string
+        case .bool: return node.bool.map { $0 ? "true" : "false" } ?? scalar.string
+        case .null: return "none"
+        default: return scalar.string
+        }
+    }
+
+    private func number(_ node: Node, _ keyPath: String) throws -> Double {
+        guard node.tagName == .int || node.tagName == .float, let x = node.float ?? node.int.map(Double.init), x.isFinite else {
+            throw fail(node, keyPath, "expected a number, got \(describe(node))")
+        }
+        return x
+    }
+
+    private func integer(_ node: Node, _ keyPath: String, min: Int) throws -> Int {
+        var value: Int?
+        if node.tagName == .int { value = node.int }
+        if node.tagName == .float, let x = node.float, x == x.rounded(), abs(x) < 9e15 { value = Int(x) }
+        guard let value else { throw fail(node, keyPath, "expected an integer, got \(describe(node))") }
+        guard value >= min else { throw fail(node, keyPath, "expected an integer >= \(min), got \(value)") }
+        return value
+    }
+
+    private func key(_ node: Node, in context: String) throws -> String {
+        guard case .scalar(let scalar) = node else { throw fail(node, context, "expected a key, got \(describe(node))") }
+        return scalar.string
+    }
+
+    private func render(_ x: Double) -> String { ParameterDomain.render(x) }
+
+    private func describe(_ node: Node) -> String {
+        switch node {
+        case .scalar(let s): "'\(s.string)'"
+        case .mapping: "a mapping"
+        case .sequence: "a list"
+        case .alias: "an alias"
+        }
+    }
+
+    // MARK: messages
+
+    private func fail(_ node: Node, _ keyPath: String, _ problem: String) -> SpecError {
+        SpecError(path: path, line: node.mark?.line ?? 1, keyPath: keyPath, problem)
+    }
+
+    private mutating func note(_ node: Node, _ text: String) {
+        notes.append("note: \(path):\(node.mark?.line ?? 1): \(text)")
+    }
+
+    /// Yams' errors, on one line with the line number.
+    private func yamlError(_ error: YamlError, yaml: String) -> SpecError {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            let detail = context.map { " (\($0.text) at line \($0.mark.line))" } ?? ""
+            return SpecError("\(path):\(mark.line): invalid YAML: \(problem)\(detail)")
+        case .reader(let problem, let offset, _, _):
+            let line = offset.map { yaml.prefix($0).filter { $0 == "\n" }.count + 1 } ?? 1
+            return SpecError("\(path):\(line): invalid YAML: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return SpecError(path: path, line: context.mark.line, keyPath: duplicates.first ?? "?", "key given twice")
+        default:
+            let text = "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
+            return SpecError("\(path):1: invalid YAML: \(text)")
+        }
+    }
+}
+
+private extension Node {
+    /// The resolved tag (str, int, float, bool, null, …): quoted scalars are strings.
+    var tagName: Tag.Name { Tag.Name(rawValue: tag.description) }
+}

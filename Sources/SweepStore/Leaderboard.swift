@@ -1,0 +1,223 @@
+import SweepConfig
+
+/// A sweep's tasks ranked by one metric (SPEC §7), optionally grouped by
+/// parameters with mean and sample standard deviation per group. Pure: built
+/// from records, so it is tested without a database. Rendering is in
+/// LeaderboardFormats.swift.
+public struct Leaderboard: Sendable {
+    public enum Format: String, CaseIterable, Sendable {
+        case table, csv, json, markdown
+    }
+
+    /// One task. `rank` is nil for tasks without a value to rank by (unfinished,
+    /// failed, or missing the metric); they come after the ranked ones.
+    public struct Row: Sendable {
+        public let rank: Int?
+        public let task: TaskRecord
+        public let params: [(String, JSON)]
+        /// The final metrics, SPEC §4 names; empty until the task finishes.
+        public let metrics: [(String, JSON)]
+        /// The value of the sort metric.
+        public let value: Double?
+
+        public func metric(_ name: String) -> JSON? { metrics.first { $0.0 == name }?.1 }
+        public func param(_ name: String) -> JSON { params.first { $0.0 == name }?.1 ?? .null }
+    }
+
+    /// The tasks sharing the values of the `--group-by` parameters. `n` counts
+    /// those that finished with metrics (completed, stopped, diverged); each
+    /// mean and std is taken over the finite values of that metric among them.
+    public struct Group: Sendable {
+        public let rank: Int?
+        public let values: [(String, JSON)]
+        public let n: Int
+        public let mean: [(String, Double)]
+        public let std: [(String, Double)]
+
+        public func mean(_ name: String) -> Double? { mean.first { $0.0 == name }?.1 }
+        public func std(_ name: String) -> Double? { std.first { $0.0 == name }?.1 }
+    }
+
+    /// The metric names of SPEC §4, accepted by `--sort` even before any task has finished.
+    public static let knownMetrics = ["epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
+                                      "test_loss", "test_accuracy", "samples_per_second", "wall_seconds", "parameters"]
+    /// Fields of a stored result line that are not metrics.
+    static let resultFields: Set<String> = ["event", "status", "config", "error"]
+
+    public let sweep: SweepRecord
+    public let sortMetric: String
+    public let maximize: Bool
+    public let groupBy: [String]
+    /// Best first; then unranked tasks by status and index.
+    public let rows: [Row]
+    /// Best first; empty without `groupBy`.
+    public let groups: [Group]
+    /// Every parameter and metric name that appears, in first-seen order.
+    public let paramNames: [String]
+    public let metricNames: [String]
+    /// The parameters whose value differs between two tasks of the sweep.
+    public let varyingParams: [String]
+
+    public var best: Row? { rows.first { $0.rank != nil } }
+    public var finishedCount: Int { rows.count { $0.task.status.isFinished } }
+
+    /// Whether larger is better for `metric`: the sweep's goal for its own
+    /// metric; otherwise names containing "loss" go down and the others up.
+    public static func maximizes(_ metric: String, in sweep: SweepRecord) -> Bool {
+        metric == sweep.metric ? sweep.maximize : !metric.contains("loss")
+    }
+
+    /// - Throws: `ConfigError` for a sort metric or group-by parameter that
+    ///   neither SPEC §3/§4 nor the sweep's tasks know.
+    public init(sweep: SweepRecord, tasks: [TaskRecord], sort: String? = nil, groupBy: [String] = []) throws(ConfigError) {
+        self.sweep = sweep
+        let sortMetric = sort ?? sweep.metric
+        let maximize = Self.maximizes(sortMetric, in: sweep)
+        self.sortMetric = sortMetric
+        self.maximize = maximize
+        self.groupBy = groupBy
+
+        var params = OrderedNames(), metrics = OrderedNames()
+        var parsed: [(TaskRecord, [(String, JSON)], [(String, JSON)])] = []
+        parsed.reserveCapacity(tasks.count)
+        for task in tasks {
+            let p = Self.fields(task.params) ?? []
+            let m = (Self.fields(task.metrics) ?? []).filter { !Self.resultFields.contains($0.0) }
+            p.forEach { params.add($0.0) }
+            m.forEach { metrics.add($0.0) }
+            parsed.append((task, p, m))
+        }
+        paramNames = params.names
+        metricNames = metrics.names
+
+        if sort != nil, !metrics.contains(sortMetric), !Self.knownMetrics.contains(sortMetric), sortMetric != sweep.metric {
+            throw ConfigError("unknown metric '\(sortMetric)' for --sort (known: \(OrderedNames(Self.knownMetrics + metricNames).names.joined(separator: ", ")))")
+        }
+        for name in groupBy where !params.contains(name) && ConfigKeys.byName[name] == nil {
+            throw ConfigError("--group-by: " + ConfigKeys.unknownKeyMessage(name))
+        }
+
+        varyingParams = Self.varying(paramNames, in: parsed.map(\.1))
+
+        // Sort positions, not rows: a row holds a whole task record.
+        let values: [Double?] = parsed.map { task, _, m in
+            guard task.status.isFinished, task.status != .failed else { return nil }
+            return m.first { $0.0 == sortMetric }.flatMap { Self.number($0.1) }
+        }
+        let keys = tasks.map { (status: Self.statusOrder($0.status), index: $0.index, id: $0.taskID) }
+        let better = Self.better(maximize)
+        let ranked = keys.indices.filter { values[$0] != nil }.sorted { i, j in
+            let x = values[i]!, y = values[j]!
+            return x != y ? better(x, y) : (keys[i].index, keys[i].id) < (keys[j].index, keys[j].id)
+        }
+        let rest = keys.indices.filter { values[$0] == nil }.sorted { i, j in
+            (keys[i].status, keys[i].index, keys[i].id) < (keys[j].status, keys[j].index, keys[j].id)
+        }
+        rows = (ranked + rest).enumerated().map { position, i in
+            Row(rank: position < ranked.count ? position + 1 : nil, task: parsed[i].0, params: parsed[i].1,
+                metrics: parsed[i].2, value: values[i])
+        }
+        groups = groupBy.isEmpty ? [] : Self.groups(of: rows, by: groupBy, metrics: metricNames, sortMetric: sortMetric, better: better)
+    }
+
+    private static func groups(of rows: [Row], by names: [String], metrics: [String], sortMetric: String,
+                               better: (Double, Double) -> Bool) -> [Group] {
+        var order: [String] = []
+        var members: [String: (values: [(String, JSON)], first: Int, rows: [Row])] = [:]
+        for row in rows {
+            let values = names.map { ($0, row.param($0)) }
+            let key = values.map { $0.1.encoded }.joined(separator: "\u{1}")
+            if members[key] == nil {
+                order.append(key)
+                members[key] = (values, row.task.index, [])
+            }
+            members[key]!.first = min(members[key]!.first, row.task.index)
+            if row.task.status.isFinished, row.task.status != .failed, !row.metrics.isEmpty { members[key]!.rows.append(row) }
+        }
+        let unranked: [(group: Group, first: Int)] = order.map { key in
+            let m = members[key]!
+            var mean: [(String, Double)] = [], std: [(String, Double)] = []
+            for name in metrics {
+                let xs = m.rows.compactMap { $0.metric(name).flatMap(number) }
+                guard !xs.isEmpty else { continue }
+                let mu = xs.reduce(0, +) / Double(xs.count)
+                let variance = xs.count > 1 ? xs.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / Double(xs.count - 1) : 0
+                mean.append((name, mu))
+                std.append((name, variance.squareRoot()))
+            }
+            return (Group(rank: nil, values: m.values, n: m.rows.count, mean: mean, std: std), m.first)
+        }
+        let ranked = unranked.filter { $0.group.mean(sortMetric) != nil }.sorted { a, b in
+            let x = a.group.mean(sortMetric)!, y = b.group.mean(sortMetric)!
+            return x != y ? better(x, y) : a.first < b.first
+        }
+        let rest = unranked.filter { $0.group.mean(sortMetric) == nil }.sorted { $0.first < $1.first }
+        return ranked.enumerated().map { i, g in
+            Group(rank: i + 1, values: g.group.values, n: g.group.n, mean: g.group.mean, std: g.group.std)
+        } + rest.map(\.group)
+    }
+
+    /// The names whose value is not the same in every task (a missing key counts as null).
+    private static func varying(_ names: [String], in params: [[(String, JSON)]]) -> [String] {
+        var first: [String: JSON] = [:], seen: [String: Int] = [:], differs = Set<String>()
+        for fields in params {
+            for (name, value) in fields where !differs.contains(name) {
+                seen[name, default: 0] += 1
+                if let v = first[name] { if !same(v, value) { differs.insert(name) } } else { first[name] = value }
+            }
+        }
+        return names.filter { name in
+            differs.contains(name) || (seen[name, default: 0] < params.count && first[name].map { !same($0, .null) } == true)
+        }
+    }
+
+    /// Equality without encoding, for the scalar values parameters hold.
+    private static func same(_ a: JSON, _ b: JSON) -> Bool {
+        switch (a, b) {
+        case (.null, .null): true
+        case let (.bool(x), .bool(y)): x == y
+        case let (.int(x), .int(y)): x == y
+        case let (.double(x), .double(y)): x == y || (x.isNaN && y.isNaN)
+        case let (.string(x), .string(y)): x == y
+        default: a.encoded == b.encoded
+        }
+    }
+
+    private static func better(_ maximize: Bool) -> (Double, Double) -> Bool {
+        maximize ? { $0 > $1 } : { $0 < $1 }
+    }
+
+    /// Finished tasks without a value first, then those still to run.
+    private static func statusOrder(_ status: TaskStatus) -> Int {
+        [.completed, .stopped, .diverged, .failed, .running, .pending].firstIndex(of: status)!
+    }
+
+    /// The fields of stored JSON object text; nil when absent or not an object.
+    static func fields(_ text: String?) -> [(String, JSON)]? {
+        guard let text, let value = try? JSON.parse(text) else { return nil }
+        return value.objectFields
+    }
+
+    /// A finite number, or nil.
+    static func number(_ value: JSON) -> Double? {
+        switch value {
+        case .int(let i): Double(i)
+        case .double(let d) where d.isFinite: d
+        default: nil
+        }
+    }
+}
+
+/// Names in first-seen order without repeats.
+struct OrderedNames {
+    private(set) var names: [String] = []
+    private var seen: Set<String> = []
+
+    init(_ names: [String] = []) { names.forEach { add($0) } }
+
+    mutating func add(_ name: String) {
+        if seen.insert(name).inserted { names.append(name) }
+    }
+
+    func contains(_ name: String) -> Bool { seen.contains(name) }
+}

@@ -1,0 +1,106 @@
+/// A store failure, one line naming the database file.
+public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Where a task stands (SPEC §4). The last four are final: once a task reaches
+/// one of them the store never changes it again.
+public enum TaskStatus: String, Sendable, CaseIterable {
+    case pending, running, completed, failed, diverged, stopped
+
+    public var isFinished: Bool {
+        switch self {
+        case .pending, .running: false
+        case .completed, .failed, .diverged, .stopped: true
+        }
+    }
+}
+
+/// One sweep: its name, the spec text it was started from and its objective.
+public struct SweepRecord: Sendable, Equatable {
+    public let id: Int64
+    public let name: String
+    public let spec: String
+    public let metric: String
+    public let maximize: Bool
+    /// Seconds since 1970.
+    public let createdAt: Double
+
+    public init(id: Int64, name: String, spec: String, metric: String, maximize: Bool, createdAt: Double) {
+        self.id = id
+        self.name = name
+        self.spec = spec
+        self.metric = metric
+        self.maximize = maximize
+        self.createdAt = createdAt
+    }
+}
+
+/// A task to insert as pending when a sweep opens.
+public struct NewTask: Sendable, Equatable {
+    public let id: String
+    /// Position in expansion order; the leaderboard breaks ties by it.
+    public let index: Int
+    /// The task's full training configuration, canonical JSON text.
+    public let params: String
+
+    public init(id: String, index: Int, params: String) {
+        self.id = id
+        self.index = index
+        self.params = params
+    }
+}
+
+/// One task as stored.
+public struct TaskRecord: Sendable, Equatable {
+    public let sweepID: Int64
+    public let taskID: String
+    public let index: Int
+    public let params: String
+    public var status: TaskStatus
+    public var attempts: Int
+    public var worker: String?
+    public var startedAt: Double?
+    public var finishedAt: Double?
+    public var error: String?
+    /// The final metrics, a JSON object with SPEC §4 names; nil until finished.
+    public var metrics: String?
+    public var wallSeconds: Double?
+
+    public init(sweepID: Int64, taskID: String, index: Int, params: String, status: TaskStatus = .pending,
+                attempts: Int = 0, worker: String? = nil, startedAt: Double? = nil, finishedAt: Double? = nil,
+                error: String? = nil, metrics: String? = nil, wallSeconds: Double? = nil) {
+        self.sweepID = sweepID
+        self.taskID = taskID
+        self.index = index
+        self.params = params
+        self.status = status
+        self.attempts = attempts
+        self.worker = worker
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.error = error
+        self.metrics = metrics
+        self.wallSeconds = wallSeconds
+    }
+}
+
+/// A change to one task, applied by `Store.apply` in batches.
+public enum StoreUpdate: Sendable {
+    /// The task runs: status running, `attempts = attempt`, the worker and the
+    /// start time. Epochs of an earlier attempt are dropped. Ignored for a
+    /// finished task.
+    case started(sweepID: Int64, taskID: String, worker: String, attempt: Int, at: Double)
+    /// Inserts or replaces the metrics of one epoch. Ignored for a finished task.
+    case epoch(sweepID: Int64, taskID: String, epoch: Int, metrics: String)
+    /// The task ended with `status` (completed, failed, diverged or stopped).
+    /// Takes effect exactly once: ignored if the task is already finished, so a
+    /// duplicate or late result never overwrites the first one.
+    case finished(sweepID: Int64, taskID: String, status: TaskStatus, metrics: String, error: String?,
+                  wallSeconds: Double, worker: String, at: Double)
+    /// A running task goes back to pending (its worker died, its lease expired).
+    /// Attempts are kept; `error`, when given, replaces the last error.
+    case requeued(sweepID: Int64, taskID: String, error: String?)
+}

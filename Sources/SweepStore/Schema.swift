@@ -1,0 +1,48 @@
+import GRDB
+
+/// The versioned schema. Each migration runs once per file and is recorded in
+/// the file (table `grdb_migrations`); never edit a shipped migration, add one.
+enum Schema {
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE sweeps (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    spec TEXT NOT NULL,
+                    metric TEXT NOT NULL,
+                    maximize INTEGER NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE tasks (
+                    sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+                    task_id TEXT NOT NULL,
+                    idx INTEGER NOT NULL,
+                    params TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'pending'
+                        CHECK (status IN ('pending', 'running', 'completed', 'failed', 'diverged', 'stopped')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    worker TEXT,
+                    started_at REAL,
+                    finished_at REAL,
+                    error TEXT,
+                    metrics TEXT,
+                    wall_seconds REAL,
+                    PRIMARY KEY (sweep_id, task_id)
+                );
+                CREATE INDEX tasks_by_status ON tasks (sweep_id, status);
+                CREATE INDEX tasks_by_index ON tasks (sweep_id, idx);
+                CREATE TABLE epochs (
+                    sweep_id INTEGER NOT NULL,
+                    task_id TEXT NOT NULL,
+                    epoch INTEGER NOT NULL,
+                    metrics TEXT NOT NULL,
+                    PRIMARY KEY (sweep_id, task_id, epoch),
+                    FOREIGN KEY (sweep_id, task_id) REFERENCES tasks (sweep_id, task_id) ON DELETE CASCADE
+                );
+                """)
+        }
+        return migrator
+    }()
+}

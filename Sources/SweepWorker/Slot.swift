@@ -1,0 +1,43 @@
+import Foundation
+import Synchronization
+import SweepConfig
+import SweepData
+import SweepProtocol
+import SweepTrain
+
+/// What a training slot does with one task: parse its configuration, train, and
+/// turn the run into an `Outcome`. Errors become a `failed` outcome with the
+/// error's one-line message; nothing here knows about sockets.
+enum Slot {
+    static func train(_ a: Assignment, datasets: DatasetCache, isCancelled: () -> Bool,
+                      progress: (TaskProgress) -> Void) -> Outcome {
+        let t0 = Date()
+        do {
+            let config = try TrainConfig(json: a.params)
+            let data = config.model == "noop" ? nil : try datasets.dataset(Trainer.dataOptions(config))
+            let result = try Trainer(config: config).run(
+                dataset: data,
+                onEpoch: { m in progress(TaskProgress(taskID: a.taskID, attempt: a.attempt, epoch: m.epoch, metrics: .object(m.fields))) },
+                shouldStop: isCancelled)
+            let metrics = result.final.map { JSON.object($0.fields) } ?? .object([])
+            return Outcome(taskID: a.taskID, attempt: a.attempt, status: result.status.rawValue, metrics: metrics,
+                           error: result.error, wallSeconds: Date().timeIntervalSince(t0))
+        } catch {
+            return Outcome(taskID: a.taskID, attempt: a.attempt, status: "failed", metrics: .object([]),
+                           error: "\(error)", wallSeconds: Date().timeIntervalSince(t0))
+        }
+    }
+}
+
+/// Datasets loaded by this worker, shared by its slots (they are immutable).
+final class DatasetCache: Sendable {
+    private let cache = Mutex<[String: Dataset]>([:])
+
+    func dataset(_ o: DataOptions) throws -> Dataset {
+        let key = "\(o.name.rawValue)|\(o.directory ?? "")|\(o.trainPerClass ?? -1)|\(o.testPerClass ?? -1)|\(o.validationFraction)"
+        if let d = cache.withLock({ $0[key] }) { return d }
+        let d = try loadDataset(o)
+        cache.withLock { $0[key] = d }
+        return d
+    }
+}

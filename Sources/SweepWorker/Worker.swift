@@ -1,0 +1,217 @@
+import Foundation
+import Synchronization
+import SweepConfig
+import SweepProtocol
+import SweepTrain
+import ZeroMQ
+
+/// A worker process: one DEALER connection to the coordinator and `slots`
+/// training slots, each task on its own thread. Slots report through an inproc
+/// socket, so the socket loop never blocks on training. The loop, in order:
+/// poll → handle what arrived → reconnect if the coordinator went silent →
+/// send heartbeats that are due.
+///
+/// Reliability stays here: a slot sees "train this, report progress, report the
+/// result", never frames. Results are kept until acknowledged and resent after a
+/// reconnect.
+public final class Worker {
+    public struct Options: Sendable {
+        public var endpoint: String
+        public var slots: Int
+        public var exitWhenDone: Bool
+        public var heartbeatInterval: Double
+        public var liveness: Int
+        /// CURVE: coordinator public key, own public and secret keys (Z85).
+        public var curve: (serverKey: String, publicKey: String, secretKey: String)?
+        public init(endpoint: String, slots: Int, exitWhenDone: Bool = false,
+                    heartbeatInterval: Double = Wire.heartbeatInterval, liveness: Int = Wire.liveness,
+                    curve: (serverKey: String, publicKey: String, secretKey: String)? = nil) {
+            self.endpoint = endpoint
+            self.slots = slots
+            self.exitWhenDone = exitWhenDone
+            self.heartbeatInterval = heartbeatInterval
+            self.liveness = liveness
+            self.curve = curve
+        }
+    }
+
+    public let options: Options
+    public let workerID: String
+    public var log: (String) -> Void = { line in FileHandle.standardError.write(Data(("worker: " + line + "\n").utf8)) }
+
+    private let context: Context
+    private var dealer: Socket?
+    private let events: Socket
+    private let eventsEndpoint: String
+    private let clock = ContinuousClock()
+    private let start: ContinuousClock.Instant
+    private let cancelled = CancelledTasks()
+    private let datasets = DatasetCache()
+
+    /// Tasks training now: id → attempt.
+    private var running: [String: Int] = [:]
+    /// Encoded results not yet acknowledged, by task id.
+    private var unacked: [String: [[UInt8]]] = [:]
+    private var lastHeard = 0.0
+    private var lastSent = 0.0
+    private var backoff = Wire.reconnectInitial
+    private var coordinatorDone = false
+
+    public init(options: Options, context: Context) throws {
+        self.options = options
+        self.context = context
+        let host = ProcessInfo.processInfo.hostName
+        workerID = "\(host)-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
+        eventsEndpoint = "inproc://sweep-worker-\(workerID)"
+        events = try context.socket(.pull)
+        try events.setLinger(milliseconds: 0)
+        try events.bind(eventsEndpoint)
+        start = clock.now
+    }
+
+    private var now: Double {
+        let (s, a) = (clock.now - start).components
+        return Double(s) + Double(a) * 1e-18
+    }
+
+    private var expiry: Double { options.heartbeatInterval * Double(options.liveness) }
+    private var freeSlots: Int { options.slots - running.count }
+
+    /// Runs until the coordinator says the sweep is over (with `exitWhenDone`) or
+    /// `shouldStop` says so. Returns true when the sweep was reported done.
+    public func run(shouldStop: () -> Bool = { false }) throws -> Bool {
+        try connect()
+        while true {
+            if shouldStop() {
+                try? send(.bye)
+                return coordinatorDone
+            }
+            guard let dealer else { return false }
+            let timeout = Int(min(options.heartbeatInterval, 0.25) * 1000)
+            let ready = try poll([PollItem(dealer), PollItem(events)], timeoutMilliseconds: timeout)
+            if ready[0].readable {
+                while let frames = try dealer.receive(dontWait: true) { try handle(frames) }
+            }
+            if ready[1].readable {
+                while let frames = try events.receive(dontWait: true) { try slotReported(frames) }
+            }
+            if coordinatorDone && options.exitWhenDone && running.isEmpty && unacked.isEmpty { return true }
+            if now - lastHeard > expiry {
+                log("coordinator silent for \(Int((now - lastHeard) * 1000)) ms; reconnecting in \(Int(backoff * 1000)) ms")
+                Thread.sleep(forTimeInterval: backoff)
+                backoff = min(backoff * 2, Wire.reconnectMax)
+                try connect()
+                continue
+            }
+            if now - lastSent >= options.heartbeatInterval { try send(.heartbeat) }
+        }
+    }
+
+    /// (Re)connects: a new DEALER, hello with the tasks still held, unacknowledged
+    /// results resent, credit for the free slots.
+    private func connect() throws {
+        dealer?.close()
+        let s = try context.socket(.dealer)
+        try s.setLinger(milliseconds: 0)
+        try s.setSendHighWaterMark(0)
+        try s.setReceiveHighWaterMark(0)
+        try s.setReconnectInterval(milliseconds: 100, max: Int(Wire.reconnectMax * 1000))
+        if let c = options.curve { try s.setCurveClient(serverKey: c.serverKey, publicKey: c.publicKey, secretKey: c.secretKey) }
+        try s.connect(options.endpoint)
+        dealer = s
+        lastHeard = now
+        let holding = Array(Set(running.keys).union(unacked.keys)).sorted()
+        try send(.hello(Hello(workerID: workerID, host: ProcessInfo.processInfo.hostName, pid: Int(getpid()),
+                              cores: ProcessInfo.processInfo.activeProcessorCount, slots: options.slots, holding: holding)))
+        for (_, frames) in unacked.sorted(by: { $0.key < $1.key }) { try sendRaw(frames) }
+        if freeSlots > 0 { try send(.ready(credit: freeSlots)) }
+    }
+
+    private func handle(_ frames: [[UInt8]]) throws {
+        let message: Message
+        do { message = try Codec.decode(frames) } catch {
+            log("dropped a message from the coordinator: \(error)")
+            return
+        }
+        lastHeard = now
+        backoff = Wire.reconnectInitial
+        switch message {
+        case .task(let a):
+            guard running[a.taskID] == nil else { return }
+            guard freeSlots > 0 else {
+                log("coordinator sent task \(a.taskID) with no free slot; dropping it (it will be requeued)")
+                return
+            }
+            running[a.taskID] = a.attempt
+            startSlot(a)
+        case .ack(let id):
+            unacked.removeValue(forKey: id)
+        case .cancel(let id):
+            if running[id] != nil { cancelled.insert(id) }
+        case .done:
+            coordinatorDone = true
+        case .heartbeat:
+            break
+        case .hello, .ready, .progress, .result, .bye:
+            log("dropped \(message.kind) from the coordinator: not a coordinator message")
+        }
+    }
+
+    /// A slot's progress or result, to forward to the coordinator.
+    private func slotReported(_ frames: [[UInt8]]) throws {
+        guard case .result(let o)? = try? Codec.decode(frames) else {
+            try sendRaw(frames)   // progress
+            return
+        }
+        running.removeValue(forKey: o.taskID)
+        cancelled.remove(o.taskID)
+        unacked[o.taskID] = frames
+        try sendRaw(frames)
+        try send(.ready(credit: 1))
+    }
+
+    private func send(_ m: Message) throws { try sendRaw(Codec.encode(m)) }
+
+    private func sendRaw(_ frames: [[UInt8]]) throws {
+        guard let dealer else { return }
+        do {
+            try dealer.send(frames, dontWait: true)
+            lastSent = now
+        } catch let e as ZMQError where e == .again {
+            // not connected yet: heartbeats and resends after reconnect cover it
+        }
+    }
+
+    /// Trains one task on its own thread; reports through a PUSH socket of its own.
+    private func startSlot(_ a: Assignment) {
+        let endpoint = eventsEndpoint, context = context, datasets = datasets
+        let cancelled = cancelled
+        let thread = Thread {
+            let push: Socket
+            do {
+                push = try context.socket(.push)
+                try push.setLinger(milliseconds: -1)
+                try push.connect(endpoint)
+            } catch { return }
+            defer { push.close() }
+            let outcome = Slot.train(a, datasets: datasets, isCancelled: { cancelled.contains(a.taskID) },
+                                     progress: { p in try? push.send(Codec.encode(.progress(p))) })
+            try? push.send(Codec.encode(.result(outcome)))
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    public func close() {
+        dealer?.close()
+        events.close()
+    }
+}
+
+/// Task ids the coordinator asked to stop; slots poll it between steps.
+final class CancelledTasks: Sendable {
+    private let ids = Mutex<Set<String>>([])
+    func insert(_ id: String) { ids.withLock { _ = $0.insert(id) } }
+    func remove(_ id: String) { ids.withLock { _ = $0.remove(id) } }
+    func contains(_ id: String) -> Bool { ids.withLock { $0.contains(id) } }
+}

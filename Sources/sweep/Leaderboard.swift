@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import SweepConfig
+import SweepStore
+
+extension Sweep {
+    struct Leaderboard: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Rank a sweep's tasks by a metric, optionally as mean ± std over groups.")
+
+        @OptionGroup var options: StoreOptions
+
+        @Option(help: "Metric to rank by (default: the sweep's metric). Names containing 'loss' rank lowest first.")
+        var sort: String?
+
+        @Option(help: "Show only the best K rows (or groups).")
+        var top: Int?
+
+        @Option(name: .customLong("group-by"), help: "Comma-separated parameters, e.g. cell,hidden: one row per group, mean ± std over the rest (seeds).")
+        var groupBy: String?
+
+        @Option(help: "Output: table (for people), csv, json or markdown.")
+        var format: SweepStore.Leaderboard.Format = .table
+
+        func validate() throws {
+            if let top, top < 1 { throw ValidationError("--top must be at least 1, got \(top)") }
+        }
+
+        private var groups: [String] {
+            (groupBy ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+
+        func run() throws {
+            let store = try options.open()
+            let sweep = try options.select(in: store)
+            let tasks = try StoreOptions.reading { try store.tasks(sweepID: sweep.id) }
+            let board = try SweepStore.Leaderboard(sweep: sweep, tasks: tasks, sort: sort, groupBy: groups)
+            print(board.render(format, top: top), terminator: "")
+        }
+    }
+}
+
+extension SweepStore.Leaderboard.Format: ExpressibleByArgument {}
+
+/// `--db` and `--sweep`, shared by the commands that read a store.
+struct StoreOptions: ParsableArguments {
+    @Option(help: "The store (SQLite file).")
+    var db = "sweep.db"
+
+    @Option(help: "The sweep to show, by name (default: leaderboard shows the most recent, status every sweep).")
+    var sweep: String?
+
+    /// Opens the store read-only: a missing file is an error, never created.
+    func open() throws -> Store {
+        try Self.reading { try Store(path: db, readOnly: true) }
+    }
+
+    /// The sweep named by `--sweep`, else the latest; says on stderr which when there was a choice.
+    func select(in store: Store) throws -> SweepRecord {
+        let (chosen, note) = try Self.reading { try store.selectSweep(named: sweep) }
+        if let note { printError("sweep: \(note)") }
+        return chosen
+    }
+
+    /// Store errors while reading are bad input (exit 2, one line).
+    static func reading<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as StoreError {
+            if error.message.hasSuffix(": no such file") {
+                throw ConfigError("\(error.message) (run `sweep run SPEC` first, or give --db PATH)")
+            }
+            throw ConfigError(error.message)
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import SweepConfig
+import SweepCoordinator
+import SweepSpec
+import SweepStore
+import ZeroMQ
+
+/// What `sweep run` and `sweep coordinator` share: load and expand the spec,
+/// open the store (resuming what it holds), run a coordinator with a progress
+/// display, and report.
+struct SweepSession {
+    let spec: SweepSpec
+    let store: Store
+    let sweep: SweepRecord
+    let taskCount: Int
+
+    init(specPath: String, db: String) throws {
+        let spec = try SweepSession.loadSpec(specPath)
+        for note in spec.notes { printError(note) }
+        let tasks = try SweepSession.expand(spec)
+        let store: Store
+        do { store = try Store(path: db) } catch { throw ConfigError("\(error)") }
+        sweep = try store.openSweep(name: spec.name, spec: spec.source, metric: spec.metric.name,
+                                    maximize: spec.metric.maximize,
+                                    tasks: tasks.map { NewTask(id: $0.id, index: $0.index, params: $0.params.encoded) })
+        self.spec = spec
+        self.store = store
+        taskCount = tasks.count
+    }
+
+    static func loadSpec(_ path: String) throws -> SweepSpec {
+        do { return try SweepSpec.load(path: path) } catch let e as SpecError { throw ConfigError(e.message) }
+    }
+
+    static func expand(_ spec: SweepSpec) throws -> [SweepTask] {
+        do { return try spec.expand() } catch let e as SpecError { throw ConfigError(e.message) }
+    }
+
+    /// Runs the coordinator until the sweep ends or a signal stops it.
+    /// Returns whether the sweep finished.
+    func coordinate(_ coordinator: Coordinator, quiet: Bool) throws -> Bool {
+        let progress = ProgressDisplay(total: coordinator.core.total, metric: spec.metric,
+                                       alreadyDone: coordinator.core.finishedCount)
+        if quiet { coordinator.log = { line in if ProcessInfo.processInfo.environment["SWEEP_VERBOSE"] != nil { printError("coordinator: " + line) } } }
+        coordinator.onFinished = { id, status, metrics in
+            progress.finished(id, status, metrics, running: coordinator.core.running, failed: coordinator.core.failedCount)
+        }
+        coordinator.onRound = { progress.tick(running: coordinator.core.running, failed: coordinator.core.failedCount) }
+        defer { progress.end() }
+        return try coordinator.run(shouldStop: { Signals.stopRequested })
+    }
+}

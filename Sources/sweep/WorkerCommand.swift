@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import SweepConfig
+import SweepWorker
+import ZeroMQ
+
+extension Sweep {
+    struct WorkerCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "worker",
+            abstract: "Connect to a coordinator and train its tasks, one per slot.")
+
+        @Option(help: "The coordinator's endpoint, e.g. tcp://10.0.0.1:5555.")
+        var connect: String
+
+        @Option(help: "Training slots: a number, or auto (one per core).")
+        var concurrency = "auto"
+
+        @Flag(help: "Exit when the coordinator says the sweep is over.")
+        var exitWhenDone = false
+
+        @Flag(help: "Log nothing but errors.")
+        var quiet = false
+
+        @Option(help: "Heartbeat interval in seconds.")
+        var heartbeat = 1.0
+
+        func validate() throws {
+            if concurrency != "auto" {
+                guard let n = Int(concurrency), n >= 1 else {
+                    throw ValidationError("--concurrency must be a number >= 1 or auto, got '\(concurrency)'")
+                }
+            }
+            guard heartbeat > 0, heartbeat.isFinite else { throw ValidationError("--heartbeat must be > 0") }
+        }
+
+        func run() throws {
+            Signals.install()
+            let slots = Int(concurrency) ?? ProcessInfo.processInfo.activeProcessorCount
+            let context = try Context()
+            let worker: Worker
+            do {
+                worker = try Worker(options: .init(endpoint: connect, slots: slots, exitWhenDone: exitWhenDone,
+                                                   heartbeatInterval: heartbeat), context: context)
+            } catch let e as ZMQError {
+                throw ConfigError("--connect \(connect): \(e.message)")
+            }
+            if quiet { worker.log = { _ in } }
+            defer { worker.close() }
+            if !quiet { printError("worker \(worker.workerID): \(slots) slot(s), connecting to \(connect)") }
+            _ = try worker.run(shouldStop: { Signals.stopRequested })
+        }
+    }
+}

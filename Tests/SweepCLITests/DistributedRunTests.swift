@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// End-to-end: the real `sweep` binary as separate processes, real ZeroMQ sockets
+/// on 127.0.0.1 and a real SQLite file.
+@Suite(.serialized) struct DistributedRunTests {
+    static func writeSpec(_ dir: String, _ text: String, name: String = "spec.yaml") -> String {
+        let path = dir + "/" + name
+        try! text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static let grid = """
+        name: e2e-grid
+        method: grid
+        metric: {name: test_accuracy, goal: maximize}
+        parameters:
+          dataset: {value: synthetic}
+          model: {value: mlp}
+          train_per_class: {value: 30}
+          test_per_class: {value: 10}
+          hidden: {values: [8, 16]}
+          learning_rate: {values: [0.01, 0.003, 0.001]}
+        """
+
+    static func freePort() -> Int { Int.random(in: 20_000...60_000) }
+
+    static func leaderboard(_ db: String) throws -> [[String: Any]] {
+        let r = try runSweep(["leaderboard", "--db", db, "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]] ?? []
+    }
+
+    @Test func coordinatorAndTwoWorkersOverTCPRunEveryTaskOnce() throws {
+        let dir = makeTemporaryDirectory("sweep-e2e")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let spec = Self.writeSpec(dir, Self.grid)
+        let db = dir + "/sweep.db"
+        let endpoint = "tcp://127.0.0.1:\(Self.freePort())"
+
+        let coordinator = try startSweep(["coordinator", spec, "--bind", endpoint, "--db", db])
+        let workers = try (0..<2).map { _ in
+            try startSweep(["worker", "--connect", endpoint, "--concurrency", "1", "--exit-when-done"])
+        }
+        let c = coordinator.wait(timeout: 180)
+        #expect(c.status == 0, "coordinator: \(c.stderr)")
+        for w in workers {
+            let r = w.wait(timeout: 30)
+            #expect(r.status == 0, "worker: \(r.stderr)")
+        }
+
+        // the leaderboard holds exactly the expanded tasks, each completed once
+        let expanded = try runSweep(["expand", spec, "--format", "json"])
+        let tasks = try JSONSerialization.jsonObject(with: Data(expanded.stdout.utf8)) as! [[String: Any]]
+        let board = try Self.leaderboard(db)
+        #expect(board.count == 6)
+        #expect(Set(board.map { $0["task_id"] as! String }) == Set(tasks.map { $0["task_id"] as! String }))
+        #expect(board.allSatisfy { $0["status"] as? String == "completed" && $0["attempts"] as? Int == 1 })
+        let accuracies = board.map { ($0["metrics"] as! [String: Any])["test_accuracy"] as! Double }
+        #expect(accuracies == accuracies.sorted(by: >))
+        let workersSeen = Set(board.map { $0["worker"] as! String })
+        print("e2e: 6 tasks over \(workersSeen.count) worker(s), best test_accuracy \(accuracies[0])")
+
+        // the same command again runs nothing twice
+        let again = try runSweep(["coordinator", spec, "--bind", endpoint, "--db", db])
+        #expect(again.status == 0, "\(again.stderr)")
+        let board2 = try Self.leaderboard(db)
+        #expect(board2.map { $0["attempts"] as? Int } == board.map { $0["attempts"] as? Int })
+        #expect(board2.map { $0["wall_seconds"] as? Double } == board.map { $0["wall_seconds"] as? Double })
+    }
+
+    @Test func runIsTheEmbeddedDefaultAndResumes() throws {
+        let dir = makeTemporaryDirectory("sweep-run")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let spec = Self.writeSpec(dir, """
+            name: noop-grid
+            method: grid
+            parameters:
+              model: {value: noop}
+              duration_ms: {value: 20}
+              seed: {values: [1, 2, 3, 4, 5, 6, 7, 8]}
+            """)
+        let db = dir + "/sweep.db"
+        let r = try runSweep(["run", spec, "--workers", "2", "--db", db])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("[8/8]"), "one plain line per finished task off a terminal: \(r.stdout)")
+        #expect(try Self.leaderboard(db).count == 8)
+        let again = try runSweep(["run", spec, "--workers", "2", "--db", db])
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("resuming: 8 of 8"), "\(again.stdout)")
+        #expect(!again.stdout.contains("[8/8]"))
+    }
+
+    @Test func badSpecExitsTwoWithTheLine() throws {
+        let dir = makeTemporaryDirectory("sweep-bad")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let spec = Self.writeSpec(dir, """
+            method: grid
+            parameters:
+              lerning_rate: {values: [0.1]}
+            """)
+        let r = try runSweep(["run", spec, "--db", dir + "/x.db"])
+        #expect(r.status == 2)
+        #expect(r.stderr.hasPrefix("sweep: \(spec):3:"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1)
+    }
+}

@@ -1,0 +1,53 @@
+import Testing
+import SweepConfig
+@testable import SweepProtocol
+
+@Suite struct CodecTests {
+    static let messages: [Message] = [
+        .hello(Hello(workerID: "w-1", host: "node7", pid: 42, cores: 8, slots: 4, holding: ["ab12"])),
+        .ready(credit: 2),
+        .task(Assignment(sweep: "s", taskID: "00ff", attempt: 1, params: .object([("model", .string("mlp")), ("learning_rate", .double(0.001))]))),
+        .progress(TaskProgress(taskID: "00ff", attempt: 2, epoch: 3, metrics: .object([("train_loss", .double(0.5))]))),
+        .result(Outcome(taskID: "00ff", attempt: 1, status: "completed", metrics: .object([("test_accuracy", .double(0.875))]), error: nil, wallSeconds: 1.5)),
+        .result(Outcome(taskID: "00ff", attempt: 3, status: "failed", metrics: .object([]), error: "boom", wallSeconds: 0)),
+        .ack(taskID: "00ff"), .cancel(taskID: "00ff"), .done, .bye, .heartbeat,
+    ]
+
+    @Test(arguments: messages)
+    func roundTrips(_ m: Message) throws {
+        #expect(try Codec.decode(Codec.encode(m)) == m)
+    }
+
+    @Test(arguments: [
+        ([["sweep/1"], ["ready"]].map { $0.flatMap { Array($0.utf8) } }, "expected 3 frames, got 2"),
+        (["sweep/9", "ready", #"{"credit":1}"#].map { Array($0.utf8) }, "unknown protocol version 'sweep/9'"),
+        (["sweep/1", "steal", "{}"].map { Array($0.utf8) }, "unknown message kind 'steal'"),
+        (["sweep/1", "ready", "{credit"].map { Array($0.utf8) }, "ready: invalid JSON at byte 1: expected a key"),
+        (["sweep/1", "ready", #"{"credit":0}"#].map { Array($0.utf8) }, "ready: credit must be an integer >= 1"),
+        (["sweep/1", "ready", "[]"].map { Array($0.utf8) }, "ready: body is not a JSON object"),
+        (["sweep/1", "result", #"{"task_id":"a","attempt":1,"status":"won","metrics":{},"error":null,"wall_seconds":1}"#].map { Array($0.utf8) }, "result: unknown status 'won'"),
+        (["sweep/1", "task", #"{"sweep":"s","task_id":"a","attempt":1}"#].map { Array($0.utf8) }, "task: missing params"),
+        (["sweep/1", "bye", "x"].map { Array($0.utf8) }, "bye carries a body"),
+    ])
+    func rejectsMalformedMessages(frames: [[UInt8]], reason: String) {
+        #expect(throws: ProtocolError(reason)) { try Codec.decode(frames) }
+    }
+
+    @Test func survivesRandomBytes() {
+        var state: UInt64 = 12345
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
+        for _ in 0..<2000 {
+            let frames = (0..<Int(next() % 5)).map { _ in (0..<Int(next() % 40)).map { _ in UInt8(truncatingIfNeeded: next()) } }
+            _ = try? Codec.decode(frames)
+        }
+        // mutated valid messages
+        for m in Self.messages {
+            var frames = Codec.encode(m)
+            for _ in 0..<200 {
+                let f = Int(next() % UInt64(frames.count))
+                if !frames[f].isEmpty { frames[f][Int(next() % UInt64(frames[f].count))] = UInt8(truncatingIfNeeded: next()) }
+                _ = try? Codec.decode(frames)
+            }
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import Testing
+import SweepConfig
+import SweepProtocol
+import SweepStore
+@testable import SweepCoordinator
+
+/// The coordinator's state machine driven by hand: messages in, effects out, time as a number.
+@Suite struct CoordinatorCoreTests {
+    static func makeCore(tasks n: Int, maxAttempts: Int = 3) -> CoordinatorCore {
+        let sweep = SweepRecord(id: 1, name: "s", spec: "", metric: "test_accuracy", maximize: true, createdAt: 0)
+        let records = (0..<n).map { TaskRecord(sweepID: 1, taskID: "t\($0)", index: $0, params: #"{"model":"noop"}"#) }
+        return CoordinatorCore(sweep: sweep, tasks: records, settings: .init(heartbeatInterval: 1, liveness: 3, maxAttempts: maxAttempts))
+    }
+
+    static let a: PeerID = [1], b: PeerID = [2]
+
+    func hello(_ id: String, slots: Int = 1, holding: [String] = []) -> Message {
+        .hello(Hello(workerID: id, host: "h", pid: 1, cores: 1, slots: slots, holding: holding))
+    }
+
+    func sentTasks(_ effects: [Effect]) -> [(PeerID, String)] {
+        effects.compactMap { if case .send(let p, .task(let t)) = $0 { return (p, t.taskID) } else { return nil } }
+    }
+
+    func result(_ id: String, _ status: String = "completed", attempt: Int = 1) -> Message {
+        .result(Outcome(taskID: id, attempt: attempt, status: status, metrics: .object([("test_accuracy", .double(0.5))]),
+                        error: status == "failed" ? "boom" : nil, wallSeconds: 1))
+    }
+
+    @Test func handsOutOneTaskPerCreditInOrder() {
+        let core = Self.makeCore(tasks: 3)
+        _ = core.receive(from: Self.a, message: hello("wa", slots: 2), now: 0)
+        let e = core.receive(from: Self.a, message: .ready(credit: 2), now: 0)
+        #expect(sentTasks(e).map(\.1) == ["t0", "t1"])
+        #expect(e.filter { if case .store(.started) = $0 { return true } else { return false } }.count == 2)
+        #expect(core.running == 2 && core.pendingCount == 1)
+    }
+
+    @Test func resultIsStoredBeforeItsAckAndDuplicatesAreStoredOnce() {
+        let core = Self.makeCore(tasks: 2)
+        _ = core.receive(from: Self.a, message: hello("wa"), now: 0)
+        _ = core.receive(from: Self.a, message: .ready(credit: 1), now: 0)
+        let e = core.receive(from: Self.a, message: result("t0"), now: 1)
+        let storeAt = e.firstIndex { if case .store(.finished) = $0 { return true } else { return false } }
+        let ackAt = e.firstIndex { if case .send(_, .ack("t0")) = $0 { return true } else { return false } }
+        #expect(storeAt != nil && ackAt != nil && storeAt! < ackAt!)
+        let again = core.receive(from: Self.a, message: result("t0"), now: 2)
+        #expect(!again.contains { if case .store = $0 { return true } else { return false } })
+        #expect(again.contains { if case .send(_, .ack("t0")) = $0 { return true } else { return false } })
+        #expect(core.finishedCount == 1)
+    }
+
+    @Test func silentWorkerLosesItsTaskToAnother() {
+        let core = Self.makeCore(tasks: 1)
+        _ = core.receive(from: Self.a, message: hello("wa"), now: 0)
+        _ = core.receive(from: Self.a, message: .ready(credit: 1), now: 0)
+        _ = core.receive(from: Self.b, message: hello("wb"), now: 0)
+        _ = core.receive(from: Self.b, message: .ready(credit: 1), now: 0)
+        // b keeps beating, a is silent
+        _ = core.receive(from: Self.b, message: .heartbeat, now: 2.5)
+        #expect(sentTasks(core.tick(now: 2.9)).isEmpty)
+        let e = core.tick(now: 3.1)
+        #expect(e.contains { if case .store(.requeued(_, "t0", _)) = $0 { return true } else { return false } })
+        #expect(sentTasks(e).map { $0.0 } == [Self.b])
+        // the lost worker's late result is still accepted once; b is told to stop
+        _ = core.receive(from: Self.a, message: hello("wa"), now: 3.5)
+        let late = core.receive(from: Self.a, message: result("t0"), now: 3.6)
+        #expect(late.contains { if case .send(Self.b, .cancel("t0")) = $0 { return true } else { return false } })
+        #expect(core.isFinished)
+    }
+
+    @Test func aTaskThatKeepsKillingWorkersFails() {
+        let core = Self.makeCore(tasks: 1, maxAttempts: 2)
+        var now = 0.0
+        var failed: Effect?
+        for k in 0..<3 {
+            let peer: PeerID = [UInt8(10 + k)]
+            _ = core.receive(from: peer, message: hello("w\(k)"), now: now)
+            _ = core.receive(from: peer, message: .ready(credit: 1), now: now)
+            now += 4
+            failed = core.tick(now: now).first { if case .store(.finished(_, _, .failed, _, _, _, _, _)) = $0 { return true } else { return false } }
+            if failed != nil { break }
+        }
+        guard case .store(.finished(_, "t0", .failed, _, let error?, _, _, _))? = failed else {
+            Issue.record("task did not fail")
+            return
+        }
+        #expect(error.contains("attempt 2 of 2"))
+        #expect(core.isFinished && core.failedCount == 1)
+    }
+
+    @Test func failedResultsAreRetriedThenKept() {
+        let core = Self.makeCore(tasks: 1, maxAttempts: 2)
+        _ = core.receive(from: Self.a, message: hello("wa"), now: 0)
+        _ = core.receive(from: Self.a, message: .ready(credit: 1), now: 0)
+        let first = core.receive(from: Self.a, message: result("t0", "failed"), now: 1)
+        #expect(first.contains { if case .store(.requeued) = $0 { return true } else { return false } })
+        let second = core.receive(from: Self.a, message: .ready(credit: 1), now: 1)
+        #expect(sentTasks(second).map(\.1) == ["t0"])
+        let last = core.receive(from: Self.a, message: result("t0", "failed", attempt: 2), now: 2)
+        #expect(last.contains { if case .store(.finished(_, "t0", .failed, _, "boom", _, _, _)) = $0 { return true } else { return false } })
+    }
+
+    @Test func resultsFromStrangersAndGarbageAreDropped() {
+        let core = Self.makeCore(tasks: 1)
+        _ = core.receive(from: Self.a, message: hello("wa"), now: 0)
+        _ = core.receive(from: Self.a, message: .ready(credit: 1), now: 0)
+        _ = core.receive(from: Self.b, message: hello("wb"), now: 0)
+        let e = core.receive(from: Self.b, message: result("t0"), now: 1)
+        #expect(e.count == 1)
+        if case .log(let line) = e[0] { #expect(line.contains("never given it")) } else { Issue.record("expected a log") }
+        #expect(core.receive(from: Self.b, message: result("nope"), now: 1).count == 1)
+        let garbage = core.receive(from: Self.a, frames: [[0xFF], [1, 2, 3]], now: 1)
+        #expect(garbage.count == 1)
+        #expect(core.finishedCount == 0)
+    }
+
+    @Test func everyoneHearsDoneAtTheEnd() {
+        let core = Self.makeCore(tasks: 1)
+        _ = core.receive(from: Self.a, message: hello("wa"), now: 0)
+        _ = core.receive(from: Self.b, message: hello("wb"), now: 0)
+        _ = core.receive(from: Self.a, message: .ready(credit: 1), now: 0)
+        let e = core.receive(from: Self.a, message: result("t0"), now: 1)
+        let dones = e.filter { if case .send(_, .done) = $0 { return true } else { return false } }
+        #expect(dones.count == 2)
+        // a worker arriving afterwards hears it too
+        let late = core.receive(from: [9], message: hello("wc"), now: 2)
+        #expect(late.contains { if case .send(_, .done) = $0 { return true } else { return false } })
+    }
+
+    @Test func reconnectingWorkerKeepsTheTasksItHolds() {
+        let core = Self.makeCore(tasks: 2)
+        _ = core.receive(from: Self.a, message: hello("wa", slots: 2), now: 0)
+        _ = core.receive(from: Self.a, message: .ready(credit: 2), now: 0)
+        // same worker, new connection, still training t0 only
+        let e = core.receive(from: Self.b, message: hello("wa", slots: 2, holding: ["t0"]), now: 1)
+        #expect(e.contains { if case .store(.requeued(_, "t1", _)) = $0 { return true } else { return false } })
+        #expect(!e.contains { if case .store(.requeued(_, "t0", _)) = $0 { return true } else { return false } })
+        let done = core.receive(from: Self.b, message: result("t0"), now: 2)
+        #expect(done.contains { if case .store(.finished(_, "t0", .completed, _, _, _, _, _)) = $0 { return true } else { return false } })
+    }
+
+    @Test func goodbyeHandsTasksBackWithoutSpendingAnAttempt() {
+        let core = Self.makeCore(tasks: 1, maxAttempts: 1)
+        _ = core.receive(from: Self.a, message: hello("wa"), now: 0)
+        _ = core.receive(from: Self.a, message: .ready(credit: 1), now: 0)
+        _ = core.receive(from: Self.a, message: .bye, now: 1)
+        _ = core.receive(from: Self.b, message: hello("wb"), now: 1)
+        let e = core.receive(from: Self.b, message: .ready(credit: 1), now: 1)
+        #expect(sentTasks(e).map(\.1) == ["t0"])
+        guard case .send(_, .task(let t))? = e.first(where: { if case .send(_, .task) = $0 { return true } else { return false } }) else { return }
+        #expect(t.attempt == 1)
+    }
+
+    @Test func heartbeatsAreSentWhenDue() {
+        let core = Self.makeCore(tasks: 1)
+        _ = core.receive(from: Self.a, message: hello("wa"), now: 0)
+        #expect(core.tick(now: 0.5).isEmpty)
+        let e = core.tick(now: 1.0)
+        #expect(e.contains { if case .send(Self.a, .heartbeat) = $0 { return true } else { return false } })
+        #expect(core.nextDeadline(now: 1.0) <= 1.0)
+    }
+}
