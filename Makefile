@@ -6,7 +6,7 @@ BUILD_FLAGS ?= -c release -Xswiftc -enable-testing
 BIN         := $(shell pwd)/.build/release
 
 # Debian packages the project needs (the Dockerfile's list must agree).
-DEB_PACKAGES := pkg-config libopenblas-dev libzmq3-dev libsqlite3-dev zlib1g-dev dataset-fashion-mnist
+DEB_PACKAGES := pkg-config libopenblas-dev libzmq3-dev libsqlite3-dev zlib1g-dev sqlite3 dataset-fashion-mnist
 
 .PHONY: deps build test bench sweep clean
 
@@ -28,10 +28,12 @@ test: build
 
 bench: build
 	bench/run.sh
+	bench/runtime.sh
 
-# Until sweeps land (issue 4): one real training run on Fashion-MNIST.
+# The quickstart sweep on local workers (one per core), then its leaderboard.
+# Re-running resumes from sweep.db; delete it to start over.
 sweep: build
-	$(BIN)/sweep train model=lenet5 train_per_class=500 test_per_class=100 epochs=2 batch_size=50
+	$(BIN)/sweep run sweeps/quickstart.yaml --db sweep.db
 
 clean:
 	rm -rf .build

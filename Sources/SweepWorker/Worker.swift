@@ -47,6 +47,7 @@ public final class Worker {
     private let start: ContinuousClock.Instant
     private let cancelled = CancelledTasks()
     private let datasets = DatasetCache()
+    private let slots: SlotPool
 
     /// Tasks training now: id → attempt.
     private var running: [String: Int] = [:]
@@ -66,6 +67,8 @@ public final class Worker {
         events = try context.socket(.pull)
         try events.setLinger(milliseconds: 0)
         try events.bind(eventsEndpoint)
+        slots = try SlotPool(count: options.slots, context: context, endpoint: eventsEndpoint,
+                             datasets: datasets, cancelled: cancelled)
         start = clock.now
     }
 
@@ -182,27 +185,13 @@ public final class Worker {
         }
     }
 
-    /// Trains one task on its own thread; reports through a PUSH socket of its own.
+    /// Hands a task to an idle slot thread.
     private func startSlot(_ a: Assignment) {
-        let endpoint = eventsEndpoint, context = context, datasets = datasets
-        let cancelled = cancelled
-        let thread = Thread {
-            let push: Socket
-            do {
-                push = try context.socket(.push)
-                try push.setLinger(milliseconds: -1)
-                try push.connect(endpoint)
-            } catch { return }
-            defer { push.close() }
-            let outcome = Slot.train(a, datasets: datasets, isCancelled: { cancelled.contains(a.taskID) },
-                                     progress: { p in try? push.send(Codec.encode(.progress(p))) })
-            try? push.send(Codec.encode(.result(outcome)))
-        }
-        thread.stackSize = 8 << 20
-        thread.start()
+        slots.submit(a)
     }
 
     public func close() {
+        slots.stop()
         dealer?.close()
         events.close()
     }

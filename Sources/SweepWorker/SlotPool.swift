@@ -1,0 +1,58 @@
+import Foundation
+import SweepProtocol
+import ZeroMQ
+
+/// One long-lived thread per training slot, each with its own PUSH socket to the
+/// worker's loop. Tasks wait in a queue; a thread and a socket per task would cost
+/// more than a no-op task itself.
+final class SlotPool: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var queue: [Assignment] = []
+    private var stopping = false
+    private var threads: [Thread] = []
+
+    init(count: Int, context: Context, endpoint: String, datasets: DatasetCache, cancelled: CancelledTasks) throws {
+        for k in 0..<count {
+            let push = try context.socket(.push)
+            try push.setLinger(milliseconds: -1)
+            try push.setSendHighWaterMark(0)
+            try push.connect(endpoint)
+            let thread = Thread { [self] in
+                defer { push.close() }
+                while let a = next() {
+                    let outcome = Slot.train(a, datasets: datasets, isCancelled: { cancelled.contains(a.taskID) },
+                                             progress: { p in try? push.send(Codec.encode(.progress(p))) })
+                    try? push.send(Codec.encode(.result(outcome)))
+                }
+            }
+            thread.name = "slot-\(k)"
+            // the engine keeps its buffers on the heap; 8 MiB leaves room for deep call chains
+            thread.stackSize = 8 << 20
+            threads.append(thread)
+        }
+        for t in threads { t.start() }
+    }
+
+    func submit(_ a: Assignment) {
+        condition.lock()
+        queue.append(a)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// The next task, or nil once the pool stops.
+    private func next() -> Assignment? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty && !stopping { condition.wait() }
+        return stopping ? nil : queue.removeFirst()
+    }
+
+    /// Idle threads end; a thread still training ends after its task.
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
