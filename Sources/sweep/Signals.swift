@@ -14,6 +14,12 @@ enum Signals {
         signal(SIGINT, handler)
         signal(SIGTERM, handler)
         signal(SIGPIPE, SIG_IGN)
+        // a parent may have started us with these blocked (posix_spawn keeps the mask)
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     static var stopRequested: Bool { stop.load(ordering: .relaxed) }

@@ -105,4 +105,95 @@ import TestSupport
         #expect(r.stderr.hasPrefix("sweep: \(spec):3:"), "\(r.stderr)")
         #expect(r.stderr.split(separator: "\n").count == 1)
     }
+
+    /// Ctrl-C stops cleanly; the same command again finishes the rest and runs nothing twice.
+    @Test func interruptedRunResumesWithoutRunningAnythingTwice() throws {
+        let dir = makeTemporaryDirectory("sweep-int")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let spec = Self.writeSpec(dir, """
+            name: slow-noop
+            method: grid
+            parameters:
+              model: {value: noop}
+              duration_ms: {value: 300}
+              seed: {values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]}
+            """)
+        let db = dir + "/sweep.db"
+        let first = try startSweep(["run", spec, "--workers", "2", "--db", db])
+        Thread.sleep(forTimeInterval: 1.2)
+        first.signal(SIGINT)
+        let r1 = first.wait(timeout: 30)
+        #expect(r1.status == 1, "\(r1.stderr)")
+        #expect(r1.stderr.contains("stopped; run the same command again to resume"))
+        let doneBefore = try Self.finishedTimes(db)
+        #expect(doneBefore.count > 0 && doneBefore.count < 12, "\(doneBefore.count) tasks ended before the interrupt")
+
+        let r2 = try runSweep(["run", spec, "--workers", "2", "--db", db])
+        #expect(r2.status == 0, "\(r2.stderr)")
+        #expect(r2.stdout.contains("resuming: \(doneBefore.count) of 12"), "\(r2.stdout)")
+        let doneAfter = try Self.finishedTimes(db)
+        #expect(doneAfter.count == 12)
+        for (id, t) in doneBefore { #expect(doneAfter[id] == t, "task \(id) ran again") }
+        print("interrupt: \(doneBefore.count) of 12 tasks ended before Ctrl-C, the rest after resuming")
+    }
+
+    /// task id → finished_at of the tasks that ended, read with the sqlite3 command.
+    static func finishedTimes(_ db: String) throws -> [String: String] {
+        let r = try runCommand("/usr/bin/sqlite3", [db, "select task_id, finished_at from tasks where finished_at is not null"])
+        var out: [String: String] = [:]
+        for line in r.stdout.split(separator: "\n") {
+            let parts = line.split(separator: "|").map(String.init)
+            if parts.count == 2 { out[parts[0]] = parts[1] }
+        }
+        return out
+    }
+
+    /// On a terminal (a pseudo-terminal from script(1)) the progress is one line redrawn in place.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "script(1) is not installed"))
+    func progressLineOnATerminal() throws {
+        let dir = makeTemporaryDirectory("sweep-tty")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let spec = Self.writeSpec(dir, """
+            name: tty
+            method: grid
+            parameters:
+              model: {value: noop}
+              duration_ms: {value: 400}
+              seed: {values: [1, 2, 3, 4, 5, 6]}
+            """)
+        let command = "\(sweepBinary()) run \(spec) --workers 2 --db \(dir)/sweep.db"
+        let r = try runCommand("/usr/bin/script", ["-qec", command, "/dev/null"])
+        #expect(r.status == 0, "\(r.stdout)")
+        #expect(r.stdout.contains("\r\u{1B}[K6/6 done"), "\(r.stdout.debugDescription)")
+        #expect(r.stdout.contains("running") && r.stdout.contains("ETA") && r.stdout.contains("best test_accuracy"))
+        #expect(!r.stdout.contains("[1/6]"), "no per-task lines on a terminal")
+    }
+
+    @Test func statusAndGroupedLeaderboard() throws {
+        let dir = makeTemporaryDirectory("sweep-status")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let spec = Self.writeSpec(dir, """
+            name: grouped
+            method: grid
+            parameters:
+              model: {value: noop}
+              hidden: {values: [16, 32]}
+              seed: {values: [1, 2, 3]}
+            """)
+        let db = dir + "/sweep.db"
+        #expect(try runSweep(["run", spec, "--workers", "2", "--db", db]).status == 0)
+        let status = try runSweep(["status", "--db", db])
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(status.stdout.contains("grouped"), "\(status.stdout)")
+        #expect(status.stdout.contains("completed"), "\(status.stdout)")
+        let g = try runSweep(["leaderboard", "--db", db, "--group-by", "hidden", "--format", "json"])
+        let groups = try JSONSerialization.jsonObject(with: Data(g.stdout.utf8)) as! [[String: Any]]
+        #expect(groups.count == 2)
+        #expect(groups.allSatisfy { $0["n"] as? Int == 3 })
+        let csv = try runSweep(["leaderboard", "--db", db, "--format", "csv"])
+        #expect(csv.stdout.split(separator: "\n").count == 7)
+        let missing = try runSweep(["leaderboard", "--db", dir + "/nope.db"])
+        #expect(missing.status == 2 && missing.stderr.split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/nope.db"))
+    }
 }
