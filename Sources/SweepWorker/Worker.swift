@@ -21,11 +21,14 @@ public final class Worker {
         public var exitWhenDone: Bool
         public var heartbeatInterval: Double
         public var liveness: Int
+        /// On a stop request: seconds to let running tasks finish before handing them back.
+        public var grace: Double
         /// CURVE: coordinator public key, own public and secret keys (Z85).
         public var curve: (serverKey: String, publicKey: String, secretKey: String)?
         public init(endpoint: String, slots: Int, exitWhenDone: Bool = false,
                     heartbeatInterval: Double = Wire.heartbeatInterval, liveness: Int = Wire.liveness,
-                    curve: (serverKey: String, publicKey: String, secretKey: String)? = nil) {
+                    grace: Double = 30, curve: (serverKey: String, publicKey: String, secretKey: String)? = nil) {
+            self.grace = grace
             self.endpoint = endpoint
             self.slots = slots
             self.exitWhenDone = exitWhenDone
@@ -57,6 +60,8 @@ public final class Worker {
     private var lastSent = 0.0
     private var backoff = Wire.reconnectInitial
     private var coordinatorDone = false
+    /// Stopping: no new tasks are taken.
+    private var draining = false
 
     public init(options: Options, context: Context) throws {
         self.options = options
@@ -84,8 +89,16 @@ public final class Worker {
     /// `shouldStop` says so. Returns true when the sweep was reported done.
     public func run(shouldStop: () -> Bool = { false }) throws -> Bool {
         try connect()
+        var stopAt: Double?
         while true {
-            if shouldStop() {
+            if stopAt == nil && shouldStop() {
+                // take no new task; let running ones finish within the grace period
+                stopAt = now
+                draining = true
+                if !running.isEmpty { log("stopping: letting \(running.count) task(s) finish (grace \(Int(options.grace)) s)") }
+            }
+            if let stopAt, (running.isEmpty && unacked.isEmpty) || now - stopAt >= options.grace {
+                if !running.isEmpty { log("grace period over: handing \(running.count) task(s) back") }
                 try? send(.bye)
                 return coordinatorDone
             }
@@ -127,7 +140,7 @@ public final class Worker {
         try send(.hello(Hello(workerID: workerID, host: ProcessInfo.processInfo.hostName, pid: Int(getpid()),
                               cores: ProcessInfo.processInfo.activeProcessorCount, slots: options.slots, holding: holding)))
         for (_, frames) in unacked.sorted(by: { $0.key < $1.key }) { try sendRaw(frames) }
-        if freeSlots > 0 { try send(.ready(credit: freeSlots)) }
+        if freeSlots > 0 && !draining { try send(.ready(credit: freeSlots)) }
     }
 
     private func handle(_ frames: [[UInt8]]) throws {
@@ -141,6 +154,7 @@ public final class Worker {
         switch message {
         case .task(let a):
             guard running[a.taskID] == nil else { return }
+            guard !draining else { return }   // handed back by the bye that ends the drain
             guard freeSlots > 0 else {
                 log("coordinator sent task \(a.taskID) with no free slot; dropping it (it will be requeued)")
                 return
@@ -170,7 +184,7 @@ public final class Worker {
         cancelled.remove(o.taskID)
         unacked[o.taskID] = frames
         try sendRaw(frames)
-        try send(.ready(credit: 1))
+        if !draining { try send(.ready(credit: 1)) }
     }
 
     private func send(_ m: Message) throws { try sendRaw(Codec.encode(m)) }

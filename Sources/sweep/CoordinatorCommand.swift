@@ -25,21 +25,44 @@ extension Sweep {
         @Option(help: "Heartbeats a worker may miss before its tasks go back to the queue.")
         var liveness = 3
 
+        @Option(help: "CURVE secret key file (from sweep keygen): encrypt and authenticate.")
+        var curveSecret: String?
+
+        @Option(help: "Directory of authorized worker public keys (*.pub).")
+        var authorizedKeys: String?
+
         func validate() throws {
             guard heartbeat > 0, heartbeat.isFinite else { throw ValidationError("--heartbeat must be > 0") }
             guard liveness >= 1 else { throw ValidationError("--liveness must be at least 1") }
+            guard (curveSecret == nil) == (authorizedKeys == nil) else {
+                throw ValidationError("--curve-secret and --authorized-keys go together")
+            }
         }
 
         func run() throws {
             Signals.install()
+            let secret = try curveSecret.map { try KeyFiles.read($0, option: "--curve-secret") }
+            let authorized = try authorizedKeys.map { try KeyFiles.authorized(in: $0) }
+            if secret == nil && KeyFiles.isPublic(bind) {
+                printError("coordinator: warning: \(bind) is reachable from other machines and traffic is not encrypted; " +
+                           "use --curve-secret and --authorized-keys (sweep keygen)")
+            }
             let session = try SweepSession(specPath: spec, db: db)
             let context = try Context()
+            // ZAP: only workers whose public key is authorized get through the CURVE handshake
+            let zap = try authorized.map { keys in
+                try ZAPHandler(context: context, authorizedKeys: keys) { d in
+                    if !d.accepted { printError("coordinator: refused a worker from \(d.address) (\(d.publicKey.map { "unknown key \($0)" } ?? "no CURVE key"))") }
+                }
+            }
+            defer { zap?.stop() }
             let coordinator: Coordinator
             do {
                 coordinator = try Coordinator(
                     store: session.store, sweep: session.sweep,
                     options: .init(bind: bind, settings: .init(heartbeatInterval: heartbeat, liveness: liveness,
-                                                               maxAttempts: session.spec.maxAttempts)),
+                                                               maxAttempts: session.spec.maxAttempts),
+                                    curveSecret: secret),
                     context: context)
             } catch let e as ZMQError {
                 throw ConfigError("--bind \(bind): \(e.message)")

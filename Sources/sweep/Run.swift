@@ -55,7 +55,7 @@ extension Sweep {
         private func spawnWorker(endpoint: String) throws -> Process {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            p.arguments = ["worker", "--connect", endpoint, "--concurrency", "1", "--exit-when-done", "--quiet"]
+            p.arguments = ["worker", "--connect", endpoint, "--concurrency", "1", "--exit-when-done", "--quiet", "--grace", "0"]
             p.standardInput = FileHandle.nullDevice
             try p.run()
             return p

@@ -25,6 +25,18 @@ extension Sweep {
         @Option(help: "Heartbeat interval in seconds.")
         var heartbeat = 1.0
 
+        @Option(help: "Heartbeats the coordinator may miss before this worker reconnects.")
+        var liveness = 3
+
+        @Option(help: "On SIGTERM or SIGINT, seconds to let running tasks finish before handing them back.")
+        var grace = 30.0
+
+        @Option(help: "The coordinator's CURVE public key file (.pub).")
+        var curveServerKey: String?
+
+        @Option(help: "This worker's CURVE secret key file (.key); its public key is derived from it.")
+        var curveSecret: String?
+
         func validate() throws {
             if concurrency != "auto" {
                 guard let n = Int(concurrency), n >= 1 else {
@@ -32,16 +44,28 @@ extension Sweep {
                 }
             }
             guard heartbeat > 0, heartbeat.isFinite else { throw ValidationError("--heartbeat must be > 0") }
+            guard liveness >= 1 else { throw ValidationError("--liveness must be at least 1") }
+            guard grace >= 0, grace.isFinite else { throw ValidationError("--grace must be >= 0") }
+            guard (curveServerKey == nil) == (curveSecret == nil) else {
+                throw ValidationError("--curve-server-key and --curve-secret go together")
+            }
         }
 
         func run() throws {
             Signals.install()
             let slots = Int(concurrency) ?? ProcessInfo.processInfo.activeProcessorCount
+            var curve: (serverKey: String, publicKey: String, secretKey: String)?
+            if let curveServerKey, let curveSecret {
+                let server = try KeyFiles.read(curveServerKey, option: "--curve-server-key")
+                let secret = try KeyFiles.read(curveSecret, option: "--curve-secret")
+                curve = (server, try Curve.publicKey(fromSecret: secret), secret)
+            }
             let context = try Context()
             let worker: Worker
             do {
                 worker = try Worker(options: .init(endpoint: connect, slots: slots, exitWhenDone: exitWhenDone,
-                                                   heartbeatInterval: heartbeat), context: context)
+                                                   heartbeatInterval: heartbeat, liveness: liveness, grace: grace,
+                                                   curve: curve), context: context)
             } catch let e as ZMQError {
                 throw ConfigError("--connect \(connect): \(e.message)")
             }
