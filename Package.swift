@@ -76,6 +76,6 @@ let package = Package(
         .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore", "TestSupport"]),
         .testTarget(name: "SweepProtocolTests", dependencies: ["SweepProtocol"]),
         .testTarget(name: "SweepRuntimeTests", dependencies: ["SweepCoordinator", "SweepWorker", "TestSupport"]),
-        .testTarget(name: "SweepCLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "SweepCLITests", dependencies: ["TestSupport", "ZeroMQ", "SweepProtocol"]),
     ]
 )

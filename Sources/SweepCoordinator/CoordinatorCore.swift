@@ -53,6 +53,9 @@ public final class CoordinatorCore {
         var holder: PeerID?
         /// Workers this task was ever handed to: only they may report its result.
         var assignedTo: Set<String> = []
+        /// The worker that held it last (from the store after a restart): only it may
+        /// claim the task back when it says hello holding it.
+        var lastWorkerID: String?
     }
 
     public let sweep: SweepRecord
@@ -73,7 +76,13 @@ public final class CoordinatorCore {
         self.settings = settings
         // a coordinator starting anew holds no leases: running tasks are pending again
         let list = records.map { r in
-            Task(id: r.taskID, params: r.params, status: r.status == .running ? .pending : r.status, attempts: r.attempts)
+            var t = Task(id: r.taskID, params: r.params, status: r.status == .running ? .pending : r.status, attempts: r.attempts)
+            // worker names are "<worker id>@<host>"
+            if let w = r.worker, let at = w.lastIndex(of: "@") {
+                t.lastWorkerID = String(w[..<at])
+                t.assignedTo.insert(String(w[..<at]))
+            }
+            return t
         }
         tasks = list
         indexOf = Dictionary(uniqueKeysWithValues: list.enumerated().map { ($1.id, $0) })
@@ -83,8 +92,8 @@ public final class CoordinatorCore {
     }
 
     public var total: Int { tasks.count }
-    public var running: Int { tasks.count - finishedCount - pendingCount }
-    public var pendingCount: Int { queue.count - head + retry.count }
+    public private(set) var running = 0
+    public var pendingCount: Int { tasks.count - finishedCount - running }
     public var isFinished: Bool { finishedCount == tasks.count }
     public var workerCount: Int { peers.count }
 
@@ -153,17 +162,17 @@ public final class CoordinatorCore {
         p.credit = 0
         for taskID in hello.holding {
             guard let i = indexOf[taskID] else { continue }
-            if adopted.contains(i) || (tasks[i].status == .pending && removeFromPending(i)) {
+            let wasItsOwn = tasks[i].lastWorkerID == hello.workerID
+            if adopted.contains(i) || (tasks[i].status == .pending && wasItsOwn && removeFromPending(i)) {
+                if tasks[i].status == .pending { running += 1 }
                 tasks[i].status = .running
                 tasks[i].holder = peer
                 tasks[i].assignedTo.insert(hello.workerID)
                 p.holding.insert(i)
-            } else if tasks[i].status == .running, tasks[i].holder == nil || tasks[i].holder == peer {
+            } else if tasks[i].status == .running, wasItsOwn, tasks[i].holder == nil || tasks[i].holder == peer {
                 tasks[i].holder = peer
                 tasks[i].assignedTo.insert(hello.workerID)
                 p.holding.insert(i)
-            } else if tasks[i].status.isFinished {
-                tasks[i].assignedTo.insert(hello.workerID)   // its result may still come; it is stored once
             }
         }
         peers[peer] = p
@@ -241,7 +250,7 @@ public final class CoordinatorCore {
             }
             return
         }
-        guard pendingCount > 0 else { return }
+        guard pendingCount > 0 else { return }   // (queued entries may be stale; popPending skips them)
         for (id, p) in peers where p.credit > 0 {
             var credit = p.credit
             while credit > 0, let i = popPending() {
@@ -255,10 +264,12 @@ public final class CoordinatorCore {
 
     private func assign(_ i: Int, to peer: PeerID, now: Double, _ effects: inout [Effect]) {
         let p = peers[peer]!
+        running += 1
         tasks[i].status = .running
         tasks[i].holder = peer
         tasks[i].attempts += 1
         tasks[i].assignedTo.insert(p.workerID)
+        tasks[i].lastWorkerID = p.workerID
         peers[peer]!.holding.insert(i)
         effects.append(.store(.started(sweepID: sweep.id, taskID: tasks[i].id, worker: p.name, attempt: tasks[i].attempts, at: now)))
         send(.task(Assignment(sweep: sweep.name, taskID: tasks[i].id, attempt: tasks[i].attempts, params: .raw(tasks[i].params))),
@@ -282,6 +293,7 @@ public final class CoordinatorCore {
     }
 
     private func requeue(_ i: Int, error: String?, _ effects: inout [Effect]) {
+        if tasks[i].status == .running { running -= 1 }
         tasks[i].status = .pending
         tasks[i].holder = nil
         retry.append(i)
@@ -290,6 +302,7 @@ public final class CoordinatorCore {
 
     private func finish(_ i: Int, status: TaskStatus, metrics: String, error: String?, wallSeconds: Double,
                         worker: String, now: Double, _ effects: inout [Effect]) {
+        if tasks[i].status == .running { running -= 1 }
         tasks[i].status = status
         tasks[i].holder = nil
         finishedCount += 1
@@ -300,7 +313,9 @@ public final class CoordinatorCore {
     }
 
     private func popPending() -> Int? {
-        if let i = retry.popLast() { return i }
+        while let i = retry.popLast() {
+            if tasks[i].status == .pending { return i }
+        }
         while head < queue.count {
             let i = queue[head]
             head += 1
@@ -311,7 +326,7 @@ public final class CoordinatorCore {
 
     /// Removes a pending task from the queue (a reconnecting worker still holds it).
     private func removeFromPending(_ i: Int) -> Bool {
-        if let k = retry.firstIndex(of: i) { retry.remove(at: k); return true }
+        retry.removeAll { $0 == i }
         // queued entries are skipped lazily by popPending once the task is no longer pending
         return tasks[i].status == .pending
     }

@@ -83,7 +83,7 @@ public final class Worker {
     }
 
     private var expiry: Double { options.heartbeatInterval * Double(options.liveness) }
-    private var freeSlots: Int { options.slots - running.count }
+    private var freeSlots: Int { max(0, options.slots - running.count) }
 
     /// Runs until the coordinator says the sweep is over (with `exitWhenDone`) or
     /// `shouldStop` says so. Returns true when the sweep was reported done.
@@ -155,10 +155,7 @@ public final class Worker {
         case .task(let a):
             guard running[a.taskID] == nil else { return }
             guard !draining else { return }   // handed back by the bye that ends the drain
-            guard freeSlots > 0 else {
-                log("coordinator sent task \(a.taskID) with no free slot; dropping it (it will be requeued)")
-                return
-            }
+            // more tasks than slots (credit granted across a reconnect) wait in the slot queue: never dropped
             running[a.taskID] = a.attempt
             startSlot(a)
         case .ack(let id):

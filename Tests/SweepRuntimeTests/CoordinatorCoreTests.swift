@@ -160,4 +160,24 @@ import SweepStore
         #expect(e.contains { if case .send(Self.a, .heartbeat) = $0 { return true } else { return false } })
         #expect(core.nextDeadline(now: 1.0) <= 1.0)
     }
+
+    /// After a coordinator restart, the worker that held a task may claim it back; nobody else may.
+    @Test func onlyTheLastHolderReclaimsATaskAfterARestart() {
+        let sweep = SweepRecord(id: 1, name: "s", spec: "", metric: "test_accuracy", maximize: true, createdAt: 0)
+        var held = TaskRecord(sweepID: 1, taskID: "t0", index: 0, params: "{}")
+        held.status = .running
+        held.attempts = 1
+        held.worker = "wa@h"
+        let free = TaskRecord(sweepID: 1, taskID: "t1", index: 1, params: "{}")
+        let core = CoordinatorCore(sweep: sweep, tasks: [held, free], settings: .init(heartbeatInterval: 1, liveness: 3, maxAttempts: 3))
+        #expect(core.pendingCount == 2)
+        _ = core.receive(from: Self.b, message: hello("intruder", holding: ["t0", "t1"]), now: 0)
+        #expect(core.pendingCount == 2, "a stranger cannot claim tasks")
+        _ = core.receive(from: Self.a, message: hello("wa", holding: ["t0"]), now: 0)
+        #expect(core.pendingCount == 1 && core.running == 1)
+        let e = core.receive(from: Self.a, message: result("t0"), now: 1)
+        #expect(e.contains { if case .store(.finished(_, "t0", .completed, _, _, _, _, _)) = $0 { return true } else { return false } })
+        let stranger = core.receive(from: Self.b, message: result("t1"), now: 1)
+        #expect(!stranger.contains { if case .store = $0 { return true } else { return false } })
+    }
 }
