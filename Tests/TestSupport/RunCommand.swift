@@ -40,16 +40,11 @@ public func runCommand(_ path: String, _ arguments: [String], environment: [Stri
     p.standardError = err
     p.standardInput = FileHandle.nullDevice
     try p.run()
-    // read both pipes concurrently so a chatty child cannot block on a full pipe
-    nonisolated(unsafe) var errData = Data()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async {
-        errData = err.fileHandleForReading.readDataToEndOfFile()
-        group.leave()
-    }
+    // read both pipes concurrently so a chatty child cannot block on a full pipe; on a
+    // thread of its own, not Dispatch's pool, which blocked reads can exhaust on 2 cores
+    let errReader = PipeReader(err)
     let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
+    let errData = errReader.wait()
     p.waitUntilExit()
     return CommandResult(status: p.terminationStatus,
                          stdout: String(decoding: outData, as: UTF8.self),
@@ -61,4 +56,25 @@ public func makeTemporaryDirectory(_ prefix: String = "sweep-test") -> String {
     let path = NSTemporaryDirectory() + "\(prefix)-\(UUID().uuidString)"
     try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
+}
+
+/// Reads a pipe to its end on a dedicated thread.
+final class PipeReader: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ pipe: Pipe) {
+        let handle = pipe.fileHandleForReading
+        Thread {
+            self.data = handle.readDataToEndOfFile()
+            self.done.signal()
+        }.start()
+    }
+
+    /// The whole output, once the writer has closed the pipe.
+    func wait() -> Data {
+        done.wait()
+        done.signal()
+        return data
+    }
 }

@@ -4,8 +4,7 @@ import Foundation
 public final class RunningProcess: @unchecked Sendable {
     public let process: Process
     private let out = Pipe(), err = Pipe()
-    private var outData = Data(), errData = Data()
-    private let group = DispatchGroup()
+    private var outReader: PipeReader?, errReader: PipeReader?
 
     init(_ arguments: [String], environment: [String: String]) throws {
         process = Process()
@@ -18,10 +17,8 @@ public final class RunningProcess: @unchecked Sendable {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        group.enter()
-        DispatchQueue.global().async { self.outData = self.out.fileHandleForReading.readDataToEndOfFile(); self.group.leave() }
-        group.enter()
-        DispatchQueue.global().async { self.errData = self.err.fileHandleForReading.readDataToEndOfFile(); self.group.leave() }
+        outReader = PipeReader(out)
+        errReader = PipeReader(err)
     }
 
     public var pid: Int32 { process.processIdentifier }
@@ -32,10 +29,9 @@ public final class RunningProcess: @unchecked Sendable {
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
-        group.wait()
         return CommandResult(status: process.terminationStatus,
-                             stdout: String(decoding: outData, as: UTF8.self),
-                             stderr: String(decoding: errData, as: UTF8.self))
+                             stdout: String(decoding: outReader!.wait(), as: UTF8.self),
+                             stderr: String(decoding: errReader!.wait(), as: UTF8.self))
     }
 
     public func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
