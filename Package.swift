@@ -39,18 +39,20 @@ let package = Package(
             pkgConfig: "libzmq",
             providers: [.apt(["libzmq3-dev"])]),
 
+        // The seeded generator shared by the engine, the data and the sweep sampler.
+        .target(name: "SweepRandom"),
         // Training configuration keys (SPEC §3): parsing, defaults, validation.
         .target(name: "SweepConfig"),
         // Tensors, layers, initialisers, optimizers and models. Knows nothing of sweeps.
-        .target(name: "SweepEngine", dependencies: ["COpenBLAS"], swiftSettings: fastMath),
+        .target(name: "SweepEngine", dependencies: ["COpenBLAS", "SweepRandom"], swiftSettings: fastMath),
         // Dataset loaders: IDX (MNIST, Fashion-MNIST), CIFAR-10 binary, synthetic.
-        .target(name: "SweepData", dependencies: ["CZlib"], swiftSettings: fastMath),
+        .target(name: "SweepData", dependencies: ["CZlib", "SweepRandom"], swiftSettings: fastMath),
         // One training run: config + data + engine -> per-epoch metrics.
         .target(name: "SweepTrain", dependencies: ["SweepConfig", "SweepEngine", "SweepData"]),
         // A thin Swift wrapper over libzmq: context, sockets, multipart messages, poll, options.
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         // Sweep specs (W&B schema, YAML): parsing, validation, expansion into tasks.
-        .target(name: "SweepSpec", dependencies: ["SweepConfig", .product(name: "Yams", package: "Yams")]),
+        .target(name: "SweepSpec", dependencies: ["SweepConfig", "SweepRandom", .product(name: "Yams", package: "Yams")]),
         // The SQLite store (GRDB): sweeps, tasks, per-epoch metrics, results; and the leaderboard.
         .target(name: "SweepStore", dependencies: ["SweepConfig", .product(name: "GRDB", package: "GRDB.swift")]),
         // The wire protocol: message types and their codec. Knows no sockets.
@@ -77,10 +79,11 @@ let package = Package(
         .testTarget(name: "SweepEngineTests", dependencies: ["SweepEngine", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "SweepConfigTests", dependencies: ["SweepConfig"]),
-        .testTarget(name: "SweepDataTests", dependencies: ["SweepData", "TestSupport"]),
+        .testTarget(name: "SweepDataTests", dependencies: ["SweepData", "SweepRandom", "TestSupport"]),
         .testTarget(name: "SweepTrainTests", dependencies: ["SweepTrain", "SweepConfig", "TestSupport"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
-        .testTarget(name: "SweepSpecTests", dependencies: ["SweepSpec", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "SweepSpecTests", dependencies: ["SweepSpec", "SweepRandom", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "SweepRandomTests", dependencies: ["SweepRandom"]),
         .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore", "TestSupport"]),
         .testTarget(name: "SweepProtocolTests", dependencies: ["SweepProtocol"]),
         .testTarget(name: "SweepRuntimeTests", dependencies: ["SweepCoordinator", "SweepWorker", "TestSupport"]),

@@ -1,3 +1,4 @@
+import SweepRandom
 /// Loads, subsamples and splits the dataset `options` names, and computes the
 /// training split's per-channel statistics. Throws DataError only.
 public func loadDataset(_ options: DataOptions) throws -> Dataset {

@@ -1,3 +1,4 @@
+import SweepRandom
 import Foundation
 
 /// A deterministic, learnable stand-in for MNIST that needs no files: each class

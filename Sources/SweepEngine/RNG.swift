@@ -1,3 +1,5 @@
+import SweepRandom
+
 /// Seeded, platform-independent random numbers (xoshiro256** seeded by SplitMix64).
 /// Every random choice of a run (init, shuffling, dropout) draws from one of these,
 /// so the same seed gives bit-identical results.
@@ -5,15 +7,8 @@ public struct RNG: RandomNumberGenerator, Sendable {
     private var s: (UInt64, UInt64, UInt64, UInt64)
 
     public init(seed: UInt64) {
-        var x = seed
-        func splitmix() -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        s = (splitmix(), splitmix(), splitmix(), splitmix())
+        var sm = SplitMix64(seed: seed)
+        s = (sm.next(), sm.next(), sm.next(), sm.next())
     }
 
     /// An independent stream for one purpose (e.g. "init", "shuffle", "dropout").

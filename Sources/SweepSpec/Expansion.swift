@@ -1,3 +1,4 @@
+import SweepRandom
 import SweepConfig
 
 /// Turns a spec's parameters into tasks: the grid's cartesian product or the

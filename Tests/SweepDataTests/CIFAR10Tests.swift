@@ -1,3 +1,4 @@
+import SweepRandom
 import Testing
 @testable import SweepData
 

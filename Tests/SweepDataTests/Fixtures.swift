@@ -1,3 +1,4 @@
+import SweepRandom
 import Foundation
 @testable import SweepData
 

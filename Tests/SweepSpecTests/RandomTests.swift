@@ -1,3 +1,4 @@
+import SweepRandom
 import Foundation
 import Testing
 @testable import SweepSpec
