@@ -29,6 +29,7 @@ public final class Coordinator {
     private let router: Socket
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
+    private let startWall = Date().timeIntervalSince1970
     /// The endpoint actually bound (tcp://127.0.0.1:* resolved).
     public let endpoint: String
     public var log: (String) -> Void = { line in FileHandle.standardError.write(Data(("coordinator: " + line + "\n").utf8)) }
@@ -57,9 +58,12 @@ public final class Coordinator {
         start = clock.now
     }
 
+    /// Seconds since the Unix epoch, advancing with the monotonic clock: store
+    /// timestamps are wall-clock times and survive restarts, while leases and
+    /// heartbeats never see the wall clock jump.
     private var now: Double {
         let (s, a) = (clock.now - start).components
-        return Double(s) + Double(a) * 1e-18
+        return startWall + Double(s) + Double(a) * 1e-18
     }
 
     /// Runs until every task has ended (and workers were told), or `shouldStop` says so.

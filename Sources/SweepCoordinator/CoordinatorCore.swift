@@ -164,7 +164,10 @@ public final class CoordinatorCore {
             guard let i = indexOf[taskID] else { continue }
             let wasItsOwn = tasks[i].lastWorkerID == hello.workerID
             if adopted.contains(i) || (tasks[i].status == .pending && wasItsOwn && removeFromPending(i)) {
-                if tasks[i].status == .pending { running += 1 }
+                if tasks[i].status == .pending {
+                    running += 1
+                    effects.append(.store(.resumed(sweepID: sweep.id, taskID: tasks[i].id, worker: "\(hello.workerID)@\(hello.host)")))
+                }
                 tasks[i].status = .running
                 tasks[i].holder = peer
                 tasks[i].assignedTo.insert(hello.workerID)
@@ -188,7 +191,9 @@ public final class CoordinatorCore {
         }
         let workerID = peers[peer]!.workerID
         guard tasks[i].assignedTo.contains(workerID) else {
+            // acknowledged all the same, so the sender stops resending it; nothing is stored
             effects.append(.log("dropped a result for task \(o.taskID) from \(describe(peer)), which was never given it"))
+            send(.ack(taskID: o.taskID), to: peer, now: now, &effects)
             return
         }
         peers[peer]!.holding.remove(i)

@@ -102,5 +102,8 @@ public enum StoreUpdate: Sendable {
                   wallSeconds: Double, worker: String, at: Double)
     /// A running task goes back to pending (its worker died, its lease expired).
     /// Attempts are kept; `error`, when given, replaces the last error.
+    /// A task a reconnecting worker still trains (after a coordinator restart): running
+    /// again with that worker, same attempt, its epochs kept.
+    case resumed(sweepID: Int64, taskID: String, worker: String)
     case requeued(sweepID: Int64, taskID: String, error: String?)
 }

@@ -97,7 +97,7 @@ public final class Store: Sendable {
                     try db.execute(sql: "UPDATE sweeps SET spec = ?, metric = ?, maximize = ? WHERE id = ?",
                                    arguments: [spec, metric, maximize, old.id])
                     try db.execute(sql: """
-                        UPDATE tasks SET status = 'pending', worker = NULL, started_at = NULL
+                        UPDATE tasks SET status = 'pending'
                         WHERE sweep_id = ? AND status = 'running'
                         """, arguments: [old.id])
                 } else {
@@ -266,6 +266,12 @@ public final class Store: Sendable {
             try db.cachedStatement(sql: "DELETE FROM epochs WHERE sweep_id = ? AND task_id = ?")
                 .execute(arguments: [sweepID, taskID])
             return true
+        case let .resumed(sweepID, taskID, worker):
+            try db.cachedStatement(sql: """
+                UPDATE tasks SET status = 'running', worker = ?
+                WHERE sweep_id = ? AND task_id = ? AND \(unfinished)
+                """).execute(arguments: [worker, sweepID, taskID])
+            return db.changesCount > 0
         case let .epoch(sweepID, taskID, epoch, metrics):
             try db.cachedStatement(sql: """
                 INSERT INTO epochs (sweep_id, task_id, epoch, metrics)
@@ -279,7 +285,7 @@ public final class Store: Sendable {
                 """).execute(arguments: [status.rawValue, metrics, error, wallSeconds, worker, at, sweepID, taskID])
         case let .requeued(sweepID, taskID, error):
             try db.cachedStatement(sql: """
-                UPDATE tasks SET status = 'pending', worker = NULL, started_at = NULL, error = COALESCE(?, error)
+                UPDATE tasks SET status = 'pending', error = COALESCE(?, error)
                 WHERE sweep_id = ? AND task_id = ? AND status = 'running'
                 """).execute(arguments: [error, sweepID, taskID])
         }

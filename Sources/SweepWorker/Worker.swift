@@ -111,7 +111,8 @@ public final class Worker {
             if ready[1].readable {
                 while let frames = try events.receive(dontWait: true) { try slotReported(frames) }
             }
-            if coordinatorDone && options.exitWhenDone && running.isEmpty && unacked.isEmpty { return true }
+            // once every task of the sweep has ended, results still unacknowledged are moot
+            if coordinatorDone && options.exitWhenDone && running.isEmpty { return true }
             if now - lastHeard > expiry {
                 log("coordinator silent for \(Int((now - lastHeard) * 1000)) ms; reconnecting in \(Int(backoff * 1000)) ms")
                 Thread.sleep(forTimeInterval: backoff)

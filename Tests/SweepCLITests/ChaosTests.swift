@@ -1,0 +1,381 @@
+import Foundation
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The chaos test of issue 5 (SPEC §6): a coordinator and 4 workers as real
+/// `sweep` processes over TCP; workers are SIGKILLed at random moments and
+/// replaced, and the coordinator is SIGKILLed once and started again with the
+/// same command. Afterwards every task is in the store exactly once, completed,
+/// and the leaderboard equals that of an undisturbed run of the same grid.
+///
+/// The schedule comes from a seeded RNG; the seed is printed, and
+/// `SWEEP_CHAOS_SEED=N` replays the same schedule (timing still varies).
+@Suite(.serialized) struct ChaosTests {
+    static let gridSize = 120
+    static let spec = """
+        name: chaos-grid
+        method: grid
+        metric: {name: test_accuracy, goal: maximize}
+        max_attempts: 6
+        parameters:
+          model: {value: noop}
+          duration_ms: {value: 200}
+          seed: {values: [\((1...gridSize).map(String.init).joined(separator: ", "))]}
+        """
+    static let heartbeat = ["--heartbeat", "0.2", "--liveness", "3"]
+    static let chaosTimeout = 75.0
+
+    @Test func killedWorkersAndARestartedCoordinatorLoseNothingAndRunNothingTwice() throws {
+        let dir = makeTemporaryDirectory("sweep-chaos")
+        let keep = ProcessInfo.processInfo.environment["SWEEP_CHAOS_KEEP"] != nil
+        defer { if keep { print("chaos: logs and stores kept in \(dir)") } else { try? FileManager.default.removeItem(atPath: dir) } }
+        let specPath = dir + "/spec.yaml"
+        try Self.spec.write(toFile: specPath, atomically: true, encoding: .utf8)
+        let cleanDB = dir + "/clean.db", chaosDB = dir + "/chaos.db"
+
+        let seed = ProcessInfo.processInfo.environment["SWEEP_CHAOS_SEED"].flatMap { UInt64($0) }
+            ?? UInt64.random(in: 1...999_999)
+        print("chaos: seed \(seed) (replay the schedule with SWEEP_CHAOS_SEED=\(seed))")
+        var rng = SplitMix64(seed: seed)
+
+        // 1. the undisturbed run
+        let clean = try runQuickCommand(sweepBinary(), ["run", specPath, "--workers", "4", "--db", cleanDB])
+        #expect(clean.status == 0, "undisturbed run: \(clean.stderr)")
+        let cleanBoard = try Self.leaderboard(cleanDB)
+        #expect(cleanBoard.count == Self.gridSize)
+
+        // 2. the chaos run
+        var everyProcess: [LoggedProcess] = []
+        defer {
+            for p in everyProcess where p.process.isRunning {
+                p.signal(SIGKILL)
+                _ = p.wait(timeout: 5)
+            }
+        }
+        let (port, firstCoordinator) = try Self.startCoordinatorOnFreePort(specPath, chaosDB, logs: dir)
+        everyProcess.append(firstCoordinator)
+        let endpoint = "tcp://127.0.0.1:\(port)"
+        let coordinatorArgs = Self.coordinatorArguments(specPath, chaosDB, endpoint)
+        let workerArgs = ["worker", "--connect", endpoint, "--concurrency", "1", "--exit-when-done",
+                          "--grace", "1", "--quiet"] + Self.heartbeat
+        func startWorker() throws -> LoggedProcess {
+            let w = try LoggedProcess(workerArgs, logPrefix: dir + "/worker-\(everyProcess.count)")
+            everyProcess.append(w)
+            return w
+        }
+
+        var coordinator = firstCoordinator
+        var coordinatorOutputs: [CommandResult] = []
+        var workers = try (0..<4).map { _ in try startWorker() }
+
+        let coordinatorKillAt = Int.random(in: Self.gridSize * 3 / 10...Self.gridSize * 6 / 10, using: &rng)
+        var coordinatorGeneration = 0
+        var coordinatorDownMs = 0
+        var workersKilled = 0
+        var nextWorkerKill = Date().addingTimeInterval(Double.random(in: 0.3...0.9, using: &rng))
+        // a killed worker's task → when it was killed; resolved once another worker starts it
+        struct Handoff { let taskID: String; let tag: String; let attempts: Int; let killedAt: Date; let generation: Int }
+        var pendingHandoffs: [Handoff] = []
+        var handoffMs: [Int] = []
+        var handoffsUnmeasured = 0
+        // the worker each task was first seen completed by: a finished task must never change
+        var completedBy: [String: String] = [:]
+        var changedAfterCompletion: [String] = []
+        var maxAttemptsSeen = 0
+
+        let start = Date()
+        var timedOut = false
+        while true {
+            if !coordinator.process.isRunning { break }
+            if Date().timeIntervalSince(start) > Self.chaosTimeout { timedOut = true; break }
+            let rows = Self.taskRows(chaosDB)
+            let byID = Dictionary(rows.map { ($0.taskID, $0) }, uniquingKeysWith: { a, _ in a })
+            let completed = rows.filter { $0.status == "completed" }.count
+            for r in rows {
+                maxAttemptsSeen = max(maxAttemptsSeen, r.attempts)
+                guard r.status == "completed" else {
+                    if completedBy[r.taskID] != nil { changedAfterCompletion.append(r.taskID) }
+                    continue
+                }
+                if let w = completedBy[r.taskID] {
+                    if w != r.worker { changedAfterCompletion.append(r.taskID) }
+                } else {
+                    completedBy[r.taskID] = r.worker
+                }
+            }
+
+            // death → handed out again: the task is running (or done) on another worker
+            pendingHandoffs.removeAll { h in
+                if h.generation != coordinatorGeneration { handoffsUnmeasured += 1; return true }
+                guard let r = byID[h.taskID] else { return false }
+                if r.worker.contains(h.tag) {
+                    // the victim's result got in before it died: nothing was handed out
+                    if r.status == "completed" { handoffsUnmeasured += 1; return true }
+                    return false
+                }
+                if r.worker.isEmpty { return false }   // back in the queue, not yet handed out
+                // every hand-out counts an attempt; another worker's name without one means the
+                // task was finished by an earlier holder's result, not handed out again
+                guard r.attempts > h.attempts else { handoffsUnmeasured += 1; return true }
+                handoffMs.append(Int(Date().timeIntervalSince(h.killedAt) * 1000))
+                return true
+            }
+
+            // SIGKILL a random worker and start a replacement
+            if Date() >= nextWorkerKill && completed < Self.gridSize - 8 {
+                // a random worker; every other time the one that started its task last, whose
+                // task is least likely to end before the kill (so its hand-off can be timed)
+                var k = Int.random(in: 0..<workers.count, using: &rng)
+                if workersKilled % 2 == 1 {
+                    let freshest = rows.filter { $0.status == "running" }.max { $0.startedAt < $1.startedAt }
+                    if let f = freshest, let i = workers.firstIndex(where: { f.worker.contains("-\($0.pid)-") }) { k = i }
+                }
+                let victim = workers[k]
+                let tag = "-\(victim.pid)-"
+                let held = rows.first { $0.status == "running" && $0.worker.contains(tag) }
+                victim.signal(SIGKILL)
+                let killedAt = Date()
+                _ = victim.wait(timeout: 5)
+                workersKilled += 1
+                if let held {
+                    pendingHandoffs.append(Handoff(taskID: held.taskID, tag: tag, attempts: held.attempts, killedAt: killedAt,
+                                                   generation: coordinatorGeneration))
+                }
+                workers[k] = try startWorker()
+                nextWorkerKill = Date().addingTimeInterval(Double.random(in: 0.3...0.9, using: &rng))
+            }
+
+            // once: SIGKILL the coordinator and start the same command again
+            if coordinatorGeneration == 0 && completed >= coordinatorKillAt {
+                coordinator.signal(SIGKILL)
+                let killedAt = Date()
+                coordinatorOutputs.append(coordinator.wait(timeout: 5))
+                Thread.sleep(forTimeInterval: Double.random(in: 0.2...1.0, using: &rng))
+                coordinator = try Self.restartCoordinator(coordinatorArgs, port: port, logs: dir)
+                everyProcess.append(coordinator)
+                coordinatorGeneration += 1
+                coordinatorDownMs = Int(Date().timeIntervalSince(killedAt) * 1000)
+                print("chaos: coordinator SIGKILLed with \(completed) of \(Self.gridSize) task(s) completed; " +
+                      "restarted after \(coordinatorDownMs) ms")
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        let elapsed = Date().timeIntervalSince(start)
+        let last = coordinator.wait(timeout: timedOut ? 0 : 10)
+        coordinatorOutputs.append(last)
+        #expect(!timedOut, "the chaos run did not finish within \(Int(Self.chaosTimeout)) s; coordinator: \(Self.tail(last.stderr))")
+        #expect(last.status == 0, "restarted coordinator: \(Self.tail(last.stderr))")
+        #expect(coordinatorGeneration == 1, "the coordinator was not restarted")
+        #expect(workersKilled >= 3, "only \(workersKilled) worker(s) were killed")
+
+        // What the coordinators dropped. Messages a worker queued on a connection that outlived
+        // the restart come before its hello and are dropped; it says hello and resends them
+        // once it notices the silence. But every worker here only reports tasks it was given,
+        // so a result dropped as "never given it" is a result the sweep refused to take from
+        // its rightful holder: no ACK ever comes, the worker keeps it forever.
+        let dropped = coordinatorOutputs.flatMap { $0.stderr.split(separator: "\n").filter { $0.contains("dropped") } }
+        let droppedResults = dropped.filter { $0.contains("dropped a result") }
+        let withoutHello = dropped.filter { $0.contains("has not said hello") }.count
+        #expect(droppedResults.isEmpty, """
+            results of tasks their sender was given were dropped without an ACK \
+            (the task ran again elsewhere): \(droppedResults)
+            """)
+
+        // workers started with --exit-when-done leave once the coordinator says the sweep is over
+        var stuckWorkers: [String] = []
+        let exitDeadline = Date().addingTimeInterval(10)
+        for w in workers {
+            let r = w.wait(timeout: max(0, exitDeadline.timeIntervalSinceNow))
+            guard r.status != 0 else { continue }
+            let itsDrops = droppedResults.filter { $0.contains("-\(w.pid)-") }
+            stuckWorkers.append("pid \(w.pid) (status \(r.status)); the coordinator logged for it: \(itsDrops)")
+        }
+        #expect(stuckWorkers.isEmpty, "workers still running 10 s after the sweep ended: \(stuckWorkers)")
+
+        // 3. the store: every task completed exactly once, with metrics
+        let summary = try Self.sqlite(chaosDB, """
+            select count(*), count(distinct task_id), sum(status = 'completed'),
+                   sum(metrics is not null and metrics like '%"test_accuracy"%'), max(attempts)
+            from tasks
+            """).first ?? []
+        let figures = summary.map { Int($0) ?? -1 }
+        #expect(figures.count == 5)
+        let (rowCount, distinctIDs, completedRows, withMetrics, maxAttempts) =
+            figures.count == 5 ? (figures[0], figures[1], figures[2], figures[3], figures[4]) : (-1, -1, -1, -1, -1)
+        #expect(rowCount == Self.gridSize, "rows in tasks")
+        #expect(distinctIDs == Self.gridSize, "distinct task ids")
+        #expect(completedRows == Self.gridSize, "completed tasks")
+        #expect(withMetrics == Self.gridSize, "tasks with final metrics")
+        let notCompleted = try Self.sqlite(chaosDB, "select task_id, status, attempts, error from tasks where status != 'completed'")
+        #expect(notCompleted.isEmpty, "\(notCompleted)")
+        let cleanIDs = Set(try Self.sqlite(cleanDB, "select task_id from tasks").map { $0[0] })
+        let chaosIDs = Set(try Self.sqlite(chaosDB, "select task_id from tasks").map { $0[0] })
+        #expect(cleanIDs == chaosIDs)
+        #expect(changedAfterCompletion.isEmpty, "completed tasks that changed afterwards: \(Set(changedAfterCompletion))")
+        let strayEpochs = try Self.sqlite(chaosDB, "select count(*) from epochs where task_id not in (select task_id from tasks)")
+        #expect(strayEpochs.first?.first == "0", "epoch rows of unknown tasks")
+        let withEpochs = Int(try Self.sqlite(chaosDB, "select count(distinct task_id) from epochs").first?.first ?? "") ?? -1
+
+        // each coordinator prints one line per task it finishes (after the commit): none twice
+        var finishedLines: [String: Int] = [:]
+        for out in coordinatorOutputs {
+            for line in out.stdout.split(separator: "\n") where line.hasPrefix("[") {
+                let parts = line.split(separator: " ")
+                if parts.count >= 3 { finishedLines[String(parts[1]), default: 0] += 1 }
+            }
+        }
+        let duplicated = finishedLines.values.filter { $0 > 1 }.count + (rowCount - distinctIDs)
+        let lost = Self.gridSize - completedRows
+        #expect(duplicated == 0, "tasks finished more than once: \(finishedLines.filter { $0.value > 1 })")
+
+        // 4. the leaderboard equals the undisturbed run's in everything deterministic
+        let chaosBoard = try Self.leaderboard(chaosDB)
+        #expect(chaosBoard.count == cleanBoard.count)
+        let a = cleanBoard.map(Self.deterministic), b = chaosBoard.map(Self.deterministic)
+        let differing = zip(a, b).enumerated().filter { $0.element.0 != $0.element.1 }
+        #expect(differing.isEmpty, "\(differing.count) leaderboard row(s) differ, first: \(differing.first.map { "clean \($0.element.0)\nchaos \($0.element.1)" } ?? "")")
+
+        let sorted = handoffMs.sorted()
+        let handoff = sorted.isEmpty ? "none measured"
+            : "median \(sorted[sorted.count / 2]) ms, min \(sorted.first!) ms, max \(sorted.last!) ms over \(sorted.count) kill(s)"
+        print("""
+            chaos: \(Self.gridSize) tasks in \(String(format: "%.1f", elapsed)) s (seed \(seed)): \
+            \(workersKilled) worker(s) SIGKILLed, 1 coordinator restart (down \(coordinatorDownMs) ms), \
+            tasks lost \(lost), duplicated \(duplicated), max attempts \(maxAttempts) (seen while running \(maxAttemptsSeen)), \
+            leaderboard rows differing from the undisturbed run \(differing.count)
+            chaos: death → task handed out again (heartbeat 0.2 s × liveness 3): \(handoff)\
+            \(handoffsUnmeasured > 0 ? "; \(handoffsUnmeasured) not measured (its result got in first, or the coordinator restarted meanwhile)" : "")
+            chaos: dropped by the coordinators: \(droppedResults.count) result(s) from their holder, \
+            \(withoutHello) message(s) queued before a reconnect's hello; tasks with epoch rows \(withEpochs) of \(Self.gridSize), \
+            workers not exiting after done \(stuckWorkers.count)
+            """)
+        for line in droppedResults.prefix(8) { print("chaos: " + line) }
+        #expect(!handoffMs.isEmpty, "no worker death was followed by a measured hand-off")
+    }
+
+    // MARK: helpers
+
+    static func coordinatorArguments(_ spec: String, _ db: String, _ endpoint: String) -> [String] {
+        ["coordinator", spec, "--bind", endpoint, "--db", db] + heartbeat
+    }
+
+    /// Starts the coordinator on a random port in 20000–60000, trying another while one is taken.
+    static func startCoordinatorOnFreePort(_ spec: String, _ db: String, logs: String) throws -> (Int, LoggedProcess) {
+        var failures: [String] = []
+        for attempt in 0..<8 {
+            let port = Int.random(in: 20_000...60_000)
+            let c = try LoggedProcess(coordinatorArguments(spec, db, "tcp://127.0.0.1:\(port)"),
+                                      logPrefix: logs + "/coordinator-start-\(attempt)")
+            if waitUntilListening(c, port: port) { return (port, c) }
+            failures.append(tail(c.wait(timeout: 2).stderr))
+        }
+        throw ChaosError("no coordinator could bind a port: \(failures)")
+    }
+
+    /// The same command again (same port); a few tries in case the port is slow to free.
+    static func restartCoordinator(_ args: [String], port: Int, logs: String) throws -> LoggedProcess {
+        var failures: [String] = []
+        for attempt in 0..<10 {
+            let c = try LoggedProcess(args, logPrefix: logs + "/coordinator-restart-\(attempt)")
+            if waitUntilListening(c, port: port) { return c }
+            failures.append(tail(c.wait(timeout: 2).stderr))
+            Thread.sleep(forTimeInterval: 0.3)
+        }
+        throw ChaosError("the coordinator could not be restarted on port \(port): \(failures)")
+    }
+
+    /// True once `port` accepts TCP connections while the coordinator is still alive.
+    static func waitUntilListening(_ c: LoggedProcess, port: Int) -> Bool {
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline {
+            guard c.process.isRunning else { return false }
+            if tcpAccepts(port: port) {
+                Thread.sleep(forTimeInterval: 0.1)
+                return c.process.isRunning
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return false
+    }
+
+    static func tcpAccepts(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let r = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return r == 0
+    }
+
+    struct TaskRow { let taskID: String; let status: String; let worker: String; let attempts: Int; let startedAt: Double }
+
+    /// The tasks as the store has them now; empty while the file or its schema does not exist yet.
+    static func taskRows(_ db: String) -> [TaskRow] {
+        guard FileManager.default.fileExists(atPath: db),
+              let rows = try? sqlite(db, "select task_id, status, coalesce(worker, ''), attempts, coalesce(started_at, 0) from tasks") else { return [] }
+        return rows.compactMap { r in
+            r.count == 5 ? TaskRow(taskID: r[0], status: r[1], worker: r[2], attempts: Int(r[3]) ?? 0,
+                                   startedAt: Double(r[4]) ?? 0) : nil
+        }
+    }
+
+    /// Rows of a query with the sqlite3 command, fields split on a unit separator.
+    static func sqlite(_ db: String, _ sql: String) throws -> [[String]] {
+        let r = try runQuickCommand("/usr/bin/sqlite3", ["-cmd", ".timeout 2000", "-separator", "\u{1F}", db, sql])
+        guard r.status == 0 else { throw ChaosError("sqlite3 \(db): \(r.stderr)") }
+        return r.stdout.split(separator: "\n", omittingEmptySubsequences: true)
+            .map { $0.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init) }
+    }
+
+    static func leaderboard(_ db: String) throws -> [[String: Any]] {
+        let r = try runQuickCommand(sweepBinary(), ["leaderboard", "--db", db, "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]] ?? []
+    }
+
+    /// A leaderboard row without what depends on who ran it and when: worker,
+    /// attempts, wall-clock times.
+    static func deterministic(_ row: [String: Any]) -> String {
+        var r = row
+        r["worker"] = nil
+        r["attempts"] = nil
+        r["wall_seconds"] = nil
+        if var m = r["metrics"] as? [String: Any] {
+            m["wall_seconds"] = nil
+            m["samples_per_second"] = nil
+            r["metrics"] = m
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: r, options: [.sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func tail(_ text: String, lines: Int = 15) -> String {
+        text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+    }
+}
+
+struct ChaosError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+/// A small seeded generator, so a chaos schedule can be replayed.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
