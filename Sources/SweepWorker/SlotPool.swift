@@ -48,6 +48,15 @@ final class SlotPool: @unchecked Sendable {
         return stopping ? nil : queue.removeFirst()
     }
 
+    /// Removes and returns the tasks still waiting for a slot.
+    func takeQueued() -> [Assignment] {
+        condition.lock()
+        defer { condition.unlock() }
+        let queued = queue
+        queue.removeAll()
+        return queued
+    }
+
     /// Idle threads end; a thread still training ends after its task.
     func stop() {
         condition.lock()

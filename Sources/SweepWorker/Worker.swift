@@ -15,6 +15,13 @@ import ZeroMQ
 /// result", never frames. Results are kept until acknowledged and resent after a
 /// reconnect.
 public final class Worker {
+    /// Prefetch only while tasks take less than this (seconds, moving average): a
+    /// slot that frees up then finds its next task already queued here instead of
+    /// waiting a round trip to the coordinator, which commits a result before it
+    /// hands out more work. A queued task can delay the end of a sweep by one
+    /// task's duration, so long tasks are never queued.
+    public static let prefetchBelow = 1.0
+
     public struct Options: Sendable {
         public var endpoint: String
         public var slots: Int
@@ -25,9 +32,13 @@ public final class Worker {
         public var grace: Double
         /// CURVE: coordinator public key, own public and secret keys (Z85).
         public var curve: (serverKey: String, publicKey: String, secretKey: String)?
+        /// Tasks to hold beyond the slots while tasks are short (see `Worker.prefetchBelow`).
+        public var prefetch: Int
         public init(endpoint: String, slots: Int, exitWhenDone: Bool = false,
                     heartbeatInterval: Double = Wire.heartbeatInterval, liveness: Int = Wire.liveness,
-                    grace: Double = 30, curve: (serverKey: String, publicKey: String, secretKey: String)? = nil) {
+                    grace: Double = 30, curve: (serverKey: String, publicKey: String, secretKey: String)? = nil,
+                    prefetch: Int = 0) {
+            self.prefetch = prefetch
             self.grace = grace
             self.endpoint = endpoint
             self.slots = slots
@@ -56,6 +67,10 @@ public final class Worker {
     private var running: [String: Int] = [:]
     /// Encoded results not yet acknowledged, by task id.
     private var unacked: [String: [[UInt8]]] = [:]
+    /// Credit granted to the coordinator that no task has used yet.
+    private var outstandingCredit = 0
+    /// Moving average of the tasks' wall time, once one has ended.
+    private var recentTaskSeconds: Double?
     private var lastHeard = 0.0
     private var lastSent = 0.0
     private var backoff = Wire.reconnectInitial
@@ -83,7 +98,24 @@ public final class Worker {
     }
 
     private var expiry: Double { options.heartbeatInterval * Double(options.liveness) }
-    private var freeSlots: Int { max(0, options.slots - running.count) }
+
+    /// Tasks to hold beyond the slots now.
+    private var prefetch: Int {
+        guard let t = recentTaskSeconds, t < Self.prefetchBelow else { return 0 }
+        return options.prefetch
+    }
+
+    /// Asks for tasks up to the slots plus the prefetch, counting credit already
+    /// granted. The coordinator keeps at most `slots` of credit per worker, so no
+    /// more than that is ever outstanding.
+    private func grantCredit() throws {
+        guard !draining else { return }
+        let wanted = options.slots + prefetch - running.count - outstandingCredit
+        let n = min(wanted, options.slots - outstandingCredit)
+        guard n > 0 else { return }
+        outstandingCredit += n
+        try send(.ready(credit: n))
+    }
 
     /// Runs until the coordinator says the sweep is over (with `exitWhenDone`) or
     /// `shouldStop` says so. Returns true when the sweep was reported done.
@@ -95,6 +127,8 @@ public final class Worker {
                 // take no new task; let running ones finish within the grace period
                 stopAt = now
                 draining = true
+                // queued tasks never start: the bye below hands them back
+                for a in slots.takeQueued() { running.removeValue(forKey: a.taskID) }
                 if !running.isEmpty { log("stopping: letting \(running.count) task(s) finish (grace \(Int(options.grace)) s)") }
             }
             if let stopAt, (running.isEmpty && unacked.isEmpty) || now - stopAt >= options.grace {
@@ -141,7 +175,8 @@ public final class Worker {
         try send(.hello(Hello(workerID: workerID, host: ProcessInfo.processInfo.hostName, pid: Int(getpid()),
                               cores: ProcessInfo.processInfo.activeProcessorCount, slots: options.slots, holding: holding)))
         for (_, frames) in unacked.sorted(by: { $0.key < $1.key }) { try sendRaw(frames) }
-        if freeSlots > 0 && !draining { try send(.ready(credit: freeSlots)) }
+        outstandingCredit = 0   // a hello resets the coordinator's view of this worker
+        try grantCredit()
     }
 
     private func handle(_ frames: [[UInt8]]) throws {
@@ -154,11 +189,13 @@ public final class Worker {
         backoff = Wire.reconnectInitial
         switch message {
         case .task(let a):
+            outstandingCredit = max(0, outstandingCredit - 1)
             guard running[a.taskID] == nil else { return }
             guard !draining else { return }   // handed back by the bye that ends the drain
             // more tasks than slots (credit granted across a reconnect) wait in the slot queue: never dropped
             running[a.taskID] = a.attempt
             startSlot(a)
+            try grantCredit()   // the credit this task used may be due again (prefetch)
         case .ack(let id):
             unacked.removeValue(forKey: id)
         case .cancel(let id):
@@ -181,8 +218,9 @@ public final class Worker {
         running.removeValue(forKey: o.taskID)
         cancelled.remove(o.taskID)
         unacked[o.taskID] = frames
+        recentTaskSeconds = recentTaskSeconds.map { 0.8 * $0 + 0.2 * o.wallSeconds } ?? o.wallSeconds
         try sendRaw(frames)
-        if !draining { try send(.ready(credit: 1)) }
+        try grantCredit()
     }
 
     private func send(_ m: Message) throws { try sendRaw(Codec.encode(m)) }

@@ -19,7 +19,7 @@ struct Sweep: ParsableCommand {
     /// (one line on stderr naming the culprit, never a trace).
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(Environment.arguments())  // SWEEP_* variables as options
             try command.run()
         } catch let error as ConfigError {
             fail(error.message)
@@ -40,7 +40,7 @@ struct Sweep: ParsableCommand {
     }
 
     static func fail(_ message: String) -> Never {
-        printError("sweep: \(message)")
+        printError("sweep: \(Environment.annotated(message))")
         Glibc.exit(2)
     }
 }

@@ -13,7 +13,7 @@ extension Sweep {
         @Option(help: "The coordinator's endpoint, e.g. tcp://10.0.0.1:5555.")
         var connect: String
 
-        @Option(help: "Training slots: a number, or auto (one per core).")
+        @Option(help: "Training slots: a number, or auto (one per core this process may use: the cgroup CPU quota if set).")
         var concurrency = "auto"
 
         @Flag(help: "Exit when the coordinator says the sweep is over.")
@@ -31,6 +31,9 @@ extension Sweep {
         @Option(help: "On SIGTERM or SIGINT, seconds to let running tasks finish before handing them back.")
         var grace = 30.0
 
+        @Option(help: "Tasks to queue beyond the slots while tasks take under a second, so a free slot need not wait for the coordinator's round trip.")
+        var prefetch = 0
+
         @Option(help: "The coordinator's CURVE public key file (.pub).")
         var curveServerKey: String?
 
@@ -46,6 +49,7 @@ extension Sweep {
             guard heartbeat > 0, heartbeat.isFinite else { throw ValidationError("--heartbeat must be > 0") }
             guard liveness >= 1 else { throw ValidationError("--liveness must be at least 1") }
             guard grace >= 0, grace.isFinite else { throw ValidationError("--grace must be >= 0") }
+            guard prefetch >= 0 else { throw ValidationError("--prefetch must be >= 0") }
             guard (curveServerKey == nil) == (curveSecret == nil) else {
                 throw ValidationError("--curve-server-key and --curve-secret go together")
             }
@@ -53,7 +57,7 @@ extension Sweep {
 
         func run() throws {
             Signals.install()
-            let slots = Int(concurrency) ?? ProcessInfo.processInfo.activeProcessorCount
+            let slots = Int(concurrency) ?? CPUQuota.autoSlots()
             var curve: (serverKey: String, publicKey: String, secretKey: String)?
             if let curveServerKey, let curveSecret {
                 let server = try KeyFiles.read(curveServerKey, option: "--curve-server-key")
@@ -65,7 +69,7 @@ extension Sweep {
             do {
                 worker = try Worker(options: .init(endpoint: connect, slots: slots, exitWhenDone: exitWhenDone,
                                                    heartbeatInterval: heartbeat, liveness: liveness, grace: grace,
-                                                   curve: curve), context: context)
+                                                   curve: curve, prefetch: prefetch), context: context)
             } catch let e as ZMQError {
                 throw ConfigError("--connect \(connect): \(e.message)")
             }
