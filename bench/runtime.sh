@@ -21,18 +21,7 @@ dir=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$dir"' EXIT
 
 # a noop grid of exactly N tasks: seed × hidden
-spec() {  # spec FILE N
-  python3 - "$1" "$2" <<'PY'
-import sys
-path, n = sys.argv[1], int(sys.argv[2])
-a = 100
-b = (n + a - 1) // a
-with open(path, "w") as f:
-    f.write(f"name: noop-{n}\nmethod: grid\nrun_cap: {n}\nparameters:\n  model: {{value: noop}}\n")
-    f.write("  seed: {values: [" + ", ".join(str(i) for i in range(1, a + 1)) + "]}\n")
-    f.write("  hidden: {values: [" + ", ".join(str(i) for i in range(1, b + 1)) + "]}\n")
-PY
-}
+spec() { python3 bench/noop_grid.py "$1" "$2"; }  # spec FILE N
 
 port=$((20000 + RANDOM % 30000))
 spec "$dir/noop.yaml" "$tasks"

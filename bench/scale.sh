@@ -31,16 +31,7 @@ cleanup() {
 trap cleanup EXIT
 
 # a noop grid of exactly N tasks of D ms: seed x hidden
-python3 - "$dir/scale.yaml" "$tasks" "$duration" <<'PY'
-import sys
-path, n, d = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-a = 100
-b = (n + a - 1) // a
-with open(path, "w") as f:
-    f.write(f"name: scale-{n}\nmethod: grid\nparameters:\n  model: {{value: noop}}\n  duration_ms: {{value: {d}}}\n")
-    f.write("  seed: {values: [" + ", ".join(str(i) for i in range(1, a + 1)) + "]}\n")
-    f.write("  hidden: {values: [" + ", ".join(str(i) for i in range(1, b + 1)) + "]}\n")
-PY
+python3 bench/noop_grid.py "$dir/scale.yaml" "$tasks" "$duration"
 expanded=$("$bin" expand "$dir/scale.yaml" --format json | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')
 [ "$expanded" = "$tasks" ] || { echo "bench/scale.sh: the spec expands to $expanded tasks, not $tasks (use a multiple of 100)" >&2; exit 2; }
 
