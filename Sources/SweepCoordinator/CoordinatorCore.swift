@@ -287,7 +287,13 @@ public final class CoordinatorCore {
         guard let p = peers.removeValue(forKey: peer) else { return }
         for i in p.holding.sorted() where tasks[i].holder == peer && !tasks[i].status.isFinished {
             tasks[i].holder = nil
-            if !countsAsAttempt { tasks[i].attempts -= 1 }
+            if !countsAsAttempt {
+                // handed back: the hand-out does not count, and the worker may not claim the task
+                // again with a later hello (adopting it then bye-ing it again drove attempts below 0,
+                // and a task sent with attempt -1 is dropped by every worker: it stayed running forever)
+                tasks[i].attempts = max(0, tasks[i].attempts - 1)
+                if tasks[i].lastWorkerID == p.workerID { tasks[i].lastWorkerID = nil }
+            }
             if countsAsAttempt && tasks[i].attempts >= settings.maxAttempts {
                 finish(i, status: .failed, metrics: "{}", error: "\(reason ?? "worker lost") on attempt \(tasks[i].attempts) of \(settings.maxAttempts)",
                        wallSeconds: 0, worker: p.name, now: now, &effects)

@@ -85,7 +85,7 @@ import ZeroMQ
 
     /// Random and mutated frames straight at the coordinator's socket while real
     /// workers run the sweep: every message is dropped, the sweep still finishes.
-    @Test(.disabled("flaky under full-suite load: 25-29 of 30 tasks finish, the rest stay running; under investigation"))
+    @Test
     func coordinatorSurvivesFuzzing() throws {
         let dir = makeTemporaryDirectory("sweep-fuzz")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -142,9 +142,11 @@ import ZeroMQ
         let c = coordinator.wait(timeout: 90)
         for w in workers { _ = w.wait(timeout: 10) }
         #expect(c.status == 0, "\(c.stderr.suffix(2000))")
-        #expect(Self.sql(db, "select count(*) from tasks where status = 'completed'") == "30")
-        #expect(Self.sql(db, "select count(*) from tasks where finished_at is null") == "0")
-        print("fuzz: \(sent) hostile messages sent, coordinator finished the sweep (30/30 completed)")
+        let completed = Self.sql(db, "select count(*) from tasks where status = 'completed'")
+        #expect(completed == "30")
+        #expect(Self.sql(db, "select count(*) from tasks where finished_at is null") == "0",
+                "unfinished: \(Self.sql(db, "select task_id, status, attempts from tasks where finished_at is null"))")
+        print("fuzz: \(sent) hostile messages sent; coordinator exit \(c.status), \(completed)/30 tasks completed")
     }
 
     /// SIGTERM: with a grace period the running task finishes and is stored; with

@@ -154,6 +154,26 @@ import SweepStore
         #expect(t.attempt == 1)
     }
 
+    /// Found by the fuzz test: a peer that claimed a task with hello and then said bye,
+    /// over and over, drove its attempts below zero; the next worker got "attempt -1",
+    /// dropped the task as invalid, and the task stayed running forever.
+    @Test func helloAndByeRepeatedNeverDriveAttemptsBelowOne() {
+        let core = Self.makeCore(tasks: 1)
+        _ = core.receive(from: Self.a, message: hello("fuzzer"), now: 0)
+        _ = core.receive(from: Self.a, message: .ready(credit: 1), now: 0)
+        for round in 0..<4 {
+            let peer: PeerID = [10, UInt8(round)]
+            _ = core.receive(from: peer, message: hello("fuzzer", holding: ["t0"]), now: Double(round))
+            _ = core.receive(from: peer, message: .bye, now: Double(round))
+        }
+        _ = core.receive(from: Self.b, message: hello("wb"), now: 5)
+        let e = core.receive(from: Self.b, message: .ready(credit: 1), now: 5)
+        let attempts = e.compactMap { if case .send(_, .task(let t)) = $0 { return t.attempt } else { return nil } }
+        #expect(attempts == [1])
+        _ = core.receive(from: Self.b, message: result("t0"), now: 6)
+        #expect(core.isFinished)
+    }
+
     @Test func heartbeatsAreSentWhenDue() {
         let core = Self.makeCore(tasks: 1)
         _ = core.receive(from: Self.a, message: hello("wa"), now: 0)
