@@ -53,6 +53,8 @@ let package = Package(
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         // Sweep specs (W&B schema, YAML): parsing, validation, expansion into tasks.
         .target(name: "SweepSpec", dependencies: ["SweepConfig", "SweepRandom", .product(name: "Yams", package: "Yams")]),
+        // Search: early stopping (ASHA, median) and samplers (random, TPE). Pure: no sockets, store or clock.
+        .target(name: "SweepSearch", dependencies: ["SweepSpec", "SweepConfig", "SweepRandom"]),
         // The SQLite store (GRDB): sweeps, tasks, per-epoch metrics, results; and the leaderboard.
         .target(name: "SweepStore", dependencies: ["SweepConfig", .product(name: "GRDB", package: "GRDB.swift")]),
         // The wire protocol: message types and their codec. Knows no sockets.
@@ -84,6 +86,7 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "SweepSpecTests", dependencies: ["SweepSpec", "SweepRandom", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SweepRandomTests", dependencies: ["SweepRandom"]),
+        .testTarget(name: "SweepSearchTests", dependencies: ["SweepSearch", "SweepSpec", "SweepConfig", "SweepRandom"]),
         .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore", "TestSupport"]),
         .testTarget(name: "SweepProtocolTests", dependencies: ["SweepProtocol"]),
         .testTarget(name: "SweepRuntimeTests", dependencies: ["SweepCoordinator", "SweepWorker", "TestSupport"]),

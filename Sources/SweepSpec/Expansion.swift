@@ -52,7 +52,7 @@ struct Expansion {
             let runCap = spec.runCap ?? 0
             var duplicates = 0
             while unique.tasks.count < runCap, duplicates < Self.maxDuplicateDraws {
-                let choice = try spec.parameters.map { try draw($0, &rng) }
+                let choice = try randomChoice(&rng)
                 duplicates = try unique.add(config(choice)) ? 0 : duplicates + 1
             }
         }
@@ -61,7 +61,7 @@ struct Expansion {
 
     /// The configuration for one value per parameter (in `spec.parameters` order):
     /// unconditional values first, then each conditional one whose conditions hold.
-    private func config(_ choice: [String]) throws -> TrainConfig {
+    func config(_ choice: [String]) throws -> TrainConfig {
         var pairs = fixed.map { (spec.parameters[$0].name, choice[$0]) }
         var config = try make(pairs)
         if conditional.isEmpty { return config }
@@ -81,6 +81,11 @@ struct Expansion {
             // Every value was checked on its own while parsing; keys do not constrain each other.
             throw SpecError("\(spec.path):1: parameters: \(error.message)")
         }
+    }
+
+    /// One random value per parameter, in `spec.parameters` order.
+    func randomChoice(_ rng: inout SplitMix64) throws -> [String] {
+        try spec.parameters.map { try draw($0, &rng) }
     }
 
     /// One random value of a parameter that its training key accepts.

@@ -16,6 +16,9 @@ public struct SpecParameter: Sendable, Equatable {
 
     public var isConditional: Bool { !conditions.isEmpty }
 
+    /// Whether the parameter is set on a task with this canonical configuration.
+    public func isActive(in config: JSON) -> Bool { conditions.allSatisfy { $0.matches(config) } }
+
     /// The values a grid takes, in order (nil for distributions without a finite set).
     public var gridValues: [String]? { domain.gridValues }
 }
@@ -154,7 +157,7 @@ public enum ParameterDomain: Sendable, Equatable {
 
     /// A bounded continuous distribution's value for a uniform draw u in [0, 1)
     /// (its quantile function), as W&B defines each.
-    func value(atUniform u: Double) -> String? {
+    public func value(atUniform u: Double) -> String? {
         func lerp(_ a: Double, _ b: Double) -> Double { a + (b - a) * u }
         switch self {
         case .uniform(let min, let max): return Self.render(lerp(min, max))
@@ -170,7 +173,7 @@ public enum ParameterDomain: Sendable, Equatable {
     }
 
     /// A normal-family distribution's value for a standard normal draw z.
-    func value(atNormal z: Double) -> String? {
+    public func value(atNormal z: Double) -> String? {
         switch self {
         case .normal(let mu, let sigma): return Self.render(mu + sigma * z)
         case .qNormal(let mu, let sigma, let q): return Self.render(quantized: mu + sigma * z, q: q)

@@ -1,5 +1,6 @@
 import Foundation
 import SweepConfig
+import SweepRandom
 
 public enum SearchMethod: String, Sendable, CaseIterable {
     case grid, random, bayes
@@ -41,6 +42,16 @@ public struct EarlyTerminate: Sendable, Equatable {
     }
 
     public static let types = ["hyperband", "median"]
+
+    public enum Kind: String, Sendable {
+        /// Asynchronous successive halving (ASHA) at epochs minIter·eta^k.
+        case hyperband
+        /// The median stopping rule from minIter on.
+        case median
+    }
+
+    /// `type`, typed (the reader accepts only `types`).
+    public var kind: Kind { Kind(rawValue: type)! }
 }
 
 /// A sweep spec (SPEC §5): W&B's sweep configuration schema, whose parameter
@@ -94,5 +105,16 @@ public struct SweepSpec: Sendable {
     /// random (and, until TPE lands, bayes): run_cap draws from a generator seeded by `seed`.
     public func expand() throws -> [SweepTask] {
         try Expansion(spec: self).tasks()
+    }
+
+    /// The configuration for one value per parameter (in `parameters` order): a
+    /// conditional value is set only when its `when:` holds, as in `expand()`.
+    public func configuration(_ choice: [String]) throws -> TrainConfig {
+        try Expansion(spec: self).config(choice)
+    }
+
+    /// One value per parameter drawn as `expand()` draws them for method random.
+    public func randomChoice(_ rng: inout SplitMix64) throws -> [String] {
+        try Expansion(spec: self).randomChoice(&rng)
     }
 }

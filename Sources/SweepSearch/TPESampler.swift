@@ -1,0 +1,147 @@
+import Foundation
+import SweepConfig
+import SweepRandom
+import SweepSpec
+
+/// `method: bayes`: the Tree-structured Parzen Estimator (Bergstra et al.,
+/// "Algorithms for Hyper-Parameter Optimization", NIPS 2011) as Optuna's default
+/// TPESampler runs it — univariate, 10 random startup tasks, γ(n) = min(⌈n/10⌉, 25),
+/// 24 candidates, prior weight 1, magic clip, no endpoints.
+///
+/// For each parameter, the finished tasks are split into the γ(n) best ("below")
+/// and the rest ("above"); a Parzen estimator l(x) is fitted to the below tasks'
+/// values and g(x) to the above ones' (a parameter a task's `when:` left unset is
+/// simply absent); 24 candidates are drawn from l and the one with the largest
+/// log l(x) − log g(x) is taken. Stopped tasks rank after completed ones (the later
+/// the epoch, the better), as Optuna ranks pruned trials; failed tasks are ignored;
+/// a NaN value is the worst (Optuna drops such trials as failed).
+///
+/// Proposal n draws from a generator seeded by (seed, n), so the same history gives
+/// the same proposal, also in a restarted coordinator.
+public struct TPESampler: Sampler {
+    public struct Options: Sendable {
+        public var startupTasks = 10
+        public var candidates = 24
+        public var parzen = ParzenOptions()
+        /// Optuna's constant liar: pending tasks count as "above" (bad) tasks, which
+        /// spreads out proposals made while tasks are in flight. Off in Optuna.
+        public var constantLiar = false
+        /// Redraws when a proposal repeats a known configuration, before falling back to random draws.
+        public var duplicateRetries = 100
+
+        public init() {}
+
+        /// Optuna's `default_gamma`: how many finished tasks count as good.
+        public static func gamma(_ n: Int) -> Int { min(Int((0.1 * Double(n)).rounded(.up)), 25) }
+    }
+
+    public let spec: SweepSpec
+    public var history = TaskHistory()
+    public var options: Options
+    private let dimensions: [SearchDimension]
+    private let goal: Goal
+    private var startup: RandomStream
+
+    public init(spec: SweepSpec, options: Options = Options()) {
+        self.spec = spec
+        self.options = options
+        dimensions = spec.parameters.map(SearchDimension.init)
+        goal = Goal(maximize: spec.metric.maximize)
+        startup = RandomStream(seed: spec.seed)
+    }
+
+    public mutating func propose() throws -> SweepTask? {
+        guard history.count < runCap else { return nil }
+        let finished = history.outcomes.count { if case .completed = $0 { true } else if case .stopped = $0 { true } else { false } }
+        if finished >= options.startupTasks, let config = try searched() {
+            return history.add(config)
+        }
+        guard let config = try startup.next(spec, known: history) else { return nil }
+        return history.add(config)
+    }
+
+    /// A configuration chosen by TPE that is not known yet, if one is found.
+    private func searched() throws -> TrainConfig? {
+        var rng = Self.generator(seed: spec.seed, proposal: history.count)
+        let (below, above) = split()
+        let estimators = dimensions.indices.map { i in
+            (l: dimensions[i].estimator(observations(i, below), options.parzen),
+             g: dimensions[i].estimator(observations(i, above), options.parzen))
+        }
+        for _ in 0..<options.duplicateRetries {
+            var choice: [String] = []
+            for (i, dimension) in dimensions.enumerated() {
+                guard let l = estimators[i].l, let g = estimators[i].g else {
+                    choice.append(dimension.value(at: 0))   // fixed
+                    continue
+                }
+                guard let value = best(dimension, spec.parameters[i].name, l, g, &rng) else { break }
+                choice.append(value)
+            }
+            guard choice.count == dimensions.count else { continue }
+            let config = try spec.configuration(choice)
+            if !history.contains(taskID: SweepTask.id(of: config)) { return config }
+        }
+        return nil
+    }
+
+    /// The candidate from l with the largest log l − log g whose value the training key accepts.
+    private func best(_ dimension: SearchDimension, _ key: String, _ l: ParzenEstimator, _ g: ParzenEstimator,
+                      _ rng: inout SplitMix64) -> String? {
+        var best: (score: Double, value: String)?
+        for _ in 0..<options.candidates {
+            let x = l.sample(&rng)
+            let score = l.logPDF(x) - g.logPDF(x)
+            guard best.map({ score > $0.score }) ?? true else { continue }
+            let value = dimension.value(at: x)
+            guard (try? TrainConfig(pairs: [(key, value)])) != nil else { continue }
+            best = (score, value)
+        }
+        return best?.value
+    }
+
+    /// Task indices, oldest first: the γ(n) best finished tasks, and the rest (with
+    /// the pending ones under constant liar) — Optuna's `_split_trials`.
+    func split() -> (below: [Int], above: [Int]) {
+        var completed: [(index: Int, value: Double)] = []
+        var stopped: [(index: Int, epoch: Int, value: Double)] = []
+        var pending: [Int] = []
+        for (i, outcome) in history.outcomes.enumerated() {
+            switch outcome {
+            case .completed(let value): completed.append((i, value))
+            case .stopped(let epoch, let value): stopped.append((i, epoch, value))
+            case .pending: pending.append(i)
+            case .failed: break
+            }
+        }
+        var quota = Options.gamma(completed.count + stopped.count)
+        completed.sort { goal.isBetter($0.value, than: $1.value) || (!goal.isBetter($1.value, than: $0.value) && $0.index < $1.index) }
+        stopped.sort { a, b in
+            if a.epoch != b.epoch { return a.epoch > b.epoch }
+            if goal.isBetter(a.value, than: b.value) { return true }
+            if goal.isBetter(b.value, than: a.value) { return false }
+            return a.index < b.index
+        }
+        let ranked = completed.map(\.index) + stopped.map(\.index)
+        quota = min(quota, ranked.count)
+        let below = ranked.prefix(quota).sorted()
+        let above = (ranked.dropFirst(quota) + (options.constantLiar ? pending : [])).sorted()
+        return (below, above)
+    }
+
+    /// The coordinates of parameter i in these tasks, skipping tasks where it is unset.
+    private func observations(_ i: Int, _ taskIndices: [Int]) -> [Double] {
+        let parameter = spec.parameters[i]
+        return taskIndices.compactMap { t in
+            let config = history.tasks[t].params
+            guard parameter.isActive(in: config), let value = config[parameter.name] else { return nil }
+            return dimensions[i].coordinate(of: value)
+        }
+    }
+
+    /// A generator for proposal n of a sweep: independent streams per proposal.
+    static func generator(seed: Int, proposal: Int) -> SplitMix64 {
+        var mixer = SplitMix64(seed: UInt64(bitPattern: Int64(seed)) ^ (UInt64(proposal) &* 0xD1B5_4A32_D192_ED03))
+        return SplitMix64(seed: mixer.next())
+    }
+}
