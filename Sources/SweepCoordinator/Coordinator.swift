@@ -66,12 +66,17 @@ public final class Coordinator {
         return startWall + Double(s) + Double(a) * 1e-18
     }
 
+    /// Seconds the coordinator stays after the last task ended, so `done` reaches every worker.
+    private var linger: Double { min(0.2, options.settings.heartbeatInterval) }
+
     /// Runs until every task has ended (and workers were told), or `shouldStop` says so.
     /// Returns true when the sweep finished.
     public func run(shouldStop: () -> Bool = { false }) throws -> Bool {
         var doneAt: Double?
         while !shouldStop() {
-            let timeout = Int((core.nextDeadline(now: now) * 1000).rounded(.up))
+            var wait = core.nextDeadline(now: now)
+            if let doneAt { wait = min(wait, max(0, doneAt + linger - now)) }
+            let timeout = Int((wait * 1000).rounded(.up))
             let ready = try poll([PollItem(router)], timeoutMilliseconds: max(1, min(timeout, 1000)))
             var effects: [Effect] = []
             if ready[0].readable {
@@ -87,25 +92,27 @@ public final class Coordinator {
             try apply(effects)
             onRound()
             if core.isFinished {
-                // linger one heartbeat so `done` reaches every worker, then exit
+                // linger briefly so `done` reaches every worker, then exit
                 if doneAt == nil { doneAt = now }
-                if now - doneAt! >= min(0.2, options.settings.heartbeatInterval) { return true }
+                if now - doneAt! >= linger { return true }
             }
         }
         return core.isFinished
     }
 
-    /// Commits the round's store updates, then sends its messages.
+    /// Sends the round's new tasks and heartbeats, commits its store updates, then
+    /// sends the rest. Everything that promises durability waits for the commit: an
+    /// ACK (the worker forgets the result) and `done` (workers exit). A task goes out
+    /// before its hand-out is stored: the commit's fsync (~4 ms here) would otherwise
+    /// sit between every two tasks of a slot. Should the coordinator die in between,
+    /// the task is still pending in the store and runs again; nothing is lost.
     private func apply(_ effects: [Effect]) throws {
-        var updates: [StoreUpdate] = []
-        for case .store(let u) in effects { updates.append(u) }
-        if !updates.isEmpty { try store.apply(updates) }
-        for e in effects {
+        let round = Round(effects)
+        for (peer, m) in round.early { send(m, to: peer) }
+        if !round.updates.isEmpty { try store.apply(round.updates) }
+        for e in round.late {
             switch e {
-            case .send(let peer, let m):
-                do { try router.send([peer] + Codec.encode(m), dontWait: true) } catch {
-                    // the peer is gone or its queue is full: it will be purged when silent
-                }
+            case .send(let peer, let m): send(m, to: peer)
             case .log(let line): log(line)
             case .finished(let id, let status, let metrics): onFinished(id, status, metrics)
             case .store: break
@@ -113,7 +120,31 @@ public final class Coordinator {
         }
     }
 
+    private func send(_ m: Message, to peer: PeerID) {
+        do { try router.send([peer] + Codec.encode(m), dontWait: true) } catch {
+            // the peer is gone or its queue is full: it will be purged when silent
+        }
+    }
+
     public func close() {
         router.close()
+    }
+}
+
+/// One round's effects in the order the loop applies them: messages that may leave
+/// before the commit, the store updates committed in one transaction, then the rest.
+struct Round {
+    var early: [(PeerID, Message)] = []
+    var updates: [StoreUpdate] = []
+    var late: [Effect] = []
+
+    init(_ effects: [Effect]) {
+        for e in effects {
+            switch e {
+            case .send(let peer, let m) where m.mayLeaveBeforeCommit: early.append((peer, m))
+            case .store(let u): updates.append(u)
+            default: late.append(e)
+            }
+        }
     }
 }

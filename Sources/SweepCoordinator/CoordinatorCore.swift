@@ -2,6 +2,18 @@ import SweepConfig
 import SweepProtocol
 import SweepStore
 
+extension Message {
+    /// Messages that promise nothing about the store, so they may leave before the
+    /// round's commit: a new task (its hand-out is redone if the commit never happens)
+    /// and a heartbeat. ACK and done must follow the commit.
+    var mayLeaveBeforeCommit: Bool {
+        switch self {
+        case .task, .heartbeat: true
+        default: false
+        }
+    }
+}
+
 /// A worker connection as the ROUTER socket names it.
 public typealias PeerID = [UInt8]
 

@@ -174,6 +174,23 @@ import SweepStore
         #expect(core.isFinished)
     }
 
+    /// A round sends new tasks before its commit (the fsync would sit between two tasks
+    /// of a slot), but an ACK and `done` only after it.
+    @Test func acksAndDoneWaitForTheCommitNewTasksDoNot() {
+        let core = Self.makeCore(tasks: 2)
+        _ = core.receive(from: Self.a, message: hello("wa"), now: 0)
+        _ = core.receive(from: Self.a, message: .ready(credit: 1), now: 0)
+        var effects = core.receive(from: Self.a, message: result("t0"), now: 1)
+        effects += core.receive(from: Self.a, message: .ready(credit: 1), now: 1)
+        let round = Round(effects)
+        #expect(round.early.map(\.1.kind) == ["task"])
+        #expect(round.updates.count == 2)   // t0 finished, t1 started
+        #expect(round.late.contains { if case .send(_, .ack("t0")) = $0 { return true } else { return false } })
+        let last = Round(core.receive(from: Self.a, message: result("t1"), now: 2))
+        #expect(last.early.isEmpty)
+        #expect(last.late.contains { if case .send(_, .done) = $0 { return true } else { return false } })
+    }
+
     @Test func heartbeatsAreSentWhenDue() {
         let core = Self.makeCore(tasks: 1)
         _ = core.receive(from: Self.a, message: hello("wa"), now: 0)
