@@ -43,8 +43,10 @@ let package = Package(
         .target(name: "SweepRandom"),
         // Training configuration keys (SPEC §3): parsing, defaults, validation.
         .target(name: "SweepConfig"),
+        // The engine's AVX-512 kernels in C (Swift's numeric code is built for AVX2).
+        .target(name: "CKernels"),
         // Tensors, layers, initialisers, optimizers and models. Knows nothing of sweeps.
-        .target(name: "SweepEngine", dependencies: ["COpenBLAS", "SweepRandom"], swiftSettings: fastMath),
+        .target(name: "SweepEngine", dependencies: ["COpenBLAS", "CKernels", "SweepRandom"], swiftSettings: fastMath),
         // Dataset loaders: IDX (MNIST, Fashion-MNIST), CIFAR-10 binary, synthetic.
         .target(name: "SweepData", dependencies: ["CZlib", "SweepRandom"], swiftSettings: fastMath),
         // One training run: config + data + engine -> per-epoch metrics.

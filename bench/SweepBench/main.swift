@@ -4,7 +4,7 @@
 //
 //   sweep-bench --model lenet5-cifar28 [--seconds 6] [--threads 1]
 //
-// Prints one JSON line: model, samples_per_s, gflops, mflop_per_sample, peak_rss_mb.
+// Prints one JSON line: model, samples_per_s, gflops, mflop_per_sample, peak_rss_mb, gemm.
 import Foundation
 import SweepConfig
 import SweepEngine
@@ -134,4 +134,5 @@ print(JSON.object([
     ("mflop_per_sample", .double((mflop * 10).rounded() / 10)),
     ("gflops", .double((rate * mflop / 1e3 * 10).rounded() / 10)),
     ("peak_rss_mb", .double((rssMB * 10).rounded() / 10)),
+    ("gemm", .string(BLAS.gemm)),
 ]).encoded)

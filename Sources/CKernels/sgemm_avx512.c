@@ -1,0 +1,207 @@
+// A single-precision GEMM on AVX-512, for the engine's GEMM shapes (M of 32–1024
+// rows, K from 28 to 3136). It follows GotoBLAS/BLIS: B is packed in panels of
+// 32 columns (K_C × 32, kept in L1 while 8-row slabs of A stream past it), A in
+// slabs of 8 rows (M_C × K_C, kept in L2), and an 8×32 micro-kernel holds its tile
+// in 16 zmm accumulators. Packing pads the edges with zeros; the edges of C are
+// written with masked stores. Every element of C is a sum over k in the same
+// order on every call: results are deterministic.
+//
+// Why not OpenBLAS: on this project's machines OpenBLAS runs its AVX2 (Haswell)
+// kernels — OPENBLAS_CORETYPE=Haswell is set in the environment, and OpenBLAS is
+// left to obey it. Its AVX2 sgemm reaches ~100 GFLOP/s; the same CPU (Zen 5) does
+// twice the FMAs per cycle on 512-bit vectors.
+#include "CKernels.h"
+#include <immintrin.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+
+bool sweep_has_avx512(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+        && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+}
+
+enum { MR = 8, NR = 32, KC = 256, MC = 64, NC = 1024 };
+
+#define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma")))
+
+/// Packing buffers, one pair per thread (training slots run on their own threads),
+/// allocated on the first call and kept: nothing is allocated per GEMM.
+static _Thread_local float *packedA, *packedB;
+
+static float *aligned(size_t floats) {
+    void *p = NULL;
+    if (posix_memalign(&p, 64, floats * sizeof(float)) != 0) abort();
+    return p;
+}
+
+/// Transposes 16 rows of 16 floats in registers (r[i][j] -> r[j][i]).
+AVX512 static inline void transpose16(__m512 r[16]) {
+    __m512 t[16], u[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);      // a0 b0 a1 b1 | a4 b4 a5 b5 | …
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);  // a2 b2 a3 b3 | …
+    }
+    for (int i = 0; i < 16; i += 4) {
+        u[i] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));      // abcd of columns 0, 4, 8, 12
+        u[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));  // columns 1, 5, 9, 13
+        u[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        u[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (int q = 0; q < 4; q++) {
+        __m512 v0 = _mm512_shuffle_f32x4(u[q], u[4 + q], 0x88), v1 = _mm512_shuffle_f32x4(u[8 + q], u[12 + q], 0x88);
+        __m512 v2 = _mm512_shuffle_f32x4(u[q], u[4 + q], 0xdd), v3 = _mm512_shuffle_f32x4(u[8 + q], u[12 + q], 0xdd);
+        r[q] = _mm512_shuffle_f32x4(v0, v1, 0x88);
+        r[q + 8] = _mm512_shuffle_f32x4(v0, v1, 0xdd);
+        r[q + 4] = _mm512_shuffle_f32x4(v2, v3, 0x88);
+        r[q + 12] = _mm512_shuffle_f32x4(v2, v3, 0xdd);
+    }
+}
+
+static inline __mmask16 firstLanes(int n) { return (__mmask16)(n >= 16 ? 0xFFFF : n <= 0 ? 0 : (1u << n) - 1); }
+
+/// rows (count ≤ 16, each `ld` apart, the first at `src`) × columns [p0, p0+kc) of a row-major
+/// matrix, transposed: for each p, `store(p, v)` gets the 16 rows' values at column p0+p
+/// (rows ≥ count zero).
+#define TRANSPOSED_ROWS(src, ld, count, p0, kc, store)                                          \
+    for (int p = 0; p < (kc); p += 16) {                                                          \
+        __mmask16 cols = firstLanes((kc) - p);                                                    \
+        __m512 r[16];                                                                             \
+        for (int i = 0; i < 16; i++)                                                              \
+            r[i] = i < (count) ? _mm512_maskz_loadu_ps(cols, (src) + (size_t)i * (ld) + (p0) + p) \
+                               : _mm512_setzero_ps();                                             \
+        transpose16(r);                                                                           \
+        int valid = (kc) - p < 16 ? (kc) - p : 16;                                                \
+        for (int q = 0; q < valid; q++) store(p + q, r[q]);                                       \
+    }
+
+/// op(A) rows [i0, i0+mr) × columns [p0, p0+kc) -> slabs of 8 rows, each (kc, 8), the
+/// slab of rows i0+s at dst + s·kc; rows ≥ mr zero.
+AVX512 static void packA(bool trans, const float *a, int lda, int i0, int mr, int p0, int kc, float *dst) {
+    if (trans) {
+        // op(A)(i, p) = a[p·lda + i]: each p reads contiguous floats of each slab
+        for (int s = 0; s < mr; s += MR) {
+            __mmask8 mask = (__mmask8)firstLanes(mr - s);
+            float *slab = dst + (size_t)s * kc;
+            for (int p = 0; p < kc; p++)
+                _mm256_store_ps(slab + p * MR, _mm256_maskz_loadu_ps(mask, a + (size_t)(p0 + p) * lda + i0 + s));
+        }
+    } else {
+        // op(A)(i, p) = a[i·lda + p]: rows are contiguous; two slabs per 16×16 transpose
+        for (int s = 0; s < mr; s += 2 * MR) {
+            float *lo = dst + (size_t)s * kc, *hi = lo + (size_t)MR * kc;
+            bool two = mr - s > MR;
+#define STORE_A(p, v)                                                              \
+            do {                                                                   \
+                _mm256_store_ps(lo + (p) * MR, _mm512_castps512_ps256(v));          \
+                if (two) _mm256_store_ps(hi + (p) * MR, _mm512_extractf32x8_ps(v, 1)); \
+            } while (0)
+            TRANSPOSED_ROWS(a + (size_t)(i0 + s) * lda, lda, mr - s, p0, kc, STORE_A)
+#undef STORE_A
+        }
+    }
+}
+
+/// op(B) rows [p0, p0+kc) × columns [j0, j0+nr) -> dst (kc, 32), columns ≥ nr zero.
+AVX512 static void packB(bool trans, const float *b, int ldb, int p0, int kc, int j0, int nr, float *dst) {
+    if (!trans) {
+        // op(B)(p, j) = b[p·ldb + j]: each p reads nr contiguous floats
+        __mmask16 lo = firstLanes(nr), hi = firstLanes(nr - 16);
+        for (int p = 0; p < kc; p++) {
+            const float *row = b + (size_t)(p0 + p) * ldb + j0;
+            _mm512_store_ps(dst + p * NR, _mm512_maskz_loadu_ps(lo, row));
+            _mm512_store_ps(dst + p * NR + 16, _mm512_maskz_loadu_ps(hi, row + 16));
+        }
+    } else {
+        // op(B)(p, j) = b[j·ldb + p]: column j of op(B) is row j of b; 16 columns per transpose
+        for (int h = 0; h < NR; h += 16) {
+#define STORE_B(p, v) _mm512_store_ps(dst + (p) * NR + h, v)
+            TRANSPOSED_ROWS(b + (size_t)(j0 + h) * ldb, ldb, nr - h, p0, kc, STORE_B)
+#undef STORE_B
+        }
+    }
+}
+
+/// C tile (mr ≤ 8 rows, nr ≤ 32 columns) (+)= A slab (kc, 8) · B panel (kc, 32).
+AVX512 static void kernel8x32(int kc, const float *a, const float *b, float *c, int ldc, int mr, int nr,
+                              bool accumulate) {
+    __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
+    __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
+    __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
+    __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps(), c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
+    for (int p = 0; p < kc; p++) {
+        __m512 b0 = _mm512_load_ps(b + p * NR), b1 = _mm512_load_ps(b + p * NR + 16);
+        const float *ap = a + p * MR;
+        __m512 x;
+        x = _mm512_set1_ps(ap[0]); c00 = _mm512_fmadd_ps(x, b0, c00); c01 = _mm512_fmadd_ps(x, b1, c01);
+        x = _mm512_set1_ps(ap[1]); c10 = _mm512_fmadd_ps(x, b0, c10); c11 = _mm512_fmadd_ps(x, b1, c11);
+        x = _mm512_set1_ps(ap[2]); c20 = _mm512_fmadd_ps(x, b0, c20); c21 = _mm512_fmadd_ps(x, b1, c21);
+        x = _mm512_set1_ps(ap[3]); c30 = _mm512_fmadd_ps(x, b0, c30); c31 = _mm512_fmadd_ps(x, b1, c31);
+        x = _mm512_set1_ps(ap[4]); c40 = _mm512_fmadd_ps(x, b0, c40); c41 = _mm512_fmadd_ps(x, b1, c41);
+        x = _mm512_set1_ps(ap[5]); c50 = _mm512_fmadd_ps(x, b0, c50); c51 = _mm512_fmadd_ps(x, b1, c51);
+        x = _mm512_set1_ps(ap[6]); c60 = _mm512_fmadd_ps(x, b0, c60); c61 = _mm512_fmadd_ps(x, b1, c61);
+        x = _mm512_set1_ps(ap[7]); c70 = _mm512_fmadd_ps(x, b0, c70); c71 = _mm512_fmadd_ps(x, b1, c71);
+    }
+    __m512 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
+                         {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
+    __mmask16 lo = firstLanes(nr), hi = firstLanes(nr - 16);
+    for (int i = 0; i < mr; i++) {
+        float *row = c + (size_t)i * ldc;
+        __m512 v0 = acc[i][0], v1 = acc[i][1];
+        if (accumulate) {
+            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(lo, row));
+            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(hi, row + 16));
+        }
+        _mm512_mask_storeu_ps(row, lo, v0);
+        _mm512_mask_storeu_ps(row + 16, hi, v1);
+    }
+}
+
+AVX512 void sweep_sgemm_avx512(bool transA, bool transB, int m, int n, int k,
+                               const float *a, int lda, const float *b, int ldb,
+                               float beta, float *c, int ldc) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+        if (beta == 0) for (int i = 0; i < m; i++) memset(c + (size_t)i * ldc, 0, (size_t)n * sizeof(float));
+        return;
+    }
+    if (!packedA) packedA = aligned((size_t)MC * KC);
+    if (!packedB) packedB = aligned((size_t)KC * NC);
+    for (int jc = 0; jc < n; jc += NC) {
+        int nc = n - jc < NC ? n - jc : NC;
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = k - pc < KC ? k - pc : KC;
+            bool accumulate = pc > 0 || beta != 0;
+            for (int jr = 0; jr < nc; jr += NR) {
+                int nr = nc - jr < NR ? nc - jr : NR;
+                packB(transB, b, ldb, pc, kc, jc + jr, nr, packedB + (size_t)jr * kc);
+            }
+            for (int ic = 0; ic < m; ic += MC) {
+                int mc = m - ic < MC ? m - ic : MC;
+                packA(transA, a, lda, ic, mc, pc, kc, packedA);
+                for (int jr = 0; jr < nc; jr += NR) {
+                    int nr = nc - jr < NR ? nc - jr : NR;
+                    for (int ir = 0; ir < mc; ir += MR) {
+                        int mr = mc - ir < MR ? mc - ir : MR;
+                        kernel8x32(kc, packedA + (size_t)ir * kc, packedB + (size_t)jr * kc,
+                                   c + (size_t)(ic + ir) * ldc + jc + jr, ldc, mr, nr, accumulate);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#else
+
+bool sweep_has_avx512(void) { return false; }
+
+void sweep_sgemm_avx512(bool transA, bool transB, int m, int n, int k, const float *a, int lda,
+                        const float *b, int ldb, float beta, float *c, int ldc) {
+    abort();
+}
+
+#endif

@@ -1,0 +1,49 @@
+import Testing
+@testable import SweepEngine
+import TestSupport
+
+/// sgemm against a Double reference, on shapes that cross every edge of the AVX-512
+/// kernel's blocking (8-row slabs, 32-column panels, K blocks of 256, N blocks of 1024),
+/// with padded leading dimensions, both transposes and beta 0 and 1.
+@Suite struct GEMMTests {
+    static let shapes: [(m: Int, n: Int, k: Int)] = [
+        (1, 1, 1), (7, 33, 5), (8, 32, 256), (13, 70, 300), (65, 1030, 17), (32, 512, 128), (50, 10, 1024),
+        (9, 17, 513), (3, 47, 0),
+    ]
+
+    @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
+    func matchesReference(transA: Bool, transB: Bool) {
+        for (m, n, k) in Self.shapes {
+            for beta: Float in [0, 1] {
+                // stored A is m×k (or k×m when transposed), with 3 columns of padding; likewise B and C
+                let (aRows, aCols) = transA ? (k, m) : (m, k), (bRows, bCols) = transB ? (n, k) : (k, n)
+                let lda = aCols + 3, ldb = bCols + 3, ldc = n + 3
+                let a = testValues(max(aRows * lda, 1), seed: 1), b = testValues(max(bRows * ldb, 1), seed: 2)
+                var c = testValues(m * ldc, seed: 3)
+                var expected = c
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var sum = 0.0
+                        for p in 0..<k {
+                            let x = transA ? a[p * lda + i] : a[i * lda + p]
+                            let y = transB ? b[j * ldb + p] : b[p * ldb + j]
+                            sum += Double(x) * Double(y)
+                        }
+                        expected[i * ldc + j] = Float(sum + Double(beta) * Double(c[i * ldc + j]))
+                    }
+                }
+                c.withUnsafeMutableBufferPointer { c in
+                    sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                          beta: beta, c: c.baseAddress!, ldc: ldc)
+                }
+                var worst: Float = 0
+                for i in 0..<m {
+                    for j in 0..<n { worst = max(worst, abs(c[i * ldc + j] - expected[i * ldc + j])) }
+                    // the padding of C is untouched
+                    for j in n..<ldc { #expect(c[i * ldc + j] == expected[i * ldc + j]) }
+                }
+                #expect(worst < 1e-4 * Float(max(k, 1)).squareRoot(), "\(m)×\(n)×\(k) beta \(beta): \(worst)")
+            }
+        }
+    }
+}
