@@ -52,11 +52,20 @@ extension Sweep {
             try report(session, finished: finished, failed: coordinator.core.failedCount)
         }
 
+        /// SWEEP_* variables the local workers still see: training settings, not options.
+        static let inherited: Set<String> = ["SWEEP_DATA_DIR"]
+
         private func spawnWorker(endpoint: String) throws -> Process {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             p.arguments = ["worker", "--connect", endpoint, "--concurrency", "1", "--exit-when-done", "--quiet", "--grace", "0"]
             p.standardInput = FileHandle.nullDevice
+            // SWEEP_* variables configure the command they are given to (a container's worker
+            // settings, say); these children are configured by the arguments above. Training
+            // settings (SWEEP_DATA_DIR) still reach them.
+            p.environment = ProcessInfo.processInfo.environment.filter {
+                !$0.key.hasPrefix(Environment.prefix) || Self.inherited.contains($0.key)
+            }
             try p.run()
             return p
         }

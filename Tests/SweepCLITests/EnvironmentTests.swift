@@ -38,6 +38,19 @@ import TestSupport
         #expect(fromEnv.stderr.contains("nowhere.db") && fromEnv.stderr.contains("(from SWEEP_DB)"), "\(fromEnv.stderr)")
     }
 
+    /// `sweep run`'s own workers are configured by its arguments: worker options in the
+    /// environment (here CURVE keys that do not exist) must not reach them.
+    @Test func localWorkersOfRunIgnoreWorkerVariables() throws {
+        let dir = makeTemporaryDirectory("sweep-env-run")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let spec = DistributedRunTests.writeSpec(dir, Self.spec)
+        let env = ["SWEEP_CURVE_SERVER_KEY": dir + "/none.pub", "SWEEP_CURVE_SECRET": dir + "/none.key",
+                   "SWEEP_HEARTBEAT": "-1"]
+        let r = try startSweep(["run", spec, "--workers", "1", "--db", dir + "/run.db"], environment: env).wait(timeout: 60)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(SecurityTests.sql(dir + "/run.db", "select count(*) from tasks where status = 'completed'") == "3")
+    }
+
     @Test func flagsTakeTrueOrFalse() throws {
         for value in ["1", "true", "YES", "on"] {
             let r = try runSweep(["train", "model=noop"], environment: ["SWEEP_JSON": value])
