@@ -1,0 +1,20 @@
+import SweepConfig
+import SweepSpec
+@testable import SweepSearch
+
+func spec(_ yaml: String) throws -> SweepSpec { try SweepSpec.parse(yaml, path: "t.yaml") }
+
+/// Runs a sampler against an objective with `inFlight` tasks running at once,
+/// finishing them oldest first, until `budget` tasks have finished; returns the values in finishing order.
+func run(_ sampler: inout some Sampler, budget: Int, inFlight: Int, _ objective: (TrainConfig) -> Double) throws -> [Double] {
+    var running = try sampler.propose(count: inFlight)
+    var values: [Double] = []
+    while !running.isEmpty, values.count < budget {
+        let task = running.removeFirst()
+        let value = objective(task.config)
+        sampler.update(taskID: task.id, outcome: .completed(value))
+        values.append(value)
+        if sampler.history.count < budget, let next = try sampler.propose() { running.append(next) }
+    }
+    return values
+}
