@@ -52,6 +52,17 @@ import SweepSpec
     @Test func specChoosesTheSampler() throws {
         #expect(try spec(Self.conditional).sampler() is RandomSampler)
         #expect(try spec(Self.conditional.replacingOccurrences(of: "method: random", with: "method: bayes")).sampler() is TPESampler)
-        #expect(try spec("method: grid\nparameters: {hidden: {values: [1, 2]}}\n").sampler() == nil)
+        #expect(try spec("method: grid\nparameters: {hidden: {values: [1, 2]}}\n").sampler() is GridSampler)
+    }
+
+    @Test func gridSamplerWalksTheGridOnce() throws {
+        let s = try spec("method: grid\nparameters:\n  hidden: {values: [1, 2, 3]}\n  cell: {values: [rnn, gru]}\n")
+        var original = try GridSampler(spec: s)
+        let all = try original.propose(count: 10)
+        #expect(all.map(\.id) == (try s.expand()).map(\.id) && all.count == 6)
+        var restarted = try GridSampler(spec: s)
+        restarted.add(all[3].config, outcome: .completed(0.5))
+        restarted.add(all[0].config)
+        #expect(try restarted.propose(count: 10).map(\.id) == [1, 2, 4, 5].map { all[$0].id })
     }
 }
