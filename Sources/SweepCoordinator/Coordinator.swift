@@ -38,11 +38,15 @@ public final class Coordinator {
     /// Called once per loop round, on the loop's thread (progress display).
     public var onRound: () -> Void = {}
 
-    public init(store: Store, sweep: SweepRecord, options: Options, context: Context) throws {
+    /// `search`: the spec's sampler and early-stopping rule; the rule's stored
+    /// decisions are replayed, so a restarted coordinator decides as before.
+    public init(store: Store, sweep: SweepRecord, options: Options, context: Context, search: Search = Search()) throws {
         self.store = store
         self.options = options
         self.context = context
-        core = CoordinatorCore(sweep: sweep, tasks: try store.tasks(sweepID: sweep.id), settings: options.settings)
+        core = CoordinatorCore(sweep: sweep, tasks: try store.tasks(sweepID: sweep.id), settings: options.settings,
+                               search: search,
+                               stopDecisions: search.stopping == nil ? [] : try store.stopDecisions(sweepID: sweep.id))
         router = try context.socket(.router)
         try router.setLinger(milliseconds: 0)
         try router.setRouterMandatory(true)

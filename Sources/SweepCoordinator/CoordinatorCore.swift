@@ -1,5 +1,7 @@
 import SweepConfig
 import SweepProtocol
+import SweepSearch
+import SweepSpec
 import SweepStore
 
 extension Message {
@@ -82,10 +84,19 @@ public final class CoordinatorCore {
     public private(set) var finishedCount = 0
     public private(set) var failedCount = 0
     private var doneAnnounced = false
+    /// Proposes tasks while the sweep runs and stops tasks early (both optional).
+    private var search: Search
+    /// The sampler found no new configuration: the sweep ends with the tasks it has.
+    private var exhausted = false
+    /// Early-stopping decisions stored so far (the next one's sequence number).
+    private var decisions = 0
 
-    public init(sweep: SweepRecord, tasks records: [TaskRecord], settings: CoordinatorSettings) {
+    /// `stopDecisions`: the stored decisions of `search.stopping`, in order (JSON text).
+    public init(sweep: SweepRecord, tasks records: [TaskRecord], settings: CoordinatorSettings,
+                search: Search = Search(), stopDecisions: [String] = []) {
         self.sweep = sweep
         self.settings = settings
+        self.search = search
         // a coordinator starting anew holds no leases: running tasks are pending again
         let list = records.map { r in
             var t = Task(id: r.taskID, params: r.params, status: r.status == .running ? .pending : r.status, attempts: r.attempts)
@@ -101,12 +112,28 @@ public final class CoordinatorCore {
         queue = list.indices.filter { list[$0].status == .pending }
         finishedCount = list.filter { $0.status.isFinished }.count
         failedCount = list.filter { $0.status == .failed }.count
+        // a restarted sampler learns the stored tasks in index order, with their outcomes so far
+        if self.search.sampler != nil {
+            for r in records.sorted(by: { $0.index < $1.index }) {
+                guard let json = try? JSON.parse(r.params), let config = try? TrainConfig(json: json) else { continue }
+                let outcome = r.status.isFinished ? self.search.outcome(status: r.status, metrics: r.metrics ?? "{}") : .pending
+                self.search.sampler!.add(config, outcome: outcome)
+            }
+        }
+        if self.search.stopping != nil {
+            self.search.stopping!.replay(stopDecisions.compactMap(Search.decode))
+            decisions = stopDecisions.count
+        }
     }
 
-    public var total: Int { tasks.count }
+    /// Tasks the sweep will have: those listed, or run_cap while a sampler proposes more.
+    public var total: Int {
+        guard let sampler = search.sampler, !exhausted, let cap = sampler.spec.runCap else { return tasks.count }
+        return max(cap, tasks.count)
+    }
     public private(set) var running = 0
-    public var pendingCount: Int { tasks.count - finishedCount - running }
-    public var isFinished: Bool { finishedCount == tasks.count }
+    public var pendingCount: Int { total - finishedCount - running }
+    public var isFinished: Bool { finishedCount == total }
     public var workerCount: Int { peers.count }
 
     // MARK: messages
@@ -144,6 +171,7 @@ public final class CoordinatorCore {
                 break
             }
             effects.append(.store(.epoch(sweepID: sweep.id, taskID: p.taskID, epoch: p.epoch, metrics: p.metrics.encoded)))
+            judge(i, epoch: p.epoch, metrics: p.metrics, holder: peer, now: now, &effects)
         case .result(let outcome):
             result(outcome, from: peer, now: now, &effects)
         case .bye:
@@ -270,12 +298,51 @@ public final class CoordinatorCore {
         guard pendingCount > 0 else { return }   // (queued entries may be stale; popPending skips them)
         for (id, p) in peers where p.credit > 0 {
             var credit = p.credit
-            while credit > 0, let i = popPending() {
+            while credit > 0, let i = popPending() ?? propose(&effects) {
                 credit -= 1
                 assign(i, to: id, now: now, &effects)
             }
             peers[id]!.credit = credit
             if pendingCount == 0 { break }
+        }
+        // the sampler ran out of new configurations: the sweep may have ended with what it has
+        if exhausted && isFinished && !doneAnnounced { dispatch(now: now, &effects) }
+    }
+
+    /// A new task from the sampler (method: bayes), stored with the round; nil when the
+    /// sweep has run_cap tasks or the sampler finds no new configuration.
+    private func propose(_ effects: inout [Effect]) -> Int? {
+        guard search.sampler != nil, !exhausted, tasks.count < total else { return nil }
+        let proposed: SweepTask?
+        do { proposed = try search.sampler!.propose() } catch {
+            effects.append(.log("the sampler failed: \(error); the sweep ends with the \(tasks.count) task(s) it has"))
+            proposed = nil
+        }
+        guard let task = proposed, indexOf[task.id] == nil else {
+            exhausted = true
+            return nil
+        }
+        let i = tasks.count
+        let params = task.params.encoded
+        tasks.append(Task(id: task.id, params: params, status: .pending, attempts: 0))
+        indexOf[task.id] = i
+        effects.append(.store(.added(sweepID: sweep.id, tasks: [NewTask(id: task.id, index: i, params: params)])))
+        return i
+    }
+
+    /// Feeds a running task's epoch metric to the early-stopping rule; stores the
+    /// decision and cancels the task when the rule says stop.
+    private func judge(_ i: Int, epoch: Int, metrics: JSON, holder: PeerID, now: Double, _ effects: inout [Effect]) {
+        guard search.stopping != nil, let value = search.value(in: metrics) else { return }
+        let before = search.stopping!.records.count
+        let decision = search.stopping!.report(taskID: tasks[i].id, epoch: epoch, value: value)
+        for record in search.stopping!.records[before...] {
+            effects.append(.store(.stopDecision(sweepID: sweep.id, seq: decisions, record: Search.encode(record))))
+            decisions += 1
+        }
+        if case .stop(let at) = decision {
+            effects.append(.log("task \(tasks[i].id): \(search.metric) \(value) at epoch \(at) falls behind; stopping it"))
+            send(.cancel(taskID: tasks[i].id), to: holder, now: now, &effects)
         }
     }
 
@@ -330,6 +397,7 @@ public final class CoordinatorCore {
         tasks[i].holder = nil
         finishedCount += 1
         if status == .failed { failedCount += 1 }
+        if search.sampler != nil { search.sampler!.update(taskID: tasks[i].id, outcome: search.outcome(status: status, metrics: metrics)) }
         effects.append(.store(.finished(sweepID: sweep.id, taskID: tasks[i].id, status: status, metrics: metrics,
                                         error: error, wallSeconds: wallSeconds, worker: worker, at: now)))
         effects.append(.finished(taskID: tasks[i].id, status: status, metrics: metrics))

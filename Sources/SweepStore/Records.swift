@@ -106,4 +106,9 @@ public enum StoreUpdate: Sendable {
     /// again with that worker, same attempt, its epochs kept.
     case resumed(sweepID: Int64, taskID: String, worker: String)
     case requeued(sweepID: Int64, taskID: String, error: String?)
+    /// Tasks proposed while the sweep runs (`method: bayes`), inserted as pending.
+    case added(sweepID: Int64, tasks: [NewTask])
+    /// One decision of the early-stopping rule, `seq`-th of the sweep (JSON text, the
+    /// rule's own record): a restarted coordinator replays them in order.
+    case stopDecision(sweepID: Int64, seq: Int, record: String)
 }

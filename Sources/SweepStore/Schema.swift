@@ -43,6 +43,18 @@ enum Schema {
                 );
                 """)
         }
+        // early_terminate: every decision of the rule, so a restarted coordinator replays
+        // them and decides as before (issue 8)
+        migrator.registerMigration("stop-decisions") { db in
+            try db.execute(sql: """
+                CREATE TABLE stop_decisions (
+                    sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+                    seq INTEGER NOT NULL,
+                    record TEXT NOT NULL,
+                    PRIMARY KEY (sweep_id, seq)
+                );
+                """)
+        }
         return migrator
     }()
 }

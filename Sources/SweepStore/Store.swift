@@ -219,6 +219,16 @@ public final class Store: Sendable {
     }
 
     /// How many tasks are in each status; every status is present.
+    /// The early-stopping decisions of a sweep, in the order they were made (JSON text).
+    public func stopDecisions(sweepID: Int64) throws -> [String] {
+        try run {
+            try db.read { db in
+                try String.fetchAll(db, sql: "SELECT record FROM stop_decisions WHERE sweep_id = ? ORDER BY seq",
+                                    arguments: [sweepID])
+            }
+        }
+    }
+
     public func counts(sweepID: Int64) throws -> [TaskStatus: Int] {
         try run {
             try db.read { db in
@@ -288,6 +298,13 @@ public final class Store: Sendable {
                 UPDATE tasks SET status = 'pending', error = COALESCE(?, error)
                 WHERE sweep_id = ? AND task_id = ? AND status = 'running'
                 """).execute(arguments: [error, sweepID, taskID])
+        case let .added(sweepID, tasks):
+            return try insert(tasks, sweepID: sweepID, skippingStored: false, db) > 0
+        case let .stopDecision(sweepID, seq, record):
+            try db.cachedStatement(sql: """
+                INSERT INTO stop_decisions (sweep_id, seq, record) VALUES (?, ?, ?)
+                ON CONFLICT (sweep_id, seq) DO NOTHING
+                """).execute(arguments: [sweepID, seq, record])
         }
         return db.changesCount > 0
     }

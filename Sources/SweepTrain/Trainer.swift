@@ -56,6 +56,12 @@ public final class Trainer {
             let epochStart = clock.now
             let pass = loop.train(order: order, optimizer: optimizer, shouldStop: shouldStop)
             let trainSeconds = (clock.now - epochStart).seconds
+            if pass.stopped && !result.epochs.isEmpty {
+                // stopped part-way (early termination): the result is the last whole epoch, the
+                // one the decision was made on; evaluating a part-trained epoch would only cost time
+                result.status = .stopped
+                break
+            }
 
             var metrics = EpochMetrics(
                 epoch: epoch, trainLoss: pass.loss, trainAccuracy: pass.accuracy,

@@ -63,7 +63,7 @@ extension Sweep {
                     options: .init(bind: bind, settings: .init(heartbeatInterval: heartbeat, liveness: liveness,
                                                                maxAttempts: session.spec.maxAttempts),
                                     curveSecret: secret),
-                    context: context)
+                    context: context, search: session.search)
             } catch let e as ZMQError {
                 throw ConfigError("--bind \(bind): \(e.message)")
             }

@@ -34,7 +34,7 @@ extension Sweep {
             let coordinator = try Coordinator(
                 store: session.store, sweep: session.sweep,
                 options: .init(bind: "ipc://\(socketDir)/coordinator", settings: .init(maxAttempts: session.spec.maxAttempts)),
-                context: context)
+                context: context, search: session.search)
             defer { coordinator.close() }
 
             var finished = coordinator.core.isFinished

@@ -13,11 +13,15 @@ struct SweepSession {
     let store: Store
     let sweep: SweepRecord
     let taskCount: Int
+    /// The spec's sampler (bayes) and early-stopping rule, for the coordinator.
+    let search: Search
 
     init(specPath: String, db: String) throws {
         let spec = try SweepSession.loadSpec(specPath)
         for note in spec.notes { printError(note) }
-        let tasks = try SweepSession.expand(spec)
+        search = Search(spec: spec)
+        // a bayes spec's tasks are proposed while it runs; the others are listed now
+        let tasks = search.proposesTasks ? [] : try SweepSession.expand(spec)
         let store: Store
         do { store = try Store(path: db) } catch { throw ConfigError("\(error)") }
         sweep = try store.openSweep(name: spec.name, spec: spec.source, metric: spec.metric.name,
@@ -25,7 +29,7 @@ struct SweepSession {
                                     tasks: tasks.map { NewTask(id: $0.id, index: $0.index, params: $0.params.encoded) })
         self.spec = spec
         self.store = store
-        taskCount = tasks.count
+        taskCount = search.proposesTasks ? spec.runCap ?? 0 : tasks.count
     }
 
     static func loadSpec(_ path: String) throws -> SweepSpec {
