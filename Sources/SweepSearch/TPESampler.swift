@@ -94,7 +94,8 @@ public struct TPESampler: Sampler {
         var best: (score: Double, value: String)?
         for _ in 0..<options.candidates {
             let x = l.sample(&rng)
-            let score = l.logPDF(x) - g.logPDF(x)
+            let ratio = l.logPDF(x) - g.logPDF(x)
+            let score = ratio.isNaN ? -Double.infinity : ratio
             guard best.map({ score > $0.score }) ?? true else { continue }
             let value = dimension.value(at: x)
             guard (try? TrainConfig(pairs: [(key, value)])) != nil else { continue }
