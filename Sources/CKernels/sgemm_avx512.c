@@ -87,7 +87,7 @@ AVX512 static void packA(bool trans, const float *a, int lda, int i0, int mr, in
             __mmask8 mask = (__mmask8)firstLanes(mr - s);
             float *slab = dst + (size_t)s * kc;
             for (int p = 0; p < kc; p++)
-                _mm256_store_ps(slab + p * MR, _mm256_maskz_loadu_ps(mask, a + (size_t)(p0 + p) * lda + i0 + s));
+                _mm256_storeu_ps(slab + p * MR, _mm256_maskz_loadu_ps(mask, a + (size_t)(p0 + p) * lda + i0 + s));
         }
     } else {
         // op(A)(i, p) = a[i·lda + p]: rows are contiguous; two slabs per 16×16 transpose
@@ -96,8 +96,8 @@ AVX512 static void packA(bool trans, const float *a, int lda, int i0, int mr, in
             bool two = mr - s > MR;
 #define STORE_A(p, v)                                                              \
             do {                                                                   \
-                _mm256_store_ps(lo + (p) * MR, _mm512_castps512_ps256(v));          \
-                if (two) _mm256_store_ps(hi + (p) * MR, _mm512_extractf32x8_ps(v, 1)); \
+                _mm256_storeu_ps(lo + (p) * MR, _mm512_castps512_ps256(v));          \
+                if (two) _mm256_storeu_ps(hi + (p) * MR, _mm512_extractf32x8_ps(v, 1)); \
             } while (0)
             TRANSPOSED_ROWS(a + (size_t)(i0 + s) * lda, lda, mr - s, p0, kc, STORE_A)
 #undef STORE_A
@@ -112,13 +112,13 @@ AVX512 static void packB(bool trans, const float *b, int ldb, int p0, int kc, in
         __mmask16 lo = firstLanes(nr), hi = firstLanes(nr - 16);
         for (int p = 0; p < kc; p++) {
             const float *row = b + (size_t)(p0 + p) * ldb + j0;
-            _mm512_store_ps(dst + p * NR, _mm512_maskz_loadu_ps(lo, row));
-            _mm512_store_ps(dst + p * NR + 16, _mm512_maskz_loadu_ps(hi, row + 16));
+            _mm512_storeu_ps(dst + p * NR, _mm512_maskz_loadu_ps(lo, row));
+            _mm512_storeu_ps(dst + p * NR + 16, _mm512_maskz_loadu_ps(hi, row + 16));
         }
     } else {
         // op(B)(p, j) = b[j·ldb + p]: column j of op(B) is row j of b; 16 columns per transpose
         for (int h = 0; h < NR; h += 16) {
-#define STORE_B(p, v) _mm512_store_ps(dst + (p) * NR + h, v)
+#define STORE_B(p, v) _mm512_storeu_ps(dst + (p) * NR + h, v)
             TRANSPOSED_ROWS(b + (size_t)(j0 + h) * ldb, ldb, nr - h, p0, kc, STORE_B)
 #undef STORE_B
         }
@@ -133,7 +133,7 @@ AVX512 static void kernel8x32(int kc, const float *a, const float *b, float *c, 
     __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
     __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps(), c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
     for (int p = 0; p < kc; p++) {
-        __m512 b0 = _mm512_load_ps(b + p * NR), b1 = _mm512_load_ps(b + p * NR + 16);
+        __m512 b0 = _mm512_loadu_ps(b + p * NR), b1 = _mm512_loadu_ps(b + p * NR + 16);
         const float *ap = a + p * MR;
         __m512 x;
         x = _mm512_set1_ps(ap[0]); c00 = _mm512_fmadd_ps(x, b0, c00); c01 = _mm512_fmadd_ps(x, b1, c01);
@@ -160,37 +160,75 @@ AVX512 static void kernel8x32(int kc, const float *a, const float *b, float *c, 
     }
 }
 
+/// C (m×nc) (+)= op(A) rows [0, m) × columns [pc, pc+kc) · B's panels of the block (kc, nc),
+/// panel jr at panels + jr·kc.
+AVX512 static void multiplyBlock(bool transA, int m, int nc, int pc, int kc, const float *a, int lda,
+                                 const float *panels, bool accumulate, float *c, int ldc) {
+    if (!packedA) packedA = aligned((size_t)MC * KC);
+    for (int ic = 0; ic < m; ic += MC) {
+        int mc = m - ic < MC ? m - ic : MC;
+        packA(transA, a, lda, ic, mc, pc, kc, packedA);
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = nc - jr < NR ? nc - jr : NR;
+            for (int ir = 0; ir < mc; ir += MR) {
+                int mr = mc - ir < MR ? mc - ir : MR;
+                kernel8x32(kc, packedA + (size_t)ir * kc, panels + (size_t)jr * kc,
+                           c + (size_t)(ic + ir) * ldc + jr, ldc, mr, nr, accumulate);
+            }
+        }
+    }
+}
+
+static bool zeroK(int m, int n, int k, float beta, float *c, int ldc) {
+    if (m <= 0 || n <= 0) return true;
+    if (k > 0) return false;
+    if (beta == 0) for (int i = 0; i < m; i++) memset(c + (size_t)i * ldc, 0, (size_t)n * sizeof(float));
+    return true;
+}
+
 AVX512 void sweep_sgemm_avx512(bool transA, bool transB, int m, int n, int k,
                                const float *a, int lda, const float *b, int ldb,
                                float beta, float *c, int ldc) {
-    if (m <= 0 || n <= 0) return;
-    if (k <= 0) {
-        if (beta == 0) for (int i = 0; i < m; i++) memset(c + (size_t)i * ldc, 0, (size_t)n * sizeof(float));
-        return;
-    }
-    if (!packedA) packedA = aligned((size_t)MC * KC);
+    if (zeroK(m, n, k, beta, c, ldc)) return;
     if (!packedB) packedB = aligned((size_t)KC * NC);
     for (int jc = 0; jc < n; jc += NC) {
         int nc = n - jc < NC ? n - jc : NC;
         for (int pc = 0; pc < k; pc += KC) {
             int kc = k - pc < KC ? k - pc : KC;
-            bool accumulate = pc > 0 || beta != 0;
             for (int jr = 0; jr < nc; jr += NR) {
                 int nr = nc - jr < NR ? nc - jr : NR;
                 packB(transB, b, ldb, pc, kc, jc + jr, nr, packedB + (size_t)jr * kc);
             }
-            for (int ic = 0; ic < m; ic += MC) {
-                int mc = m - ic < MC ? m - ic : MC;
-                packA(transA, a, lda, ic, mc, pc, kc, packedA);
-                for (int jr = 0; jr < nc; jr += NR) {
-                    int nr = nc - jr < NR ? nc - jr : NR;
-                    for (int ir = 0; ir < mc; ir += MR) {
-                        int mr = mc - ir < MR ? mc - ir : MR;
-                        kernel8x32(kc, packedA + (size_t)ir * kc, packedB + (size_t)jr * kc,
-                                   c + (size_t)(ic + ir) * ldc + jc + jr, ldc, mr, nr, accumulate);
-                    }
-                }
-            }
+            multiplyBlock(transA, m, nc, pc, kc, a, lda, packedB, pc > 0 || beta != 0, c + jc, ldc);
+        }
+    }
+}
+
+// The whole of op(B) packed: K block pc (kc rows) at pc·n32, where n32 is n rounded up
+// to 32, and in it the panel of columns [j, j+32) at j·kc.
+static int roundUp32(int n) { return (n + NR - 1) / NR * NR; }
+
+size_t sweep_sgemm_packed_size(int k, int n) { return (size_t)(k > 0 ? k : 1) * (size_t)roundUp32(n > 0 ? n : 1); }
+
+AVX512 void sweep_sgemm_pack_b(bool transB, int k, int n, const float *b, int ldb, float *packed) {
+    int n32 = roundUp32(n);
+    for (int pc = 0; pc < k; pc += KC) {
+        int kc = k - pc < KC ? k - pc : KC;
+        for (int j = 0; j < n; j += NR)
+            packB(transB, b, ldb, pc, kc, j, n - j < NR ? n - j : NR, packed + (size_t)pc * n32 + (size_t)j * kc);
+    }
+}
+
+AVX512 void sweep_sgemm_packed(bool transA, int m, int n, int k, const float *a, int lda,
+                               const float *packed, float beta, float *c, int ldc) {
+    if (zeroK(m, n, k, beta, c, ldc)) return;
+    int n32 = roundUp32(n);
+    for (int pc = 0; pc < k; pc += KC) {
+        int kc = k - pc < KC ? k - pc : KC;
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = n - jc < NC ? n - jc : NC;
+            multiplyBlock(transA, m, nc, pc, kc, a, lda, packed + (size_t)pc * n32 + (size_t)jc * kc,
+                          pc > 0 || beta != 0, c + jc, ldc);
         }
     }
 }
@@ -201,6 +239,15 @@ bool sweep_has_avx512(void) { return false; }
 
 void sweep_sgemm_avx512(bool transA, bool transB, int m, int n, int k, const float *a, int lda,
                         const float *b, int ldb, float beta, float *c, int ldc) {
+    abort();
+}
+
+size_t sweep_sgemm_packed_size(int k, int n) { abort(); }
+
+void sweep_sgemm_pack_b(bool transB, int k, int n, const float *b, int ldb, float *packed) { abort(); }
+
+void sweep_sgemm_packed(bool transA, int m, int n, int k, const float *a, int lda, const float *packed,
+                        float beta, float *c, int ldc) {
     abort();
 }
 

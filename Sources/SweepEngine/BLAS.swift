@@ -41,6 +41,54 @@ public func sgemm(
         beta, c, Int32(ldc))
 }
 
+/// op(B) of k×n packed once for several `sgemm(…, packedB:)` calls with the same B, as
+/// a recurrent layer's W_hh in every step of a batch: the AVX-512 kernel then skips
+/// repacking it on each call. Without that kernel it only remembers B.
+public final class PackedMatrix {
+    private var buffer = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64)
+    private var capacity = 16
+    fileprivate private(set) var source: UnsafePointer<Float>?
+    fileprivate private(set) var trans = false, k = 0, n = 0, ld = 0
+
+    public init() {}
+    deinit { buffer.deallocate() }
+
+    fileprivate var packed: UnsafePointer<Float> { UnsafePointer(buffer.assumingMemoryBound(to: Float.self)) }
+
+    /// Packs op(B) (k×n) of `b`, which must stay unchanged while the packing is used.
+    public func pack(trans: Bool = false, k: Int, n: Int, _ b: UnsafePointer<Float>, ld: Int? = nil) {
+        (source, self.trans, self.k, self.n, self.ld) = (b, trans, k, n, ld ?? (trans ? k : n))
+        guard BLAS.ownKernel else { return }
+        let size = sweep_sgemm_packed_size(Int32(k), Int32(n))
+        if size > capacity {
+            buffer.deallocate()
+            buffer = .allocate(byteCount: size * MemoryLayout<Float>.size, alignment: 64)
+            capacity = size
+        }
+        sweep_sgemm_pack_b(trans, Int32(k), Int32(n), b, Int32(self.ld), buffer.assumingMemoryBound(to: Float.self))
+    }
+}
+
+/// `sgemm` with op(B) from `packedB` (k and n as packed).
+@inline(__always)
+public func sgemm(
+    transA: Bool = false, m: Int,
+    a: UnsafePointer<Float>, lda: Int? = nil,
+    packedB: PackedMatrix,
+    beta: Float = 0,
+    c: UnsafeMutablePointer<Float>, ldc: Int? = nil
+) {
+    let (n, k) = (packedB.n, packedB.k)
+    guard let b = packedB.source else { preconditionFailure("sgemm with a PackedMatrix never packed") }
+    let lda = lda ?? (transA ? m : k), ldc = ldc ?? n
+    if (beta == 0 || beta == 1) && BLAS.ownKernel && openblas_get_num_threads() == 1 {
+        sweep_sgemm_packed(transA, Int32(m), Int32(n), Int32(k), a, Int32(lda), packedB.packed, beta, c, Int32(ldc))
+        return
+    }
+    sgemm(transA: transA, transB: packedB.trans, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: packedB.ld,
+          beta: beta, c: c, ldc: ldc)
+}
+
 public enum BLAS {
     /// Sets the number of OpenBLAS threads for this process (`threads` key).
     public static func setThreads(_ n: Int) {

@@ -126,6 +126,10 @@ public final class Recurrent: Layer {
     private let zeros = Tensor(shape: [0])
     /// (G·H) scratch for bias gradients.
     private let dBias = Tensor(shape: [0])
+    /// W_hhᵀ (H, G·H) for the forward steps and W_hh (G·H, H) for the backward ones, packed
+    /// once per pass for the GEMM of every step.
+    private let packedWhhT = PackedMatrix()
+    private let packedWhh = PackedMatrix()
     private var memory: RecurrentMemory?
 
     public init(inputShape: [Int], cell: CellKind, hidden: Int, returnSequences: Bool,
@@ -200,14 +204,15 @@ public final class Recurrent: Layer {
     }
 
     private func forwardSteps<Cell: RecurrentCell>(_: Cell.Type, _ m: RecurrentMemory) {
-        let b = m.batch, gh = Cell.gateCount * hidden, whh = params.value(weightHH)
+        let b = m.batch, gh = Cell.gateCount * hidden
+        packedWhhT.pack(trans: true, k: hidden, n: gh, params.value(weightHH))
         var s = Cell.state(m, after: -1)
         for t in 0..<steps {
             if t == 0 {
                 m.recurrent.update(repeating: 0, count: b * gh)
             } else {
                 // recurrent (B, G·H) = h_{t−1} (B, H) · W_hhᵀ (H, G·H)
-                sgemm(transB: true, m: b, n: gh, k: hidden, a: s.h, b: whh, c: m.recurrent)
+                sgemm(m: b, a: s.h, packedB: packedWhhT, c: m.recurrent)
             }
             let next = Cell.state(m, after: t)
             Cell.forward(m, step: t, from: s, to: next)
@@ -248,7 +253,8 @@ public final class Recurrent: Layer {
 
     /// BPTT: walks the per-step caches in reverse, passing the state gradient along.
     private func backwardSteps<Cell: RecurrentCell>(_: Cell.Type, _ m: RecurrentMemory, _ dy: Tensor) {
-        let b = m.batch, n = hidden, gh = Cell.gateCount * hidden, whh = params.value(weightHH)
+        let b = m.batch, n = hidden, gh = Cell.gateCount * hidden
+        packedWhh.pack(k: gh, n: n, params.value(weightHH))
         m.dh.update(repeating: 0, count: b * n)
         if cell == .lstm { m.dc.update(repeating: 0, count: b * n) }
         let d = Cell.stateGradient(m)
@@ -259,7 +265,7 @@ public final class Recurrent: Layer {
                           dOutput: dOutput, ldOutput: ld)
             if t > 0 {
                 // dh_{t−1} (B, H) += dGatesHidden_t (B, G·H) · W_hh (G·H, H)
-                sgemm(m: b, n: n, k: gh, a: m.step(m.dGatesHidden, t, width: gh), b: whh, beta: 1, c: d.h)
+                sgemm(m: b, a: m.step(m.dGatesHidden, t, width: gh), packedB: packedWhh, beta: 1, c: d.h)
             }
         }
     }

@@ -4,7 +4,8 @@ import TestSupport
 
 /// sgemm against a Double reference, on shapes that cross every edge of the AVX-512
 /// kernel's blocking (8-row slabs, 32-column panels, K blocks of 256, N blocks of 1024),
-/// with padded leading dimensions, both transposes and beta 0 and 1.
+/// with padded leading dimensions, both transposes and beta 0 and 1; B packed once
+/// (PackedMatrix) gives the same values.
 @Suite struct GEMMTests {
     static let shapes: [(m: Int, n: Int, k: Int)] = [
         (1, 1, 1), (7, 33, 5), (8, 32, 256), (13, 70, 300), (65, 1030, 17), (32, 512, 128), (50, 10, 1024),
@@ -32,10 +33,17 @@ import TestSupport
                         expected[i * ldc + j] = Float(sum + Double(beta) * Double(c[i * ldc + j]))
                     }
                 }
+                var cPacked = c
                 c.withUnsafeMutableBufferPointer { c in
                     sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
                           beta: beta, c: c.baseAddress!, ldc: ldc)
                 }
+                let packed = PackedMatrix()
+                packed.pack(trans: transB, k: k, n: n, b, ld: ldb)
+                cPacked.withUnsafeMutableBufferPointer { c in
+                    sgemm(transA: transA, m: m, a: a, lda: lda, packedB: packed, beta: beta, c: c.baseAddress!, ldc: ldc)
+                }
+                #expect(cPacked == c, "\(m)×\(n)×\(k): packed B gives other values")
                 var worst: Float = 0
                 for i in 0..<m {
                     for j in 0..<n { worst = max(worst, abs(c[i * ldc + j] - expected[i * ldc + j])) }
