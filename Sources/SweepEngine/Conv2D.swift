@@ -85,6 +85,14 @@ public final class Conv2D: Layer {
             for i in 0..<n {
                 g.im2col(x.data + (b0 + i) * g.inputCount, col.data + i * spatial, ld: ld)
             }
+            if n == 1 {
+                // one image: (OC, OH·OW) is already its output layout
+                let out = output.data + b0 * oc * spatial
+                sgemm(m: oc, n: ld, k: g.colRows, a: w, b: col.data, c: out)
+                for o in 0..<oc { addBias(bias[o], out + o * spatial, count: spatial) }
+                b0 += 1
+                continue
+            }
             sgemm(m: oc, n: ld, k: g.colRows, a: w, b: col.data, c: chunkOut.data)
             // (OC, G, OH·OW) -> (G, OC, OH·OW), adding the bias
             for i in 0..<n {
@@ -114,7 +122,13 @@ public final class Conv2D: Layer {
         var b0 = 0
         while b0 < b {
             let n = min(chunk, b - b0), ld = n * spatial
-            for i in 0..<n {
+            // dyc: one image's dy is already (OC, OH·OW); several are gathered into chunkOut
+            let dyc = n == 1 ? dy.data + b0 * oc * spatial : chunkOut.data
+            if n == 1 {
+                g.im2col(x.data + b0 * g.inputCount, col.data, ld: ld)
+                for o in 0..<oc { db[o] += sum(dyc + o * spatial, count: spatial) }
+            }
+            for i in 0..<n where n > 1 {
                 g.im2col(x.data + (b0 + i) * g.inputCount, col.data + i * spatial, ld: ld)
                 for o in 0..<oc {
                     let src = dy.data + ((b0 + i) * oc + o) * spatial
@@ -127,10 +141,10 @@ public final class Conv2D: Layer {
                     db[o] += sum
                 }
             }
-            sgemm(transB: true, m: oc, n: g.colRows, k: ld, a: chunkOut.data, b: col.data, beta: 1, c: dW)
+            sgemm(transB: true, m: oc, n: g.colRows, k: ld, a: dyc, b: col.data, beta: 1, c: dW)
             if needsInputGradient {
                 // col is spent: reuse it for dcol (C·KH·KW, G·OH·OW)
-                sgemm(transA: true, m: g.colRows, n: ld, k: oc, a: w, b: chunkOut.data, c: col.data)
+                sgemm(transA: true, m: g.colRows, n: ld, k: oc, a: w, b: dyc, c: col.data)
                 for i in 0..<n {
                     g.col2im(col.data + i * spatial, ld: ld, dInput.data + (b0 + i) * g.inputCount)
                 }
@@ -139,6 +153,19 @@ public final class Conv2D: Layer {
         }
         return dInput
     }
+}
+
+/// y (count) += bias, eight lanes at a time.
+private func addBias(_ bias: Float, _ y: UnsafeMutablePointer<Float>, count: Int) {
+    let b = Lanes(repeating: bias)
+    forEachLanes(count) { j, w in y.setLanes(j, w, y.lanes(j, w) + b) }
+}
+
+/// Σ x (count), in eight lane sums added in a fixed order.
+private func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+    var s = Lanes()
+    forEachLanes(count) { j, w in s += x.lanes(j, w) }
+    return s.sum()
 }
 
 /// Sizes and padding of one convolution, and its im2col / col2im kernels.
