@@ -55,6 +55,7 @@ bench: build
 	bench/run.sh
 	bench/runtime.sh
 	bench/scale.sh
+	bench/search.sh
 
 # The quickstart sweep on local workers (one per core), then its leaderboard.
 # Re-running resumes from sweep.db; delete it to start over.

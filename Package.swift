@@ -62,7 +62,7 @@ let package = Package(
         // The wire protocol: message types and their codec. Knows no sockets.
         .target(name: "SweepProtocol", dependencies: ["SweepConfig"]),
         // The coordinator: a state machine driven by messages and time, and its socket loop.
-        .target(name: "SweepCoordinator", dependencies: ["SweepProtocol", "SweepStore", "SweepSpec", "SweepSearch", "ZeroMQ"]),
+        .target(name: "SweepCoordinator", dependencies: ["SweepProtocol", "SweepStore", "SweepSpec", "SweepSearch", "SweepRandom", "ZeroMQ"]),
         // The worker: slots that train on their own threads, and its socket loop.
         .target(name: "SweepWorker", dependencies: ["SweepProtocol", "SweepTrain", "SweepData", "ZeroMQ"]),
         // The command line: parses and calls.

@@ -109,7 +109,7 @@ public final class CoordinatorCore {
         }
         tasks = list
         indexOf = Dictionary(uniqueKeysWithValues: list.enumerated().map { ($1.id, $0) })
-        queue = list.indices.filter { list[$0].status == .pending }
+        queue = search.handOutOrder(list.indices.filter { list[$0].status == .pending })
         finishedCount = list.filter { $0.status.isFinished }.count
         failedCount = list.filter { $0.status == .failed }.count
         // a restarted sampler learns the stored tasks in index order, with their outcomes so far
