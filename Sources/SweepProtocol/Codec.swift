@@ -8,10 +8,17 @@ public struct ProtocolError: Error, CustomStringConvertible, Sendable, Equatable
 }
 
 /// Frames of a message: [version, kind, body]; the body is a JSON object (empty
-/// for bodiless kinds). A ROUTER sees the peer identity before these frames.
+/// for bodiless kinds). `weights` alone has a fourth frame, its raw bytes.
+/// A ROUTER sees the peer identity before these frames.
+///
+/// Fields added since the first release (task.weights, result.insights,
+/// result.weights, the weights message) are optional: a peer that does not
+/// send them is understood, and only a coordinator that asks for weights gets them.
 public enum Codec {
     public static func encode(_ message: Message) -> [[UInt8]] {
-        [Array(Wire.version.utf8), Array(message.kind.utf8), Array(body(message).utf8)]
+        let frames = [Array(Wire.version.utf8), Array(message.kind.utf8), Array(body(message).utf8)]
+        if case .weights(let w) = message { return frames + [w.bytes] }
+        return frames
     }
 
     static func body(_ message: Message) -> String {
@@ -24,18 +31,33 @@ public enum Codec {
         case .ready(let credit):
             return JSON.object([("credit", .int(credit))]).encoded
         case .task(let a):
-            return JSON.object([
+            var fields: [(String, JSON)] = [
                 ("sweep", .string(a.sweep)), ("task_id", .string(a.taskID)), ("attempt", .int(a.attempt)), ("params", a.params),
+            ]
+            if let w = a.weights {
+                fields.append(("weights", .object([("all", .bool(w.all)), ("metric", .string(w.metric)),
+                                                   ("maximize", .bool(w.maximize)), ("best", w.best.map(JSON.double) ?? .null)])))
+            }
+            return JSON.object(fields).encoded
+        case .weights(let w):
+            return JSON.object([
+                ("task_id", .string(w.taskID)), ("attempt", .int(w.attempt)), ("offset", .int(w.offset)), ("total", .int(w.total)),
             ]).encoded
         case .progress(let p):
             return JSON.object([
                 ("task_id", .string(p.taskID)), ("attempt", .int(p.attempt)), ("epoch", .int(p.epoch)), ("metrics", p.metrics),
             ]).encoded
         case .result(let o):
-            return JSON.object([
+            var fields: [(String, JSON)] = [
                 ("task_id", .string(o.taskID)), ("attempt", .int(o.attempt)), ("status", .string(o.status)),
                 ("metrics", o.metrics), ("error", o.error.map(JSON.string) ?? .null), ("wall_seconds", .double(o.wallSeconds)),
-            ]).encoded
+            ]
+            if let insights = o.insights { fields.append(("insights", insights)) }
+            if let w = o.weights {
+                // the hash as hex text: JSON numbers do not hold 64 bits
+                fields.append(("weights", .object([("bytes", .int(w.bytes)), ("fnv1a", .string(String(w.fnv1a, radix: 16)))])))
+            }
+            return JSON.object(fields).encoded
         case .ack(let id), .cancel(let id):
             return JSON.object([("task_id", .string(id))]).encoded
         case .done, .bye, .heartbeat:
@@ -44,11 +66,13 @@ public enum Codec {
     }
 
     public static func decode(_ frames: [[UInt8]]) throws(ProtocolError) -> Message {
-        guard frames.count == 3 else { throw ProtocolError("expected 3 frames, got \(frames.count)") }
+        let isWeights = frames.count == 4 && frames[1].elementsEqual("weights".utf8)
+        guard frames.count == 3 || isWeights else { throw ProtocolError("expected 3 frames, got \(frames.count)") }
         guard frames[0].elementsEqual(Wire.version.utf8) else {
             throw ProtocolError("unknown protocol version '\(printable(frames[0]))'")
         }
         let kind = String(decoding: frames[1], as: UTF8.self)
+        if kind == "weights" && !isWeights { throw ProtocolError("weights: expected 4 frames, got \(frames.count)") }
         let bodyless = ["done", "bye", "heartbeat"]
         if bodyless.contains(kind) {
             guard frames[2].isEmpty else { throw ProtocolError("\(kind) carries a body") }
@@ -74,8 +98,27 @@ public enum Codec {
         case "ready":
             return .ready(credit: try fields.int("credit", min: 1))
         case "task":
+            var request: WeightsRequest?
+            if let w = body["weights"], w != .null {
+                let f = Fields(kind: "task: weights", body: w)
+                guard case .bool(let all)? = w["all"], case .bool(let maximize)? = w["maximize"] else {
+                    throw ProtocolError("task: weights needs booleans all and maximize")
+                }
+                let best: Double? = w["best"] == nil || w["best"] == .null ? nil : try f.double("best")
+                request = WeightsRequest(all: all, metric: try f.string("metric"), maximize: maximize, best: best)
+            }
             return .task(Assignment(sweep: try fields.string("sweep"), taskID: try fields.string("task_id"),
-                                    attempt: try fields.int("attempt", min: 1), params: try fields.object("params")))
+                                    attempt: try fields.int("attempt", min: 1), params: try fields.object("params"),
+                                    weights: request))
+        case "weights":
+            let total = try fields.int("total", min: 0), offset = try fields.int("offset", min: 0)
+            let bytes = frames[3]
+            guard total <= Wire.maxWeightsSize else { throw ProtocolError("weights: total \(total) exceeds \(Wire.maxWeightsSize)") }
+            guard offset + bytes.count <= total else {
+                throw ProtocolError("weights: bytes \(offset)..<\(offset + bytes.count) lie beyond total \(total)")
+            }
+            return .weights(WeightsChunk(taskID: try fields.string("task_id"), attempt: try fields.int("attempt", min: 1),
+                                         offset: offset, total: total, bytes: bytes))
         case "progress":
             return .progress(TaskProgress(taskID: try fields.string("task_id"), attempt: try fields.int("attempt", min: 1),
                                       epoch: try fields.int("epoch", min: 0), metrics: try fields.object("metrics")))
@@ -86,9 +129,18 @@ public enum Codec {
             }
             let error: String?
             if case .null? = body["error"] { error = nil } else { error = try fields.string("error") }
+            let insights: JSON? = body["insights"] == nil || body["insights"] == .null ? nil : try fields.object("insights")
+            var weights: WeightsDigest?
+            if let w = body["weights"], w != .null {
+                let f = Fields(kind: "result: weights", body: w)
+                guard let hash = UInt64(try f.string("fnv1a"), radix: 16) else {
+                    throw ProtocolError("result: weights: fnv1a must be a 64-bit hex number")
+                }
+                weights = WeightsDigest(bytes: try f.int("bytes", min: 0), fnv1a: hash)
+            }
             return .result(Outcome(taskID: try fields.string("task_id"), attempt: try fields.int("attempt", min: 1),
                                    status: status, metrics: try fields.object("metrics"), error: error,
-                                   wallSeconds: try fields.double("wall_seconds")))
+                                   wallSeconds: try fields.double("wall_seconds"), insights: insights, weights: weights))
         case "ack": return .ack(taskID: try fields.string("task_id"))
         case "cancel": return .cancel(taskID: try fields.string("task_id"))
         default: throw ProtocolError("unknown message kind '\(printable(frames[1]))'")

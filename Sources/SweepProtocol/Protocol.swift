@@ -10,6 +10,11 @@ public enum Wire {
     public static let liveness = 3
     /// Largest message a coordinator accepts (ZMQ_MAXMSGSIZE).
     public static let maxMessageSize = 1 << 20
+    /// Bytes of trained weights per `weights` message: well under `maxMessageSize`,
+    /// so a 17 MB LeNet5 checkpoint crosses in 34 messages and nothing else waits long behind one.
+    public static let weightsChunkSize = 512 << 10
+    /// Largest checkpoint a coordinator accepts (a hostile `total` cannot make it allocate more).
+    public static let maxWeightsSize = 1 << 30
     /// Reconnect backoff of a worker whose coordinator went silent, in seconds.
     public static let reconnectInitial = 0.25
     public static let reconnectMax = 8.0
@@ -36,6 +41,31 @@ public struct Hello: Sendable, Equatable {
     }
 }
 
+/// Which trained weights the coordinator wants back with a result. The worker
+/// sends them (as `weights` messages before its result) when `all` is set or when
+/// its final `metric` beats `best`, the best final value stored when the task was handed out.
+public struct WeightsRequest: Sendable, Equatable {
+    public var all: Bool
+    public var metric: String
+    public var maximize: Bool
+    public var best: Double?
+
+    public init(all: Bool, metric: String, maximize: Bool, best: Double?) {
+        self.all = all
+        self.metric = metric
+        self.maximize = maximize
+        self.best = best
+    }
+
+    /// Whether a run that ended with these final metrics should send its weights.
+    public func wants(finalMetrics: JSON) -> Bool {
+        if all { return true }
+        guard let value = finalMetrics[metric]?.doubleValue, value.isFinite else { return false }
+        guard let best else { return true }
+        return maximize ? value > best : value < best
+    }
+}
+
 /// A task handed to a worker.
 public struct Assignment: Sendable, Equatable {
     public var sweep: String
@@ -43,12 +73,61 @@ public struct Assignment: Sendable, Equatable {
     public var attempt: Int
     /// The full training configuration (canonical JSON object).
     public var params: JSON
+    /// Optional (absent from older coordinators): which weights to send back.
+    public var weights: WeightsRequest?
 
-    public init(sweep: String, taskID: String, attempt: Int, params: JSON) {
+    public init(sweep: String, taskID: String, attempt: Int, params: JSON, weights: WeightsRequest? = nil) {
         self.sweep = sweep
         self.taskID = taskID
         self.attempt = attempt
         self.params = params
+        self.weights = weights
+    }
+}
+
+/// One piece of a task's trained weights (a safetensors file), sent before its
+/// result. The bytes travel as a fourth, binary frame.
+public struct WeightsChunk: Sendable, Equatable {
+    public var taskID: String
+    public var attempt: Int
+    public var offset: Int
+    /// Size of the whole file.
+    public var total: Int
+    public var bytes: [UInt8]
+
+    public init(taskID: String, attempt: Int, offset: Int, total: Int, bytes: [UInt8]) {
+        self.taskID = taskID
+        self.attempt = attempt
+        self.offset = offset
+        self.total = total
+        self.bytes = bytes
+    }
+
+    /// The chunks of a file, in order.
+    public static func split(_ file: [UInt8], taskID: String, attempt: Int,
+                             chunkSize: Int = Wire.weightsChunkSize) -> [WeightsChunk] {
+        stride(from: 0, to: max(file.count, 1), by: chunkSize).map { start in
+            WeightsChunk(taskID: taskID, attempt: attempt, offset: start, total: file.count,
+                         bytes: Array(file[start..<min(start + chunkSize, file.count)]))
+        }
+    }
+}
+
+/// What a result says of the weights sent before it: their size and FNV-1a hash,
+/// so the coordinator writes them only when every chunk arrived intact.
+public struct WeightsDigest: Sendable, Equatable {
+    public var bytes: Int
+    public var fnv1a: UInt64
+
+    public init(bytes: Int, fnv1a: UInt64) {
+        self.bytes = bytes
+        self.fnv1a = fnv1a
+    }
+
+    public init(of file: [UInt8]) {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in file { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        self.init(bytes: file.count, fnv1a: h)
     }
 }
 
@@ -77,19 +156,27 @@ public struct Outcome: Sendable, Equatable {
     public var metrics: JSON
     public var error: String?
     public var wallSeconds: Double
+    /// Optional: what the run recorded besides its metrics (step losses, activation
+    /// statistics, filters), a JSON object stored with the result.
+    public var insights: JSON?
+    /// Optional: the weights sent before this result in `weights` messages.
+    public var weights: WeightsDigest?
 
-    public init(taskID: String, attempt: Int, status: String, metrics: JSON, error: String?, wallSeconds: Double) {
+    public init(taskID: String, attempt: Int, status: String, metrics: JSON, error: String?, wallSeconds: Double,
+                insights: JSON? = nil, weights: WeightsDigest? = nil) {
         self.taskID = taskID
         self.attempt = attempt
         self.status = status
         self.metrics = metrics
         self.error = error
         self.wallSeconds = wallSeconds
+        self.insights = insights
+        self.weights = weights
     }
 }
 
 /// Every message of the protocol. Worker → coordinator: hello, ready, progress,
-/// result, bye, heartbeat. Coordinator → worker: task, ack, cancel, done, heartbeat.
+/// weights, result, bye, heartbeat. Coordinator → worker: task, ack, cancel, done, heartbeat.
 public enum Message: Sendable, Equatable {
     case hello(Hello)
     /// The worker has `credit` more free slots: one task per free slot.
@@ -97,6 +184,8 @@ public enum Message: Sendable, Equatable {
     case task(Assignment)
     case progress(TaskProgress)
     case result(Outcome)
+    /// A piece of a task's trained weights, ahead of its result.
+    case weights(WeightsChunk)
     /// The result of `taskID` is durably stored; the worker may forget it.
     case ack(taskID: String)
     /// Stop training `taskID` (early termination); the worker reports it `stopped`.
@@ -114,6 +203,7 @@ public enum Message: Sendable, Equatable {
         case .task: "task"
         case .progress: "progress"
         case .result: "result"
+        case .weights: "weights"
         case .ack: "ack"
         case .cancel: "cancel"
         case .done: "done"

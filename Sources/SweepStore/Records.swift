@@ -106,6 +106,9 @@ public enum StoreUpdate: Sendable {
     /// again with that worker, same attempt, its epochs kept.
     case resumed(sweepID: Int64, taskID: String, worker: String)
     case requeued(sweepID: Int64, taskID: String, error: String?)
+    /// What a finished task recorded besides its metrics (a JSON object), stored
+    /// with its result, in the same transaction. The first one stored stays.
+    case insights(sweepID: Int64, taskID: String, data: String)
     /// Tasks proposed while the sweep runs (`method: bayes`), inserted as pending.
     case added(sweepID: Int64, tasks: [NewTask])
     /// One decision of the early-stopping rule, `seq`-th of the sweep (JSON text, the

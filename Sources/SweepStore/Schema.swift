@@ -55,6 +55,20 @@ enum Schema {
                 );
                 """)
         }
+        // What a run records besides its metrics (step losses, activation statistics,
+        // filters; see RunInsights), one JSON object per finished task, for `sweep report`.
+        // A table of its own keeps the rows that leaderboards scan small.
+        migrator.registerMigration("insights") { db in
+            try db.execute(sql: """
+                CREATE TABLE insights (
+                    sweep_id INTEGER NOT NULL,
+                    task_id TEXT NOT NULL,
+                    data TEXT NOT NULL,
+                    PRIMARY KEY (sweep_id, task_id),
+                    FOREIGN KEY (sweep_id, task_id) REFERENCES tasks (sweep_id, task_id) ON DELETE CASCADE
+                );
+                """)
+        }
         return migrator
     }()
 }

@@ -65,7 +65,8 @@ public final class Store: Sendable {
         if try Schema.migrator.hasBeenSuperseded(db) {
             throw StoreError("\(path): written by a newer version of sweep (schema \(try Schema.migrator.appliedIdentifiers(db).sorted().joined(separator: ", ")))")
         }
-        if complete, try !Schema.migrator.hasCompletedMigrations(db) {
+        // a file from before later migrations (insights) still reads: it merely lacks what they add
+        if complete, try !Schema.migrator.appliedIdentifiers(db).contains("v1") {
             throw StoreError("\(path): not a sweep database")
         }
     }
@@ -218,6 +219,32 @@ public final class Store: Sendable {
         }
     }
 
+    /// The per-epoch metrics JSON of every task of the sweep that has any, by task id, in epoch order.
+    public func allEpochs(sweepID: Int64) throws -> [String: [String]] {
+        try run {
+            try db.read { db in
+                var all: [String: [String]] = [:]
+                let rows = try Row.fetchCursor(db, sql: "SELECT task_id, metrics FROM epochs WHERE sweep_id = ? ORDER BY task_id, epoch",
+                                               arguments: [sweepID])
+                while let row = try rows.next() { all[row[0], default: []].append(row[1]) }
+                return all
+            }
+        }
+    }
+
+    /// The insights JSON (step losses, activation statistics, filters) of every task that stored one, by task id.
+    public func insights(sweepID: Int64) throws -> [String: String] {
+        try run {
+            try db.read { db in
+                var all: [String: String] = [:]
+                guard try db.tableExists("insights") else { return all }   // an older file, opened read-only
+                let rows = try Row.fetchCursor(db, sql: "SELECT task_id, data FROM insights WHERE sweep_id = ?", arguments: [sweepID])
+                while let row = try rows.next() { all[row[0]] = row[1] }
+                return all
+            }
+        }
+    }
+
     /// How many tasks are in each status; every status is present.
     /// The early-stopping decisions of a sweep, in the order they were made (JSON text).
     public func stopDecisions(sweepID: Int64) throws -> [String] {
@@ -293,6 +320,12 @@ public final class Store: Sendable {
                 UPDATE tasks SET status = ?, metrics = ?, error = ?, wall_seconds = ?, worker = ?, finished_at = ?
                 WHERE sweep_id = ? AND task_id = ? AND \(unfinished)
                 """).execute(arguments: [status.rawValue, metrics, error, wallSeconds, worker, at, sweepID, taskID])
+        case let .insights(sweepID, taskID, data):
+            try db.cachedStatement(sql: """
+                INSERT INTO insights (sweep_id, task_id, data)
+                SELECT sweep_id, task_id, ? FROM tasks WHERE sweep_id = ? AND task_id = ?
+                ON CONFLICT (sweep_id, task_id) DO NOTHING
+                """).execute(arguments: [data, sweepID, taskID])
         case let .requeued(sweepID, taskID, error):
             try db.cachedStatement(sql: """
                 UPDATE tasks SET status = 'pending', error = COALESCE(?, error)

@@ -60,6 +60,10 @@ public struct RunResult: Sendable {
     public var config: TrainConfig
     public var epochs: [EpochMetrics]
     public var error: String?
+    /// Step losses, activation statistics and filters (nil for model=noop).
+    public var insights: RunInsights? = nil
+    /// The trained weights under PyTorch state_dict names (nil for model=noop).
+    public var weights: [Safetensors.Tensor]? = nil
 
     public var final: EpochMetrics? { epochs.last }
 

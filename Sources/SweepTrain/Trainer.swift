@@ -51,6 +51,9 @@ public final class Trainer {
         var order = Array(0..<data.train.count)
 
         var result = RunResult(status: .completed, config: config, epochs: [])
+        let stepsPerEpoch = (data.train.count + config.batchSize - 1) / config.batchSize
+        loop.stepLosses = StepLosses(every: StepLosses.interval(stepsPerEpoch: stepsPerEpoch), stepsPerEpoch: stepsPerEpoch)
+        var activations: [LayerActivations] = []
         for epoch in 1...config.epochs {
             shuffle.shuffle(&order)
             let epochStart = clock.now
@@ -77,9 +80,13 @@ public final class Trainer {
                     metrics.valLoss = v.loss
                     metrics.valAccuracy = v.accuracy
                 }
-                let t = loop.evaluate(data.test)
+                // the last epoch's test pass also records every layer's activations
+                let recorder = epoch == config.epochs || pass.stopped
+                    ? ActivationRecorder(model: model, names: LayerNames.names(model, config: config)) : nil
+                let t = loop.evaluate(data.test, recording: recorder)
                 metrics.testLoss = t.loss
                 metrics.testAccuracy = t.accuracy
+                if let recorder, data.test.count > 0 { activations = recorder.activations }
                 if pass.stopped { result.status = .stopped }
             }
             metrics.wallSeconds = (clock.now - start).seconds
@@ -87,6 +94,9 @@ public final class Trainer {
             onEpoch(metrics)
             if result.status != .completed { break }
         }
+        result.insights = RunInsights(steps: loop.stepLosses, activations: activations,
+                                      filters: model.firstConvolutionFilters)
+        result.weights = model.stateDict(steps: loop.steps)
         return result
     }
 
@@ -123,6 +133,11 @@ final class Loop {
     let images: Tensor
     let labels: UnsafeMutablePointer<Int32>
     let loss = SoftmaxCrossEntropy()
+    /// Training steps taken so far, across epochs.
+    private(set) var steps = 0
+    /// The mean batch loss every `stepLosses.every` steps.
+    var stepLosses = StepLosses(every: 1, stepsPerEpoch: 1)
+    private var windowLoss = 0.0
 
     init(model: Model, data: Dataset, batchSize: Int) {
         self.model = model
@@ -163,6 +178,12 @@ final class Loop {
             correct += c
             pass.samples += end - start
             start = end
+            steps += 1
+            windowLoss += l
+            if steps % stepLosses.every == 0 {
+                stepLosses.points.append((steps, windowLoss / Double(stepLosses.every)))
+                windowLoss = 0
+            }
             if shouldStop() { pass.stopped = true; break }
         }
         if pass.samples > 0 {
@@ -174,7 +195,8 @@ final class Loop {
     }
 
     /// Mean loss and accuracy over a split, in eval mode.
-    func evaluate(_ split: ImageSet) -> (loss: Double, accuracy: Double) {
+    /// With a recorder, the statistics of every layer's output are recorded too.
+    func evaluate(_ split: ImageSet, recording recorder: ActivationRecorder? = nil) -> (loss: Double, accuracy: Double) {
         guard split.count > 0 else { return (.nan, .nan) }
         var lossSum = 0.0, correct = 0
         var start = 0
@@ -182,7 +204,8 @@ final class Loop {
         while start < split.count {
             let end = min(start + batchSize, split.count)
             load(split, all[start..<end])
-            let (l, c) = loss.forward(logits: model.forward(images, mode: .eval), labels: labels)
+            let logits = recorder?.forward(images) ?? model.forward(images, mode: .eval)
+            let (l, c) = loss.forward(logits: logits, labels: labels)
             lossSum += l * Double(end - start)
             correct += c
             start = end

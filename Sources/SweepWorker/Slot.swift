@@ -9,8 +9,10 @@ import SweepTrain
 /// turn the run into an `Outcome`. Errors become a `failed` outcome with the
 /// error's one-line message; nothing here knows about sockets.
 enum Slot {
+    /// Trains `a`; when the coordinator wants this run's weights (see `WeightsRequest`),
+    /// `weights` gets the safetensors file before the outcome is returned.
     static func train(_ a: Assignment, datasets: DatasetCache, isCancelled: () -> Bool,
-                      progress: (TaskProgress) -> Void) -> Outcome {
+                      progress: (TaskProgress) -> Void, weights: ([UInt8]) -> Void = { _ in }) -> Outcome {
         let t0 = Date()
         do {
             let config = try TrainConfig(json: a.params)
@@ -20,8 +22,17 @@ enum Slot {
                 onEpoch: { m in progress(TaskProgress(taskID: a.taskID, attempt: a.attempt, epoch: m.epoch, metrics: .object(m.fields))) },
                 shouldStop: isCancelled)
             let metrics = result.final.map { JSON.object($0.fields) } ?? .object([])
+            var digest: WeightsDigest?
+            if let tensors = result.weights, result.status == .completed || result.status == .stopped,
+               a.weights?.wants(finalMetrics: metrics) == true {
+                let file = Safetensors.encode(tensors, metadata: [("sweep", a.sweep), ("task_id", a.taskID),
+                                                                  ("config", config.canonical.encoded)])
+                weights(file)
+                digest = WeightsDigest(of: file)
+            }
             return Outcome(taskID: a.taskID, attempt: a.attempt, status: result.status.rawValue, metrics: metrics,
-                           error: result.error, wallSeconds: Date().timeIntervalSince(t0))
+                           error: result.error, wallSeconds: Date().timeIntervalSince(t0),
+                           insights: result.insights?.json, weights: digest)
         } catch {
             return Outcome(taskID: a.taskID, attempt: a.attempt, status: "failed", metrics: .object([]),
                            error: "\(error)", wallSeconds: Date().timeIntervalSince(t0))

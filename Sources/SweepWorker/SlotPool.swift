@@ -21,7 +21,12 @@ final class SlotPool: @unchecked Sendable {
                 defer { push.close() }
                 while let a = next() {
                     let outcome = Slot.train(a, datasets: datasets, isCancelled: { cancelled.contains(a.taskID) },
-                                             progress: { p in try? push.send(Codec.encode(.progress(p))) })
+                                             progress: { p in try? push.send(Codec.encode(.progress(p))) },
+                                             weights: { file in
+                                                 for chunk in WeightsChunk.split(file, taskID: a.taskID, attempt: a.attempt) {
+                                                     try? push.send(Codec.encode(.weights(chunk)))
+                                                 }
+                                             })
                     try? push.send(Codec.encode(.result(outcome)))
                 }
             }

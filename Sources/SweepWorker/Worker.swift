@@ -67,6 +67,9 @@ public final class Worker {
     private var running: [String: Int] = [:]
     /// Encoded results not yet acknowledged, by task id.
     private var unacked: [String: [[UInt8]]] = [:]
+    /// Encoded `weights` messages of a task, sent before its result and resent with
+    /// it after a reconnect, until the result is acknowledged.
+    private var weightsMessages: [String: [[[UInt8]]]] = [:]
     /// Credit granted to the coordinator that no task has used yet.
     private var outstandingCredit = 0
     /// Moving average of the tasks' wall time, once one has ended.
@@ -174,7 +177,10 @@ public final class Worker {
         let holding = Array(Set(running.keys).union(unacked.keys)).sorted()
         try send(.hello(Hello(workerID: workerID, host: ProcessInfo.processInfo.hostName, pid: Int(getpid()),
                               cores: ProcessInfo.processInfo.activeProcessorCount, slots: options.slots, holding: holding)))
-        for (_, frames) in unacked.sorted(by: { $0.key < $1.key }) { try sendRaw(frames) }
+        for (id, frames) in unacked.sorted(by: { $0.key < $1.key }) {
+            for chunk in weightsMessages[id] ?? [] { try sendRaw(chunk) }
+            try sendRaw(frames)
+        }
         outstandingCredit = 0   // a hello resets the coordinator's view of this worker
         try grantCredit()
     }
@@ -198,21 +204,24 @@ public final class Worker {
             try grantCredit()   // the credit this task used may be due again (prefetch)
         case .ack(let id):
             unacked.removeValue(forKey: id)
+            weightsMessages.removeValue(forKey: id)
         case .cancel(let id):
             if running[id] != nil { cancelled.insert(id) }
         case .done:
             coordinatorDone = true
         case .heartbeat:
             break
-        case .hello, .ready, .progress, .result, .bye:
+        case .hello, .ready, .progress, .result, .weights, .bye:
             log("dropped \(message.kind) from the coordinator: not a coordinator message")
         }
     }
 
     /// A slot's progress or result, to forward to the coordinator.
     private func slotReported(_ frames: [[UInt8]]) throws {
-        guard case .result(let o)? = try? Codec.decode(frames) else {
-            try sendRaw(frames)   // progress
+        let message = try? Codec.decode(frames)
+        if case .weights(let w)? = message { weightsMessages[w.taskID, default: []].append(frames) }
+        guard case .result(let o)? = message else {
+            try sendRaw(frames)   // progress, weights
             return
         }
         running.removeValue(forKey: o.taskID)

@@ -31,6 +31,9 @@ extension Sweep {
         @Option(help: "Directory of authorized worker public keys (*.pub).")
         var authorizedKeys: String?
 
+        @Flag(name: .customLong("save-weights"), help: "Keep every task's trained weights (safetensors) under <db dir>/weights/<sweep>/, not only the best task's.")
+        var saveWeights = false
+
         func validate() throws {
             guard heartbeat > 0, heartbeat.isFinite else { throw ValidationError("--heartbeat must be > 0") }
             guard liveness >= 1 else { throw ValidationError("--liveness must be at least 1") }
@@ -61,7 +64,7 @@ extension Sweep {
                 coordinator = try Coordinator(
                     store: session.store, sweep: session.sweep,
                     options: .init(bind: bind, settings: .init(heartbeatInterval: heartbeat, liveness: liveness,
-                                                               maxAttempts: session.spec.maxAttempts),
+                                                               maxAttempts: session.spec.maxAttempts, saveWeights: saveWeights),
                                     curveSecret: secret),
                     context: context, search: session.search)
             } catch let e as ZMQError {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SweepConfig
+import SweepReport
 import SweepStore
 
 extension Sweep {
@@ -22,8 +23,13 @@ extension Sweep {
         @Option(help: "Output: table (for people), csv, json or markdown.")
         var format: SweepStore.Leaderboard.Format = .table
 
+        @Flag(help: "After the table, draw small curves of the top K tasks (--top, default 10): the metric per epoch and the training loss.")
+        var curves = false
+
         func validate() throws {
             if let top, top < 1 { throw ValidationError("--top must be at least 1, got \(top)") }
+            if curves && format != .table { throw ValidationError("--curves draws in the terminal: use it with --format table") }
+            if curves && !groups.isEmpty { throw ValidationError("--curves draws tasks: use it without --group-by") }
         }
 
         private var groups: [String] {
@@ -36,6 +42,10 @@ extension Sweep {
             let tasks = try StoreOptions.reading { try store.tasks(sweepID: sweep.id) }
             let board = try SweepStore.Leaderboard(sweep: sweep, tasks: tasks, sort: sort, groupBy: groups)
             print(board.render(format, top: top), terminator: "")
+            if curves {
+                let data = try StoreOptions.reading { try ReportData.load(store: store, sweep: sweep, sort: sort) }
+                print("\n" + TerminalCurves.render(data, top: top ?? 10), terminator: "")
+            }
         }
     }
 }

@@ -20,6 +20,9 @@ extension Sweep {
         @Option(help: "The SQLite store.")
         var db = "sweep.db"
 
+        @Flag(name: .customLong("save-weights"), help: "Keep every task's trained weights (safetensors) under <db dir>/weights/<sweep>/, not only the best task's.")
+        var saveWeights = false
+
         func validate() throws {
             if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
         }
@@ -33,7 +36,7 @@ extension Sweep {
             defer { try? FileManager.default.removeItem(atPath: socketDir) }
             let coordinator = try Coordinator(
                 store: session.store, sweep: session.sweep,
-                options: .init(bind: "ipc://\(socketDir)/coordinator", settings: .init(maxAttempts: session.spec.maxAttempts)),
+                options: .init(bind: "ipc://\(socketDir)/coordinator", settings: .init(maxAttempts: session.spec.maxAttempts, saveWeights: saveWeights)),
                 context: context, search: session.search)
             defer { coordinator.close() }
 

@@ -12,7 +12,7 @@ extension Sweep {
         @Flag(help: "Print one JSON object per line: one per epoch, then the result.")
         var json = false
 
-        @Option(help: "Write result.json and epochs.jsonl into this directory.")
+        @Option(help: "Write result.json, epochs.jsonl, insights.json and weights.safetensors (PyTorch state_dict names) into this directory.")
         var out: String?
 
         @Argument(help: "Training configuration as KEY=VALUE words, e.g. model=lenet5 epochs=2.")
@@ -33,6 +33,13 @@ extension Sweep {
             if let out {
                 try write(resultLine + "\n", to: out + "/result.json")
                 try write(epochLines.map { $0 + "\n" }.joined(), to: out + "/epochs.jsonl")
+                if let insights = result.insights { try write(insights.json.encoded + "\n", to: out + "/insights.json") }
+                if let weights = result.weights {
+                    let file = Safetensors.encode(weights, metadata: [("config", config.canonical.encoded)])
+                    do { try Data(file).write(to: URL(fileURLWithPath: out + "/weights.safetensors"), options: .atomic) } catch {
+                        throw WorkFailed(message: "\(out)/weights.safetensors: cannot write (\(error.localizedDescription))")
+                    }
+                }
             }
             if result.status == .failed { throw WorkFailed(message: result.error ?? "training failed") }
         }

@@ -95,6 +95,7 @@ import TestSupport
         "libzmq3-dev": (true, "libzmq5"),
         "libsqlite3-dev": (true, "libsqlite3-0"),
         "zlib1g-dev": (true, "zlib1g"),
+        "libpng-dev": (true, "libpng16-16"),
         "dataset-fashion-mnist": (false, "dataset-fashion-mnist"),
         // the tests read stores with the sqlite3 command; the image has `sweep leaderboard`
         "sqlite3": (false, nil),

@@ -1,0 +1,279 @@
+import Foundation
+import SweepConfig
+import SweepStore
+import SweepTrain
+
+/// `sweep report`: one self-contained HTML page (inline CSS, SVG and PNG data
+/// URIs, no network) with the leaderboard, learning curves, a parameter-vs-metric
+/// view, the first-layer filters of CNN runs and the activation statistics.
+/// Laid out for a laptop screen and, through print CSS, for A4 paper.
+public struct HTMLReport {
+    public let data: ReportData
+    /// Lines per chart before the curves are split into several charts.
+    public var maxLines = 10
+    /// Leaderboard rows shown.
+    public var leaderboardRows = 50
+    /// Runs whose filters and activation tables are shown (the best ones).
+    public var detailedRuns = 6
+
+    public init(data: ReportData) { self.data = data }
+
+    static let epochMetrics = ["train_loss", "val_loss", "test_loss", "train_accuracy", "val_accuracy", "test_accuracy"]
+
+    public func render(generated: String) -> String {
+        var sections: [(id: String, title: String, html: String)] = []
+        sections.append(("leaderboard", "Leaderboard", leaderboard()))
+        sections.append(("curves", "Learning curves", curves()))
+        let byParameter = parameterCurves()
+        if !byParameter.isEmpty { sections.append(("by-parameter", "Curves by parameter", byParameter)) }
+        sections.append(("parameters", "Parameters against \(data.sweep.metric)", parameterView()))
+        let filters = filterGrids()
+        if !filters.isEmpty { sections.append(("filters", "First-layer filters", filters)) }
+        sections.append(("activations", "Activation statistics", activationTables()))
+
+        var html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        html += "<title>Sweep \(escape(data.sweep.name))</title>\n<style>\(Self.css)</style>\n</head>\n<body>\n"
+        html += header(generated: generated)
+        html += "<nav><ul>" + sections.map { "<li><a href=\"#\($0.id)\">\(escape($0.title))</a></li>" }.joined() + "</ul></nav>\n<main>\n"
+        for s in sections { html += "<section id=\"\(s.id)\">\n<h2>\(escape(s.title))</h2>\n\(s.html)\n</section>\n" }
+        html += "</main>\n<script>\(Self.script)</script>\n</body>\n</html>\n"
+        return html
+    }
+
+    // MARK: header and leaderboard
+
+    private func header(generated: String) -> String {
+        var counts: [TaskStatus: Int] = [:]
+        for r in data.runs { counts[r.row.task.status, default: 0] += 1 }
+        let statusLine = TaskStatus.allCases.compactMap { s in counts[s].map { "\($0) \(s.rawValue)" } }.joined(separator: " · ")
+        var html = "<header><h1>Sweep <span class=\"name\">\(escape(data.sweep.name))</span></h1><p class=\"meta\">"
+        html += "\(data.runs.count) task\(data.runs.count == 1 ? "" : "s"): \(escape(statusLine)) · metric <b>\(escape(data.sweep.metric))</b> "
+        html += "(\(data.sweep.maximize ? "maximize" : "minimize"))"
+        if let best = data.board.best, let v = best.value {
+            html += " · best <b>\(formatNumber(v))</b> by task <code>\(escape(best.task.taskID))</code>"
+            let setting = data.board.varyingParams.map { "\($0)=\(CurveAggregation.text(best.param($0)))" }.joined(separator: ", ")
+            if !setting.isEmpty { html += " (\(escape(setting)))" }
+        }
+        html += "<br>Generated \(escape(generated)) by <code>sweep report</code>.</p></header>\n"
+        return html
+    }
+
+    private func leaderboard() -> String {
+        let params = data.board.varyingParams
+        let metrics = [data.board.sortMetric] + ["test_accuracy", "test_loss", "val_accuracy", "train_loss", "epoch"]
+            .filter { $0 != data.board.sortMetric && data.board.metricNames.contains($0) }
+        var html = "<div class=\"scroll\"><table class=\"leaderboard\"><thead><tr><th>#</th><th>task</th><th>status</th>"
+        html += params.map { "<th>\(escape($0))</th>" }.joined()
+        html += metrics.map { "<th class=\"num\">\(escape($0))</th>" }.joined() + "<th class=\"num\">wall s</th></tr></thead><tbody>\n"
+        for r in data.runs.prefix(leaderboardRows) {
+            let row = r.row
+            html += "<tr class=\"\(row.rank == 1 ? "best " : "")\(row.task.status.rawValue)\"><td>\(row.rank.map(String.init) ?? "–")</td>"
+            html += "<td><code>\(escape(row.task.taskID))</code></td><td>\(row.task.status.rawValue)</td>"
+            html += params.map { "<td>\(escape(CurveAggregation.text(row.param($0))))</td>" }.joined()
+            html += metrics.map { m in "<td class=\"num\">\(row.metric(m)?.doubleValue.map(formatNumber) ?? "–")</td>" }.joined()
+            html += "<td class=\"num\">\(row.task.wallSeconds.map { String(format: "%.1f", $0) } ?? "–")</td></tr>\n"
+        }
+        html += "</tbody></table></div>"
+        if data.runs.count > leaderboardRows {
+            html += "<p class=\"note\">The best \(leaderboardRows) of \(data.runs.count) tasks; <code>sweep leaderboard --db … --format csv</code> lists them all.</p>"
+        }
+        return html
+    }
+
+    // MARK: curves
+
+    /// The charts of one section: per metric, one line per setting (mean ± std band
+    /// over seeds), split into facets when there are more than `maxLines` settings.
+    private func curves() -> String {
+        let settings = data.settingParams
+        let (facets, lines) = CurveAggregation.facets(settings, distinctValues: data.distinctValues(settings), maxLines: maxLines)
+        let facetGroups = group(data.runs, by: facets)
+        var html = "<p class=\"note\">One line per setting"
+        html += data.board.varyingParams.contains("seed") ? ", the mean over seeds with a band of ± one standard deviation" : ""
+        html += facets.isEmpty ? "." : "; one chart per \(facets.joined(separator: " × ")) so that no chart holds more than \(maxLines) lines."
+        html += "</p>\n<div class=\"charts\">\n"
+        var n = 0
+        let metrics = Self.epochMetrics.filter { m in data.runs.contains { !$0.curve(m).isEmpty } }
+        for metric in metrics {
+            for (facetLabel, runs) in facetGroups {
+                let series = CurveAggregation.series(runs, keys: lines, value: { $0.row.param($1) }, curve: { $0.curve(metric) })
+                guard !series.isEmpty else { continue }
+                n += 1
+                html += figure(SVGChart.lines(title: metric + (facetLabel.isEmpty ? "" : " — " + facetLabel), metric: metric,
+                                              xLabel: "epoch", yLabel: metric, series: series, id: "curve-\(n)"))
+            }
+        }
+        for (facetLabel, runs) in facetGroups {
+            let series = CurveAggregation.series(runs, keys: lines, value: { $0.row.param($1) }, curve: { $0.stepCurve })
+            guard !series.isEmpty else { continue }
+            n += 1
+            let every = runs.compactMap { $0.insights?.steps.every }.first ?? 1
+            html += figure(SVGChart.lines(title: "training loss every \(every) step\(every == 1 ? "" : "s")" + (facetLabel.isEmpty ? "" : " — " + facetLabel),
+                                          metric: "step_train_loss", xLabel: "epoch", yLabel: "train_loss (mean over \(every) steps)",
+                                          series: series, id: "curve-\(n)", clipOutliers: true))
+        }
+        html += "</div>"
+        return n == 0 ? "<p class=\"note\">No task has recorded epochs yet.</p>" : html
+    }
+
+    /// For each parameter that varies: the sweep metric per epoch, one line per value,
+    /// averaged over every other setting (a main effect).
+    private func parameterCurves() -> String {
+        let settings = data.settingParams
+        guard settings.count > 1 else { return "" }
+        let metric = data.sweep.metric
+        var html = "<p class=\"note\">\(escape(metric)) per epoch for each value of one parameter, averaged over all other settings and seeds (band: ± one standard deviation).</p>\n<div class=\"charts\">\n"
+        for (k, p) in settings.enumerated() {
+            let series = CurveAggregation.series(data.runs, keys: [p], value: { $0.row.param($1) }, curve: { $0.curve(metric) })
+            guard !series.isEmpty else { continue }
+            html += figure(SVGChart.lines(title: "\(metric) by \(p)", metric: metric, xLabel: "epoch", yLabel: metric,
+                                          series: series, id: "by-\(k)"))
+        }
+        return html + "</div>"
+    }
+
+    private func parameterView() -> String {
+        let metric = data.board.sortMetric
+        let params = data.settingParams.isEmpty ? data.board.varyingParams : data.settingParams
+        guard !params.isEmpty else { return "<p class=\"note\">No parameter varies in this sweep.</p>" }
+        var html = "<p class=\"note\">Final \(escape(metric)) of every finished task against each parameter that varies; hover a dot for its task.</p>\n<div class=\"charts small\">\n"
+        for (k, p) in params.enumerated() {
+            let points = data.runs.compactMap { r -> (x: ParamValue, y: Double, label: String)? in
+                guard let y = r.row.value, y.isFinite else { return nil }
+                let v = r.row.param(p)
+                let setting = data.board.varyingParams.map { "\($0)=\(CurveAggregation.text(r.row.param($0)))" }.joined(separator: ", ")
+                return (ParamValue(text: CurveAggregation.text(v), number: v.doubleValue), y, "\(r.taskID): \(setting) → \(formatNumber(y))")
+            }
+            html += figure(SVGChart.scatter(title: "\(metric) against \(p)", metric: metric, parameter: p, points: points, id: "scatter-\(k)"))
+        }
+        return html + "</div>"
+    }
+
+    // MARK: filters and activations
+
+    private var detailed: [ReportRun] {
+        Array(data.runs.filter { $0.insights != nil && $0.row.task.status.isFinished }.prefix(detailedRuns))
+    }
+
+    private func filterGrids() -> String {
+        let runs = data.runs.filter { $0.insights?.filters != nil }.prefix(detailedRuns)
+        guard !runs.isEmpty else { return "" }
+        var html = "<p class=\"note\">The first convolution's filters at the end of training, each scaled to its own range (dark: most negative, light: most positive), for the best \(runs.count) CNN task\(runs.count == 1 ? "" : "s").</p>\n<div class=\"filter-grids\">\n"
+        for r in runs {
+            let f = r.insights!.filters!
+            guard let image = FilterGrid.image(f, zoom: 8), let png = try? PNG.encode(image) else { continue }
+            html += "<figure class=\"filter-grid\"><img class=\"filters\" alt=\"\(f.shape[0]) filters of \(escape(f.layer)), task \(escape(r.taskID))\" "
+            html += "width=\"\(image.width)\" height=\"\(image.height)\" data-task=\"\(escape(r.taskID))\" "
+            html += "src=\"data:image/png;base64,\(Data(png).base64EncodedString())\">"
+            html += "<figcaption>\(caption(r)) · \(escape(f.layer)) \(f.shape.map(String.init).joined(separator: "×"))</figcaption></figure>\n"
+        }
+        return html + "</div>"
+    }
+
+    private func activationTables() -> String {
+        let runs = detailed.filter { !($0.insights?.activations.isEmpty ?? true) }
+        guard !runs.isEmpty else { return "<p class=\"note\">No finished task has recorded activation statistics.</p>" }
+        var html = "<p class=\"note\">Each layer's output on the whole test set at the end of training: mean, standard deviation and the share of exact zeros. <i>before</i> marks a nonlinearity's input, <i>after</i> its output.</p>\n<div class=\"tables\">\n"
+        for r in runs {
+            html += "<figure class=\"activations\"><figcaption>\(caption(r))</figcaption><table class=\"activations\" data-task=\"\(escape(r.taskID))\">"
+            html += "<thead><tr><th>layer</th><th>kind</th><th>shape</th><th></th><th class=\"num\">mean</th><th class=\"num\">std</th><th class=\"num\">zeros</th></tr></thead><tbody>"
+            for a in r.insights!.activations {
+                let stage = switch a.stage { case .beforeNonlinearity: "before"; case .afterNonlinearity: "after"; case .other: "" }
+                html += "<tr class=\"\(stage)\"><td><code>\(escape(a.layer))</code></td><td>\(escape(a.kind))</td>"
+                html += "<td>\(a.shape.map(String.init).joined(separator: "×"))</td><td>\(stage)</td>"
+                html += "<td class=\"num\">\(String(format: "%.4f", a.statistics.mean))</td><td class=\"num\">\(String(format: "%.4f", a.statistics.std))</td>"
+                html += "<td class=\"num\">\(String(format: "%.1f%%", a.statistics.zeroFraction * 100))</td></tr>"
+            }
+            html += "</tbody></table></figure>\n"
+        }
+        return html + "</div>"
+    }
+
+    private func caption(_ r: ReportRun) -> String {
+        let setting = data.board.varyingParams.map { "\($0)=\(CurveAggregation.text(r.row.param($0)))" }.joined(separator: ", ")
+        var s = "#\(r.row.rank.map(String.init) ?? "–") <code>\(escape(r.taskID))</code>"
+        if !setting.isEmpty { s += " " + escape(setting) }
+        if let v = r.row.value { s += " · \(escape(data.board.sortMetric)) \(formatNumber(v))" }
+        return s
+    }
+
+    // MARK: helpers
+
+    private func figure(_ svg: String) -> String { "<figure class=\"chart\">\(svg)</figure>\n" }
+
+    /// Runs grouped by the values of `keys`, groups in order of first appearance; one unlabelled group without keys.
+    private func group(_ runs: [ReportRun], by keys: [String]) -> [(String, [ReportRun])] {
+        guard !keys.isEmpty else { return [("", runs)] }
+        var order: [String] = []
+        var groups: [String: [ReportRun]] = [:]
+        // facets in expansion order (task index), not rank order, so charts keep a stable layout
+        for r in runs.sorted(by: { $0.row.task.index < $1.row.task.index }) {
+            let label = keys.map { "\($0)=\(CurveAggregation.text(r.row.param($0)))" }.joined(separator: ", ")
+            if groups[label] == nil { order.append(label) }
+            groups[label, default: []].append(r)
+        }
+        return order.map { ($0, groups[$0]!) }
+    }
+
+    // MARK: style and script
+
+    static let css = """
+    :root { --ink: #1b1f24; --muted: #5b6470; --rule: #d8dde3; --band: #f4f6f8; --accent: #0072B2; }
+    * { box-sizing: border-box; }
+    body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--ink); }
+    header, nav, main { max-width: 1240px; margin: 0 auto; padding: 0 24px; }
+    header { padding-top: 20px; }
+    h1 { font-size: 1.6rem; margin: 0 0 4px; } h1 .name { color: var(--accent); }
+    h2 { font-size: 1.25rem; margin: 28px 0 8px; padding-bottom: 4px; border-bottom: 1px solid var(--rule); }
+    .meta, .note { color: var(--muted); margin: 4px 0 10px; }
+    nav ul { list-style: none; padding: 0; margin: 12px 0 0; display: flex; flex-wrap: wrap; gap: 6px 18px; }
+    nav a { color: var(--accent); text-decoration: none; } nav a:hover { text-decoration: underline; }
+    code { font: 0.85em ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+    .scroll { overflow-x: auto; }
+    table { border-collapse: collapse; font-size: 0.86rem; font-variant-numeric: tabular-nums; }
+    th, td { padding: 3px 9px; text-align: left; border-bottom: 1px solid var(--rule); white-space: nowrap; }
+    th { background: var(--band); font-weight: 600; } .num { text-align: right; }
+    tr.best td { font-weight: 600; background: #e8f2fa; }
+    tr.failed td, tr.diverged td { color: #a33; }
+    .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(460px, 1fr)); gap: 14px 22px; }
+    .charts.small { grid-template-columns: repeat(auto-fill, minmax(380px, 1fr)); }
+    figure { margin: 0; break-inside: avoid; page-break-inside: avoid; }
+    svg.chart { width: 100%; height: auto; display: block; font-size: 11px; }
+    svg .plot { fill: #fff; stroke: #9aa3ad; stroke-width: 0.8; }
+    svg .grid { stroke: #e6e9ed; stroke-width: 0.8; }
+    svg .tick { fill: var(--muted); } svg .axis-label { fill: var(--ink); font-size: 12px; }
+    svg .chart-title { font-size: 13px; font-weight: 600; fill: var(--ink); }
+    svg .legend text { fill: var(--ink); }
+    .filter-grids { display: grid; grid-template-columns: repeat(auto-fill, minmax(400px, 1fr)); gap: 18px 26px; }
+    .filter-grid { max-width: 420px; }
+    .filter-grid img { image-rendering: pixelated; max-width: 100%; height: auto; border: 1px solid var(--rule); }
+    figcaption { font-size: 0.82rem; color: var(--muted); margin: 4px 0; }
+    .tables { display: grid; grid-template-columns: repeat(auto-fill, minmax(440px, 1fr)); gap: 18px 26px; }
+    table.activations tr.after td { background: #f7fbf2; }
+    @media (max-width: 700px) { .charts, .charts.small, .tables { grid-template-columns: 1fr; } header, nav, main { padding: 0 12px; } }
+    @media print {
+      @page { size: A4; margin: 12mm; }
+      body { font-size: 10pt; } nav { display: none; }
+      header, main { max-width: none; padding: 0; }
+      * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+      h2 { break-after: avoid; page-break-after: avoid; }
+      .charts, .charts.small { grid-template-columns: 1fr 1fr; gap: 8px 14px; }
+      .tables, .filter-grids { grid-template-columns: 1fr 1fr; }
+      .scroll { overflow: visible; }
+      table { font-size: 8pt; } th, td { padding: 1px 5px; }
+      tr { break-inside: avoid; }
+    }
+    """
+
+    /// Marks each filter image with whether the browser decoded it (tests read the
+    /// dumped DOM), and the page as rendered once that is known.
+    static let script = """
+    window.addEventListener('load', function () {
+      document.querySelectorAll('img.filters').forEach(function (img) {
+        img.setAttribute('data-decoded', img.complete && img.naturalWidth > 0 ? 'true' : 'false');
+      });
+      document.body.setAttribute('data-rendered', 'true');
+    });
+    """
+}

@@ -1,0 +1,216 @@
+import Foundation
+
+/// Inline SVG charts, written by hand: the report must open with no network,
+/// and the charts are simple enough (lines, bands, dots, axes, a legend) that a
+/// plotting library would add more to learn than it saves. Every chart carries
+/// `data-` attributes (kind, metric, series count) that tests and scripts read.
+public enum SVGChart {
+    /// Okabe–Ito's colour-blind-safe palette, then Tableau's; lines past the palette also get dashes.
+    static let palette = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
+                          "#8C564B", "#7F7F7F", "#BCBD22", "#17BECF"]
+    static let dashes = ["", "6 3", "2 3", "8 3 2 3"]
+
+    static let width = 560.0
+    static let plotHeight = 250.0
+    static let margin = (left: 62.0, right: 14.0, top: 30.0, bottom: 44.0)
+
+    /// Lines with a mean ± std band where a series averages several runs.
+    /// With `clipOutliers`, the y axis ends near the 98th percentile when a few
+    /// points lie far above it (a diverging run's first steps), and lines are clipped to the plot.
+    public static func lines(title: String, metric: String, xLabel: String, yLabel: String, series: [Series],
+                             id: String, clipOutliers: Bool = false) -> String {
+        let legendRows = (series.count + 1) / 2
+        let height = margin.top + plotHeight + margin.bottom + Double(legendRows) * 16 + 6
+        let all = series.flatMap(\.points)
+        let xs = all.map(\.x)
+        let ys = all.flatMap { p in p.n > 1 ? [p.mean - p.std, p.mean + p.std] : [p.mean] }.filter(\.isFinite)
+        var yMax = ys.max() ?? 1
+        var title = title
+        if clipOutliers, !ys.isEmpty {
+            let sorted = ys.sorted(), lo = sorted[0]
+            let p98 = sorted[Int((Double(sorted.count - 1) * 0.98).rounded(.down))]
+            if yMax - lo > 3 * (p98 - lo) { yMax = p98 + 0.2 * (p98 - lo); title += " (axis clipped at \(formatNumber(yMax)))" }
+        }
+        let integral = !xs.isEmpty && xs.allSatisfy { $0 == $0.rounded() }
+        let xScale = Scale(min: xs.min() ?? 0, max: xs.max() ?? 1, from: margin.left, to: width - margin.right, pad: false,
+                           integral: integral)
+        let yScale = Scale(min: ys.min() ?? 0, max: yMax, from: margin.top + plotHeight, to: margin.top, pad: true)
+        var svg = open(kind: "line", metric: metric, series: series.count, height: height, title: title, id: id)
+        svg += axes(x: xScale, y: yScale, xLabel: xLabel, yLabel: yLabel, height: height)
+        svg += "<clipPath id=\"\(escape(id))-clip\"><rect x=\"\(f(margin.left))\" y=\"\(f(margin.top))\" width=\"\(f(width - margin.left - margin.right))\" height=\"\(f(plotHeight))\"/></clipPath>"
+        svg += "<g clip-path=\"url(#\(escape(id))-clip)\">"
+        for (k, s) in series.enumerated() {
+            let colour = palette[k % palette.count], dash = dashes[(k / palette.count) % dashes.count]
+            svg += "<g class=\"series\" data-label=\"\(escape(s.label))\" data-points=\"\(s.points.count)\" data-runs=\"\(s.runs)\">"
+            svg += "<title>\(escape(s.label)) (\(s.runs) run\(s.runs == 1 ? "" : "s"))</title>"
+            let banded = s.points.filter { $0.n > 1 }
+            if banded.count >= 2 {
+                let upper = banded.map { "\(f(xScale($0.x))),\(f(yScale($0.mean + $0.std)))" }
+                let lower = banded.reversed().map { "\(f(xScale($0.x))),\(f(yScale($0.mean - $0.std)))" }
+                svg += "<polygon class=\"band\" points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(colour)\" fill-opacity=\"0.15\" stroke=\"none\"/>"
+            }
+            let pts = s.points.filter { $0.mean.isFinite }.map { "\(f(xScale($0.x))),\(f(yScale($0.mean)))" }
+            svg += "<polyline class=\"line\" points=\"\(pts.joined(separator: " "))\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.8\""
+            svg += dash.isEmpty ? "/>" : " stroke-dasharray=\"\(dash)\"/>"
+            if s.points.count <= 30 {
+                for p in s.points where p.mean.isFinite {
+                    svg += "<circle cx=\"\(f(xScale(p.x)))\" cy=\"\(f(yScale(p.mean)))\" r=\"2.4\" fill=\"\(colour)\"/>"
+                }
+            }
+            svg += "</g>"
+        }
+        svg += "</g>"
+        svg += legend(series.map(\.label), y: margin.top + plotHeight + margin.bottom + 2)
+        return svg + "</svg>"
+    }
+
+    /// A parameter against a metric, one dot per task: numeric parameters on a
+    /// linear or (spanning 10× or more, all positive) log axis, others by category.
+    public static func scatter(title: String, metric: String, parameter: String, points: [(x: ParamValue, y: Double, label: String)],
+                               id: String) -> String {
+        let height = margin.top + plotHeight + margin.bottom
+        let finite = points.filter { $0.y.isFinite }
+        let ys = finite.map(\.y)
+        let yScale = Scale(min: ys.min() ?? 0, max: ys.max() ?? 1, from: margin.top + plotHeight, to: margin.top, pad: true)
+        let numbers = finite.compactMap { $0.x.number }
+        var svg = open(kind: "scatter", metric: metric, series: 1, height: height, title: title, id: id)
+        var position: (ParamValue) -> Double
+        var xAxis: String
+        if numbers.count == finite.count, let lo = numbers.min(), let hi = numbers.max() {
+            let log = lo > 0 && hi / lo >= 10
+            let xScale = Scale(min: log ? Foundation.log10(lo) : lo, max: log ? Foundation.log10(hi) : hi,
+                               from: margin.left + 12, to: width - margin.right - 12, pad: false, log: log)
+            position = { xScale(log ? Foundation.log10($0.number!) : $0.number!) }
+            xAxis = axes(x: xScale, y: yScale, xLabel: parameter + (log ? " (log scale)" : ""), yLabel: metric, height: height)
+        } else {
+            var categories: [String] = []
+            for p in finite where !categories.contains(p.x.text) { categories.append(p.x.text) }
+            let step = (width - margin.left - margin.right) / Double(max(categories.count, 1))
+            position = { v in margin.left + step * (Double(categories.firstIndex(of: v.text) ?? 0) + 0.5) }
+            xAxis = axes(x: nil, y: yScale, xLabel: parameter, yLabel: metric, height: height)
+            for (k, c) in categories.enumerated() {
+                xAxis += "<text class=\"tick\" x=\"\(f(margin.left + step * (Double(k) + 0.5)))\" y=\"\(f(margin.top + plotHeight + 16))\" text-anchor=\"middle\">\(escape(c))</text>"
+            }
+        }
+        svg += xAxis
+        svg += "<g class=\"series\" data-label=\"\(escape(parameter))\" data-points=\"\(finite.count)\">"
+        for (k, p) in finite.enumerated() {
+            // a small deterministic jitter keeps seeds of one setting apart
+            let jitter = Double((k * 7919) % 11 - 5) * 0.9
+            svg += "<circle class=\"point\" cx=\"\(f(position(p.x) + jitter))\" cy=\"\(f(yScale(p.y)))\" r=\"3.2\" fill=\"\(palette[0])\" fill-opacity=\"0.7\"><title>\(escape(p.label))</title></circle>"
+        }
+        return svg + "</g></svg>"
+    }
+
+    // MARK: parts
+
+    private static func open(kind: String, metric: String, series: Int, height: Double, title: String, id: String) -> String {
+        "<svg class=\"chart\" id=\"\(escape(id))\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(f(width)) \(f(height))\" " +
+        "role=\"img\" aria-labelledby=\"\(escape(id))-title\" data-kind=\"\(kind)\" data-metric=\"\(escape(metric))\" data-series=\"\(series)\">" +
+        "<title id=\"\(escape(id))-title\">\(escape(title))</title>" +
+        "<text class=\"chart-title\" x=\"\(f(margin.left))\" y=\"18\">\(escape(title))</text>"
+    }
+
+    private static func axes(x: Scale?, y: Scale, xLabel: String, yLabel: String, height: Double) -> String {
+        let bottom = margin.top + plotHeight
+        var s = "<g class=\"axes\">"
+        s += "<rect class=\"plot\" x=\"\(f(margin.left))\" y=\"\(f(margin.top))\" width=\"\(f(width - margin.left - margin.right))\" height=\"\(f(plotHeight))\"/>"
+        for t in y.ticks() {
+            let py = y(t)
+            s += "<line class=\"grid\" x1=\"\(f(margin.left))\" x2=\"\(f(width - margin.right))\" y1=\"\(f(py))\" y2=\"\(f(py))\"/>"
+            s += "<text class=\"tick\" x=\"\(f(margin.left - 6))\" y=\"\(f(py + 4))\" text-anchor=\"end\">\(y.label(t))</text>"
+        }
+        if let x {
+            for t in x.ticks() {
+                let px = x(t)
+                s += "<line class=\"grid\" x1=\"\(f(px))\" x2=\"\(f(px))\" y1=\"\(f(margin.top))\" y2=\"\(f(bottom))\"/>"
+                s += "<text class=\"tick\" x=\"\(f(px))\" y=\"\(f(bottom + 16))\" text-anchor=\"middle\">\(x.label(t))</text>"
+            }
+        }
+        s += "<text class=\"axis-label\" x=\"\(f((margin.left + width - margin.right) / 2))\" y=\"\(f(bottom + 34))\" text-anchor=\"middle\">\(escape(xLabel))</text>"
+        s += "<text class=\"axis-label\" transform=\"translate(14 \(f(margin.top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(yLabel))</text>"
+        return s + "</g>"
+    }
+
+    private static func legend(_ labels: [String], y: Double) -> String {
+        var s = "<g class=\"legend\">"
+        let column = (width - margin.left) / 2
+        for (k, label) in labels.enumerated() {
+            let x = margin.left + Double(k % 2) * column, ly = y + Double(k / 2) * 16 + 10
+            let colour = palette[k % palette.count], dash = dashes[(k / palette.count) % dashes.count]
+            s += "<line x1=\"\(f(x))\" x2=\"\(f(x + 22))\" y1=\"\(f(ly - 4))\" y2=\"\(f(ly - 4))\" stroke=\"\(colour)\" stroke-width=\"2.5\""
+            s += dash.isEmpty ? "/>" : " stroke-dasharray=\"\(dash)\"/>"
+            s += "<text x=\"\(f(x + 28))\" y=\"\(f(ly))\">\(escape(label))</text>"
+        }
+        return s + "</g>"
+    }
+
+    static func f(_ d: Double) -> String { String(format: "%.1f", d) }
+}
+
+/// A parameter's value on a scatter axis.
+public struct ParamValue: Sendable {
+    public var text: String
+    public var number: Double?
+    public init(text: String, number: Double?) {
+        self.text = text
+        self.number = number
+    }
+}
+
+/// A linear map from data to pixels, with "nice" ticks (1, 2, 5 × 10^k).
+struct Scale {
+    var min: Double, max: Double
+    let from: Double, to: Double
+    var log = false
+    /// Ticks only at whole numbers (epochs).
+    var integral = false
+
+    init(min: Double, max: Double, from: Double, to: Double, pad: Bool, log: Bool = false, integral: Bool = false) {
+        var (lo, hi) = (min, max)
+        if !(lo.isFinite && hi.isFinite) { (lo, hi) = (0, 1) }
+        if hi - lo < 1e-12 { (lo, hi) = (lo - 0.5 * Swift.max(abs(lo), 1e-3), hi + 0.5 * Swift.max(abs(hi), 1e-3)) }
+        if pad { let p = (hi - lo) * 0.05; (lo, hi) = (lo - p, hi + p) }
+        self.min = lo
+        self.max = hi
+        self.from = from
+        self.to = to
+        self.log = log
+        self.integral = integral
+    }
+
+    func callAsFunction(_ v: Double) -> Double { from + (v - min) / (max - min) * (to - from) }
+
+    func ticks(_ count: Int = 5) -> [Double] {
+        if log {
+            return stride(from: min.rounded(.up), through: max.rounded(.down), by: 1).map { $0 }
+        }
+        let raw = (max - min) / Double(count)
+        let magnitude = pow(10, (Foundation.log10(raw)).rounded(.down))
+        var step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? raw
+        if integral { step = Swift.max(1, step.rounded(.up)) }
+        var t = (min / step).rounded(.up) * step
+        var out: [Double] = []
+        while t <= max + step * 1e-9 { out.append(abs(t) < step * 1e-9 ? 0 : t); t += step }
+        return out
+    }
+
+    func label(_ t: Double) -> String { log ? formatNumber(pow(10, t)) : formatNumber(t) }
+}
+
+/// Text safe inside XML/HTML elements and attribute values.
+public func escape(_ s: String) -> String {
+    var out = ""
+    out.reserveCapacity(s.utf8.count)
+    for c in s.unicodeScalars {
+        switch c {
+        case "&": out += "&amp;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "\"": out += "&quot;"
+        case "'": out += "&#39;"
+        default: out.unicodeScalars.append(c)
+        }
+    }
+    return out
+}

@@ -1,0 +1,273 @@
+import SweepConfig
+import SweepEngine
+
+/// Mean, standard deviation and fraction of exact zeros of a set of values.
+public struct ValueStatistics: Sendable, Equatable {
+    public var mean: Double
+    public var std: Double
+    public var zeroFraction: Double
+    public var count: Int
+
+    public init(mean: Double, std: Double, zeroFraction: Double, count: Int) {
+        self.mean = mean
+        self.std = std
+        self.zeroFraction = zeroFraction
+        self.count = count
+    }
+}
+
+/// Sums that merge batch by batch into `ValueStatistics` (population std).
+public struct StatisticsAccumulator: Sendable {
+    public private(set) var sum = 0.0
+    public private(set) var sumOfSquares = 0.0
+    public private(set) var zeros = 0
+    public private(set) var count = 0
+
+    public init() {}
+
+    public mutating func add(_ values: UnsafePointer<Float>, count n: Int) {
+        // partial sums per batch in Double: 25 M values of a conv layer stay exact enough
+        var s = 0.0, s2 = 0.0, z = 0
+        for i in 0..<n {
+            let v = Double(values[i])
+            s += v
+            s2 += v * v
+            if values[i] == 0 { z += 1 }
+        }
+        sum += s
+        sumOfSquares += s2
+        zeros += z
+        count += n
+    }
+
+    public mutating func add(_ values: [Float]) {
+        values.withUnsafeBufferPointer { if let base = $0.baseAddress { add(base, count: $0.count) } }
+    }
+
+    public var statistics: ValueStatistics {
+        guard count > 0 else { return ValueStatistics(mean: .nan, std: .nan, zeroFraction: .nan, count: 0) }
+        let n = Double(count)
+        let mean = sum / n
+        let variance = max(0, sumOfSquares / n - mean * mean)
+        return ValueStatistics(mean: mean, std: variance.squareRoot(), zeroFraction: Double(zeros) / n, count: count)
+    }
+}
+
+/// The activations of one layer of a trained model on the test set.
+public struct LayerActivations: Sendable, Equatable {
+    public enum Stage: String, Sendable {
+        /// The input of a nonlinearity (the output of the conv, dense or batchnorm before it).
+        case beforeNonlinearity = "pre"
+        /// The output of a nonlinearity (an activation layer, a recurrent layer's hidden state).
+        case afterNonlinearity = "post"
+        /// Neither (pooling, the logits).
+        case other = ""
+    }
+
+    /// "net.0" (the nn.Sequential index of mlp and lenet5), "rnn.l0", "bn", "fc".
+    public var layer: String
+    /// conv2d, dense, batchnorm, relu, tanh, sigmoid, maxpool, lstm, …
+    public var kind: String
+    /// Per-sample output shape.
+    public var shape: [Int]
+    public var stage: Stage
+    public var statistics: ValueStatistics
+
+    public init(layer: String, kind: String, shape: [Int], stage: Stage, statistics: ValueStatistics) {
+        self.layer = layer
+        self.kind = kind
+        self.shape = shape
+        self.stage = stage
+        self.statistics = statistics
+    }
+}
+
+/// The training loss every `every` steps: each point is the mean batch loss of
+/// the `every` steps that end at `step` (1-based, counted across epochs).
+public struct StepLosses: Sendable, Equatable {
+    public var every: Int
+    public var stepsPerEpoch: Int
+    public var points: [(step: Int, loss: Double)]
+
+    public init(every: Int, stepsPerEpoch: Int, points: [(step: Int, loss: Double)] = []) {
+        self.every = every
+        self.stepsPerEpoch = stepsPerEpoch
+        self.points = points
+    }
+
+    /// About `perEpoch` points per epoch, whatever the batch size.
+    public static func interval(stepsPerEpoch: Int, perEpoch: Int = 50) -> Int {
+        max(1, (stepsPerEpoch + perEpoch - 1) / perEpoch)
+    }
+
+    public static func == (a: StepLosses, b: StepLosses) -> Bool {
+        a.every == b.every && a.stepsPerEpoch == b.stepsPerEpoch && a.points.elementsEqual(b.points) { $0 == $1 }
+    }
+}
+
+/// The first convolution's weights (OC, C, KH, KW) at the end of training.
+public struct Filters: Sendable, Equatable {
+    public var layer: String
+    public var shape: [Int]
+    public var values: [Float]
+
+    public init(layer: String, shape: [Int], values: [Float]) {
+        self.layer = layer
+        self.shape = shape
+        self.values = values
+    }
+}
+
+/// What a run records besides its metrics, for the report: the training loss
+/// every N steps, the activation statistics of every layer on the test set and,
+/// for CNNs, the first layer's filters.
+public struct RunInsights: Sendable, Equatable {
+    public var steps: StepLosses
+    public var activations: [LayerActivations]
+    public var filters: Filters?
+
+    public init(steps: StepLosses, activations: [LayerActivations] = [], filters: Filters? = nil) {
+        self.steps = steps
+        self.activations = activations
+        self.filters = filters
+    }
+
+    /// `{"loss_every":N,"steps_per_epoch":S,"steps":[[step,loss],…],"activations":[…],"filters":{…}|null}`
+    public var json: JSON {
+        func num(_ d: Double) -> JSON { .double(d) }
+        let steps = JSON.array(steps.points.map { .array([.int($0.step), num($0.loss)]) })
+        let activations = JSON.array(activations.map { a in
+            .object([
+                ("layer", .string(a.layer)), ("kind", .string(a.kind)), ("shape", .array(a.shape.map(JSON.int))),
+                ("stage", .string(a.stage.rawValue)), ("mean", num(a.statistics.mean)), ("std", num(a.statistics.std)),
+                ("zeros", num(a.statistics.zeroFraction)), ("count", .int(a.statistics.count)),
+            ])
+        })
+        let filters: JSON = filters.map { f in
+            .object([("layer", .string(f.layer)), ("shape", .array(f.shape.map(JSON.int))),
+                     ("values", .array(f.values.map { JSON.double(Double("\($0)") ?? Double($0)) }))])
+        } ?? .null
+        return .object([
+            ("loss_every", .int(self.steps.every)), ("steps_per_epoch", .int(self.steps.stepsPerEpoch)),
+            ("steps", steps), ("activations", activations), ("filters", filters),
+        ])
+    }
+
+    /// Reads the form `json` writes; nil when it is not that form.
+    public init?(json: JSON) {
+        guard let every = json["loss_every"]?.intValue, let perEpoch = json["steps_per_epoch"]?.intValue,
+              case .array(let rawSteps)? = json["steps"], case .array(let rawActivations)? = json["activations"]
+        else { return nil }
+        var points: [(step: Int, loss: Double)] = []
+        for p in rawSteps {
+            guard case .array(let pair) = p, pair.count == 2, let step = pair[0].intValue else { return nil }
+            points.append((step, pair[1].doubleValue ?? .nan))
+        }
+        var activations: [LayerActivations] = []
+        for a in rawActivations {
+            guard let layer = a["layer"]?.stringValue, let kind = a["kind"]?.stringValue,
+                  case .array(let shape)? = a["shape"], let count = a["count"]?.intValue else { return nil }
+            let stage = LayerActivations.Stage(rawValue: a["stage"]?.stringValue ?? "") ?? .other
+            let stats = ValueStatistics(mean: a["mean"]?.doubleValue ?? .nan, std: a["std"]?.doubleValue ?? .nan,
+                                        zeroFraction: a["zeros"]?.doubleValue ?? .nan, count: count)
+            activations.append(LayerActivations(layer: layer, kind: kind, shape: shape.compactMap(\.intValue),
+                                                stage: stage, statistics: stats))
+        }
+        var filters: Filters?
+        if let f = json["filters"], case .object = f {
+            guard let layer = f["layer"]?.stringValue, case .array(let shape)? = f["shape"],
+                  case .array(let values)? = f["values"] else { return nil }
+            filters = Filters(layer: layer, shape: shape.compactMap(\.intValue),
+                              values: values.map { Float($0.doubleValue ?? .nan) })
+        }
+        self.init(steps: StepLosses(every: every, stepsPerEpoch: perEpoch, points: points),
+                  activations: activations, filters: filters)
+    }
+}
+
+/// Names and kinds of a model's layers, for the activation table.
+enum LayerNames {
+    /// mlp and lenet5 are one nn.Sequential: layer i is "net.i". The rnn model names
+    /// its modules after PyTorch's {rnn, bn, fc}; recurrent layer k is "rnn.l<k>".
+    static func names(_ model: Model, config: TrainConfig) -> [String] {
+        if config.model != "rnn" { return model.layers.indices.map { "net.\($0)" } }
+        var recurrent = 0
+        return model.layers.map { layer in
+            switch layer {
+            case is Recurrent: defer { recurrent += 1 }; return "rnn.l\(recurrent)"
+            case is BatchNorm: return "bn"
+            case is Dense: return "fc"
+            case is Dropout: return "dropout"
+            default: return "rows"
+            }
+        }
+    }
+
+    static func kind(_ layer: Layer) -> String {
+        switch layer {
+        case let a as Activation: a.kind.rawValue
+        case let r as Recurrent: r.cell.rawValue
+        case is Conv2D: "conv2d"
+        case is Dense: "dense"
+        case is BatchNorm: "batchnorm"
+        case is MaxPool2D: "maxpool"
+        case is Dropout: "dropout"
+        case is Flatten: "flatten"
+        default: "\(type(of: layer))".lowercased()
+        }
+    }
+
+    /// Layers whose output merely reshapes or (in eval) copies their input.
+    static func isIdentityInEval(_ layer: Layer) -> Bool {
+        layer is Dropout || layer is Flatten || layer is ImageRows
+    }
+
+    static func isNonlinearity(_ layer: Layer) -> Bool { layer is Activation || layer is Recurrent }
+}
+
+/// Accumulates the statistics of every layer's output over the batches of an eval pass.
+final class ActivationRecorder {
+    let model: Model
+    let names: [String]
+    private var sums: [StatisticsAccumulator]
+
+    init(model: Model, names: [String]) {
+        self.model = model
+        self.names = names
+        sums = Array(repeating: StatisticsAccumulator(), count: model.layers.count)
+    }
+
+    /// The eval forward pass of `Model.forward`, layer by layer, recording each output.
+    func forward(_ x: Tensor) -> Tensor {
+        var h = x
+        for (i, layer) in model.layers.enumerated() {
+            h = layer.forward(h, mode: .eval)
+            if !LayerNames.isIdentityInEval(layer) { sums[i].add(h.data, count: h.count) }
+        }
+        return h
+    }
+
+    var activations: [LayerActivations] {
+        let layers = model.layers
+        return layers.indices.compactMap { i in
+            let layer = layers[i]
+            guard !LayerNames.isIdentityInEval(layer) else { return nil }
+            // the next layer that does more than copy decides whether this one feeds a nonlinearity
+            let next = layers[(i + 1)...].first { !LayerNames.isIdentityInEval($0) }
+            let stage: LayerActivations.Stage =
+                LayerNames.isNonlinearity(layer) ? .afterNonlinearity
+                : next.map(LayerNames.isNonlinearity) == true ? .beforeNonlinearity : .other
+            return LayerActivations(layer: names[i], kind: LayerNames.kind(layer), shape: layer.outputShape,
+                                    stage: stage, statistics: sums[i].statistics)
+        }
+    }
+}
+
+extension Model {
+    /// The first convolution's weights, for the filter grid of CNN runs.
+    var firstConvolutionFilters: Filters? {
+        guard let conv = layers.lazy.compactMap({ $0 as? Conv2D }).first else { return nil }
+        let name = String(conv.weight.name.dropLast(".weight".count))
+        return Filters(layer: name, shape: conv.weight.shape, values: params.values(of: conv.weight))
+    }
+}

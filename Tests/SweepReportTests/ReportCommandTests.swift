@@ -1,0 +1,286 @@
+import Foundation
+import Testing
+import SweepConfig
+import SweepStore
+import TestSupport
+@testable import SweepReport
+@testable import SweepTrain
+
+/// The repository root (for the Makefile's tool directory).
+let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+/// Debian's chromium (`make deps-browser`), or $SWEEP_CHROMIUM.
+let chromium: String? = {
+    let candidates = [ProcessInfo.processInfo.environment["SWEEP_CHROMIUM"], "/usr/bin/chromium", "/usr/bin/chromium-browser"]
+    return candidates.compactMap { $0 }.first { FileManager.default.isExecutableFile(atPath: $0) }
+}()
+
+/// A Python with safetensors, numpy and pandas (`make deps-report`), or $SWEEP_TEST_PYTHON.
+let reportPython: String? = {
+    let candidates = [ProcessInfo.processInfo.environment["SWEEP_TEST_PYTHON"], repository + "/.build/report-tools/bin/python"]
+    return candidates.compactMap { $0 }.first { FileManager.default.isExecutableFile(atPath: $0) }
+}()
+
+/// One small finished sweep shared by the tests below: LeNet5 and an MLP, SGD and
+/// Adam, two seeds each (8 tasks of about a second), every task's weights kept.
+/// Built once, on first use.
+enum SmallSweep {
+    static let spec = """
+        name: report-test
+        method: grid
+        metric: {name: test_accuracy, goal: maximize}
+        parameters:
+          dataset: {value: synthetic}
+          train_per_class: {value: 20}
+          test_per_class: {value: 6}
+          epochs: {value: 3}
+          batch_size: {value: 10}
+          hidden: {value: 32}
+          activation: {value: relu}
+          model: {values: [lenet5, mlp]}
+          optimizer: {values: [sgd, adam]}
+          learning_rate: {value: 0.01}
+          seed: {values: [1, 2]}
+        """
+
+    struct Built: Sendable {
+        let dir: String
+        var db: String { dir + "/sweep.db" }
+        var weights: String { dir + "/weights/report-test" }
+    }
+
+    static let built: Result<Built, CommandFailed> = {
+        let dir = makeTemporaryDirectory("sweep-report")
+        do {
+            try spec.write(toFile: dir + "/spec.yaml", atomically: true, encoding: .utf8)
+            let r = try runSweep(["run", "spec.yaml", "--db", "sweep.db", "--workers", "2", "--save-weights"], directory: dir)
+            guard r.status == 0 else { return .failure(CommandFailed(text: "sweep run: \(r.status)\n\(r.stderr)")) }
+        } catch {
+            return .failure(CommandFailed(text: "\(error)"))
+        }
+        return .success(Built(dir: dir))
+    }()
+
+    static func get() throws -> Built { try built.get() }
+}
+
+struct CommandFailed: Error, CustomStringConvertible { let text: String; var description: String { text } }
+
+@Suite struct ReportCommandTests {
+    /// The page renders in a real browser: a screenshot that is not blank, every chart
+    /// with as many series as the sweep has settings, every filter image decoded.
+    @Test(.enabled(if: chromium != nil, "chromium is not installed: run `make deps-browser` to check the report in a browser"))
+    func theReportRendersInAHeadlessBrowser() throws {
+        let sweep = try SmallSweep.get()
+        let out = sweep.dir + "/report.html"
+        let r = try runSweep(["report", "--db", sweep.db, "--out", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("wrote \(out)"))
+        let html = try String(contentsOfFile: out, encoding: .utf8)
+
+        // self-contained: nothing fetched from the network (the SVG namespace is a name, not a fetch)
+        let withoutNamespace = html.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "")
+        #expect(!withoutNamespace.contains("http://") && !withoutNamespace.contains("https://"))
+        #expect(!html.contains("<link") && !html.contains("@import"))
+        #expect(html.contains("@media print"))
+
+        // a screenshot: a PNG of the window's size with a real page in it, not a blank one
+        let shot = sweep.dir + "/shot.png"
+        let s = try runCommand(chromium!, Self.browserFlags + ["--window-size=1280,1800", "--screenshot=\(shot)", "file://\(out)"])
+        #expect(s.status == 0, "\(s.stderr)")
+        let image = try PNG.decode(Array(try Data(contentsOf: URL(fileURLWithPath: shot))))
+        #expect(image.width == 1280 && image.height == 1800)
+        let stride = image.channels
+        var inked = 0
+        for i in Swift.stride(from: 0, to: image.pixels.count, by: stride) where image.pixels[i] < 200 { inked += 1 }
+        let share = Double(inked) / Double(image.width * image.height)
+        #expect(share > 0.01 && share < 0.6, "share of dark pixels \(share)")
+
+        // the DOM after the page's script ran
+        let d = try runCommand(chromium!, Self.browserFlags + ["--virtual-time-budget=5000", "--dump-dom", "file://\(out)"])
+        #expect(d.status == 0, "\(d.stderr)")
+        let dom = d.stdout
+        #expect(dom.contains("data-rendered=\"true\""), "the page's script did not finish")
+
+        let charts = Self.charts(in: dom)
+        let lines = charts.filter { $0.kind == "line" }
+        // per setting (model × optimizer = 4 lines): 6 epoch metrics and the step losses
+        let perSetting = lines.filter { $0.id.hasPrefix("curve-") }
+        #expect(perSetting.count == 7)
+        for c in perSetting {
+            #expect(c.declared == 4 && c.groups == 4, "\(c.id) \(c.metric): \(c.declared) declared, \(c.groups) drawn")
+            #expect(c.bands == 4, "\(c.id): each line averages two seeds, so it has a band")
+        }
+        #expect(Set(perSetting.map(\.metric)) == ["train_loss", "val_loss", "test_loss", "train_accuracy", "val_accuracy",
+                                                  "test_accuracy", "step_train_loss"])
+        // by parameter: one chart per parameter that varies (model, optimizer), two values each
+        let byParameter = lines.filter { $0.id.hasPrefix("by-") }
+        #expect(byParameter.map(\.groups) == [2, 2])
+        // parameter against metric: one scatter per parameter, a dot per task
+        let scatters = charts.filter { $0.kind == "scatter" }
+        #expect(scatters.count == 2)
+        #expect(scatters.allSatisfy { $0.points == 8 }, "\(scatters.map(\.points))")
+
+        // filter grids: one per LeNet5 task (the MLP has none), each decoded by the browser
+        let decoded = dom.components(separatedBy: "data-decoded=\"true\"").count - 1
+        let failed = dom.components(separatedBy: "data-decoded=\"false\"").count - 1
+        #expect(decoded == 4 && failed == 0)
+        // activation tables for the best tasks
+        #expect(dom.components(separatedBy: "<table class=\"activations\"").count - 1 == 6)
+    }
+
+    /// The filter images are PNGs of 32 5×5 filters in 4 rows of 8, and show the stored weights.
+    @Test func filterImagesAreThePNGsOfTheStoredFilters() throws {
+        let sweep = try SmallSweep.get()
+        let out = sweep.dir + "/filters.html"
+        #expect(try runSweep(["report", "--db", sweep.db, "--out", out]).status == 0)
+        let html = try String(contentsOfFile: out, encoding: .utf8)
+        let uris = html.components(separatedBy: "src=\"data:image/png;base64,").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        #expect(uris.count == 4)
+        let store = try Store(path: sweep.db, readOnly: true)
+        let data = try ReportData.load(store: store, sweep: try store.selectSweep(named: nil).sweep)
+        let cnn = data.runs.filter { $0.insights?.filters != nil }
+        #expect(cnn.count == 4 && cnn.allSatisfy { $0.row.param("model") == .string("lenet5") })
+        for (uri, run) in zip(uris, cnn) {
+            let png = try #require(Data(base64Encoded: uri))
+            let image = try PNG.decode(Array(png))
+            #expect(image.width == (8 * 6 + 1) * 8 && image.height == (4 * 6 + 1) * 8 && image.channels == 1)
+            // the same pixels as drawn from the filters in the store
+            #expect(image == FilterGrid.image(run.insights!.filters!, zoom: 8))
+        }
+    }
+
+    /// A checkpoint read back by the PyPI safetensors package (numpy API): PyTorch
+    /// names and shapes, and the same first-layer values the store holds.
+    @Test(.enabled(if: reportPython != nil, "no Python with safetensors: run `make deps-report`"))
+    func checkpointsLoadWithPythonSafetensors() throws {
+        let sweep = try SmallSweep.get()
+        let files = try FileManager.default.contentsOfDirectory(atPath: sweep.weights)
+        #expect(files.filter { $0.hasSuffix(".safetensors") }.count == 9, "8 tasks and best: \(files.sorted())")
+        let best = try String(contentsOfFile: sweep.weights + "/best.txt", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let store = try Store(path: sweep.db, readOnly: true)
+        let data = try ReportData.load(store: store, sweep: try store.selectSweep(named: nil).sweep)
+        #expect(best == data.board.best?.task.taskID)
+
+        let lenet = try #require(data.runs.first { $0.row.param("model") == .string("lenet5") })
+        let script = """
+            import json, sys
+            from safetensors.numpy import load_file
+            from safetensors import safe_open
+            t = load_file(sys.argv[1])
+            with safe_open(sys.argv[1], "np") as f:
+                meta = f.metadata()
+            print(json.dumps({"shapes": {k: list(v.shape) for k, v in t.items()},
+                              "dtypes": sorted({str(v.dtype) for v in t.values()}),
+                              "filters": t["net.0.weight"].astype(float).ravel().tolist(),
+                              "task_id": meta["task_id"]}))
+            """
+        let r = try runCommand(reportPython!, ["-c", script, sweep.weights + "/\(lenet.taskID).safetensors"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSON.parse(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        let shapes = try #require(json["shapes"])
+        // nn.Sequential(conv, relu, pool, conv, relu, pool, flatten, linear, relu, dropout, linear)
+        let expected: [(String, [Int])] = [
+            ("net.0.weight", [32, 1, 5, 5]), ("net.0.bias", [32]), ("net.3.weight", [64, 32, 5, 5]), ("net.3.bias", [64]),
+            ("net.7.weight", [1024, 64 * 7 * 7]), ("net.7.bias", [1024]), ("net.10.weight", [10, 1024]), ("net.10.bias", [10]),
+        ]
+        guard case .object(let fields) = shapes else { Issue.record("no shapes"); return }
+        #expect(Set(fields.map(\.0)) == Set(expected.map(\.0)))
+        for (name, shape) in expected { #expect(shapes[name] == .array(shape.map(JSON.int)), "\(name)") }
+        #expect(json["dtypes"] == .array([.string("float32")]))
+        #expect(json["task_id"] == .string(lenet.taskID))
+        guard case .array(let values)? = json["filters"] else { Issue.record("no filters"); return }
+        #expect(values.map { Float($0.doubleValue!) } == lenet.insights!.filters!.values)
+    }
+
+    /// The CSV leaderboard loads in pandas with one row per task, numeric metrics and the JSON format's values.
+    @Test(.enabled(if: reportPython != nil, "no Python with pandas: run `make deps-report`"))
+    func csvLoadsCleanlyInPandas() throws {
+        let sweep = try SmallSweep.get()
+        let csv = try runSweep(["leaderboard", "--db", sweep.db, "--format", "csv"])
+        #expect(csv.status == 0)
+        try csv.stdout.write(toFile: sweep.dir + "/board.csv", atomically: true, encoding: .utf8)
+        let script = """
+            import json, sys
+            import pandas as pd
+            d = pd.read_csv(sys.argv[1])
+            print(json.dumps({"rows": len(d), "columns": list(d.columns),
+                              "numeric": [c for c in ["rank", "test_accuracy", "test_loss", "learning_rate", "seed"]
+                                          if pd.api.types.is_numeric_dtype(d[c])],
+                              "test_accuracy": d["test_accuracy"].tolist(), "task_id": d["task_id"].tolist()}))
+            """
+        let r = try runCommand(reportPython!, ["-c", script, sweep.dir + "/board.csv"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSON.parse(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(json["rows"] == .int(8))
+        #expect(json["numeric"] == .array(["rank", "test_accuracy", "test_loss", "learning_rate", "seed"].map(JSON.string)))
+        let board = try JSON.parse(try runSweep(["leaderboard", "--db", sweep.db, "--format", "json"]).stdout)
+        guard case .array(let rows) = board, case .array(let ids)? = json["task_id"], case .array(let accs)? = json["test_accuracy"] else {
+            Issue.record("unexpected shapes"); return
+        }
+        #expect(ids == rows.map { $0["task_id"]! })
+        #expect(accs.map(\.doubleValue) == rows.map { $0["metrics"]!["test_accuracy"]!.doubleValue })
+    }
+
+    /// --curves: a line of sparklines per task of the top K, after the table.
+    @Test func leaderboardCurvesDrawTheTopTasks() throws {
+        let sweep = try SmallSweep.get()
+        let r = try runSweep(["leaderboard", "--db", sweep.db, "--curves", "--top", "3"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let after = try #require(r.stdout.components(separatedBy: "\n\n").last)
+        let lines = after.split(separator: "\n")
+        #expect(lines.count == 4, "\(after)")
+        #expect(lines[0].contains("test_accuracy per epoch") && lines[0].contains("train loss"))
+        for (k, line) in lines.dropFirst().enumerated() {
+            #expect(line.hasPrefix("\(k + 1). "))
+            #expect(line.unicodeScalars.filter { (0x2581...0x2588).contains($0.value) }.count >= 3 + 3, "\(line)")
+        }
+        let bad = try runSweep(["leaderboard", "--db", sweep.db, "--curves", "--format", "csv"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.split(separator: "\n").count == 1 && bad.stderr.contains("--curves"), "\(bad.stderr)")
+    }
+
+    @Test func badInputExitsTwoWithOneLine() throws {
+        let dir = makeTemporaryDirectory("sweep-report")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let missing = try runSweep(["report", "--db", dir + "/none.db", "--out", dir + "/r.html"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains(dir + "/none.db") && missing.stderr.split(separator: "\n").count == 1, "\(missing.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/r.html"))
+        let noOut = try runSweep(["report", "--db", dir + "/none.db"])
+        #expect(noOut.status == 2 && noOut.stderr.contains("--out"))
+        let sweep = try SmallSweep.get()
+        let unwritable = try runSweep(["report", "--db", sweep.db, "--out", dir + "/no/such/dir/r.html"])
+        #expect(unwritable.status == 2)
+        #expect(unwritable.stderr.contains("--out") && unwritable.stderr.split(separator: "\n").count == 1, "\(unwritable.stderr)")
+        let unknown = try runSweep(["report", "--db", sweep.db, "--sweep", "nope", "--out", dir + "/r.html"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("no sweep named 'nope'"))
+    }
+
+    // MARK: helpers
+
+    static let browserFlags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+                               "--disable-dev-shm-usage", "--user-data-dir=\(NSTemporaryDirectory())sweep-chromium-\(getpid())"]
+
+    struct Chart {
+        var id = "", kind = "", metric = ""
+        var declared = 0, groups = 0, bands = 0, points = 0
+    }
+
+    /// Every `<svg class="chart">` of the page: its attributes and what it draws.
+    static func charts(in dom: String) -> [Chart] {
+        dom.components(separatedBy: "<svg class=\"chart\"").dropFirst().map { piece in
+            let svg = piece.components(separatedBy: "</svg>")[0]
+            func attribute(_ name: String) -> String {
+                guard let r = svg.range(of: " \(name)=\"") else { return "" }
+                return String(svg[r.upperBound...].prefix { $0 != "\"" })
+            }
+            var c = Chart(id: attribute("id"), kind: attribute("data-kind"), metric: attribute("data-metric"))
+            c.declared = Int(attribute("data-series")) ?? -1
+            c.groups = svg.components(separatedBy: "<g class=\"series\"").count - 1
+            c.bands = svg.components(separatedBy: "class=\"band\"").count - 1
+            c.points = svg.components(separatedBy: "<circle class=\"point\"").count - 1
+            return c
+        }
+    }
+}
