@@ -74,18 +74,21 @@ func fastTanh(_ x: Lanes) -> Lanes {
     let c: Float = 7.905_311_107_635_498_05
     let x = x.replacing(with: -c, where: x .< -c).replacing(with: c, where: x .> c)
     let x2 = x * x
+    // Horner steps as fused multiply-adds (Swift does not contract p * x2 + c itself):
+    // one instruction and one rounding each, as Eigen's pmadd.
+    @inline(__always) func step(_ p: Lanes, _ c: Float) -> Lanes { Lanes(repeating: c).addingProduct(p, x2) }
     var p = Lanes(repeating: -2.760_768_477_423_55e-16)
-    p = p * x2 + 2.000_187_904_824_77e-13
-    p = p * x2 + -8.604_671_522_137_35e-11
-    p = p * x2 + 5.122_297_090_371_14e-08
-    p = p * x2 + 1.485_722_357_179_79e-05
-    p = p * x2 + 6.372_619_288_754_36e-04
-    p = p * x2 + 4.893_524_558_917_86e-03
+    p = step(p, 2.000_187_904_824_77e-13)
+    p = step(p, -8.604_671_522_137_35e-11)
+    p = step(p, 5.122_297_090_371_14e-08)
+    p = step(p, 1.485_722_357_179_79e-05)
+    p = step(p, 6.372_619_288_754_36e-04)
+    p = step(p, 4.893_524_558_917_86e-03)
     p = p * x
     var q = Lanes(repeating: 1.198_258_394_667_02e-06)
-    q = q * x2 + 1.185_347_056_866_54e-04
-    q = q * x2 + 2.268_434_632_439_00e-03
-    q = q * x2 + 4.893_525_185_543_85e-03
+    q = step(q, 1.185_347_056_866_54e-04)
+    q = step(q, 2.268_434_632_439_00e-03)
+    q = step(q, 4.893_525_185_543_85e-03)
     return p / q
 }
 
