@@ -87,11 +87,10 @@ public struct TaskHistory: Sendable {
 }
 
 extension SweepSpec {
-    /// The sampler of a random or bayes spec; nil for grid, whose tasks `expand()`
-    /// lists (`GridSampler` offers them through the same API).
-    public func sampler() -> (any Sampler)? {
+    /// The spec's sampler: its grid, random draws, or TPE for bayes.
+    public func sampler() throws -> any Sampler {
         switch method {
-        case .grid: nil
+        case .grid: try GridSampler(spec: self)
         case .random: RandomSampler(spec: self)
         case .bayes: TPESampler(spec: self)
         }

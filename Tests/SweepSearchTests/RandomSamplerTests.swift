@@ -52,7 +52,7 @@ import SweepSpec
     @Test func specChoosesTheSampler() throws {
         #expect(try spec(Self.conditional).sampler() is RandomSampler)
         #expect(try spec(Self.conditional.replacingOccurrences(of: "method: random", with: "method: bayes")).sampler() is TPESampler)
-        #expect(try spec("method: grid\nparameters: {hidden: {values: [1, 2]}}\n").sampler() == nil)
+        #expect(try spec("method: grid\nparameters: {hidden: {values: [1, 2]}}\n").sampler() is GridSampler)
     }
 
     @Test func gridSamplerWalksTheGridOnce() throws {
