@@ -27,8 +27,8 @@ public struct Search: Sendable {
 
     /// The search a spec asks for. Grid and random specs list their tasks up front
     /// (`expand()`); a bayes spec proposes them as results come in.
-    public init(spec: SweepSpec) {
-        self.init(sampler: spec.method == .bayes ? spec.sampler() : nil, stopping: spec.earlyStopping(),
+    public init(spec: SweepSpec) throws {
+        self.init(sampler: spec.method == .bayes ? try spec.sampler() : nil, stopping: spec.earlyStopping(),
                   metric: spec.metric.name, seed: spec.seed)
     }
 

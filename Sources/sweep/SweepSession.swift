@@ -19,7 +19,7 @@ struct SweepSession {
     init(specPath: String, db: String) throws {
         let spec = try SweepSession.loadSpec(specPath)
         for note in spec.notes { printError(note) }
-        search = Search(spec: spec)
+        do { search = try Search(spec: spec) } catch let e as SpecError { throw ConfigError(e.message) }
         // a bayes spec's tasks are proposed while it runs; the others are listed now
         let tasks = search.proposesTasks ? [] : try SweepSession.expand(spec)
         let store: Store
