@@ -31,8 +31,8 @@ extension Sweep {
         @Option(help: "On SIGTERM or SIGINT, seconds to let running tasks finish before handing them back.")
         var grace = 30.0
 
-        @Option(help: "Tasks to queue beyond the slots while tasks take under a second, so a free slot need not wait for the coordinator's round trip.")
-        var prefetch = 0
+        @Option(help: "Tasks to queue beyond the slots while tasks take under a second, so a free slot need not wait for the coordinator's round trip: a number, or auto (half the slots, at least 1).")
+        var prefetch = "auto"
 
         @Option(help: "The coordinator's CURVE public key file (.pub).")
         var curveServerKey: String?
@@ -49,7 +49,9 @@ extension Sweep {
             guard heartbeat > 0, heartbeat.isFinite else { throw ValidationError("--heartbeat must be > 0") }
             guard liveness >= 1 else { throw ValidationError("--liveness must be at least 1") }
             guard grace >= 0, grace.isFinite else { throw ValidationError("--grace must be >= 0") }
-            guard prefetch >= 0 else { throw ValidationError("--prefetch must be >= 0") }
+            guard prefetch == "auto" || (Int(prefetch) ?? -1) >= 0 else {
+                throw ValidationError("--prefetch must be a number >= 0 or auto, got '\(prefetch)'")
+            }
             guard (curveServerKey == nil) == (curveSecret == nil) else {
                 throw ValidationError("--curve-server-key and --curve-secret go together")
             }
@@ -69,7 +71,8 @@ extension Sweep {
             do {
                 worker = try Worker(options: .init(endpoint: connect, slots: slots, exitWhenDone: exitWhenDone,
                                                    heartbeatInterval: heartbeat, liveness: liveness, grace: grace,
-                                                   curve: curve, prefetch: prefetch), context: context)
+                                                   curve: curve, prefetch: Int(prefetch) ?? max(1, slots / 2)),
+                                   context: context)
             } catch let e as ZMQError {
                 throw ConfigError("--connect \(connect): \(e.message)")
             }

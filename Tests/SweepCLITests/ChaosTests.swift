@@ -59,8 +59,10 @@ import Glibc
         everyProcess.append(firstCoordinator)
         let endpoint = "tcp://127.0.0.1:\(port)"
         let coordinatorArgs = Self.coordinatorArguments(specPath, chaosDB, endpoint)
+        // no prefetch: a killed worker's queued tasks spend an attempt like its running one, and this
+        // test kills ten workers in 120 short tasks, far more often than max_attempts (3) is meant for
         let workerArgs = ["worker", "--connect", endpoint, "--concurrency", "1", "--exit-when-done",
-                          "--grace", "1", "--quiet"] + Self.heartbeat
+                          "--grace", "1", "--quiet", "--prefetch", "0"] + Self.heartbeat
         func startWorker() throws -> LoggedProcess {
             let w = try LoggedProcess(workerArgs, logPrefix: dir + "/worker-\(everyProcess.count)")
             everyProcess.append(w)
