@@ -59,8 +59,8 @@ import Glibc
         everyProcess.append(firstCoordinator)
         let endpoint = "tcp://127.0.0.1:\(port)"
         let coordinatorArgs = Self.coordinatorArguments(specPath, chaosDB, endpoint)
-        // no prefetch: a killed worker's queued tasks spend an attempt like its running one, and this
-        // test kills ten workers in 120 short tasks, far more often than max_attempts (3) is meant for
+        // no prefetch: a killed worker's queued task spends an attempt like its running one, and with
+        // ten kills in 120 short tasks that brought tasks to 4 of the spec's 6 attempts (3 without)
         let workerArgs = ["worker", "--connect", endpoint, "--concurrency", "1", "--exit-when-done",
                           "--grace", "1", "--quiet", "--prefetch", "0"] + Self.heartbeat
         func startWorker() throws -> LoggedProcess {
