@@ -1,3 +1,5 @@
+import CKernels
+
 // Branch-free elementwise kernels that LLVM vectorises. libm's tanhf is scalar and
 // costs ~20 ns per call: LeNet5 evaluates ~2 M activations per batch of 50.
 
@@ -10,6 +12,9 @@ public func fastTanh(_ x: Float) -> Float { fastTanh(Lanes(repeating: x))[0] }
 public func fastSigmoid(_ x: Float) -> Float { 0.5 + 0.5 * fastTanh(0.5 * x) }
 
 public enum Kernels {
+    /// Whether the CPU runs CKernels' AVX-512 code (LSTM steps); the Swift loops run otherwise.
+    static let avx512 = sweep_has_avx512()
+
     public static func tanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
         forEachLanes(count) { j, w in y.setLanes(j, w, fastTanh(x.lanes(j, w))) }
     }

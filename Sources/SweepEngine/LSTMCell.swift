@@ -1,3 +1,5 @@
+import CKernels
+
 /// LSTM cell as torch.nn.LSTM, gate rows i, f, g, o:
 ///   i = σ(·), f = σ(·), g = tanh(·), o = σ(·)   of x W_ihᵀ + b_ih + h W_hhᵀ + b_hh
 ///   c' = f ⊙ c + i ⊙ g,   h' = o ⊙ tanh(c')
@@ -17,6 +19,16 @@ enum LSTMCell: RecurrentCell {
     static func stateGradient(_ m: RecurrentMemory) -> State { State(h: m.dh, c: m.dc) }
 
     static func forward(_ m: RecurrentMemory, step t: Int, from s: State, to next: State) {
+        if Kernels.avx512 {
+            // the loop below on sixteen lanes (CKernels/lstm_avx512.c), bit for bit
+            sweep_lstm_forward(Int32(m.batch), Int32(m.hidden), m.step(m.gates, t, width: 4 * m.hidden),
+                               m.recurrent, m.bias, s.c, next.c, next.h)
+            return
+        }
+        forwardLanes(m, step: t, from: s, to: next)
+    }
+
+    static func forwardLanes(_ m: RecurrentMemory, step t: Int, from s: State, to next: State) {
         // gates, recurrent (B, 4H) as [i | f | g | o], bias (4H), s.c (B, H)
         //   -> gates activated, next.h, next.c (B, H)
         let n = m.hidden, gates = m.step(m.gates, t, width: 4 * n)
@@ -43,6 +55,17 @@ enum LSTMCell: RecurrentCell {
 
     static func backward(_ m: RecurrentMemory, step t: Int, from s: State, to next: State, d: State,
                          dOutput: UnsafePointer<Float>, ldOutput: Int) {
+        if Kernels.avx512 {
+            let n = m.hidden
+            sweep_lstm_backward(Int32(m.batch), Int32(n), m.step(m.gates, t, width: 4 * n), s.c, next.c, d.h, d.c,
+                                dOutput, Int32(ldOutput), m.step(m.dGates, t, width: 4 * n))
+            return
+        }
+        backwardLanes(m, step: t, from: s, to: next, d: d, dOutput: dOutput, ldOutput: ldOutput)
+    }
+
+    static func backwardLanes(_ m: RecurrentMemory, step t: Int, from s: State, to next: State, d: State,
+                              dOutput: UnsafePointer<Float>, ldOutput: Int) {
         // gates (B, 4H), s.c, next.c (B, H), d.h + dOutput, d.c (B, H) -> dGates (B, 4H) as [di | df | dg | do];
         // d.c ← ∂L/∂c, d.h ← 0 (h reaches the step only through W_hh)
         let n = m.hidden, gates = m.step(m.gates, t, width: 4 * n), dGates = m.step(m.dGates, t, width: 4 * n)

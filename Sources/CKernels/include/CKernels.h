@@ -20,3 +20,13 @@ void sweep_sgemm_pack_b(bool transB, int k, int n, const float *b, int ldb, floa
 /// sweep_sgemm_avx512 with op(B) packed by sweep_sgemm_pack_b (same k and n).
 void sweep_sgemm_packed(bool transA, int m, int n, int k, const float *a, int lda,
                         const float *packed, float beta, float *c, int ldc);
+
+/// LSTMCell.forward's step on AVX-512 (same operations, same results): gates, recurrent
+/// (B, 4H) as [i | f | g | o], bias (4H), c (B, H) -> gates activated, cNext, hNext (B, H).
+void sweep_lstm_forward(int batch, int hidden, float *gates, const float *recurrent, const float *bias,
+                        const float *c, float *cNext, float *hNext);
+
+/// LSTMCell.backward's step on AVX-512: gates (B, 4H), c, cNext (B, H), dh + dOutput
+/// (row stride ldOutput), dc (B, H) -> dGates (B, 4H); dc ← ∂L/∂c, dh ← 0.
+void sweep_lstm_backward(int batch, int hidden, const float *gates, const float *c, const float *cNext,
+                         float *dh, float *dc, const float *dOutput, int ldOutput, float *dGates);

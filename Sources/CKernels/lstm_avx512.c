@@ -1,0 +1,110 @@
+// The LSTM cell's fused step (LSTMCell.swift) on sixteen lanes. The Swift loops run
+// on eight AVX2 lanes with 16 registers, where the five rational tanh/sigmoid of an
+// element spill their constants; here they run twice as wide with 32 registers.
+// Each operation is the Swift code's, in its order (fused multiply-adds exactly where
+// fastTanh has them, separate multiply and add elsewhere), so both paths give the
+// same bits: LSTMCellTests compares them.
+#include "CKernels.h"
+#include <immintrin.h>
+
+#if defined(__x86_64__)
+
+#define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma")))
+
+/// fastTanh (FastMath.swift): Eigen's odd 13/6 rational approximation, inputs clamped to ±7.9053.
+AVX512 static inline __m512 tanh16(__m512 x) {
+    const __m512 c = _mm512_set1_ps(7.90531110763549805f), nc = _mm512_set1_ps(-7.90531110763549805f);
+    x = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, nc, _CMP_LT_OQ), x, nc);
+    x = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, c, _CMP_GT_OQ), x, c);
+    __m512 x2 = _mm512_mul_ps(x, x);
+    __m512 p = _mm512_set1_ps(-2.76076847742355e-16f);
+    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(2.00018790482477e-13f));
+    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(-8.60467152213735e-11f));
+    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(5.12229709037114e-08f));
+    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(1.48572235717979e-05f));
+    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(6.37261928875436e-04f));
+    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(4.89352455891786e-03f));
+    p = _mm512_mul_ps(p, x);
+    __m512 q = _mm512_set1_ps(1.19825839466702e-06f);
+    q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(1.18534705686654e-04f));
+    q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(2.26843463243900e-03f));
+    q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(4.89352518554385e-03f));
+    return _mm512_div_ps(p, q);
+}
+
+/// fastSigmoid: ½ + ½·tanh(x/2).
+AVX512 static inline __m512 sigmoid16(__m512 x) {
+    const __m512 half = _mm512_set1_ps(0.5f);
+    return _mm512_add_ps(half, _mm512_mul_ps(half, tanh16(_mm512_mul_ps(half, x))));
+}
+
+static inline __mmask16 lanesFrom(int j, int n) { return n - j >= 16 ? 0xFFFF : (__mmask16)((1u << (n - j)) - 1); }
+
+#define LOAD(p) _mm512_maskz_loadu_ps(k, (p) + j)
+#define STORE(p, v) _mm512_mask_storeu_ps((p) + j, k, v)
+#define ADD _mm512_add_ps
+#define SUB _mm512_sub_ps
+#define MUL _mm512_mul_ps
+
+AVX512 void sweep_lstm_forward(int batch, int hidden, float *gates, const float *recurrent, const float *bias,
+                               const float *c, float *cNext, float *hNext) {
+    const int n = hidden;
+    const float *bi = bias, *bf = bias + n, *bg = bias + 2 * n, *bo = bias + 3 * n;
+    for (int b = 0; b < batch; b++) {
+        float *gi = gates + (size_t)b * 4 * n, *gf = gi + n, *gg = gi + 2 * n, *go = gi + 3 * n;
+        const float *ri = recurrent + (size_t)b * 4 * n, *rf = ri + n, *rg = ri + 2 * n, *ro = ri + 3 * n;
+        const float *cb = c + (size_t)b * n;
+        float *cn = cNext + (size_t)b * n, *hn = hNext + (size_t)b * n;
+        for (int j = 0; j < n; j += 16) {
+            __mmask16 k = lanesFrom(j, n);
+            __m512 input = sigmoid16(ADD(ADD(LOAD(gi), LOAD(ri)), LOAD(bi)));
+            __m512 forget = sigmoid16(ADD(ADD(LOAD(gf), LOAD(rf)), LOAD(bf)));
+            __m512 cell = tanh16(ADD(ADD(LOAD(gg), LOAD(rg)), LOAD(bg)));
+            __m512 out = sigmoid16(ADD(ADD(LOAD(go), LOAD(ro)), LOAD(bo)));
+            __m512 cj = ADD(MUL(forget, LOAD(cb)), MUL(input, cell));
+            STORE(gi, input);
+            STORE(gf, forget);
+            STORE(gg, cell);
+            STORE(go, out);
+            STORE(cn, cj);
+            STORE(hn, MUL(out, tanh16(cj)));
+        }
+    }
+}
+
+AVX512 void sweep_lstm_backward(int batch, int hidden, const float *gates, const float *c, const float *cNext,
+                                float *dh, float *dc, const float *dOutput, int ldOutput, float *dGates) {
+    const int n = hidden;
+    const __m512 one = _mm512_set1_ps(1.0f);
+    for (int b = 0; b < batch; b++) {
+        const float *gi = gates + (size_t)b * 4 * n, *gf = gi + n, *gg = gi + 2 * n, *go = gi + 3 * n;
+        float *di = dGates + (size_t)b * 4 * n, *df = di + n, *dg = di + 2 * n, *dOut = di + 3 * n;
+        const float *cb = c + (size_t)b * n, *cn = cNext + (size_t)b * n, *dy = dOutput + (size_t)b * ldOutput;
+        float *dhb = dh + (size_t)b * n, *dcb = dc + (size_t)b * n;
+        for (int j = 0; j < n; j += 16) {
+            __mmask16 k = lanesFrom(j, n);
+            __m512 input = LOAD(gi), forget = LOAD(gf), cell = LOAD(gg), out = LOAD(go);
+            __m512 tc = tanh16(LOAD(cn));
+            __m512 dhTotal = ADD(LOAD(dhb), LOAD(dy));
+            __m512 dcTotal = ADD(LOAD(dcb), MUL(MUL(dhTotal, out), SUB(one, MUL(tc, tc))));
+            STORE(di, MUL(MUL(MUL(dcTotal, cell), input), SUB(one, input)));
+            STORE(df, MUL(MUL(MUL(dcTotal, LOAD(cb)), forget), SUB(one, forget)));
+            STORE(dg, MUL(MUL(dcTotal, input), SUB(one, MUL(cell, cell))));
+            STORE(dOut, MUL(MUL(MUL(dhTotal, tc), out), SUB(one, out)));
+            STORE(dcb, MUL(dcTotal, forget));
+            STORE(dhb, _mm512_setzero_ps());
+        }
+    }
+}
+
+#else
+
+#include <stdlib.h>
+
+void sweep_lstm_forward(int batch, int hidden, float *gates, const float *recurrent, const float *bias,
+                        const float *c, float *cNext, float *hNext) { abort(); }
+
+void sweep_lstm_backward(int batch, int hidden, const float *gates, const float *c, const float *cNext,
+                         float *dh, float *dc, const float *dOutput, int ldOutput, float *dGates) { abort(); }
+
+#endif

@@ -1,0 +1,73 @@
+import Testing
+@testable import SweepEngine
+import TestSupport
+
+/// The LSTM step on AVX-512 (CKernels) gives the Swift loops' bits, on hidden sizes
+/// with full and partial blocks of sixteen lanes, extreme gate inputs and both
+/// output-gradient strides.
+@Suite struct LSTMKernelTests {
+    /// One step's buffers, filled with test values.
+    final class Buffers {
+        let batch: Int, hidden: Int
+        var arrays: [UnsafeMutablePointer<Float>] = []
+
+        init(batch: Int, hidden: Int) { (self.batch, self.hidden) = (batch, hidden) }
+        deinit { arrays.forEach { $0.deallocate() } }
+
+        func make(_ count: Int, seed: UInt64, scale: Float = 1) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            for (i, v) in testValues(count, seed: seed, scale: scale).enumerated() { p[i] = v }
+            arrays.append(p)
+            return p
+        }
+
+        func copy(_ p: UnsafeMutablePointer<Float>, _ count: Int) -> UnsafeMutablePointer<Float> {
+            let q = make(count, seed: 0)
+            q.update(from: p, count: count)
+            return q
+        }
+
+        func memory(gates: UnsafeMutablePointer<Float>, recurrent: UnsafeMutablePointer<Float>,
+                    bias: UnsafeMutablePointer<Float>, dGates: UnsafeMutablePointer<Float>,
+                    dh: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>) -> RecurrentMemory {
+            RecurrentMemory(batch: batch, steps: 1, hidden: hidden, gates: gates, recurrent: recurrent, bias: bias,
+                            biasHN: bias, h: dh, c: dc, hn: dh, dGates: dGates, dGatesHidden: dGates, dh: dh, dc: dc)
+        }
+    }
+
+    @Test(arguments: [1, 20, 128])
+    func kernelMatchesSwiftLoops(hidden n: Int) throws {
+        try #require(Kernels.avx512, "no AVX-512 on this CPU: the Swift loops are the only path")
+        let b = 3, u = Buffers(batch: b, hidden: n)
+        // gate inputs up to ±12 reach the clamp of fastTanh
+        let gates = u.make(b * 4 * n, seed: 1, scale: 6), recurrent = u.make(b * 4 * n, seed: 2, scale: 6)
+        let bias = u.make(4 * n, seed: 3), c = u.make(b * n, seed: 4, scale: 2)
+        let (gates2, cNext, hNext) = (u.copy(gates, b * 4 * n), u.make(b * n, seed: 5), u.make(b * n, seed: 6))
+        let (cNext2, hNext2) = (u.make(b * n, seed: 5), u.make(b * n, seed: 6))
+        let dGates = u.make(b * 4 * n, seed: 7), dGates2 = u.make(b * 4 * n, seed: 7)
+        let dh = u.make(b * n, seed: 8), dc = u.make(b * n, seed: 9), dy = u.make(b * n, seed: 10)
+        let (dh2, dc2) = (u.copy(dh, b * n), u.copy(dc, b * n))
+        let m = u.memory(gates: gates, recurrent: recurrent, bias: bias, dGates: dGates, dh: dh, dc: dc)
+        let m2 = u.memory(gates: gates2, recurrent: recurrent, bias: bias, dGates: dGates2, dh: dh2, dc: dc2)
+        func same(_ p: UnsafeMutablePointer<Float>, _ q: UnsafeMutablePointer<Float>, _ count: Int, _ what: String) {
+            let differing = (0..<count).filter { p[$0].bitPattern != q[$0].bitPattern }.count
+            #expect(differing == 0, "hidden \(n): \(differing) of \(count) \(what) differ")
+        }
+
+        LSTMCell.forward(m, step: 0, from: .init(h: dh, c: c), to: .init(h: hNext, c: cNext))
+        LSTMCell.forwardLanes(m2, step: 0, from: .init(h: dh2, c: c), to: .init(h: hNext2, c: cNext2))
+        same(gates, gates2, b * 4 * n, "gate activations")
+        same(cNext, cNext2, b * n, "cell states")
+        same(hNext, hNext2, b * n, "hidden states")
+
+        for ld in [n, 0] {
+            LSTMCell.backward(m, step: 0, from: .init(h: dh, c: c), to: .init(h: hNext, c: cNext),
+                              d: .init(h: dh, c: dc), dOutput: dy, ldOutput: ld)
+            LSTMCell.backwardLanes(m2, step: 0, from: .init(h: dh2, c: c), to: .init(h: hNext2, c: cNext2),
+                                   d: .init(h: dh2, c: dc2), dOutput: dy, ldOutput: ld)
+            same(dGates, dGates2, b * 4 * n, "gate gradients (ld \(ld))")
+            same(dc, dc2, b * n, "cell gradients (ld \(ld))")
+            same(dh, dh2, b * n, "hidden gradients (ld \(ld))")
+        }
+    }
+}
