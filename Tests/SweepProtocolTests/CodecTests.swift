@@ -51,3 +51,50 @@ import SweepConfig
         }
     }
 }
+
+/// The fields added for issue 7 (weights, insights): optional, so messages without them are unchanged.
+@Suite struct CodecWeightsTests {
+    static let messages: [Message] = [
+        .task(Assignment(sweep: "s", taskID: "00ff", attempt: 1, params: .object([]),
+                         weights: WeightsRequest(all: false, metric: "test_loss", maximize: false, best: 0.25))),
+        .task(Assignment(sweep: "s", taskID: "00ff", attempt: 1, params: .object([]),
+                         weights: WeightsRequest(all: true, metric: "test_accuracy", maximize: true, best: nil))),
+        .weights(WeightsChunk(taskID: "00ff", attempt: 2, offset: 4, total: 10, bytes: [0, 255, 7, 1, 0, 0])),
+        .result(Outcome(taskID: "00ff", attempt: 1, status: "completed", metrics: .object([]), error: nil, wallSeconds: 1,
+                        insights: .object([("loss_every", .int(3))]), weights: WeightsDigest(bytes: 10, fnv1a: .max))),
+    ]
+
+    @Test(arguments: messages)
+    func roundTrips(_ m: Message) throws {
+        #expect(try Codec.decode(Codec.encode(m)) == m)
+    }
+
+    @Test func weightsTravelAsAFourthBinaryFrame() {
+        let frames = Codec.encode(.weights(WeightsChunk(taskID: "t", attempt: 1, offset: 0, total: 3, bytes: [1, 2, 3])))
+        #expect(frames.count == 4 && frames[3] == [1, 2, 3])
+        // other messages keep three frames, and their bodies stay as before without the new fields
+        let task = Codec.encode(.task(Assignment(sweep: "s", taskID: "t", attempt: 1, params: .object([]))))
+        #expect(task.count == 3 && String(decoding: task[2], as: UTF8.self) == #"{"sweep":"s","task_id":"t","attempt":1,"params":{}}"#)
+    }
+
+    @Test(arguments: [
+        (["sweep/1", "weights", #"{"task_id":"t","attempt":1,"offset":0,"total":3}"#].map { Array($0.utf8) }, "weights: expected 4 frames, got 3"),
+        (["sweep/1", "weights", #"{"task_id":"t","attempt":1,"offset":2,"total":3}"#, "ab"].map { Array($0.utf8) }, "weights: bytes 2..<4 lie beyond total 3"),
+        (["sweep/1", "weights", #"{"task_id":"t","attempt":1,"offset":0,"total":9999999999}"#, ""].map { Array($0.utf8) }, "weights: total 9999999999 exceeds 1073741824"),
+        (["sweep/1", "ready", #"{"credit":1}"#, "x"].map { Array($0.utf8) }, "expected 3 frames, got 4"),
+        (["sweep/1", "result", #"{"task_id":"a","attempt":1,"status":"completed","metrics":{},"error":null,"wall_seconds":1,"weights":{"bytes":1,"fnv1a":"zz"}}"#].map { Array($0.utf8) }, "result: weights: fnv1a must be a 64-bit hex number"),
+        (["sweep/1", "result", #"{"task_id":"a","attempt":1,"status":"completed","metrics":{},"error":null,"wall_seconds":1,"insights":[1]}"#].map { Array($0.utf8) }, "result: insights must be an object"),
+        (["sweep/1", "task", #"{"sweep":"s","task_id":"a","attempt":1,"params":{},"weights":{"all":1}}"#].map { Array($0.utf8) }, "task: weights needs booleans all and maximize"),
+    ])
+    func rejectsMalformedWeightsFields(frames: [[UInt8]], reason: String) {
+        #expect(throws: ProtocolError(reason)) { try Codec.decode(frames) }
+    }
+
+    @Test func chunksCoverTheFileInOrder() {
+        let file = (0..<1234).map { UInt8($0 % 251) }
+        let chunks = WeightsChunk.split(file, taskID: "t", attempt: 1, chunkSize: 500)
+        #expect(chunks.map(\.offset) == [0, 500, 1000] && chunks.allSatisfy { $0.total == 1234 })
+        #expect(chunks.flatMap(\.bytes) == file)
+        #expect(WeightsChunk.split([], taskID: "t", attempt: 1).map(\.total) == [0])
+    }
+}

@@ -284,3 +284,74 @@ struct CommandFailed: Error, CustomStringConvertible { let text: String; var des
         }
     }
 }
+
+/// `sweep train --out DIR` writes the trained weights; PyTorch loads them into the
+/// equivalent module with strict names (when a Python with torch is at hand).
+@Suite struct TrainOutputTests {
+    /// A Python with torch: $SWEEP_TORCH_PYTHON, or the benchmark's /tmp/torch (README, Benchmarks).
+    static let torchPython: String? = {
+        let candidates = [ProcessInfo.processInfo.environment["SWEEP_TORCH_PYTHON"], "/tmp/torch/bin/python"]
+        return candidates.compactMap { $0 }.first { p in
+            FileManager.default.isExecutableFile(atPath: p) && ((try? runCommand(p, ["-c", "import torch, numpy"]).status) == 0)
+        }
+    }()
+
+    @Test func trainOutWritesWeightsAndInsights() throws {
+        let dir = makeTemporaryDirectory("sweep-train-out")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try runSweep(["train", "--out", dir, "dataset=synthetic", "model=rnn", "cell=lstm", "hidden=8", "batchnorm=true",
+                              "train_per_class=10", "test_per_class=4", "epochs=1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let file = try #require(FileManager.default.contents(atPath: dir + "/weights.safetensors"))
+        let (tensors, metadata) = try Safetensors.decode(Array(file))
+        #expect(Set(tensors.map(\.name)) == ["rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0",
+                                             "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var", "bn.num_batches_tracked",
+                                             "fc.weight", "fc.bias"])
+        #expect(metadata["config"]?.contains("\"cell\":\"lstm\"") == true)
+        let insights = try #require(RunInsights(json: JSON.parse(String(contentsOfFile: dir + "/insights.json", encoding: .utf8))))
+        #expect(insights.filters == nil)   // no convolution
+        #expect(insights.activations.map(\.layer) == ["rnn.l0", "bn", "fc"])
+        #expect(insights.activations[0].stage == .afterNonlinearity)
+    }
+
+    @Test(.enabled(if: torchPython != nil, "no Python with torch (README, Benchmarks): PyTorch loading not checked"))
+    func pyTorchLoadsTheCheckpointStrictly() throws {
+        let dir = makeTemporaryDirectory("sweep-train-out")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try runSweep(["train", "--out", dir, "dataset=synthetic", "model=lenet5", "batchnorm=true",
+                              "train_per_class=6", "test_per_class=2", "epochs=1", "batch_size=20"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let script = """
+            import sys, torch
+            from torch import nn
+            import json, struct, numpy as np
+            def load_file(path):
+                # safetensors.torch.load_file when the package is there; else the format by hand
+                try:
+                    from safetensors.torch import load_file as real
+                    return real(path)
+                except ImportError:
+                    data = open(path, "rb").read()
+                    (n,) = struct.unpack("<Q", data[:8])
+                    header = json.loads(data[8:8 + n])
+                    types = {"F32": np.float32, "I64": np.int64}
+                    return {k: torch.from_numpy(np.frombuffer(data[8 + n + v["data_offsets"][0]:8 + n + v["data_offsets"][1]],
+                                                              dtype=types[v["dtype"]]).reshape(v["shape"]).copy())
+                            for k, v in header.items() if k != "__metadata__"}
+            class LeNet5(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.net = nn.Sequential(
+                        nn.Conv2d(1, 32, 5, padding=2), nn.BatchNorm2d(32), nn.Tanh(), nn.MaxPool2d(2),
+                        nn.Conv2d(32, 64, 5, padding=2), nn.BatchNorm2d(64), nn.Tanh(), nn.MaxPool2d(2),
+                        nn.Flatten(), nn.Linear(64 * 7 * 7, 1024), nn.BatchNorm1d(1024), nn.Tanh(), nn.Dropout(0.5),
+                        nn.Linear(1024, 10))
+            model = LeNet5()
+            model.load_state_dict(load_file(sys.argv[1]), strict=True)
+            print(int(model.net[1].num_batches_tracked), float(model.net[0].weight.abs().sum()))
+            """
+        let p = try runCommand(Self.torchPython!, ["-c", script, dir + "/weights.safetensors"])
+        #expect(p.status == 0, "\(p.stderr)")
+        #expect(p.stdout.hasPrefix("3 "), "54 samples in batches of 20: 3 steps; got \(p.stdout)")
+    }
+}
