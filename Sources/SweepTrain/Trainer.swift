@@ -60,9 +60,12 @@ public final class Trainer {
             let pass = loop.train(order: order, optimizer: optimizer, shouldStop: shouldStop)
             let trainSeconds = (clock.now - epochStart).seconds
             if pass.stopped && !result.epochs.isEmpty {
-                // stopped part-way (early termination): the result is the last whole epoch, the
-                // one the decision was made on; evaluating a part-trained epoch would only cost time
+                // stopped part-way (early termination): the metrics are the last whole epoch's, the
+                // ones the decision was made on; the activations are taken from the model as it is
                 result.status = .stopped
+                let recorder = ActivationRecorder(model: model, names: LayerNames.names(model, config: config))
+                _ = loop.evaluate(data.test, recording: recorder)
+                if data.test.count > 0 { activations = recorder.activations }
                 break
             }
 

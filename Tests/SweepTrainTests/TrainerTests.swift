@@ -90,6 +90,25 @@ let haveFashionMNIST = FileManager.default.fileExists(atPath: fashionDirectory +
         }
     }
 
+    /// Early termination part-way through epoch 2: status stopped, the metrics of
+    /// epoch 1 (the ones the decision was made on), and activation statistics still taken.
+    @Test func stoppedPartWayReportsTheLastWholeEpochWithItsActivations() throws {
+        let config = try TrainConfig(arguments: [
+            "dataset=synthetic", "model=mlp", "hidden=16", "train_per_class=40", "test_per_class=10",
+            "batch_size=10", "epochs=3", "validation_fraction=0",
+        ])
+        var steps = 0
+        var reported: [Int] = []
+        let result = try Trainer(config: config).run(onEpoch: { reported.append($0.epoch) }, shouldStop: {
+            steps += 1
+            return steps > 40 + 5   // 40 steps an epoch: stop 5 steps into epoch 2
+        })
+        #expect(result.status == .stopped)
+        #expect(result.epochs.map(\.epoch) == [1] && reported == [1])
+        #expect(result.final?.testAccuracy.isFinite == true)
+        #expect(result.insights?.activations.isEmpty == false)
+    }
+
     @Test func lenet5WithBatchnormAndReluRunsOnSynthetic() throws {
         let config = try TrainConfig(arguments: [
             "dataset=synthetic", "model=lenet5", "batchnorm=true", "activation=relu", "train_per_class=20",
