@@ -30,3 +30,9 @@ void sweep_lstm_forward(int batch, int hidden, float *gates, const float *recurr
 /// (row stride ldOutput), dc (B, H) -> dGates (B, 4H); dc ← ∂L/∂c, dh ← 0.
 void sweep_lstm_backward(int batch, int hidden, const float *gates, const float *c, const float *cNext,
                          float *dh, float *dc, const float *dOutput, int ldOutput, float *dGates);
+
+/// Optimizer's Adam/AdamW loop on AVX-512 (same operations, same results), per element:
+/// θ ← p·decay; g' = g + l2·θ; m ← m + w1(g' − m); v ← v·beta2 + w2·g'·g';
+/// p ← θ + negStep·m / (√v / bc2Sqrt + eps).
+void sweep_adam_update(int n, float *p, const float *g, float *m, float *v, float decay, float l2, float w1,
+                       float beta2, float w2, float bc2Sqrt, float eps, float negStep);
