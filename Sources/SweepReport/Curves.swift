@@ -1,4 +1,5 @@
 import SweepConfig
+import SweepStore
 
 /// One point of an aggregated curve: the mean over the runs that reached `x`,
 /// their sample standard deviation (0 for one run) and how many there were.
@@ -46,13 +47,9 @@ public enum CurveAggregation {
         }
     }
 
-    /// Mean and sample standard deviation (n − 1; 0 for a single value).
+    /// Mean and sample standard deviation (n − 1; 0 for a single value), as the grouped leaderboard gives them.
     public static func meanAndStd(_ values: [Double]) -> (mean: Double, std: Double) {
-        guard !values.isEmpty else { return (.nan, .nan) }
-        let mean = values.reduce(0, +) / Double(values.count)
-        guard values.count > 1 else { return (mean, 0) }
-        let ss = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
-        return (mean, (ss / Double(values.count - 1)).squareRoot())
+        values.isEmpty ? (.nan, .nan) : Leaderboard.meanAndSampleStd(values)
     }
 
     /// Groups runs by the values of `keys` (in order of first appearance) and

@@ -257,7 +257,7 @@ public struct HTMLReport {
       body { font-size: 10pt; } nav { display: none; }
       header, main { max-width: none; padding: 0; }
       * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-      h2 { break-after: avoid; page-break-after: avoid; }
+      h2, section > p.note { break-after: avoid; page-break-after: avoid; }
       .charts, .charts.small { grid-template-columns: 1fr 1fr; gap: 8px 14px; }
       .tables, .filter-grids { grid-template-columns: 1fr 1fr; }
       .scroll { overflow: visible; }

@@ -140,10 +140,9 @@ public struct Leaderboard: Sendable {
             for name in metrics {
                 let xs = m.rows.compactMap { $0.metric(name).flatMap(number) }
                 guard !xs.isEmpty else { continue }
-                let mu = xs.reduce(0, +) / Double(xs.count)
-                let variance = xs.count > 1 ? xs.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / Double(xs.count - 1) : 0
+                let (mu, sigma) = Self.meanAndSampleStd(xs)
                 mean.append((name, mu))
-                std.append((name, variance.squareRoot()))
+                std.append((name, sigma))
             }
             return (Group(rank: nil, values: m.values, n: m.rows.count, mean: mean, std: std), m.first)
         }
@@ -185,6 +184,13 @@ public struct Leaderboard: Sendable {
 
     private static func better(_ maximize: Bool) -> (Double, Double) -> Bool {
         maximize ? { $0 > $1 } : { $0 < $1 }
+    }
+
+    /// Mean and sample standard deviation (n − 1; 0 for one value) of values, not empty.
+    public static func meanAndSampleStd(_ xs: [Double]) -> (mean: Double, std: Double) {
+        let mu = xs.reduce(0, +) / Double(xs.count)
+        let variance = xs.count > 1 ? xs.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / Double(xs.count - 1) : 0
+        return (mu, variance.squareRoot())
     }
 
     /// Finished tasks without a value first, then those still to run.
