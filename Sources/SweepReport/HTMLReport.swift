@@ -15,6 +15,8 @@ public struct HTMLReport {
     public var leaderboardRows = 50
     /// Runs whose filters and activation tables are shown (the best ones).
     public var detailedRuns = 6
+    /// Dots per scatter plot at most (the best tasks): a 100,000-task sweep stays a page, not 20 MB.
+    public var scatterPoints = 2000
 
     public init(data: ReportData) { self.data = data }
 
@@ -87,17 +89,25 @@ public struct HTMLReport {
     /// over seeds), split into facets when there are more than `maxLines` settings.
     private func curves() -> String {
         let settings = data.settingParams
-        let (facets, lines) = CurveAggregation.facets(settings, distinctValues: data.distinctValues(settings), maxLines: maxLines)
-        let facetGroups = group(data.runs, by: facets)
+        let distinct = data.distinctValues(settings)
+        var (facets, lines) = CurveAggregation.facets(settings, distinctValues: distinct, maxLines: maxLines)
+        var facetGroups = group(data.runs, by: facets)
+        // too many settings to draw them all (random search, continuous values): the best ones, in one chart a metric
+        let settingCount = Set(data.runs.map { r in settings.map { r.row.param($0).encoded } }).count
+        let capped = facetGroups.count > 12 || lines.reduce(1, { $0 * (distinct[$1] ?? 1) }) > maxLines
+        if capped { (facets, lines, facetGroups) = ([], settings, [("", data.runs)]) }
         var html = "<p class=\"note\">One line per setting"
         html += data.board.varyingParams.contains("seed") ? ", the mean over seeds with a band of ± one standard deviation" : ""
+        if capped { html += "; the best \(maxLines) of \(settingCount) settings" }
         html += facets.isEmpty ? "." : "; one chart per \(facets.joined(separator: " × ")) so that no chart holds more than \(maxLines) lines."
         html += "</p>\n<div class=\"charts\">\n"
         var n = 0
         let metrics = Self.epochMetrics.filter { m in data.runs.contains { !$0.curve(m).isEmpty } }
         for metric in metrics {
             for (facetLabel, runs) in facetGroups {
-                let series = CurveAggregation.series(runs, keys: lines, value: { $0.row.param($1) }, curve: { $0.curve(metric) })
+                // runs are in rank order, so the first settings to appear are the best ones
+                let series = Array(CurveAggregation.series(runs, keys: lines, value: { $0.row.param($1) }, curve: { $0.curve(metric) })
+                    .prefix(capped ? maxLines : .max))
                 guard !series.isEmpty else { continue }
                 n += 1
                 html += figure(SVGChart.lines(title: metric + (facetLabel.isEmpty ? "" : " — " + facetLabel), metric: metric,
@@ -105,7 +115,8 @@ public struct HTMLReport {
             }
         }
         for (facetLabel, runs) in facetGroups {
-            let series = CurveAggregation.series(runs, keys: lines, value: { $0.row.param($1) }, curve: { $0.stepCurve })
+            let series = Array(CurveAggregation.series(runs, keys: lines, value: { $0.row.param($1) }, curve: { $0.stepCurve })
+                .prefix(capped ? maxLines : .max))
             guard !series.isEmpty else { continue }
             n += 1
             let every = runs.compactMap { $0.insights?.steps.every }.first ?? 1
@@ -124,7 +135,9 @@ public struct HTMLReport {
         guard settings.count > 1 else { return "" }
         let metric = data.sweep.metric
         var html = "<p class=\"note\">\(escape(metric)) per epoch for each value of one parameter, averaged over all other settings and seeds (band: ± one standard deviation).</p>\n<div class=\"charts\">\n"
-        for (k, p) in settings.enumerated() {
+        let distinct = data.distinctValues(settings)
+        // a parameter with more values than a chart holds lines (continuous, from random search) is left to the scatter plots
+        for (k, p) in settings.enumerated() where distinct[p] ?? 0 <= maxLines {
             let series = CurveAggregation.series(data.runs, keys: [p], value: { $0.row.param($1) }, curve: { $0.curve(metric) })
             guard !series.isEmpty else { continue }
             html += figure(SVGChart.lines(title: "\(metric) by \(p)", metric: metric, xLabel: "epoch", yLabel: metric,
@@ -137,9 +150,13 @@ public struct HTMLReport {
         let metric = data.board.sortMetric
         let params = data.settingParams.isEmpty ? data.board.varyingParams : data.settingParams
         guard !params.isEmpty else { return "<p class=\"note\">No parameter varies in this sweep.</p>" }
-        var html = "<p class=\"note\">Final \(escape(metric)) of every finished task against each parameter that varies; hover a dot for its task.</p>\n<div class=\"charts small\">\n"
+        let ranked = data.runs.filter { $0.row.value?.isFinite == true }
+        let shown = ranked.prefix(scatterPoints)
+        var html = "<p class=\"note\">Final \(escape(metric)) of "
+        html += shown.count < ranked.count ? "the best \(shown.count) of \(ranked.count) finished tasks" : "every finished task"
+        html += " against each parameter that varies; hover a dot for its task.</p>\n<div class=\"charts small\">\n"
         for (k, p) in params.enumerated() {
-            let points = data.runs.compactMap { r -> (x: ParamValue, y: Double, label: String)? in
+            let points = shown.compactMap { r -> (x: ParamValue, y: Double, label: String)? in
                 guard let y = r.row.value, y.isFinite else { return nil }
                 let v = r.row.param(p)
                 let setting = data.board.varyingParams.map { "\($0)=\(CurveAggregation.text(r.row.param($0)))" }.joined(separator: ", ")

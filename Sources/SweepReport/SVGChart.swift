@@ -5,8 +5,8 @@ import Foundation
 /// plotting library would add more to learn than it saves. Every chart carries
 /// `data-` attributes (kind, metric, series count) that tests and scripts read.
 public enum SVGChart {
-    /// Okabe–Ito's colour-blind-safe palette, then Tableau's; lines past the palette also get dashes.
-    static let palette = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
+    /// Okabe–Ito's colour-blind-safe palette (its yellow darkened to read on white), then Tableau's; lines past the palette also get dashes.
+    static let palette = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#B8860B", "#000000",
                           "#8C564B", "#7F7F7F", "#BCBD22", "#17BECF"]
     static let dashes = ["", "6 3", "2 3", "8 3 2 3"]
 
