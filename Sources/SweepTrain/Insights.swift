@@ -100,6 +100,19 @@ public struct StepLosses: Sendable, Equatable {
         max(1, (stepsPerEpoch + perEpoch - 1) / perEpoch)
     }
 
+    /// Points at most: a long run's curve must fit in its result message (Wire.maxMessageSize).
+    public static let maxPoints = 2000
+
+    /// Adds the mean loss of the `every` steps ending at `step`. At `maxPoints` (an even
+    /// count) neighbours merge into the means of twice as many steps and `every` doubles,
+    /// so the points stay evenly spaced and the next window starts on the new grid.
+    public mutating func append(_ loss: Double, at step: Int) {
+        points.append((step, loss))
+        guard points.count >= Self.maxPoints else { return }
+        points = stride(from: 1, to: points.count, by: 2).map { (points[$0].step, (points[$0 - 1].loss + points[$0].loss) / 2) }
+        every *= 2
+    }
+
     public static func == (a: StepLosses, b: StepLosses) -> Bool {
         a.every == b.every && a.stepsPerEpoch == b.stepsPerEpoch && a.points.elementsEqual(b.points) { $0 == $1 }
     }

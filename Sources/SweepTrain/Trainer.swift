@@ -184,7 +184,7 @@ final class Loop {
             steps += 1
             windowLoss += l
             if steps % stepLosses.every == 0 {
-                stepLosses.points.append((steps, windowLoss / Double(stepLosses.every)))
+                stepLosses.append(windowLoss / Double(stepLosses.every), at: steps)
                 windowLoss = 0
             }
             if shouldStop() { pass.stopped = true; break }

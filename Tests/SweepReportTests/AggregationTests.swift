@@ -97,3 +97,21 @@ import SweepConfig
         #expect(back.steps.points.count == 40)
     }
 }
+
+@Suite struct StepLossTests {
+    /// A long run's step losses thin out by merging neighbours: evenly spaced, each the
+    /// mean over its whole window, never more than maxPoints.
+    @Test func longRunsKeepAtMostMaxPointsOfEqualWindows() {
+        var s = StepLosses(every: 1, stepsPerEpoch: 10)
+        var window = 0.0
+        for step in 1...10_000 {
+            window += Double(step)
+            if step % s.every == 0 { s.append(window / Double(s.every), at: step); window = 0 }
+        }
+        #expect(s.points.count < StepLosses.maxPoints)
+        #expect(s.every == 8)
+        #expect(s.points.map(\.step) == Array(stride(from: 8, through: 10_000, by: 8)))
+        // the point at step 8k is the mean of steps 8k-7 … 8k
+        #expect(s.points.allSatisfy { $0.loss == Double($0.step) - 3.5 })
+    }
+}
