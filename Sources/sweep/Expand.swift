@@ -30,6 +30,10 @@ extension Sweep {
                 throw ConfigError(error.message)
             }
             for note in sweep.notes { printError(note) }
+            if sweep.method == .bayes {
+                printError("note: \(spec): method bayes proposes each task from the results so far while the sweep runs; "
+                           + "listed are \(tasks.count) random draws from the same space, not the tasks it will run")
+            }
             switch format {
             case .json: printJSON(tasks)
             case .table: printTable(tasks, of: sweep)
