@@ -32,25 +32,6 @@ public struct OptimizerSettings: Sendable, Equatable {
     public var momentum: Float
     /// L2 added to the gradient (torch `weight_decay`); for adamw the decoupled decay of torch AdamW.
     public var weightDecay: Float
-    /// The Adam/AdamW update of `step` on eight lanes: LLVM left this four-pointer loop
-    /// scalar (8.7 ms a step on LeNet5's 3.3 M parameters).
-    static func adamLanes(_ n: Int, _ p: UnsafeMutablePointer<Float>, _ dp: UnsafePointer<Float>,
-                          _ buf: UnsafeMutablePointer<Float>, _ acc: UnsafeMutablePointer<Float>,
-                          _ decay: Float, _ l2: Float, _ w1: Float, _ beta2: Float, _ w2: Float,
-                          _ bc2Sqrt: Float, _ eps: Float, _ negStep: Float) {
-        forEachLanes(n) { j, w in
-            let theta = p.lanes(j, w) * decay
-            let g = dp.lanes(j, w) + l2 * theta
-            let m0 = buf.lanes(j, w)
-            let m = m0 + w1 * (g - m0)
-            let v = acc.lanes(j, w) * beta2 + w2 * g * g
-            buf.setLanes(j, w, m)
-            acc.setLanes(j, w, v)
-            let denom = v.squareRoot() / bc2Sqrt + eps
-            p.setLanes(j, w, theta + negStep * m / denom)
-        }
-    }
-
     /// torch.nn.utils.clip_grad_norm_(max_norm) over all parameters, applied before the update.
     public var clipNorm: Float?
 
