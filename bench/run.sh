@@ -25,6 +25,10 @@ fi
 ref=../shared/reference/pytorch_throughput.py
 [ -f "$ref" ] || ref=bench/pytorch_throughput.py
 
+# The 1-minute load average before and after: PyTorch's rate drops more than Sweep's
+# when other processes share the cores, which inflates the ratio on a busy machine.
+load() { cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?"; }
+load_start=$(load)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 # Rounds alternate Sweep and PyTorch on each model, and the table takes the median
@@ -37,6 +41,7 @@ for m in ${models//,/ }; do
     fi
   done
 done
+echo "$load_start $(load)" > "$out/load"
 python3 - "$out" <<'PY'
 import json, sys, os, statistics
 d = sys.argv[1]
@@ -58,6 +63,8 @@ for m, rs in sweep.items():
     ratio = f"{s / t:.2f}x" if t else "-"
     ts = f"{t:.1f}" if t else "-"
     print(f"{m:16s} {s:9.1f} {ts:>9s} {ratio:>6s} {g:8.1f} {rss:7.1f}")
+load = open(os.path.join(d, "load")).read().split()
+print(f"load average (1 min): {load[0]} before, {load[1]} after")
 if not torch:
     print("(PyTorch not found: install with python3 -m venv /tmp/torch && /tmp/torch/bin/pip install torch numpy)")
 PY
