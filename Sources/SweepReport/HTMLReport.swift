@@ -191,7 +191,23 @@ public struct HTMLReport {
     private func activationTables() -> String {
         let runs = detailed.filter { !($0.insights?.activations.isEmpty ?? true) }
         guard !runs.isEmpty else { return "<p class=\"note\">No finished task has recorded activation statistics.</p>" }
-        var html = "<p class=\"note\">Each layer's output on the whole test set at the end of training: mean, standard deviation and the share of exact zeros. <i>before</i> marks a nonlinearity's input, <i>after</i> its output.</p>\n<div class=\"tables\">\n"
+        var html = "<p class=\"note\">Each layer's output on the whole test set at the end of training: mean, standard deviation and the share of exact zeros.</p>\n"
+        html += "<h3>After each nonlinearity, by setting</h3>\n"
+        for (k, summary) in ActivationSummary.make(data.runs, settingParams: data.settingParams).enumerated() {
+            html += "<div class=\"scroll\"><table class=\"activation-summary\" data-architecture=\"\(k)\"><thead><tr><th>setting</th><th class=\"num\">runs</th>"
+            html += summary.columns.map { "<th colspan=\"3\" class=\"layer\">\(escape($0.title))</th>" }.joined() + "</tr><tr><th></th><th></th>"
+            html += String(repeating: "<th class=\"num\">mean</th><th class=\"num\">std</th><th class=\"num\">zeros</th>", count: summary.columns.count)
+            html += "</tr></thead><tbody>"
+            for row in summary.rows {
+                html += "<tr><td>\(escape(row.setting))</td><td class=\"num\">\(row.runs)</td>"
+                html += row.cells.map { c in
+                    guard let c else { return "<td></td><td></td><td></td>" }
+                    return "<td class=\"num\">\(String(format: "%.4f", c.mean))</td><td class=\"num\">\(String(format: "%.4f", c.std))</td><td class=\"num\">\(String(format: "%.1f%%", c.zeros * 100))</td>"
+                }.joined() + "</tr>"
+            }
+            html += "</tbody></table></div>\n"
+        }
+        html += "<h3>Every layer, best tasks</h3>\n<p class=\"note\"><i>before</i> marks a nonlinearity's input, <i>after</i> its output.</p>\n<div class=\"tables\">\n"
         for r in runs {
             html += "<figure class=\"activations\"><figcaption>\(caption(r))</figcaption><table class=\"activations\" data-task=\"\(escape(r.taskID))\">"
             html += "<thead><tr><th>layer</th><th>kind</th><th>shape</th><th></th><th class=\"num\">mean</th><th class=\"num\">std</th><th class=\"num\">zeros</th></tr></thead><tbody>"
@@ -268,6 +284,9 @@ public struct HTMLReport {
     figcaption { font-size: 0.82rem; color: var(--muted); margin: 4px 0; }
     .tables { display: grid; grid-template-columns: repeat(auto-fill, minmax(440px, 1fr)); gap: 18px 26px; }
     table.activations tr.after td { background: #f7fbf2; }
+    h3 { font-size: 1rem; margin: 16px 0 6px; }
+    table.activation-summary th.layer { text-align: center; border-left: 1px solid var(--rule); }
+    table.activation-summary { margin-bottom: 12px; }
     @media (max-width: 700px) { .charts, .charts.small, .tables { grid-template-columns: 1fr; } header, nav, main { padding: 0 12px; } }
     @media print {
       @page { size: A4; margin: 12mm; }

@@ -181,6 +181,10 @@ public final class Worker {
             for chunk in weightsMessages[id] ?? [] { try sendRaw(chunk) }
             try sendRaw(frames)
         }
+        // weights whose result the slot has not reported yet: the rest follows on this connection
+        for (id, chunks) in weightsMessages.sorted(by: { $0.key < $1.key }) where unacked[id] == nil {
+            for chunk in chunks { try sendRaw(chunk) }
+        }
         outstandingCredit = 0   // a hello resets the coordinator's view of this worker
         try grantCredit()
     }

@@ -127,6 +127,8 @@ struct CommandFailed: Error, CustomStringConvertible { let text: String; var des
         #expect(decoded == 4 && failed == 0)
         // activation tables for the best tasks
         #expect(dom.components(separatedBy: "<table class=\"activations\"").count - 1 == 6)
+        // and the by-setting summary: one table per architecture (LeNet5, MLP)
+        #expect(dom.components(separatedBy: "<table class=\"activation-summary\"").count - 1 == 2)
     }
 
     /// The filter images are PNGs of 32 5×5 filters in 4 rows of 8, and show the stored weights.
