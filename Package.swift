@@ -47,8 +47,9 @@ let package = Package(
         .target(name: "SweepRandom"),
         // Training configuration keys (SPEC §3): parsing, defaults, validation.
         .target(name: "SweepConfig"),
-        // The engine's AVX-512 kernels in C (Swift's numeric code is built for AVX2).
-        .target(name: "CKernels"),
+        // The engine's AVX-512 kernels in C (Swift's numeric code is built for AVX2); optimised
+        // in debug builds too, as the engine is.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
         // Tensors, layers, initialisers, optimizers and models. Knows nothing of sweeps.
         .target(name: "SweepEngine", dependencies: ["COpenBLAS", "CKernels", "SweepRandom"], swiftSettings: fastMath),
         // Dataset loaders: IDX (MNIST, Fashion-MNIST), CIFAR-10 binary, synthetic.
