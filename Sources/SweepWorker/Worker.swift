@@ -136,6 +136,10 @@ public final class Worker {
             }
             if let stopAt, (running.isEmpty && unacked.isEmpty) || now - stopAt >= options.grace {
                 if !running.isEmpty { log("grace period over: handing \(running.count) task(s) back") }
+                // the bye must get out before close(): with linger 0 an unsent bye was dropped now and
+                // then, and the coordinator, taking this worker for lost after the heartbeat timeout,
+                // charged an attempt to every task it had handed back (PrefetchTests saw attempts 2)
+                try? dealer?.setLinger(milliseconds: 1000)
                 try? send(.bye)
                 return coordinatorDone
             }
