@@ -15,11 +15,14 @@ import Glibc
 /// `SWEEP_CHAOS_SEED=N` replays the same schedule (timing still varies).
 @Suite(.serialized) struct ChaosTests {
     static let gridSize = 120
+    // Ten kills and a restart can hit one task several times (4 attempts seen): the test is about
+    // exactly-once, so attempts must not run out (CoordinatorCoreTests.aTaskThatKeepsKillingWorkersFails
+    // covers max_attempts).
     static let spec = """
         name: chaos-grid
         method: grid
         metric: {name: test_accuracy, goal: maximize}
-        max_attempts: 6
+        max_attempts: 12
         parameters:
           model: {value: noop}
           duration_ms: {value: 200}
@@ -59,8 +62,7 @@ import Glibc
         everyProcess.append(firstCoordinator)
         let endpoint = "tcp://127.0.0.1:\(port)"
         let coordinatorArgs = Self.coordinatorArguments(specPath, chaosDB, endpoint)
-        // no prefetch: a killed worker's queued task spends an attempt like its running one, and with
-        // ten kills in 120 short tasks that brought tasks to 4 of the spec's 6 attempts (3 without)
+        // no prefetch: a killed worker's queued task spends an attempt like its running one
         let workerArgs = ["worker", "--connect", endpoint, "--concurrency", "1", "--exit-when-done",
                           "--grace", "1", "--quiet", "--prefetch", "0"] + Self.heartbeat
         func startWorker() throws -> LoggedProcess {
