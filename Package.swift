@@ -55,7 +55,7 @@ let package = Package(
         // Dataset loaders: IDX (MNIST, Fashion-MNIST), CIFAR-10 binary, synthetic.
         .target(name: "SweepData", dependencies: ["CZlib", "SweepRandom"], swiftSettings: fastMath),
         // One training run: config + data + engine -> per-epoch metrics.
-        .target(name: "SweepTrain", dependencies: ["SweepConfig", "SweepEngine", "SweepData"]),
+        .target(name: "SweepTrain", dependencies: ["SweepConfig", "SweepEngine", "SweepData", "SweepRandom"]),
         // A thin Swift wrapper over libzmq: context, sockets, multipart messages, poll, options.
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         // Sweep specs (W&B schema, YAML): parsing, validation, expansion into tasks.
@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "SweepSpecTests", dependencies: ["SweepSpec", "SweepRandom", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SweepRandomTests", dependencies: ["SweepRandom"]),
-        .testTarget(name: "SweepSearchTests", dependencies: ["SweepSearch", "SweepSpec", "SweepConfig", "SweepRandom"]),
+        .testTarget(name: "SweepSearchTests", dependencies: ["SweepSearch", "SweepSpec", "SweepConfig", "SweepRandom", "SweepTrain"]),
         .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore", "TestSupport"]),
         .testTarget(name: "SweepProtocolTests", dependencies: ["SweepProtocol"]),
         .testTarget(name: "SweepRuntimeTests", dependencies: ["SweepCoordinator", "SweepWorker", "TestSupport"]),

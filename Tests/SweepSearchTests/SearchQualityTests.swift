@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import SweepConfig
 import SweepSpec
+import SweepTrain
 @testable import SweepSearch
 
 /// Issue 8's synthetic check: on a noisy quadratic bowl over log10(learning rate),

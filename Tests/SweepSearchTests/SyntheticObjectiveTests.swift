@@ -1,6 +1,7 @@
 import Testing
 import SweepConfig
 import SweepSpec
+import SweepTrain
 @testable import SweepSearch
 
 @Suite struct SyntheticObjectiveTests {

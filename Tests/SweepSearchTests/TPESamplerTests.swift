@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import SweepConfig
 import SweepSpec
+import SweepTrain
 @testable import SweepSearch
 
 @Suite struct TPESamplerTests {

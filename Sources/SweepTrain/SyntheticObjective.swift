@@ -1,10 +1,9 @@
 import Foundation
 import SweepConfig
 import SweepRandom
-import SweepSpec
 
-/// A metric as a function of a task's parameters, for testing search without
-/// training (and for `model=noop`): a noisy quadratic bowl over log10 of the
+/// What `model=noop` reports: a metric as a function of the task's parameters,
+/// to test search without training: a noisy quadratic bowl over log10 of the
 /// learning rate, plus a penalty for every optimizer but one. Lower is better.
 ///
 ///     loss = (log10(lr) − log10(bestLearningRate))² + (optimizer == bestOptimizer ? 0 : optimizerPenalty) + noise·ε
@@ -25,7 +24,7 @@ public struct SyntheticObjective: Sendable {
     public func value(_ config: TrainConfig) -> Double {
         let distance = log10(config.learningRate) - log10(bestLearningRate)
         let penalty = config.optimizer == bestOptimizer ? 0 : optimizerPenalty
-        var rng = SplitMix64(seed: UInt64(bitPattern: Int64(seed)) ^ UInt64(SweepTask.id(of: config), radix: 16)!)
+        var rng = SplitMix64(seed: UInt64(bitPattern: Int64(seed)) ^ config.canonical.encoded.hashValueFNV)
         return distance * distance + penalty + noise * rng.normal()
     }
 
