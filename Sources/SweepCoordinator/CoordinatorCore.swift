@@ -99,8 +99,10 @@ public final class CoordinatorCore {
 
     struct IncomingWeights {
         let attempt: Int
-        var file: [UInt8]
-        var received: Int
+        /// The file's announced size; `file` grows as its chunks arrive, in order.
+        let total: Int
+        var file: [UInt8] = []
+        var complete: Bool { file.count == total }
     }
     /// Proposes tasks while the sweep runs and stops tasks early (both optional).
     private var search: Search
@@ -299,7 +301,7 @@ public final class CoordinatorCore {
             let metrics = o.metrics.encoded
             let isBest = (status == .completed || status == .stopped) && noteFinalMetrics(metrics)
             if isBest || settings.saveWeights, let digest = o.weights {
-                if let w = weights, w.attempt == o.attempt, w.received == w.file.count, WeightsDigest(of: w.file) == digest {
+                if let w = weights, w.attempt == o.attempt, w.complete, WeightsDigest(of: w.file) == digest {
                     // written before the round's commit, so an acknowledged result has its weights on disk
                     effects.append(.weights(taskID: o.taskID, file: w.file, asTask: settings.saveWeights, asBest: isBest))
                 } else {
@@ -324,15 +326,15 @@ public final class CoordinatorCore {
             return
         }
         var w = incomingWeights[c.taskID]
-        if w == nil || c.offset == 0 || w!.attempt != c.attempt || w!.file.count != c.total {
-            w = IncomingWeights(attempt: c.attempt, file: [UInt8](repeating: 0, count: c.total), received: 0)
+        if w == nil || c.offset == 0 || w!.attempt != c.attempt || w!.total != c.total {
+            // memory grows with the bytes received, not with what a peer announces
+            w = IncomingWeights(attempt: c.attempt, total: c.total)
         }
-        guard c.offset == w!.received else {
-            effects.append(.log("dropped weights for task \(c.taskID) at offset \(c.offset): expected \(w!.received)"))
+        guard c.offset == w!.file.count else {
+            effects.append(.log("dropped weights for task \(c.taskID) at offset \(c.offset): expected \(w!.file.count)"))
             return
         }
-        w!.file.replaceSubrange(c.offset..<(c.offset + c.bytes.count), with: c.bytes)
-        w!.received += c.bytes.count
+        w!.file += c.bytes
         incomingWeights[c.taskID] = w
     }
 
