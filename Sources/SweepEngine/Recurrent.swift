@@ -126,6 +126,8 @@ public final class Recurrent: Layer {
     private let zeros = Tensor(shape: [0])
     /// (G·H) scratch for bias gradients.
     private let dBias = Tensor(shape: [0])
+    /// dW_ihᵀ or dW_hhᵀ (I or H, G·H) of one backward pass, before it is added into dW.
+    private let dWeightT = Tensor(shape: [0])
     /// W_hhᵀ (H, G·H) for the forward steps and W_hh (G·H, H) for the backward ones, packed
     /// once per pass for the GEMM of every step.
     private let packedWhhT = PackedMatrix()
@@ -230,13 +232,18 @@ public final class Recurrent: Layer {
         case .lstm: backwardSteps(LSTMCell.self, m, dy)
         case .gru: backwardSteps(GRUCell.self, m, dy)
         }
-        // dW_ih (G·H, I) += dGatesᵀ (G·H, T·B) · x (T·B, I)
-        sgemm(transA: true, m: gh, n: inputs, k: t * b, a: m.dGates, b: input.data, beta: 1,
-              c: params.grad(weightIH))
-        // dW_hh (G·H, H) += dGatesHiddenᵀ (G·H, (T−1)·B) · h_{t−1} ((T−1)·B, H) over t ≥ 1 (h_{−1} = 0)
+        // The weight gradients are computed transposed, dWᵀ = inputᵀ · dGates, and added back
+        // transposed: with the wide dGates (…, G·H) as B the kernel streams it in its natural
+        // layout, where dGatesᵀ as A had to be gathered column by column.
+        // dW_ih (G·H, I) += (xᵀ (I, T·B) · dGates (T·B, G·H))ᵀ
+        dWeightT.reshape([max(inputs, hidden), gh])
+        sgemm(transA: true, m: inputs, n: gh, k: t * b, a: input.data, b: m.dGates, c: dWeightT.data)
+        addTransposed(dWeightT.data, rows: inputs, columns: gh, into: params.grad(weightIH))
+        // dW_hh (G·H, H) += (h_{t−1}ᵀ (H, (T−1)·B) · dGatesHidden ((T−1)·B, G·H))ᵀ over t ≥ 1 (h_{−1} = 0)
         if t > 1 {
-            sgemm(transA: true, m: gh, n: hidden, k: (t - 1) * b, a: m.dGatesHidden + b * gh, b: m.h + b * hidden,
-                  beta: 1, c: params.grad(weightHH))
+            sgemm(transA: true, m: hidden, n: gh, k: (t - 1) * b, a: m.h + b * hidden, b: m.dGatesHidden + b * gh,
+                  c: dWeightT.data)
+            addTransposed(dWeightT.data, rows: hidden, columns: gh, into: params.grad(weightHH))
         }
         // db_ih (G·H) += Σ_{T·B} dGates, db_hh (G·H) += Σ_{T·B} dGatesHidden
         columnSums(m.dGates, rows: t * b, width: gh, into: dBias.data)
@@ -284,6 +291,19 @@ private func columnSums(_ x: UnsafePointer<Float>, rows: Int, width w: Int, into
     for r in 0..<rows {
         let row = x + r * w
         for j in 0..<w { sums[j] += row[j] }
+    }
+}
+
+/// y (C, R) += xᵀ for x (R, C), in blocks of 16 rows so that both sides stay in cache.
+private func addTransposed(_ x: UnsafePointer<Float>, rows: Int, columns: Int, into y: UnsafeMutablePointer<Float>) {
+    var r0 = 0
+    while r0 < rows {
+        let r1 = min(r0 + 16, rows)
+        for c in 0..<columns {
+            let dst = y + c * rows
+            for r in r0..<r1 { dst[r] += x[r * columns + c] }
+        }
+        r0 = r1
     }
 }
 
