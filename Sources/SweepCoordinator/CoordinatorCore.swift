@@ -132,16 +132,16 @@ public final class CoordinatorCore {
         queue = search.handOutOrder(list.indices.filter { list[$0].status == .pending })
         finishedCount = list.filter { $0.status.isFinished }.count
         failedCount = list.filter { $0.status == .failed }.count
-        for r in records where r.status == .completed || r.status == .stopped {
-            if let text = r.metrics { noteFinalMetrics(text) }
-        }
         // a restarted sampler learns the stored tasks in index order, with their outcomes so far
-        if self.search.sampler != nil {
-            for r in records.sorted(by: { $0.index < $1.index }) {
-                guard let json = try? JSON.parse(r.params), let config = try? TrainConfig(json: json) else { continue }
-                let outcome = r.status.isFinished ? self.search.outcome(status: r.status, metrics: r.metrics ?? "{}") : .pending
-                self.search.sampler!.add(config, outcome: outcome)
-            }
+        let ordered = self.search.sampler == nil ? records : records.sorted { $0.index < $1.index }
+        for r in ordered where r.status.isFinished || self.search.sampler != nil {
+            let metrics = r.metrics.flatMap { try? JSON.parse($0) } ?? .object([])
+            if r.status == .completed || r.status == .stopped { noteFinalMetrics(metrics) }
+            guard self.search.sampler != nil, let params = try? JSON.parse(r.params),
+                  let config = try? TrainConfig(json: params) else { continue }
+            let outcome = r.status.isFinished
+                ? Search.outcome(status: r.status, metrics: metrics, value: metricValue(in: metrics)) : .pending
+            self.search.sampler!.add(config, outcome: outcome)
         }
         if self.search.stopping != nil {
             self.search.stopping!.replay(stopDecisions.compactMap(Search.decode))
@@ -149,10 +149,11 @@ public final class CoordinatorCore {
         }
     }
 
-    /// The sweep metric's value in final metrics JSON text, when finite.
-    private func metricValue(_ metrics: String) -> Double? {
-        guard let json = try? JSON.parse(metrics), let v = json[sweep.metric]?.doubleValue, v.isFinite else { return nil }
-        return v
+    /// The sweep metric in a metrics object; nil when absent or null (e.g. val_accuracy
+    /// with no validation split), NaN when not a number.
+    private func metricValue(in metrics: JSON) -> Double? {
+        guard let v = metrics[sweep.metric], v != .null else { return nil }
+        return v.doubleValue ?? .nan
     }
 
     private func beatsBest(_ v: Double) -> Bool {
@@ -162,8 +163,8 @@ public final class CoordinatorCore {
 
     /// Moves `best` when these metrics beat it; returns whether they did.
     @discardableResult
-    private func noteFinalMetrics(_ metrics: String) -> Bool {
-        guard let v = metricValue(metrics), beatsBest(v) else { return false }
+    private func noteFinalMetrics(_ metrics: JSON) -> Bool {
+        guard let v = metricValue(in: metrics), v.isFinite, beatsBest(v) else { return false }
         best = v
         return true
     }
@@ -298,8 +299,7 @@ public final class CoordinatorCore {
             requeue(i, error: o.error, &effects)
         } else {
             let status = TaskStatus(rawValue: o.status) ?? .failed
-            let metrics = o.metrics.encoded
-            let isBest = (status == .completed || status == .stopped) && noteFinalMetrics(metrics)
+            let isBest = (status == .completed || status == .stopped) && noteFinalMetrics(o.metrics)
             if isBest || settings.saveWeights, let digest = o.weights {
                 if let w = weights, w.attempt == o.attempt, w.complete, WeightsDigest(of: w.file) == digest {
                     // written before the round's commit, so an acknowledged result has its weights on disk
@@ -308,7 +308,7 @@ public final class CoordinatorCore {
                     effects.append(.log("task \(o.taskID): its weights did not arrive whole from \(describe(peer)); stored without them"))
                 }
             }
-            finish(i, status: status, metrics: metrics, error: o.error,
+            finish(i, status: status, metrics: o.metrics, error: o.error,
                    wallSeconds: o.wallSeconds, worker: peers[peer]!.name, now: now, &effects)
             if let insights = o.insights {
                 effects.append(.store(.insights(sweepID: sweep.id, taskID: o.taskID, data: insights.encoded)))
@@ -412,7 +412,7 @@ public final class CoordinatorCore {
     /// Feeds a running task's epoch metric to the early-stopping rule; stores the
     /// decision and cancels the task when the rule says stop.
     private func judge(_ i: Int, epoch: Int, metrics: JSON, holder: PeerID, now: Double, _ effects: inout [Effect]) {
-        guard search.stopping != nil, let value = search.value(in: metrics) else { return }
+        guard search.stopping != nil, let value = metricValue(in: metrics) else { return }
         let before = search.stopping!.records.count
         let decision = search.stopping!.report(taskID: tasks[i].id, epoch: epoch, value: value)
         for record in search.stopping!.records[before...] {
@@ -420,7 +420,7 @@ public final class CoordinatorCore {
             decisions += 1
         }
         if case .stop(let at) = decision {
-            effects.append(.log("task \(tasks[i].id): \(search.metric) \(value) at epoch \(at) falls behind; stopping it"))
+            effects.append(.log("task \(tasks[i].id): \(sweep.metric) \(value) at epoch \(at) falls behind; stopping it"))
             send(.cancel(taskID: tasks[i].id), to: holder, now: now, &effects)
         }
     }
@@ -455,7 +455,7 @@ public final class CoordinatorCore {
                 if tasks[i].lastWorkerID == p.workerID { tasks[i].lastWorkerID = nil }
             }
             if countsAsAttempt && tasks[i].attempts >= settings.maxAttempts {
-                finish(i, status: .failed, metrics: "{}", error: "\(reason ?? "worker lost") on attempt \(tasks[i].attempts) of \(settings.maxAttempts)",
+                finish(i, status: .failed, metrics: .object([]), error: "\(reason ?? "worker lost") on attempt \(tasks[i].attempts) of \(settings.maxAttempts)",
                        wallSeconds: 0, worker: p.name, now: now, &effects)
             } else {
                 requeue(i, error: reason, &effects)
@@ -472,15 +472,18 @@ public final class CoordinatorCore {
         effects.append(.store(.requeued(sweepID: sweep.id, taskID: tasks[i].id, error: error)))
     }
 
-    private func finish(_ i: Int, status: TaskStatus, metrics: String, error: String?, wallSeconds: Double,
+    private func finish(_ i: Int, status: TaskStatus, metrics json: JSON, error: String?, wallSeconds: Double,
                         worker: String, now: Double, _ effects: inout [Effect]) {
+        let metrics = json.encoded
         if tasks[i].status == .running { running -= 1 }
         incomingWeights.removeValue(forKey: tasks[i].id)
         tasks[i].status = status
         tasks[i].holder = nil
         finishedCount += 1
         if status == .failed { failedCount += 1 }
-        if search.sampler != nil { search.sampler!.update(taskID: tasks[i].id, outcome: search.outcome(status: status, metrics: metrics)) }
+        if search.sampler != nil {
+            search.sampler!.update(taskID: tasks[i].id, outcome: Search.outcome(status: status, metrics: json, value: metricValue(in: json)))
+        }
         effects.append(.store(.finished(sweepID: sweep.id, taskID: tasks[i].id, status: status, metrics: metrics,
                                         error: error, wallSeconds: wallSeconds, worker: worker, at: now)))
         effects.append(.finished(taskID: tasks[i].id, status: status, metrics: metrics))

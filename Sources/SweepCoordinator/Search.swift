@@ -13,15 +13,12 @@ import SweepStore
 public struct Search: Sendable {
     public var sampler: (any Sampler)?
     public var stopping: (any EarlyStopping)?
-    /// The spec's metric, as named in progress and result metrics.
-    public var metric: String
     /// The spec's seed: orders the hand-out under early stopping (`handOutOrder`).
     public var seed: Int
 
-    public init(sampler: (any Sampler)? = nil, stopping: (any EarlyStopping)? = nil, metric: String = "", seed: Int = 0) {
+    public init(sampler: (any Sampler)? = nil, stopping: (any EarlyStopping)? = nil, seed: Int = 0) {
         self.sampler = sampler
         self.stopping = stopping
-        self.metric = metric
         self.seed = seed
     }
 
@@ -29,7 +26,7 @@ public struct Search: Sendable {
     /// (`expand()`); a bayes spec proposes them as results come in.
     public init(spec: SweepSpec) throws {
         self.init(sampler: spec.method == .bayes ? try spec.sampler() : nil, stopping: spec.earlyStopping(),
-                  metric: spec.metric.name, seed: spec.seed)
+                  seed: spec.seed)
     }
 
     /// The order in which listed tasks are handed out. Under early stopping, a seeded
@@ -51,19 +48,12 @@ public struct Search: Sendable {
     /// Whether tasks are proposed while the sweep runs.
     public var proposesTasks: Bool { sampler != nil }
 
-    /// The spec's metric in a metrics object; nil when absent or null (e.g.
-    /// val_accuracy with no validation split): the rule then ignores the report.
-    func value(in metrics: JSON) -> Double? {
-        guard let v = metrics[metric], v != .null else { return nil }
-        return v.doubleValue ?? .nan
-    }
-
-    /// A finished task as the sampler sees it.
-    func outcome(status: TaskStatus, metrics: String) -> TaskOutcome {
-        let json = (try? JSON.parse(metrics)) ?? .object([])
+    /// A finished task as the sampler sees it: `value` is the sweep metric in its
+    /// final metrics (nil: absent).
+    static func outcome(status: TaskStatus, metrics: JSON, value: Double?) -> TaskOutcome {
         switch status {
-        case .completed, .diverged: return .completed(value(in: json) ?? .nan)
-        case .stopped: return .stopped(epoch: json["epoch"]?.intValue ?? 0, value: value(in: json) ?? .nan)
+        case .completed, .diverged: return .completed(value ?? .nan)
+        case .stopped: return .stopped(epoch: metrics["epoch"]?.intValue ?? 0, value: value ?? .nan)
         case .failed: return .failed
         case .pending, .running: return .pending
         }

@@ -11,7 +11,10 @@ import SweepStore
 /// cancel tasks, are stored, and replay after a restart; a bayes spec's tasks are
 /// proposed as credit arrives, stored before they are handed out, up to run_cap.
 @Suite struct SearchCoreTests {
-    static let sweep = SweepRecord(id: 1, name: "s", spec: "", metric: "test_accuracy", maximize: true, createdAt: 0)
+    /// The sweep as the store records it: with the spec's metric and goal.
+    static func sweep(_ spec: SweepSpec) -> SweepRecord {
+        SweepRecord(id: 1, name: "s", spec: "", metric: spec.metric.name, maximize: spec.metric.maximize, createdAt: 0)
+    }
 
     static func spec(_ yaml: String) throws -> SweepSpec { try SweepSpec.parse(yaml, path: "test.yaml") }
 
@@ -53,7 +56,7 @@ import SweepStore
     @Test func hyperbandCancelsTasksThatFallBehindAndReplaysItsDecisions() throws {
         let spec = try Self.spec(Self.hyperband)
         let records = try spec.expand().map { TaskRecord(sweepID: 1, taskID: $0.id, index: $0.index, params: $0.params.encoded) }
-        let core = CoordinatorCore(sweep: Self.sweep, tasks: records, settings: .init(), search: try Search(spec: spec))
+        let core = CoordinatorCore(sweep: Self.sweep(spec), tasks: records, settings: .init(), search: try Search(spec: spec))
         let a: PeerID = [1]
         _ = core.receive(from: a, message: hello("w", slots: 4), now: 0)
         let ids = tasksSent(core.receive(from: a, message: .ready(credit: 4), now: 0))
@@ -75,7 +78,7 @@ import SweepStore
 
         // a restarted coordinator replays the stored decisions: t2 rerun is stopped again at once,
         // and a late report of t1 at the same rung is not judged twice
-        let again = CoordinatorCore(sweep: Self.sweep, tasks: records, settings: .init(), search: try Search(spec: spec),
+        let again = CoordinatorCore(sweep: Self.sweep(spec), tasks: records, settings: .init(), search: try Search(spec: spec),
                                     stopDecisions: stored)
         _ = again.receive(from: a, message: hello("w2", slots: 4), now: 10)
         let rerun = tasksSent(again.receive(from: a, message: .ready(credit: 4), now: 10))
@@ -88,7 +91,7 @@ import SweepStore
     @Test func aMetricMissingFromProgressIsNotJudged() throws {
         let spec = try Self.spec(Self.hyperband.replacingOccurrences(of: "test_accuracy", with: "val_accuracy"))
         let records = try spec.expand().map { TaskRecord(sweepID: 1, taskID: $0.id, index: $0.index, params: $0.params.encoded) }
-        let core = CoordinatorCore(sweep: Self.sweep, tasks: records, settings: .init(), search: try Search(spec: spec))
+        let core = CoordinatorCore(sweep: Self.sweep(spec), tasks: records, settings: .init(), search: try Search(spec: spec))
         let a: PeerID = [1]
         _ = core.receive(from: a, message: hello("w", slots: 4), now: 0)
         let ids = tasksSent(core.receive(from: a, message: .ready(credit: 4), now: 0))
@@ -114,7 +117,7 @@ import SweepStore
     /// next task from the same stored history.
     @Test func bayesProposesTasksAsCreditArrivesUpToRunCap() throws {
         let spec = try Self.spec(Self.bayes)
-        let core = CoordinatorCore(sweep: Self.sweep, tasks: [], settings: .init(), search: try Search(spec: spec))
+        let core = CoordinatorCore(sweep: Self.sweep(spec), tasks: [], settings: .init(), search: try Search(spec: spec))
         #expect(core.total == 14 && !core.isFinished)
         let a: PeerID = [1]
         _ = core.receive(from: a, message: hello("w", slots: 2), now: 0)
@@ -147,8 +150,8 @@ import SweepStore
         // the same history, restored with the last task pending, gives the same next proposal
         var history = stored
         for i in history.indices.dropLast() { history[i].status = .completed }
-        let first = CoordinatorCore(sweep: Self.sweep, tasks: Array(history.prefix(12)), settings: .init(), search: try Search(spec: spec))
-        let second = CoordinatorCore(sweep: Self.sweep, tasks: Array(history.prefix(12)), settings: .init(), search: try Search(spec: spec))
+        let first = CoordinatorCore(sweep: Self.sweep(spec), tasks: Array(history.prefix(12)), settings: .init(), search: try Search(spec: spec))
+        let second = CoordinatorCore(sweep: Self.sweep(spec), tasks: Array(history.prefix(12)), settings: .init(), search: try Search(spec: spec))
         _ = first.receive(from: a, message: hello("w", slots: 1), now: 0)
         _ = second.receive(from: a, message: hello("w", slots: 1), now: 0)
         #expect(tasksSent(first.receive(from: a, message: .ready(credit: 1), now: 0)) ==
