@@ -47,14 +47,14 @@ static inline __mmask16 lanesFrom(int j, int n) { return n - j >= 16 ? 0xFFFF : 
 #define MUL _mm512_mul_ps
 
 AVX512 void sweep_lstm_forward(int batch, int hidden, float *gates, const float *recurrent, const float *bias,
-                               const float *c, float *cNext, float *hNext) {
+                               const float *c, float *cNext, float *hNext, float *tanhCNext) {
     const int n = hidden;
     const float *bi = bias, *bf = bias + n, *bg = bias + 2 * n, *bo = bias + 3 * n;
     for (int b = 0; b < batch; b++) {
         float *gi = gates + (size_t)b * 4 * n, *gf = gi + n, *gg = gi + 2 * n, *go = gi + 3 * n;
         const float *ri = recurrent + (size_t)b * 4 * n, *rf = ri + n, *rg = ri + 2 * n, *ro = ri + 3 * n;
         const float *cb = c + (size_t)b * n;
-        float *cn = cNext + (size_t)b * n, *hn = hNext + (size_t)b * n;
+        float *cn = cNext + (size_t)b * n, *hn = hNext + (size_t)b * n, *tn = tanhCNext + (size_t)b * n;
         for (int j = 0; j < n; j += 16) {
             __mmask16 k = lanesFrom(j, n);
             __m512 input = sigmoid16(ADD(ADD(LOAD(gi), LOAD(ri)), LOAD(bi)));
@@ -66,34 +66,57 @@ AVX512 void sweep_lstm_forward(int batch, int hidden, float *gates, const float 
             STORE(gf, forget);
             STORE(gg, cell);
             STORE(go, out);
+            __m512 tc = tanh16(cj);
             STORE(cn, cj);
-            STORE(hn, MUL(out, tanh16(cj)));
+            STORE(tn, tc);
+            STORE(hn, MUL(out, tc));
         }
     }
 }
 
-AVX512 void sweep_lstm_backward(int batch, int hidden, const float *gates, const float *c, const float *cNext,
-                                float *dh, float *dc, const float *dOutput, int ldOutput, float *dGates) {
+AVX512 void sweep_lstm_backward(int batch, int hidden, const float *gates, const float *c, const float *tanhCNext,
+                                float *dh, float *dc, const float *dOutput, int ldOutput, float *dGates,
+                                float *dBias, float *packed, int packedK, int packedRow) {
     const int n = hidden;
     const __m512 one = _mm512_set1_ps(1.0f);
     for (int b = 0; b < batch; b++) {
         const float *gi = gates + (size_t)b * 4 * n, *gf = gi + n, *gg = gi + 2 * n, *go = gi + 3 * n;
         float *di = dGates + (size_t)b * 4 * n, *df = di + n, *dg = di + 2 * n, *dOut = di + 3 * n;
-        const float *cb = c + (size_t)b * n, *cn = cNext + (size_t)b * n, *dy = dOutput + (size_t)b * ldOutput;
+        const float *cb = c + (size_t)b * n, *tn = tanhCNext + (size_t)b * n, *dy = dOutput + (size_t)b * ldOutput;
         float *dhb = dh + (size_t)b * n, *dcb = dc + (size_t)b * n;
+        // the packed copy: column col of this row at row + (col / 32)·panel + col % 32
+        int panel = 0;
+        float *row = packed ? packed + sweep_sgemm_packed_row(packedK, 4 * n, packedRow + b, &panel) : NULL;
+#define PACKED(col) (row + (size_t)((col) / 32) * panel + (col) % 32)
         for (int j = 0; j < n; j += 16) {
             __mmask16 k = lanesFrom(j, n);
             __m512 input = LOAD(gi), forget = LOAD(gf), cell = LOAD(gg), out = LOAD(go);
-            __m512 tc = tanh16(LOAD(cn));
+            __m512 tc = LOAD(tn);
             __m512 dhTotal = ADD(LOAD(dhb), LOAD(dy));
             __m512 dcTotal = ADD(LOAD(dcb), MUL(MUL(dhTotal, out), SUB(one, MUL(tc, tc))));
-            STORE(di, MUL(MUL(MUL(dcTotal, cell), input), SUB(one, input)));
-            STORE(df, MUL(MUL(MUL(dcTotal, LOAD(cb)), forget), SUB(one, forget)));
-            STORE(dg, MUL(MUL(dcTotal, input), SUB(one, MUL(cell, cell))));
-            STORE(dOut, MUL(MUL(MUL(dhTotal, tc), out), SUB(one, out)));
+            __m512 dInput = MUL(MUL(MUL(dcTotal, cell), input), SUB(one, input));
+            __m512 dForget = MUL(MUL(MUL(dcTotal, LOAD(cb)), forget), SUB(one, forget));
+            __m512 dCell = MUL(MUL(dcTotal, input), SUB(one, MUL(cell, cell)));
+            __m512 dOutGate = MUL(MUL(MUL(dhTotal, tc), out), SUB(one, out));
+            STORE(di, dInput);
+            STORE(df, dForget);
+            STORE(dg, dCell);
+            STORE(dOut, dOutGate);
+            STORE(dBias, ADD(LOAD(dBias), dInput));
+            STORE(dBias + n, ADD(LOAD(dBias + n), dForget));
+            STORE(dBias + 2 * n, ADD(LOAD(dBias + 2 * n), dCell));
+            STORE(dBias + 3 * n, ADD(LOAD(dBias + 3 * n), dOutGate));
+            if (row) {
+                // n % 16 == 0: each 16 lanes lie inside one panel of 32 columns
+                _mm512_storeu_ps(PACKED(j), dInput);
+                _mm512_storeu_ps(PACKED(n + j), dForget);
+                _mm512_storeu_ps(PACKED(2 * n + j), dCell);
+                _mm512_storeu_ps(PACKED(3 * n + j), dOutGate);
+            }
             STORE(dcb, MUL(dcTotal, forget));
             STORE(dhb, _mm512_setzero_ps());
         }
+#undef PACKED
     }
 }
 
@@ -102,9 +125,10 @@ AVX512 void sweep_lstm_backward(int batch, int hidden, const float *gates, const
 #include <stdlib.h>
 
 void sweep_lstm_forward(int batch, int hidden, float *gates, const float *recurrent, const float *bias,
-                        const float *c, float *cNext, float *hNext) { abort(); }
+                        const float *c, float *cNext, float *hNext, float *tanhCNext) { abort(); }
 
-void sweep_lstm_backward(int batch, int hidden, const float *gates, const float *c, const float *cNext,
-                         float *dh, float *dc, const float *dOutput, int ldOutput, float *dGates) { abort(); }
+void sweep_lstm_backward(int batch, int hidden, const float *gates, const float *c, const float *tanhCNext,
+                         float *dh, float *dc, const float *dOutput, int ldOutput, float *dGates,
+                         float *dBias, float *packed, int packedK, int packedRow) { abort(); }
 
 #endif

@@ -219,6 +219,14 @@ AVX512 void sweep_sgemm_pack_b(bool transB, int k, int n, const float *b, int ld
     }
 }
 
+int sweep_sgemm_packed_block_rows(void) { return KC; }
+
+size_t sweep_sgemm_packed_row(int k, int n, int row, int *panelStride) {
+    int pc = row / KC * KC, kc = k - pc < KC ? k - pc : KC;
+    *panelStride = kc * NR;
+    return (size_t)pc * roundUp32(n) + (size_t)(row - pc) * NR;
+}
+
 AVX512 void sweep_sgemm_packed(bool transA, int m, int n, int k, const float *a, int lda,
                                const float *packed, float beta, float *c, int ldc) {
     if (zeroK(m, n, k, beta, c, ldc)) return;
@@ -233,7 +241,29 @@ AVX512 void sweep_sgemm_packed(bool transA, int m, int n, int k, const float *a,
     }
 }
 
+/// y (columns × rows) += xᵀ for x (rows × columns), 16×16 blocks transposed in registers.
+AVX512 void sweep_add_transposed(int rows, int columns, const float *x, float *y) {
+    for (int c0 = 0; c0 < columns; c0 += 16) {
+        int nc = columns - c0 < 16 ? columns - c0 : 16;
+        __mmask16 cols = firstLanes(nc);
+        for (int r0 = 0; r0 < rows; r0 += 16) {
+            int nr = rows - r0 < 16 ? rows - r0 : 16;
+            __mmask16 lanes = firstLanes(nr);
+            __m512 r[16];
+            for (int i = 0; i < 16; i++)
+                r[i] = i < nr ? _mm512_maskz_loadu_ps(cols, x + (size_t)(r0 + i) * columns + c0) : _mm512_setzero_ps();
+            transpose16(r);  // r[q] = column c0+q over rows r0…
+            for (int q = 0; q < nc; q++) {
+                float *dst = y + (size_t)(c0 + q) * rows + r0;
+                _mm512_mask_storeu_ps(dst, lanes, _mm512_add_ps(_mm512_maskz_loadu_ps(lanes, dst), r[q]));
+            }
+        }
+    }
+}
+
 #else
+
+void sweep_add_transposed(int rows, int columns, const float *x, float *y) { abort(); }
 
 bool sweep_has_avx512(void) { return false; }
 
@@ -243,6 +273,10 @@ void sweep_sgemm_avx512(bool transA, bool transB, int m, int n, int k, const flo
 }
 
 size_t sweep_sgemm_packed_size(int k, int n) { abort(); }
+
+size_t sweep_sgemm_packed_row(int k, int n, int row, int *panelStride) { abort(); }
+
+int sweep_sgemm_packed_block_rows(void) { abort(); }
 
 void sweep_sgemm_pack_b(bool transB, int k, int n, const float *b, int ldb, float *packed) { abort(); }
 

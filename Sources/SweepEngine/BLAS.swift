@@ -27,7 +27,7 @@ public func sgemm(
     let lda = lda ?? (transA ? m : k)
     let ldb = ldb ?? (transB ? k : n)
     let ldc = ldc ?? n
-    if alpha == 1 && (beta == 0 || beta == 1) && BLAS.ownKernel && openblas_get_num_threads() == 1 {
+    if alpha == 1 && (beta == 0 || beta == 1) && BLAS.ownKernelNow {
         sweep_sgemm_avx512(transA, transB, Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb),
                            beta, c, Int32(ldc))
         return
@@ -67,6 +67,24 @@ public final class PackedMatrix {
         }
         sweep_sgemm_pack_b(trans, Int32(k), Int32(n), b, Int32(self.ld), buffer.assumingMemoryBound(to: Float.self))
     }
+
+    /// Sizes the packing of a row-major B (k×n) that the caller writes itself as it produces
+    /// B (`sweep_sgemm_packed_row` places each row; the LSTM's backward steps do), and returns
+    /// where to write. Only for `BLAS.ownKernelNow`: there is no unpacked B to fall back on.
+    public func declare(k: Int, n: Int) -> UnsafeMutablePointer<Float> {
+        precondition(BLAS.ownKernel, "PackedMatrix.declare without the AVX-512 kernel")
+        (source, self.trans, self.k, self.n, self.ld) = (nil, false, k, n, n)
+        let size = sweep_sgemm_packed_size(Int32(k), Int32(n))
+        if size > capacity {
+            buffer.deallocate()
+            buffer = .allocate(byteCount: size * MemoryLayout<Float>.size, alignment: 64)
+            capacity = size
+        }
+        return buffer.assumingMemoryBound(to: Float.self)
+    }
+
+    /// Rows of op(B) in one block of a packing (256): the most a packed B keeps in one pass.
+    public static let blockRows = BLAS.ownKernel ? Int(sweep_sgemm_packed_block_rows()) : 256
 }
 
 /// `sgemm` with op(B) from `packedB` (k and n as packed).
@@ -79,12 +97,12 @@ public func sgemm(
     c: UnsafeMutablePointer<Float>, ldc: Int? = nil
 ) {
     let (n, k) = (packedB.n, packedB.k)
-    guard let b = packedB.source else { preconditionFailure("sgemm with a PackedMatrix never packed") }
     let lda = lda ?? (transA ? m : k), ldc = ldc ?? n
-    if (beta == 0 || beta == 1) && BLAS.ownKernel && openblas_get_num_threads() == 1 {
+    if (beta == 0 || beta == 1) && BLAS.ownKernelNow {
         sweep_sgemm_packed(transA, Int32(m), Int32(n), Int32(k), a, Int32(lda), packedB.packed, beta, c, Int32(ldc))
         return
     }
+    guard let b = packedB.source else { preconditionFailure("sgemm with a PackedMatrix never packed, or declared") }
     sgemm(transA: transA, transB: packedB.trans, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: packedB.ld,
           beta: beta, c: c, ldc: ldc)
 }
@@ -104,6 +122,10 @@ public enum BLAS {
     /// Whether single-threaded sgemm runs CKernels' AVX-512 kernel: on CPUs with
     /// AVX-512, unless SWEEP_GEMM=openblas (for comparisons).
     public static let ownKernel: Bool = sweep_has_avx512() && getenv("SWEEP_GEMM").map { String(cString: $0) } != "openblas"
+
+    /// Whether `sgemm` runs CKernels' kernel now: `ownKernel`, on one OpenBLAS thread.
+    @inline(__always)
+    public static var ownKernelNow: Bool { ownKernel && openblas_get_num_threads() == 1 }
 
     /// The GEMM that `sgemm` runs on one thread: "avx512" or "openblas-<core>".
     public static var gemm: String { ownKernel ? "avx512" : "openblas-" + core }

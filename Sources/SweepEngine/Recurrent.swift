@@ -1,3 +1,5 @@
+import CKernels
+
 /// The cells a `Recurrent` layer runs, with PyTorch's equations and weight layout
 /// (nn.RNN with tanh, nn.LSTM, nn.GRU).
 public enum CellKind: String, Sendable, CaseIterable {
@@ -77,6 +79,17 @@ struct RecurrentMemory {
     /// (B, H): ∂L/∂h and (LSTM) ∂L/∂c, carried back through the steps.
     let dh: UnsafeMutablePointer<Float>
     let dc: UnsafeMutablePointer<Float>
+    /// LSTM (T, B, H): tanh(c_t) of forward step t, which backward step t reads.
+    let tanhC: UnsafeMutablePointer<Float>
+    /// (G·H): where the LSTM backward steps add up dGates (the bias gradient).
+    let dBias: UnsafeMutablePointer<Float>
+    /// Rows between the dGates of two steps: B, or 0 when every step reuses the same rows
+    /// (LSTM on the AVX-512 kernels when no dx is needed, see `backwardLSTMInChunks`).
+    var dGatesStepRows: Int
+    /// LSTM on the AVX-512 kernels: where backward also writes dGates, packed as the B of
+    /// the weight gradients' GEMMs for the chunk of steps from `packedFirstStep` on.
+    var packedGates: UnsafeMutablePointer<Float>? = nil
+    var packedFirstStep = 0, packedRows = 0
 
     /// Start of step t's rows in a (T, B, width) buffer.
     @inline(__always) func step(_ p: UnsafeMutablePointer<Float>, _ t: Int, width: Int) -> UnsafeMutablePointer<Float> {
@@ -117,6 +130,7 @@ public final class Recurrent: Layer {
     private let bias = Tensor(shape: [0])
     private let h = Tensor(shape: [0])
     private let c = Tensor(shape: [0])
+    private let tanhC = Tensor(shape: [0])
     private let hn = Tensor(shape: [0])
     private let dGates = Tensor(shape: [0])
     private let dGatesHidden = Tensor(shape: [0])
@@ -128,11 +142,18 @@ public final class Recurrent: Layer {
     private let dBias = Tensor(shape: [0])
     /// dW_ihᵀ or dW_hhᵀ (I or H, G·H) of one backward pass, before it is added into dW.
     private let dWeightT = Tensor(shape: [0])
+    /// dW_hhᵀ (H, G·H), beside dW_ihᵀ in `dWeightT`, when the LSTM accumulates both block by block.
+    private let dWeightT2 = Tensor(shape: [0])
     /// W_hhᵀ (H, G·H) for the forward steps and W_hh (G·H, H) for the backward ones, packed
     /// once per pass for the GEMM of every step.
     private let packedWhhT = PackedMatrix()
     private let packedWhh = PackedMatrix()
+    /// A chunk of steps' dGates packed as the weight gradients' B, written by the LSTM
+    /// backward steps (`backwardLSTMInChunks`).
+    private let packedGates = PackedMatrix()
     private var memory: RecurrentMemory?
+    /// Tests turn it off to compare the LSTM's chunked backward with the general one.
+    var backwardInChunks = true
 
     public init(inputShape: [Int], cell: CellKind, hidden: Int, returnSequences: Bool,
                 params: ParameterStore, name: String, layerIndex: Int) {
@@ -160,6 +181,7 @@ public final class Recurrent: Layer {
         bias.reshape([gh])
         h.reshape([t + 1, b, n])
         c.reshape(cell == .lstm ? [t + 1, b, n] : [0])
+        tanhC.reshape(cell == .lstm ? [t, b, n] : [0])
         hn.reshape(cell == .gru ? [t, b, n] : [0])
         dGates.reshape([t, b, gh])
         dGatesHidden.reshape(cell == .gru ? [t, b, gh] : [0])
@@ -171,7 +193,8 @@ public final class Recurrent: Layer {
         return RecurrentMemory(
             batch: b, steps: t, hidden: n, gates: gates.data, recurrent: recurrent.data, bias: bias.data,
             biasHN: params.value(biasHH) + 2 * n, h: h.data, c: c.data, hn: hn.data, dGates: dGates.data,
-            dGatesHidden: cell == .gru ? dGatesHidden.data : dGates.data, dh: dh.data, dc: dc.data)
+            dGatesHidden: cell == .gru ? dGatesHidden.data : dGates.data, dh: dh.data, dc: dc.data,
+            tanhC: tanhC.data, dBias: dBias.data, dGatesStepRows: b)
     }
 
     public func forward(_ x: Tensor, mode: Mode) -> Tensor {
@@ -227,26 +250,30 @@ public final class Recurrent: Layer {
         guard let m = memory else { preconditionFailure("Recurrent.backward before forward") }
         let b = m.batch, t = steps, gh = cell.gateCount * hidden
         precondition(dy.count == b * outputShape.reduce(1, *), "Recurrent output gradient \(dy.shape)")
-        switch cell {
-        case .rnn: backwardSteps(RNNCell.self, m, dy)
-        case .lstm: backwardSteps(LSTMCell.self, m, dy)
-        case .gru: backwardSteps(GRUCell.self, m, dy)
-        }
+        dWeightT.reshape([max(inputs, hidden), gh])
         // The weight gradients are computed transposed, dWᵀ = inputᵀ · dGates, and added back
         // transposed: with the wide dGates (…, G·H) as B the kernel streams it in its natural
         // layout, where dGatesᵀ as A had to be gathered column by column.
-        // dW_ih (G·H, I) += (xᵀ (I, T·B) · dGates (T·B, G·H))ᵀ
-        dWeightT.reshape([max(inputs, hidden), gh])
-        sgemm(transA: true, m: inputs, n: gh, k: t * b, a: input.data, b: m.dGates, c: dWeightT.data)
-        addTransposed(dWeightT.data, rows: inputs, columns: gh, into: params.grad(weightIH))
-        // dW_hh (G·H, H) += (h_{t−1}ᵀ (H, (T−1)·B) · dGatesHidden ((T−1)·B, G·H))ᵀ over t ≥ 1 (h_{−1} = 0)
-        if t > 1 {
-            sgemm(transA: true, m: hidden, n: gh, k: (t - 1) * b, a: m.h + b * hidden, b: m.dGatesHidden + b * gh,
-                  c: dWeightT.data)
-            addTransposed(dWeightT.data, rows: hidden, columns: gh, into: params.grad(weightHH))
+        if cell == .lstm && hidden % 16 == 0 && BLAS.ownKernelNow && backwardInChunks {
+            backwardLSTMInChunks(m, dy)
+        } else {
+            switch cell {
+            case .rnn: backwardSteps(RNNCell.self, m, dy, steps: 0..<t)
+            case .lstm: backwardSteps(LSTMCell.self, m, dy, steps: 0..<t)
+            case .gru: backwardSteps(GRUCell.self, m, dy, steps: 0..<t)
+            }
+            // dW_ih (G·H, I) += (xᵀ (I, T·B) · dGates (T·B, G·H))ᵀ
+            sgemm(transA: true, m: inputs, n: gh, k: t * b, a: input.data, b: m.dGates, c: dWeightT.data)
+            addTransposed(dWeightT.data, rows: inputs, columns: gh, into: params.grad(weightIH))
+            // dW_hh (G·H, H) += (h_{t−1}ᵀ (H, (T−1)·B) · dGatesHidden ((T−1)·B, G·H))ᵀ over t ≥ 1 (h_{−1} = 0)
+            if t > 1 {
+                sgemm(transA: true, m: hidden, n: gh, k: (t - 1) * b, a: m.h + b * hidden,
+                      b: m.dGatesHidden + b * gh, c: dWeightT.data)
+                addTransposed(dWeightT.data, rows: hidden, columns: gh, into: params.grad(weightHH))
+            }
         }
-        // db_ih (G·H) += Σ_{T·B} dGates, db_hh (G·H) += Σ_{T·B} dGatesHidden
-        columnSums(m.dGates, rows: t * b, width: gh, into: dBias.data)
+        // db_ih (G·H) += Σ_{T·B} dGates, db_hh (G·H) += Σ_{T·B} dGatesHidden (the LSTM steps summed dGates)
+        if cell != .lstm { columnSums(m.dGates, rows: t * b, width: gh, into: dBias.data) }
         add(dBias.data, into: params.grad(biasIH), count: gh)
         if m.dGatesHidden != m.dGates { columnSums(m.dGatesHidden, rows: t * b, width: gh, into: dBias.data) }
         add(dBias.data, into: params.grad(biasHH), count: gh)
@@ -258,21 +285,58 @@ public final class Recurrent: Layer {
         return dInput
     }
 
-    /// BPTT: walks the per-step caches in reverse, passing the state gradient along.
-    private func backwardSteps<Cell: RecurrentCell>(_: Cell.Type, _ m: RecurrentMemory, _ dy: Tensor) {
+    /// The LSTM's backward on the AVX-512 kernels, a chunk of steps at a time. The steps of
+    /// a chunk write their dGates a second time, packed as the B of the weight-gradient GEMMs
+    /// (the rows of one block of a packing, ≤ 256, in a buffer that stays in L2), and the two
+    /// GEMMs take each chunk as soon as it is complete. Without a dx to compute (first layer),
+    /// the plain dGates, which only the step's own dh GEMM reads, is one step's rows reused.
+    /// An lstm-128 batch has 1.8 MB of dGates: written whole and then packed, it went to L3
+    /// and back twice.
+    private func backwardLSTMInChunks(_ m: RecurrentMemory, _ dy: Tensor) {
+        let b = m.batch, gh = 4 * hidden
+        var m = m
+        m.dGatesStepRows = needsInputGradient ? b : 0
+        dWeightT2.reshape([hidden, gh])
+        let dWihT = dWeightT.data, dWhhT = dWeightT2.data
+        let chunk = max(1, PackedMatrix.blockRows / b)
+        var end = steps
+        while end > 0 {
+            let start = max(0, end - chunk)
+            m.packedGates = packedGates.declare(k: (end - start) * b, n: gh)
+            (m.packedFirstStep, m.packedRows) = (start, (end - start) * b)
+            backwardSteps(LSTMCell.self, m, dy, steps: start..<end)
+            // dW_ih (G·H, I) += (xᵀ (I, rows) · dGates (rows, G·H))ᵀ
+            // dW_hh (G·H, H) += (h_{t−1}ᵀ (H, rows) · dGates (rows, G·H))ᵀ, h_{−1} = 0 (slot 0)
+            let beta: Float = end == steps ? 0 : 1
+            sgemm(transA: true, m: inputs, a: input.data + start * b * inputs, packedB: packedGates, beta: beta,
+                  c: dWihT)
+            sgemm(transA: true, m: hidden, a: m.h + start * b * hidden, packedB: packedGates, beta: beta, c: dWhhT)
+            end = start
+        }
+        addTransposed(dWihT, rows: inputs, columns: gh, into: params.grad(weightIH))
+        addTransposed(dWhhT, rows: hidden, columns: gh, into: params.grad(weightHH))
+    }
+
+    /// BPTT: walks the per-step caches in reverse, passing the state gradient along, over
+    /// `range` (the steps after it done already; the last step starts the pass).
+    private func backwardSteps<Cell: RecurrentCell>(_: Cell.Type, _ m: RecurrentMemory, _ dy: Tensor,
+                                                    steps range: Range<Int>) {
         let b = m.batch, n = hidden, gh = Cell.gateCount * hidden
-        packedWhh.pack(k: gh, n: n, params.value(weightHH))
-        m.dh.update(repeating: 0, count: b * n)
-        if cell == .lstm { m.dc.update(repeating: 0, count: b * n) }
+        if range.upperBound == steps {
+            packedWhh.pack(k: gh, n: n, params.value(weightHH))
+            m.dBias.update(repeating: 0, count: gh)
+            m.dh.update(repeating: 0, count: b * n)
+            if cell == .lstm { m.dc.update(repeating: 0, count: b * n) }
+        }
         let d = Cell.stateGradient(m)
-        for t in stride(from: steps - 1, through: 0, by: -1) {
+        for t in range.reversed() {
             let (dOutput, ld) = returnSequences ? (dy.data + t * n, steps * n)
                 : t == steps - 1 ? (dy.data, n) : (zeros.data, 0)
             Cell.backward(m, step: t, from: Cell.state(m, after: t - 1), to: Cell.state(m, after: t), d: d,
                           dOutput: dOutput, ldOutput: ld)
             if t > 0 {
                 // dh_{t−1} (B, H) += dGatesHidden_t (B, G·H) · W_hh (G·H, H)
-                sgemm(m: b, a: m.step(m.dGatesHidden, t, width: gh), packedB: packedWhh, beta: 1, c: d.h)
+                sgemm(m: b, a: m.dGatesHidden + t * m.dGatesStepRows * gh, packedB: packedWhh, beta: 1, c: d.h)
             }
         }
     }
@@ -295,7 +359,12 @@ private func columnSums(_ x: UnsafePointer<Float>, rows: Int, width w: Int, into
 }
 
 /// y (C, R) += xᵀ for x (R, C), in blocks of 16 rows so that both sides stay in cache.
-private func addTransposed(_ x: UnsafePointer<Float>, rows: Int, columns: Int, into y: UnsafeMutablePointer<Float>) {
+func addTransposed(_ x: UnsafePointer<Float>, rows: Int, columns: Int, into y: UnsafeMutablePointer<Float>) {
+    if Kernels.avx512 {
+        // the same sums (one add per element) with 16×16 blocks transposed in registers
+        sweep_add_transposed(Int32(rows), Int32(columns), x, y)
+        return
+    }
     var r0 = 0
     while r0 < rows {
         let r1 = min(r0 + 16, rows)

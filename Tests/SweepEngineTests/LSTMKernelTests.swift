@@ -1,4 +1,6 @@
+import Foundation
 import Testing
+import CKernels
 @testable import SweepEngine
 import TestSupport
 
@@ -29,9 +31,11 @@ import TestSupport
 
         func memory(gates: UnsafeMutablePointer<Float>, recurrent: UnsafeMutablePointer<Float>,
                     bias: UnsafeMutablePointer<Float>, dGates: UnsafeMutablePointer<Float>,
-                    dh: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>) -> RecurrentMemory {
+                    dh: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>,
+                    tanhC: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>) -> RecurrentMemory {
             RecurrentMemory(batch: batch, steps: 1, hidden: hidden, gates: gates, recurrent: recurrent, bias: bias,
-                            biasHN: bias, h: dh, c: dc, hn: dh, dGates: dGates, dGatesHidden: dGates, dh: dh, dc: dc)
+                            biasHN: bias, h: dh, c: dc, hn: dh, dGates: dGates, dGatesHidden: dGates, dh: dh, dc: dc,
+                            tanhC: tanhC, dBias: dBias, dGatesStepRows: batch)
         }
     }
 
@@ -47,8 +51,12 @@ import TestSupport
         let dGates = u.make(b * 4 * n, seed: 7), dGates2 = u.make(b * 4 * n, seed: 7)
         let dh = u.make(b * n, seed: 8), dc = u.make(b * n, seed: 9), dy = u.make(b * n, seed: 10)
         let (dh2, dc2) = (u.copy(dh, b * n), u.copy(dc, b * n))
-        let m = u.memory(gates: gates, recurrent: recurrent, bias: bias, dGates: dGates, dh: dh, dc: dc)
-        let m2 = u.memory(gates: gates2, recurrent: recurrent, bias: bias, dGates: dGates2, dh: dh2, dc: dc2)
+        let (tanhC, tanhC2) = (u.make(b * n, seed: 11), u.make(b * n, seed: 11))
+        let (dBias, dBias2) = (u.make(4 * n, seed: 12), u.make(4 * n, seed: 12))
+        let m = u.memory(gates: gates, recurrent: recurrent, bias: bias, dGates: dGates, dh: dh, dc: dc,
+                         tanhC: tanhC, dBias: dBias)
+        let m2 = u.memory(gates: gates2, recurrent: recurrent, bias: bias, dGates: dGates2, dh: dh2, dc: dc2,
+                          tanhC: tanhC2, dBias: dBias2)
         func same(_ p: UnsafeMutablePointer<Float>, _ q: UnsafeMutablePointer<Float>, _ count: Int, _ what: String) {
             let differing = (0..<count).filter { p[$0].bitPattern != q[$0].bitPattern }.count
             #expect(differing == 0, "hidden \(n): \(differing) of \(count) \(what) differ")
@@ -59,6 +67,8 @@ import TestSupport
         same(gates, gates2, b * 4 * n, "gate activations")
         same(cNext, cNext2, b * n, "cell states")
         same(hNext, hNext2, b * n, "hidden states")
+        same(tanhC, tanhC2, b * n, "tanh of the cell states")
+        #expect((0..<b * n).allSatisfy { abs(tanhC[$0] - tanh(cNext[$0])) < 1e-6 }, "tanh(c) cached for backward")
 
         for ld in [n, 0] {
             LSTMCell.backward(m, step: 0, from: .init(h: dh, c: c), to: .init(h: hNext, c: cNext),
@@ -68,6 +78,31 @@ import TestSupport
             same(dGates, dGates2, b * 4 * n, "gate gradients (ld \(ld))")
             same(dc, dc2, b * n, "cell gradients (ld \(ld))")
             same(dh, dh2, b * n, "hidden gradients (ld \(ld))")
+            same(dBias, dBias2, 4 * n, "bias gradient sums (ld \(ld))")
         }
+    }
+
+    /// The packed copy of dGates that the backward step writes is what packing dGates gives,
+    /// for steps at any row of a packing of several blocks (rows 0, 253: across a block edge).
+    @Test(arguments: [16, 48])
+    func packedGatesMatchPacking(hidden n: Int) throws {
+        try #require(Kernels.avx512, "no AVX-512 on this CPU: the Swift loops are the only path")
+        let b = 5, rows = 300, g = 4 * n, u = Buffers(batch: b, hidden: n)
+        let gates = u.make(b * g, seed: 1), c = u.make(b * n, seed: 2), tanhC = u.make(b * n, seed: 3)
+        let dy = u.make(b * n, seed: 4), dBias = u.make(g, seed: 5)
+        let plain = u.make(rows * g, seed: 6)
+        plain.update(repeating: 0, count: rows * g)  // the rows no step writes stay 0 on both sides
+        let size = sweep_sgemm_packed_size(Int32(rows), Int32(g))
+        let packed = UnsafeMutablePointer<Float>.allocate(capacity: size), expected = UnsafeMutablePointer<Float>.allocate(capacity: size)
+        defer { packed.deallocate(); expected.deallocate() }
+        packed.update(repeating: 0, count: size)
+        for row in [0, 100, 253, rows - b] {
+            let dh = u.make(b * n, seed: 7 + UInt64(row)), dc = u.make(b * n, seed: 8 + UInt64(row))
+            sweep_lstm_backward(Int32(b), Int32(n), gates, c, tanhC, dh, dc, dy, Int32(n), plain + row * g, dBias,
+                                packed, Int32(rows), Int32(row))
+        }
+        sweep_sgemm_pack_b(false, Int32(rows), Int32(g), plain, Int32(g), expected)
+        let differing = (0..<size).filter { packed[$0].bitPattern != expected[$0].bitPattern }.count
+        #expect(differing == 0, "hidden \(n): \(differing) of \(size) packed floats differ")
     }
 }

@@ -32,10 +32,11 @@ import TestSupport
     static let (batch, steps, inputs, hidden) = (3, 5, 4, 6)
 
     /// Hidden 6 runs the cells' eight-lane loops as one partial block, hidden 11 as a full and a partial one.
+    /// LSTM with hidden 16 takes the chunked backward of the AVX-512 kernels (one chunk here).
     static let cases = CellKind.allCases.flatMap { cell in
         [Case(cell: cell), Case(cell: cell, returnSequences: true), Case(cell: cell, layers: 2),
          Case(cell: cell, returnSequences: true, hidden: 11)]
-    }
+    } + [Case(cell: .lstm, hidden: 16), Case(cell: .lstm, layers: 2, hidden: 16)]
 
     /// `layers` stacked cells over (T, I) with xavier weights and random biases.
     static func make(_ c: Case, seed: UInt64 = 3) -> (Chain, ParameterStore) {
@@ -117,6 +118,52 @@ import TestSupport
         let skipped = run(first, firstParams)
         #expect(skipped.y == expected.y)
         #expect(skipped.grads == expected.grads)
+    }
+
+    /// The LSTM's chunked backward (dGates packed by the steps themselves, weight gradients a
+    /// chunk at a time) agrees with the general one: several chunks (30 rows a step, 8 steps
+    /// a chunk), a step of more rows than one block of a packing (300), a stacked layer that
+    /// needs dx, and a batch that shrinks.
+    @Test(arguments: [(30, 20, 16, 1), (30, 20, 32, 2), (300, 3, 16, 1), (7, 40, 48, 2)])
+    func chunkedLSTMBackwardAgrees(batch b: Int, steps t: Int, hidden n: Int, layers: Int) throws {
+        BLAS.setThreads(1)  // as training does; the chunked backward runs on CKernels' GEMM
+        try #require(BLAS.ownKernelNow, "the chunked backward needs the AVX-512 kernels")
+        let inputs = 7
+        func make(chunked: Bool) -> (Chain, ParameterStore) {
+            let params = ParameterStore()
+            var shape = [t, inputs], stack: [Layer] = []
+            for k in 0..<layers {
+                let layer = Recurrent(inputShape: shape, cell: .lstm, hidden: n, returnSequences: k < layers - 1,
+                                      params: params, name: "rnn", layerIndex: k)
+                layer.backwardInChunks = chunked
+                layer.needsInputGradient = k > 0
+                stack.append(layer)
+                shape = [t, n]
+            }
+            params.finalize()
+            var rng = RNG(seed: 7)
+            params.initialize(.xavier, rng: &rng)
+            for (i, r) in params.refs.enumerated() where r.role == .bias {
+                params.set(r, testValues(r.count, seed: 20 + UInt64(i), scale: 0.5))
+            }
+            return (Chain(stack), params)
+        }
+        func run(_ layer: Chain, _ params: ParameterStore, batch: Int) -> (y: [Float], grads: [Float]) {
+            params.zeroGrads()
+            let x = Tensor(shape: [batch, t, inputs], values: testValues(batch * t * inputs, seed: 3, scale: 2))
+            let y = layer.forward(x, mode: .train)
+            _ = layer.backward(Tensor(shape: y.shape, values: testValues(y.count, seed: 4)))
+            return (y.array, Array(params.gradBuffer))
+        }
+        let (plain, plainParams) = make(chunked: false), (chunked, chunkedParams) = make(chunked: true)
+        for batch in [b, max(1, b / 3)] {
+            let expected = run(plain, plainParams, batch: batch), got = run(chunked, chunkedParams, batch: batch)
+            #expect(got.y == expected.y)
+            let scale = expected.grads.map(abs).max() ?? 1
+            let worst = zip(got.grads, expected.grads).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst <= 1e-5 * scale, "batch \(batch): worst gradient difference \(worst) of \(scale)")
+            #expect(expected.grads.contains { $0 != 0 })
+        }
     }
 
     @Test func imageRowsTakesEachRowOfEveryChannel() {

@@ -17,19 +17,37 @@ size_t sweep_sgemm_packed_size(int k, int n);
 /// Packs op(B) (k×n) once for several sweep_sgemm_packed calls with the same B.
 void sweep_sgemm_pack_b(bool transB, int k, int n, const float *b, int ldb, float *packed);
 
+/// Where row `row` of an op(B) (k×n) packed by sweep_sgemm_pack_b starts: element (row, j)
+/// is at packed[offset + (j / 32)·panelStride + j % 32]. A producer of B can write the
+/// packed form itself (the LSTM backward step does), row by row.
+size_t sweep_sgemm_packed_row(int k, int n, int row, int *panelStride);
+
+/// The rows of op(B) in one block of a packing (256). Rows [k0, k0 + kc) of a packed
+/// op(B), with k0 a multiple of it and kc = min(it, k − k0), start at
+/// sweep_sgemm_packed_row(k, n, k0, …) and are themselves the packing of a kc×n op(B).
+int sweep_sgemm_packed_block_rows(void);
+
 /// sweep_sgemm_avx512 with op(B) packed by sweep_sgemm_pack_b (same k and n).
 void sweep_sgemm_packed(bool transA, int m, int n, int k, const float *a, int lda,
                         const float *packed, float beta, float *c, int ldc);
 
-/// LSTMCell.forward's step on AVX-512 (same operations, same results): gates, recurrent
-/// (B, 4H) as [i | f | g | o], bias (4H), c (B, H) -> gates activated, cNext, hNext (B, H).
-void sweep_lstm_forward(int batch, int hidden, float *gates, const float *recurrent, const float *bias,
-                        const float *c, float *cNext, float *hNext);
+/// y (columns × rows) += xᵀ for the row-major x (rows × columns), on AVX-512.
+void sweep_add_transposed(int rows, int columns, const float *x, float *y);
 
-/// LSTMCell.backward's step on AVX-512: gates (B, 4H), c, cNext (B, H), dh + dOutput
-/// (row stride ldOutput), dc (B, H) -> dGates (B, 4H); dc ← ∂L/∂c, dh ← 0.
-void sweep_lstm_backward(int batch, int hidden, const float *gates, const float *c, const float *cNext,
-                         float *dh, float *dc, const float *dOutput, int ldOutput, float *dGates);
+/// LSTMCell.forward's step on AVX-512 (same operations, same results): gates, recurrent
+/// (B, 4H) as [i | f | g | o], bias (4H), c (B, H) -> gates activated, cNext, hNext and
+/// tanhCNext = tanh(cNext) (B, H), which backward reads.
+void sweep_lstm_forward(int batch, int hidden, float *gates, const float *recurrent, const float *bias,
+                        const float *c, float *cNext, float *hNext, float *tanhCNext);
+
+/// LSTMCell.backward's step on AVX-512: gates (B, 4H), c, tanhCNext (B, H), dh + dOutput
+/// (row stride ldOutput), dc (B, H) -> dGates (B, 4H), dBias (4H) += its column sums;
+/// dc ← ∂L/∂c, dh ← 0. With `packed` (hidden a multiple of 16), the step's dGates also go
+/// to rows [packedRow, packedRow + B) of that packed (packedK × 4H) op(B)
+/// (sweep_sgemm_packed_row).
+void sweep_lstm_backward(int batch, int hidden, const float *gates, const float *c, const float *tanhCNext,
+                         float *dh, float *dc, const float *dOutput, int ldOutput, float *dGates,
+                         float *dBias, float *packed, int packedK, int packedRow);
 
 /// Optimizer's Adam/AdamW loop on AVX-512 (same operations, same results), per element:
 /// θ ← p·decay; g' = g + l2·θ; m ← m + w1(g' − m); v ← v·beta2 + w2·g'·g';
