@@ -46,9 +46,13 @@ static inline __mmask16 lanesFrom(int j, int n) { return n - j >= 16 ? 0xFFFF : 
 #define SUB _mm512_sub_ps
 #define MUL _mm512_mul_ps
 
+/// Asks for the line at p in L2 (a step's data that the next call reads).
+#define PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T1)
+
 AVX512 void sweep_lstm_forward(int batch, int hidden, float *gates, const float *recurrent, const float *bias,
-                               const float *c, float *cNext, float *hNext, float *tanhCNext) {
+                               const float *c, float *cNext, float *hNext, float *tanhCNext, int prefetchNext) {
     const int n = hidden;
+    const ptrdiff_t ahead = prefetchNext ? (ptrdiff_t)batch * 4 * n : 0;
     const float *bi = bias, *bf = bias + n, *bg = bias + 2 * n, *bo = bias + 3 * n;
     for (int b = 0; b < batch; b++) {
         float *gi = gates + (size_t)b * 4 * n, *gf = gi + n, *gg = gi + 2 * n, *go = gi + 3 * n;
@@ -57,6 +61,12 @@ AVX512 void sweep_lstm_forward(int batch, int hidden, float *gates, const float 
         float *cn = cNext + (size_t)b * n, *hn = hNext + (size_t)b * n, *tn = tanhCNext + (size_t)b * n;
         for (int j = 0; j < n; j += 16) {
             __mmask16 k = lanesFrom(j, n);
+            if (ahead) {
+                PREFETCH(gi + j + ahead);
+                PREFETCH(gf + j + ahead);
+                PREFETCH(gg + j + ahead);
+                PREFETCH(go + j + ahead);
+            }
             __m512 input = sigmoid16(ADD(ADD(LOAD(gi), LOAD(ri)), LOAD(bi)));
             __m512 forget = sigmoid16(ADD(ADD(LOAD(gf), LOAD(rf)), LOAD(bf)));
             __m512 cell = tanh16(ADD(ADD(LOAD(gg), LOAD(rg)), LOAD(bg)));
@@ -76,8 +86,10 @@ AVX512 void sweep_lstm_forward(int batch, int hidden, float *gates, const float 
 
 AVX512 void sweep_lstm_backward(int batch, int hidden, const float *gates, const float *c, const float *tanhCNext,
                                 float *dh, float *dc, const float *dOutput, int ldOutput, float *dGates,
-                                float *dBias, float *packed, int packedK, int packedRow) {
+                                float *dBias, float *packed, int packedK, int packedRow, int prefetchPrevious) {
     const int n = hidden;
+    // step t−1 reads the gates and tanh(c) of t−1 and the c of t−2: one step back each
+    const ptrdiff_t back = prefetchPrevious ? (ptrdiff_t)batch * 4 * n : 0, backState = back / 4;
     const __m512 one = _mm512_set1_ps(1.0f);
     for (int b = 0; b < batch; b++) {
         const float *gi = gates + (size_t)b * 4 * n, *gf = gi + n, *gg = gi + 2 * n, *go = gi + 3 * n;
@@ -90,6 +102,14 @@ AVX512 void sweep_lstm_backward(int batch, int hidden, const float *gates, const
 #define PACKED(col) (row + (size_t)((col) / 32) * panel + (col) % 32)
         for (int j = 0; j < n; j += 16) {
             __mmask16 k = lanesFrom(j, n);
+            if (back) {
+                PREFETCH(gi + j - back);
+                PREFETCH(gf + j - back);
+                PREFETCH(gg + j - back);
+                PREFETCH(go + j - back);
+                PREFETCH(cb + j - backState);
+                PREFETCH(tn + j - backState);
+            }
             __m512 input = LOAD(gi), forget = LOAD(gf), cell = LOAD(gg), out = LOAD(go);
             __m512 tc = LOAD(tn);
             __m512 dhTotal = ADD(LOAD(dhb), LOAD(dy));
@@ -125,10 +145,10 @@ AVX512 void sweep_lstm_backward(int batch, int hidden, const float *gates, const
 #include <stdlib.h>
 
 void sweep_lstm_forward(int batch, int hidden, float *gates, const float *recurrent, const float *bias,
-                        const float *c, float *cNext, float *hNext, float *tanhCNext) { abort(); }
+                        const float *c, float *cNext, float *hNext, float *tanhCNext, int prefetchNext) { abort(); }
 
 void sweep_lstm_backward(int batch, int hidden, const float *gates, const float *c, const float *tanhCNext,
                          float *dh, float *dc, const float *dOutput, int ldOutput, float *dGates,
-                         float *dBias, float *packed, int packedK, int packedRow) { abort(); }
+                         float *dBias, float *packed, int packedK, int packedRow, int prefetchPrevious) { abort(); }
 
 #endif

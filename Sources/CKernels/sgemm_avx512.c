@@ -25,6 +25,8 @@ bool sweep_has_avx512(void) {
 }
 
 enum { MR = 8, NR = 32, KC = 256, MC = 64, NC = 1024 };
+/// Largest op(A) block (floats, 64 KB) that the kernel reads in place instead of packing.
+enum { DIRECT_A = 64 * 256 };
 
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma")))
 
@@ -160,10 +162,61 @@ AVX512 static void kernel8x32(int kc, const float *a, const float *b, float *c, 
     }
 }
 
+/// kernel8x32 with A read where it is, row-major (a[i·lda + p]), instead of from a packed
+/// slab: the eight broadcasts of each p come from eight rows. For an A small enough to
+/// stay in L1 (a recurrent step's h or dGates), which packing would only copy.
+AVX512 static void kernel8x32Direct(int kc, const float *a, int lda, const float *b, float *c, int ldc, int mr,
+                                    int nr, bool accumulate) {
+    __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
+    __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
+    __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
+    __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps(), c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
+    // rows ≥ mr read row 0 again (in bounds); their sums are never stored
+    const float *a0 = a, *a1 = a + (mr > 1 ? lda : 0), *a2 = a + (mr > 2 ? 2 * lda : 0), *a3 = a + (mr > 3 ? 3 * lda : 0);
+    const float *a4 = a + (mr > 4 ? 4 * lda : 0), *a5 = a + (mr > 5 ? 5 * lda : 0), *a6 = a + (mr > 6 ? 6 * lda : 0);
+    const float *a7 = a + (mr > 7 ? 7 * lda : 0);
+    for (int p = 0; p < kc; p++) {
+        __m512 b0 = _mm512_loadu_ps(b + p * NR), b1 = _mm512_loadu_ps(b + p * NR + 16);
+        __m512 x;
+        x = _mm512_set1_ps(a0[p]); c00 = _mm512_fmadd_ps(x, b0, c00); c01 = _mm512_fmadd_ps(x, b1, c01);
+        x = _mm512_set1_ps(a1[p]); c10 = _mm512_fmadd_ps(x, b0, c10); c11 = _mm512_fmadd_ps(x, b1, c11);
+        x = _mm512_set1_ps(a2[p]); c20 = _mm512_fmadd_ps(x, b0, c20); c21 = _mm512_fmadd_ps(x, b1, c21);
+        x = _mm512_set1_ps(a3[p]); c30 = _mm512_fmadd_ps(x, b0, c30); c31 = _mm512_fmadd_ps(x, b1, c31);
+        x = _mm512_set1_ps(a4[p]); c40 = _mm512_fmadd_ps(x, b0, c40); c41 = _mm512_fmadd_ps(x, b1, c41);
+        x = _mm512_set1_ps(a5[p]); c50 = _mm512_fmadd_ps(x, b0, c50); c51 = _mm512_fmadd_ps(x, b1, c51);
+        x = _mm512_set1_ps(a6[p]); c60 = _mm512_fmadd_ps(x, b0, c60); c61 = _mm512_fmadd_ps(x, b1, c61);
+        x = _mm512_set1_ps(a7[p]); c70 = _mm512_fmadd_ps(x, b0, c70); c71 = _mm512_fmadd_ps(x, b1, c71);
+    }
+    __m512 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
+                         {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
+    __mmask16 lo = firstLanes(nr), hi = firstLanes(nr - 16);
+    for (int i = 0; i < mr; i++) {
+        float *row = c + (size_t)i * ldc;
+        __m512 v0 = acc[i][0], v1 = acc[i][1];
+        if (accumulate) {
+            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(lo, row));
+            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(hi, row + 16));
+        }
+        _mm512_mask_storeu_ps(row, lo, v0);
+        _mm512_mask_storeu_ps(row + 16, hi, v1);
+    }
+}
+
 /// C (m×nc) (+)= op(A) rows [0, m) × columns [pc, pc+kc) · B's panels of the block (kc, nc),
 /// panel jr at panels + jr·kc.
 AVX512 static void multiplyBlock(bool transA, int m, int nc, int pc, int kc, const float *a, int lda,
                                  const float *panels, bool accumulate, float *c, int ldc) {
+    if (!transA && (size_t)m * kc <= DIRECT_A) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = nc - jr < NR ? nc - jr : NR;
+            for (int ir = 0; ir < m; ir += MR) {
+                int mr = m - ir < MR ? m - ir : MR;
+                kernel8x32Direct(kc, a + (size_t)ir * lda + pc, lda, panels + (size_t)jr * kc,
+                                 c + (size_t)ir * ldc + jr, ldc, mr, nr, accumulate);
+            }
+        }
+        return;
+    }
     if (!packedA) packedA = aligned((size_t)MC * KC);
     for (int ic = 0; ic < m; ic += MC) {
         int mc = m - ic < MC ? m - ic : MC;

@@ -22,7 +22,8 @@ enum LSTMCell: RecurrentCell {
         if Kernels.avx512 {
             // the loop below on sixteen lanes (CKernels/lstm_avx512.c), bit for bit
             sweep_lstm_forward(Int32(m.batch), Int32(m.hidden), m.step(m.gates, t, width: 4 * m.hidden),
-                               m.recurrent, m.bias, s.c, next.c, next.h, m.step(m.tanhC, t, width: m.hidden))
+                               m.recurrent, m.bias, s.c, next.c, next.h, m.step(m.tanhC, t, width: m.hidden),
+                               t + 1 < m.steps ? 1 : 0)
             return
         }
         forwardLanes(m, step: t, from: s, to: next)
@@ -62,7 +63,7 @@ enum LSTMCell: RecurrentCell {
             sweep_lstm_backward(Int32(m.batch), Int32(n), m.step(m.gates, t, width: 4 * n), s.c,
                                 m.step(m.tanhC, t, width: n), d.h, d.c, dOutput, Int32(ldOutput),
                                 m.dGates + t * m.dGatesStepRows * 4 * n, m.dBias, m.packedGates,
-                                Int32(m.packedRows), Int32((t - m.packedFirstStep) * m.batch))
+                                Int32(m.packedRows), Int32((t - m.packedFirstStep) * m.batch), t >= 1 ? 1 : 0)
             return
         }
         backwardLanes(m, step: t, from: s, to: next, d: d, dOutput: dOutput, ldOutput: ldOutput)

@@ -4,12 +4,12 @@ import TestSupport
 
 /// sgemm against a Double reference, on shapes that cross every edge of the AVX-512
 /// kernel's blocking (8-row slabs, 32-column panels, K blocks of 256, N blocks of 1024),
-/// with padded leading dimensions, both transposes and beta 0 and 1; B packed once
-/// (PackedMatrix) agrees.
+/// with padded leading dimensions, both transposes and beta 0 and 1, A read in place (blocks
+/// of up to 64×256) or packed (130×256); B packed once (PackedMatrix) agrees.
 @Suite struct GEMMTests {
     static let shapes: [(m: Int, n: Int, k: Int)] = [
         (1, 1, 1), (7, 33, 5), (8, 32, 256), (13, 70, 300), (65, 1030, 17), (32, 512, 128), (50, 10, 1024),
-        (9, 17, 513), (3, 47, 0),
+        (9, 17, 513), (3, 47, 0), (130, 45, 260),
     ]
 
     @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])

@@ -99,7 +99,7 @@ import TestSupport
         for row in [0, 100, 253, rows - b] {
             let dh = u.make(b * n, seed: 7 + UInt64(row)), dc = u.make(b * n, seed: 8 + UInt64(row))
             sweep_lstm_backward(Int32(b), Int32(n), gates, c, tanhC, dh, dc, dy, Int32(n), plain + row * g, dBias,
-                                packed, Int32(rows), Int32(row))
+                                packed, Int32(rows), Int32(row), 0)
         }
         sweep_sgemm_pack_b(false, Int32(rows), Int32(g), plain, Int32(g), expected)
         let differing = (0..<size).filter { packed[$0].bitPattern != expected[$0].bitPattern }.count

@@ -36,18 +36,20 @@ void sweep_add_transposed(int rows, int columns, const float *x, float *y);
 
 /// LSTMCell.forward's step on AVX-512 (same operations, same results): gates, recurrent
 /// (B, 4H) as [i | f | g | o], bias (4H), c (B, H) -> gates activated, cNext, hNext and
-/// tanhCNext = tanh(cNext) (B, H), which backward reads.
+/// tanhCNext = tanh(cNext) (B, H), which backward reads. With prefetchNext, the gates of the
+/// next step (the B·4H floats after `gates`) are fetched into L2 on the way.
 void sweep_lstm_forward(int batch, int hidden, float *gates, const float *recurrent, const float *bias,
-                        const float *c, float *cNext, float *hNext, float *tanhCNext);
+                        const float *c, float *cNext, float *hNext, float *tanhCNext, int prefetchNext);
 
 /// LSTMCell.backward's step on AVX-512: gates (B, 4H), c, tanhCNext (B, H), dh + dOutput
 /// (row stride ldOutput), dc (B, H) -> dGates (B, 4H), dBias (4H) += its column sums;
 /// dc ← ∂L/∂c, dh ← 0. With `packed` (hidden a multiple of 16), the step's dGates also go
 /// to rows [packedRow, packedRow + B) of that packed (packedK × 4H) op(B)
-/// (sweep_sgemm_packed_row).
+/// (sweep_sgemm_packed_row). With prefetchPrevious, what the previous step reads (gates and
+/// tanhCNext one step back, c one step back) is fetched into L2 on the way.
 void sweep_lstm_backward(int batch, int hidden, const float *gates, const float *c, const float *tanhCNext,
                          float *dh, float *dc, const float *dOutput, int ldOutput, float *dGates,
-                         float *dBias, float *packed, int packedK, int packedRow);
+                         float *dBias, float *packed, int packedK, int packedRow, int prefetchPrevious);
 
 /// Optimizer's Adam/AdamW loop on AVX-512 (same operations, same results), per element:
 /// θ ← p·decay; g' = g + l2·θ; m ← m + w1(g' − m); v ← v·beta2 + w2·g'·g';
