@@ -299,22 +299,26 @@ public final class Recurrent: Layer {
         dWeightT2.reshape([hidden, gh])
         let dWihT = dWeightT.data, dWhhT = dWeightT2.data
         let chunk = max(1, PackedMatrix.blockRows / b)
-        var end = steps
+        var end = steps, hhStarted = false
         while end > 0 {
-            let start = max(0, end - chunk)
+            // step 0 is a chunk of its own: h_{−1} = 0 adds nothing to dW_hh
+            let start = end == 1 ? 0 : max(1, end - chunk)
             m.packedGates = packedGates.declare(k: (end - start) * b, n: gh)
             (m.packedFirstStep, m.packedRows) = (start, (end - start) * b)
             backwardSteps(LSTMCell.self, m, dy, steps: start..<end)
             // dW_ih (G·H, I) += (xᵀ (I, rows) · dGates (rows, G·H))ᵀ
-            // dW_hh (G·H, H) += (h_{t−1}ᵀ (H, rows) · dGates (rows, G·H))ᵀ, h_{−1} = 0 (slot 0)
-            let beta: Float = end == steps ? 0 : 1
-            sgemm(transA: true, m: inputs, a: input.data + start * b * inputs, packedB: packedGates, beta: beta,
-                  c: dWihT)
-            sgemm(transA: true, m: hidden, a: m.h + start * b * hidden, packedB: packedGates, beta: beta, c: dWhhT)
+            sgemm(transA: true, m: inputs, a: input.data + start * b * inputs, packedB: packedGates,
+                  beta: end == steps ? 0 : 1, c: dWihT)
+            if start > 0 {
+                // dW_hh (G·H, H) += (h_{t−1}ᵀ (H, rows) · dGates (rows, G·H))ᵀ
+                sgemm(transA: true, m: hidden, a: m.h + start * b * hidden, packedB: packedGates,
+                      beta: hhStarted ? 1 : 0, c: dWhhT)
+                hhStarted = true
+            }
             end = start
         }
         addTransposed(dWihT, rows: inputs, columns: gh, into: params.grad(weightIH))
-        addTransposed(dWhhT, rows: hidden, columns: gh, into: params.grad(weightHH))
+        if hhStarted { addTransposed(dWhhT, rows: hidden, columns: gh, into: params.grad(weightHH)) }
     }
 
     /// BPTT: walks the per-step caches in reverse, passing the state gradient along, over

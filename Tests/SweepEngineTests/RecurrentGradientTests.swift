@@ -123,8 +123,8 @@ import TestSupport
     /// The LSTM's chunked backward (dGates packed by the steps themselves, weight gradients a
     /// chunk at a time) agrees with the general one: several chunks (30 rows a step, 8 steps
     /// a chunk), a step of more rows than one block of a packing (300), a stacked layer that
-    /// needs dx, and a batch that shrinks.
-    @Test(arguments: [(30, 20, 16, 1), (30, 20, 32, 2), (300, 3, 16, 1), (7, 40, 48, 2)])
+    /// needs dx, one and two steps (step 0 is a chunk of its own), and a batch that shrinks.
+    @Test(arguments: [(30, 20, 16, 1), (30, 20, 32, 2), (300, 3, 16, 1), (7, 40, 48, 2), (4, 1, 16, 1), (64, 2, 16, 2)])
     func chunkedLSTMBackwardAgrees(batch b: Int, steps t: Int, hidden n: Int, layers: Int) throws {
         BLAS.setThreads(1)  // as training does; the chunked backward runs on CKernels' GEMM
         try #require(BLAS.ownKernelNow, "the chunked backward needs the AVX-512 kernels")
