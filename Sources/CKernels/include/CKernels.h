@@ -31,15 +31,30 @@ int sweep_sgemm_packed_block_rows(void);
 void sweep_sgemm_packed(bool transA, int m, int n, int k, const float *a, int lda,
                         const float *packed, float beta, float *c, int ldc);
 
+/// Packs op(B) = [B1ᵀ ; B2ᵀ] ((k1 + k2) × n, at most 256 rows) from the row-major B1 (n × k1)
+/// and B2 (n × k2), as sweep_sgemm_pack_b would pack that stacked matrix: the weights
+/// [W_hh | W_ih] of a recurrent step whose input projection rides in the step's GEMM.
+void sweep_sgemm_pack_b_stacked(int k1, const float *b1, int ldb1, int k2, const float *b2, int ldb2,
+                                int n, float *packed);
+
+/// C (m × n) = [A1 | A2] · op(B) + beta·C, beta 0 or 1, with A1 (m × k1) and A2 (m × k2)
+/// row-major and read in place (best when A fits L1, m·(k1 + k2) ≤ 64·256), op(B) packed by
+/// sweep_sgemm_pack_b_stacked. a1 NULL stands for A1 = 0 (a recurrent layer's first step).
+void sweep_sgemm_packed_stacked_a(int m, int n, int k1, const float *a1, int lda1, int k2, const float *a2,
+                                  int lda2, const float *packed, float beta, float *c, int ldc);
+
 /// y (columns × rows) += xᵀ for the row-major x (rows × columns), on AVX-512.
 void sweep_add_transposed(int rows, int columns, const float *x, float *y);
 
 /// LSTMCell.forward's step on AVX-512 (same operations, same results): gates, recurrent
 /// (B, 4H) as [i | f | g | o], bias (4H), c (B, H) -> gates activated, cNext, hNext and
-/// tanhCNext = tanh(cNext) (B, H), which backward reads. With prefetchNext, the gates of the
-/// next step (the B·4H floats after `gates`) are fetched into L2 on the way.
+/// tanhCNext = tanh(cNext) (B, H), which backward reads. The pre-activations are
+/// (gates + recurrent) + bias, or recurrent + bias without gatesHoldInput (the step's GEMM
+/// did the input projection too). With prefetchNext, the gates of the next step (the B·4H
+/// floats after `gates`) are fetched into L2 on the way.
 void sweep_lstm_forward(int batch, int hidden, float *gates, const float *recurrent, const float *bias,
-                        const float *c, float *cNext, float *hNext, float *tanhCNext, int prefetchNext);
+                        const float *c, float *cNext, float *hNext, float *tanhCNext, int prefetchNext,
+                        int gatesHoldInput);
 
 /// LSTMCell.backward's step on AVX-512: gates (B, 4H), c, tanhCNext (B, H), dh + dOutput
 /// (row stride ldOutput), dc (B, H) -> dGates (B, 4H), dBias (4H) += its column sums;
