@@ -103,7 +103,8 @@ AVX512 void sweep_lstm_backward(int batch, int hidden, const float *gates, const
     const __m512 one = _mm512_set1_ps(1.0f);
     for (int b = 0; b < batch; b++) {
         const float *gi = gates + (size_t)b * 4 * n, *gf = gi + n, *gg = gi + 2 * n, *go = gi + 3 * n;
-        float *di = dGates + (size_t)b * 4 * n, *df = di + n, *dg = di + 2 * n, *dOut = di + 3 * n;
+        float *di = dGates ? dGates + (size_t)b * 4 * n : NULL, *df = di ? di + n : NULL;
+        float *dg = di ? di + 2 * n : NULL, *dOut = di ? di + 3 * n : NULL;
         const float *cb = c + (size_t)b * n, *tn = tanhCNext + (size_t)b * n, *dy = dOutput + (size_t)b * ldOutput;
         float *dhb = dh + (size_t)b * n, *dcb = dc + (size_t)b * n;
         // the packed copy: column col of this row at row + (col / 32)·panel + col % 32
@@ -128,10 +129,12 @@ AVX512 void sweep_lstm_backward(int batch, int hidden, const float *gates, const
             __m512 dForget = MUL(MUL(MUL(dcTotal, LOAD(cb)), forget), SUB(one, forget));
             __m512 dCell = MUL(MUL(dcTotal, input), SUB(one, MUL(cell, cell)));
             __m512 dOutGate = MUL(MUL(MUL(dhTotal, tc), out), SUB(one, out));
-            STORE(di, dInput);
-            STORE(df, dForget);
-            STORE(dg, dCell);
-            STORE(dOut, dOutGate);
+            if (dGates) {
+                STORE(di, dInput);
+                STORE(df, dForget);
+                STORE(dg, dCell);
+                STORE(dOut, dOutGate);
+            }
             STORE(dBias, ADD(LOAD(dBias), dInput));
             STORE(dBias + n, ADD(LOAD(dBias + n), dForget));
             STORE(dBias + 2 * n, ADD(LOAD(dBias + 2 * n), dCell));
@@ -144,7 +147,6 @@ AVX512 void sweep_lstm_backward(int batch, int hidden, const float *gates, const
                 _mm512_storeu_ps(PACKED(3 * n + j), dOutGate);
             }
             STORE(dcb, MUL(dcTotal, forget));
-            STORE(dhb, _mm512_setzero_ps());
         }
 #undef PACKED
     }

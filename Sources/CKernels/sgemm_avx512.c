@@ -210,6 +210,49 @@ AVX512 static void kernel8x32Direct(int kc1, const float *a1, int lda1, int kc2,
     }
 }
 
+/// kernel8x32 with A read in place from panels of 32 columns (sweep_sgemm_packed_a_panels):
+/// the slab's eight rows are 32 floats apart, and every 32 columns the panel changes.
+AVX512 static void kernel8x32Panels(int kc, const float *a, int aPanelStride, const float *b, float *c, int ldc,
+                                    int mr, int nr, bool accumulate) {
+    __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
+    __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
+    __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
+    __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps(), c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
+    // rows ≥ mr read row 0 again; their sums are never stored
+    const int o1 = mr > 1 ? NR : 0, o2 = mr > 2 ? 2 * NR : 0, o3 = mr > 3 ? 3 * NR : 0, o4 = mr > 4 ? 4 * NR : 0;
+    const int o5 = mr > 5 ? 5 * NR : 0, o6 = mr > 6 ? 6 * NR : 0, o7 = mr > 7 ? 7 * NR : 0;
+    for (int g = 0; g < kc; g += NR) {
+        const float *ap = a + (size_t)(g / NR) * aPanelStride;
+        int len = kc - g < NR ? kc - g : NR;
+        for (int q = 0; q < len; q++) {
+            const float *bp = b + (size_t)(g + q) * NR;
+            __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
+            __m512 x;
+            x = _mm512_set1_ps(ap[q]); c00 = _mm512_fmadd_ps(x, b0, c00); c01 = _mm512_fmadd_ps(x, b1, c01);
+            x = _mm512_set1_ps(ap[o1 + q]); c10 = _mm512_fmadd_ps(x, b0, c10); c11 = _mm512_fmadd_ps(x, b1, c11);
+            x = _mm512_set1_ps(ap[o2 + q]); c20 = _mm512_fmadd_ps(x, b0, c20); c21 = _mm512_fmadd_ps(x, b1, c21);
+            x = _mm512_set1_ps(ap[o3 + q]); c30 = _mm512_fmadd_ps(x, b0, c30); c31 = _mm512_fmadd_ps(x, b1, c31);
+            x = _mm512_set1_ps(ap[o4 + q]); c40 = _mm512_fmadd_ps(x, b0, c40); c41 = _mm512_fmadd_ps(x, b1, c41);
+            x = _mm512_set1_ps(ap[o5 + q]); c50 = _mm512_fmadd_ps(x, b0, c50); c51 = _mm512_fmadd_ps(x, b1, c51);
+            x = _mm512_set1_ps(ap[o6 + q]); c60 = _mm512_fmadd_ps(x, b0, c60); c61 = _mm512_fmadd_ps(x, b1, c61);
+            x = _mm512_set1_ps(ap[o7 + q]); c70 = _mm512_fmadd_ps(x, b0, c70); c71 = _mm512_fmadd_ps(x, b1, c71);
+        }
+    }
+    __m512 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
+                         {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
+    __mmask16 lo = firstLanes(nr), hi = firstLanes(nr - 16);
+    for (int i = 0; i < mr; i++) {
+        float *row = c + (size_t)i * ldc;
+        __m512 v0 = acc[i][0], v1 = acc[i][1];
+        if (accumulate) {
+            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(lo, row));
+            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(hi, row + 16));
+        }
+        _mm512_mask_storeu_ps(row, lo, v0);
+        _mm512_mask_storeu_ps(row + 16, hi, v1);
+    }
+}
+
 /// C (m×nc) (+)= [A1 | A2] (row-major, read in place) · the panels (kc1 + kc2, nc) of one block.
 AVX512 static void multiplyDirect(int m, int nc, int kc1, const float *a1, int lda1, int kc2, const float *a2,
                                   int lda2, const float *panels, bool accumulate, float *c, int ldc) {
@@ -361,7 +404,28 @@ AVX512 void sweep_sgemm_packed_stacked_a(int m, int n, int k1, const float *a1, 
     multiplyDirect(m, n, k1, a1, lda1, k2, a2, lda2, packed, beta != 0, c, ldc);
 }
 
+AVX512 void sweep_sgemm_packed_a_panels(int m, int n, int k, const float *a, int aPanelStride, const float *packed,
+                                        float beta, float *c, int ldc) {
+    if (zeroK(m, n, k, beta, c, ldc)) return;
+    int n32 = roundUp32(n);
+    for (int pc = 0; pc < k; pc += KC) {
+        int kc = k - pc < KC ? k - pc : KC;
+        const float *panels = packed + (size_t)pc * n32, *ac = a + (size_t)(pc / NR) * aPanelStride;
+        for (int jr = 0; jr < n; jr += NR) {
+            int nr = n - jr < NR ? n - jr : NR;
+            for (int ir = 0; ir < m; ir += MR) {
+                int mr = m - ir < MR ? m - ir : MR;
+                kernel8x32Panels(kc, ac + (size_t)ir * NR, aPanelStride, panels + (size_t)jr * kc,
+                                 c + (size_t)ir * ldc + jr, ldc, mr, nr, pc > 0 || beta != 0);
+            }
+        }
+    }
+}
+
 #else
+
+void sweep_sgemm_packed_a_panels(int m, int n, int k, const float *a, int aPanelStride, const float *packed,
+                                 float beta, float *c, int ldc) { abort(); }
 
 void sweep_sgemm_pack_b_stacked(int k1, const float *b1, int ldb1, int k2, const float *b2, int ldb2, int n,
                                 float *packed) { abort(); }

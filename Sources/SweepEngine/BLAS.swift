@@ -138,6 +138,17 @@ public func sgemm(m: Int, a1: UnsafePointer<Float>?, lda1: Int, a2: UnsafePointe
                                  Int32(lda2), packedB.packed, beta, c, Int32(ldc ?? packedB.n))
 }
 
+/// `sgemm` with op(A) (m × k) read in place from panels of 32 columns, op(A)(i, p) =
+/// aPanels[(p / 32)·aPanelStride + i·32 + p % 32]: rows of a B packed by `PackedMatrix`
+/// (`sweep_sgemm_packed_row` gives where a row starts and the panel stride).
+@inline(__always)
+public func sgemm(m: Int, aPanels: UnsafePointer<Float>, aPanelStride: Int, packedB: PackedMatrix, beta: Float = 0,
+                  c: UnsafeMutablePointer<Float>, ldc: Int? = nil) {
+    precondition(BLAS.ownKernel && (beta == 0 || beta == 1), "sgemm from panels without the AVX-512 kernel")
+    sweep_sgemm_packed_a_panels(Int32(m), Int32(packedB.n), Int32(packedB.k), aPanels, Int32(aPanelStride),
+                                packedB.packed, beta, c, Int32(ldc ?? packedB.n))
+}
+
 public enum BLAS {
     /// Sets the number of OpenBLAS threads for this process (`threads` key).
     public static func setThreads(_ n: Int) {

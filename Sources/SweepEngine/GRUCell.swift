@@ -7,6 +7,8 @@ enum GRUCell: RecurrentCell {
 
     static let gateCount = 3
 
+    static let hiddenBypassesWeights = true
+
     static func forward(_ m: RecurrentMemory, step t: Int, from s: State, to next: State) {
         // gates, recurrent (B, 3H) as [r | z | n], bias (3H), biasHN (H), s.h (B, H)
         //   -> gates activated, hn (B, H), next.h (B, H)

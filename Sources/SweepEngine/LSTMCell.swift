@@ -12,6 +12,8 @@ enum LSTMCell: RecurrentCell {
 
     static let gateCount = 4
 
+    static let hiddenBypassesWeights = false
+
     static func state(_ m: RecurrentMemory, after t: Int) -> State {
         State(h: m.step(m.h, t + 1, width: m.hidden), c: m.step(m.c, t + 1, width: m.hidden))
     }
@@ -71,7 +73,8 @@ enum LSTMCell: RecurrentCell {
             let n = m.hidden
             sweep_lstm_backward(Int32(m.batch), Int32(n), m.step(m.gates, t, width: 4 * n), s.c,
                                 m.step(m.tanhC, t, width: n), d.h, d.c, dOutput, Int32(ldOutput),
-                                m.dGates + t * m.dGatesStepRows * 4 * n, m.dBias, m.packedGates,
+                                m.packedGates != nil && m.dGatesStepRows == 0 ? nil : m.dGates + t * m.dGatesStepRows * 4 * n,
+                                m.dBias, m.packedGates,
                                 Int32(m.packedRows), Int32((t - m.packedFirstStep) * m.batch), t >= 1 ? 1 : 0)
             return
         }
@@ -81,8 +84,8 @@ enum LSTMCell: RecurrentCell {
     static func backwardLanes(_ m: RecurrentMemory, step t: Int, from s: State, to next: State, d: State,
                               dOutput: UnsafePointer<Float>, ldOutput: Int) {
         // gates (B, 4H), s.c, tanh(next.c) (B, H), d.h + dOutput, d.c (B, H) -> dGates (B, 4H) as
-        // [di | df | dg | do], dBias (4H) += Σ_B dGates; d.c ← ∂L/∂c, d.h ← 0 (h reaches the step
-        // only through W_hh)
+        // [di | df | dg | do], dBias (4H) += Σ_B dGates; d.c ← ∂L/∂c; d.h is left as read (h reaches
+        // the step only through W_hh)
         let n = m.hidden, gates = m.step(m.gates, t, width: 4 * n), dGates = m.dGates + t * m.dGatesStepRows * 4 * n
         let tanhC = m.step(m.tanhC, t, width: n)
         let dbi = m.dBias, dbf = dbi + n, dbg = dbi + 2 * n, dbo = dbi + 3 * n
@@ -109,7 +112,6 @@ enum LSTMCell: RecurrentCell {
                 dbg.setLanes(j, w, dbg.lanes(j, w) + dCell)
                 dbo.setLanes(j, w, dbo.lanes(j, w) + dOutGate)
                 dc.setLanes(j, w, dcTotal * forget)
-                dh.setLanes(j, w, Lanes())
             }
         }
     }

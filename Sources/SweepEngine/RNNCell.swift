@@ -5,6 +5,8 @@ enum RNNCell: RecurrentCell {
 
     static let gateCount = 1
 
+    static let hiddenBypassesWeights = false
+
     static func forward(_ m: RecurrentMemory, step t: Int, from s: State, to next: State) {
         // gates, recurrent (B, H), bias (H) -> next.h (B, H)
         let n = m.hidden, gates = m.step(m.gates, t, width: n), bias = m.bias
@@ -18,14 +20,13 @@ enum RNNCell: RecurrentCell {
 
     static func backward(_ m: RecurrentMemory, step t: Int, from s: State, to next: State, d: State,
                          dOutput: UnsafePointer<Float>, ldOutput: Int) {
-        // next.h (B, H), d.h (B, H) + dOutput (B, H) -> dGates (B, H); h reaches h' only through W_hh: d.h ← 0
+        // next.h (B, H), d.h (B, H) + dOutput (B, H) -> dGates (B, H); h reaches h' only through W_hh
         let n = m.hidden, dGates = m.step(m.dGates, t, width: n)
         for b in 0..<m.batch {
             let h = next.h + b * n, dh = d.h + b * n, dy = dOutput + b * ldOutput, dPre = dGates + b * n
             forEachLanes(n) { j, w in
                 let hj = h.lanes(j, w)
                 dPre.setLanes(j, w, (dh.lanes(j, w) + dy.lanes(j, w)) * (1 - hj * hj))
-                dh.setLanes(j, w, Lanes())
             }
         }
     }

@@ -33,6 +33,8 @@ struct HiddenState: RecurrentState {
 protocol RecurrentCell {
     associatedtype State: RecurrentState
     static var gateCount: Int { get }
+    /// Whether part of ∂L/∂h_{t−1} bypasses W_hh (GRU: z ⊙ ∂L/∂h_t), so that the dh GEMM adds to d.h.
+    static var hiddenBypassesWeights: Bool { get }
     /// The state after step t, in the layer's caches; t = −1 is the zero initial state.
     static func state(_ m: RecurrentMemory, after t: Int) -> State
     /// The (B, H) buffers of ∂L/∂state that backward carries from step to step.
@@ -42,7 +44,9 @@ protocol RecurrentCell {
     static func forward(_ m: RecurrentMemory, step t: Int, from s: State, to next: State)
     /// Step t in reverse. `d` holds ∂L/∂next from the later steps and `dOutput` the
     /// output's share (row stride `ldOutput`). Writes the step's dGates and
-    /// dGatesHidden and leaves in `d` the part of ∂L/∂s that bypasses W_hh.
+    /// dGatesHidden and leaves in `d` the part of ∂L/∂s that bypasses W_hh; where h has
+    /// no such part (`hiddenBypassesWeights` false), d.h is left as it was read and the
+    /// layer's dh GEMM overwrites it.
     static func backward(_ m: RecurrentMemory, step t: Int, from s: State, to next: State, d: State,
                          dOutput: UnsafePointer<Float>, ldOutput: Int)
 }
@@ -86,8 +90,8 @@ struct RecurrentMemory {
     /// Whether the step's GEMM did the input projection too, into `recurrent` (LSTM on the
     /// AVX-512 kernels, `Recurrent.forwardFused`): `gates` holds nothing before the step.
     var inputInRecurrent = false
-    /// Rows between the dGates of two steps: B, or 0 when every step reuses the same rows
-    /// (LSTM on the AVX-512 kernels when no dx is needed, see `backwardLSTMInChunks`).
+    /// Rows between the dGates of two steps: B, or 0 when no dx needs them all (LSTM on the
+    /// AVX-512 kernels, see `backwardLSTMInChunks`): the steps then write them packed only.
     var dGatesStepRows: Int
     /// LSTM on the AVX-512 kernels: where backward also writes dGates, packed as the B of
     /// the weight gradients' GEMMs for the chunk of steps from `packedFirstStep` on.
@@ -319,13 +323,15 @@ public final class Recurrent: Layer {
     /// a chunk write their dGates a second time, packed as the B of the weight-gradient GEMMs
     /// (the rows of one block of a packing, ≤ 256, in a buffer that stays in L2), and the two
     /// GEMMs take each chunk as soon as it is complete. Without a dx to compute (first layer),
-    /// the plain dGates, which only the step's own dh GEMM reads, is one step's rows reused.
+    /// the steps write no plain dGates at all: the step's own dh GEMM reads them from the
+    /// packing too.
     /// An lstm-128 batch has 1.8 MB of dGates: written whole and then packed, it went to L3
     /// and back twice.
     private func backwardLSTMInChunks(_ m: RecurrentMemory, _ dy: Tensor) {
         let b = m.batch, gh = 4 * hidden
         var m = m
-        m.dGatesStepRows = needsInputGradient ? b : 0
+        // a step's dGates read from the packing need its rows in one block of it (B ≤ 256)
+        m.dGatesStepRows = needsInputGradient || b > PackedMatrix.blockRows ? b : 0
         dWeightT2.reshape([hidden, gh])
         let dWihT = dWeightT.data, dWhhT = dWeightT2.data
         let chunk = max(1, PackedMatrix.blockRows / b)
@@ -368,9 +374,18 @@ public final class Recurrent: Layer {
                 : t == steps - 1 ? (dy.data, n) : (zeros.data, 0)
             Cell.backward(m, step: t, from: Cell.state(m, after: t - 1), to: Cell.state(m, after: t), d: d,
                           dOutput: dOutput, ldOutput: ld)
-            if t > 0 {
-                // dh_{t−1} (B, H) += dGatesHidden_t (B, G·H) · W_hh (G·H, H)
-                sgemm(m: b, a: m.dGatesHidden + t * m.dGatesStepRows * gh, packedB: packedWhh, beta: 1, c: d.h)
+            guard t > 0 else { continue }
+            // dh_{t−1} (B, H) (+)= dGatesHidden_t (B, G·H) · W_hh (G·H, H)
+            let beta: Float = Cell.hiddenBypassesWeights ? 1 : 0
+            if let packed = m.packedGates, m.dGatesStepRows == 0 {
+                // the step wrote its dGates only packed, for the weight gradients: read them there
+                var panelStride: Int32 = 0
+                let row = sweep_sgemm_packed_row(Int32(m.packedRows), Int32(gh), Int32((t - m.packedFirstStep) * b),
+                                                 &panelStride)
+                sgemm(m: b, aPanels: packed + row, aPanelStride: Int(panelStride), packedB: packedWhh, beta: beta,
+                      c: d.h)
+            } else {
+                sgemm(m: b, a: m.dGatesHidden + t * m.dGatesStepRows * gh, packedB: packedWhh, beta: beta, c: d.h)
             }
         }
     }

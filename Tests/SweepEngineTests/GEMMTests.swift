@@ -1,4 +1,5 @@
 import Testing
+import CKernels
 @testable import SweepEngine
 import TestSupport
 
@@ -98,6 +99,32 @@ import TestSupport
                 #expect(worst < 1e-4 * Float(max(k1 + k2, 1)).squareRoot(), "\(m)×\(n)×(\(k1)+\(k2)) A1 \(withA1) beta \(beta): \(worst)")
                 for i in 0..<m { for j in n..<ldc { #expect(c[i * ldc + j] == expected[i * ldc + j], "padding of C") } }
             }
+        }
+    }
+    /// op(A) read in place from the panels of a packing (rows of one block of it, as an LSTM
+    /// step reads its dGates for the dh GEMM) gives what the same rows give unpacked.
+    @Test(arguments: [(32, 128, 512, 200, 64), (5, 40, 70, 13, 3), (9, 33, 256, 256, 0), (8, 16, 300, 40, 31)])
+    func panelsOfAPackingAsA(m: Int, n: Int, k: Int, packedRows: Int, row0: Int) throws {
+        BLAS.setThreads(1)
+        try #require(BLAS.ownKernelNow, "reading A from panels is CKernels' own")
+        // `packedRows` rows of width k packed as a B; A = rows [row0, row0 + m) of them, all in one block
+        let rows = testValues(packedRows * k, seed: 1), b = testValues(k * n, seed: 2)
+        var aPacked = [Float](repeating: 0, count: Int(sweep_sgemm_packed_size(Int32(packedRows), Int32(k))))
+        sweep_sgemm_pack_b(false, Int32(packedRows), Int32(k), rows, Int32(k), &aPacked)
+        var panelStride: Int32 = 0
+        let start = Int(sweep_sgemm_packed_row(Int32(packedRows), Int32(k), Int32(row0), &panelStride))
+        let packedB = PackedMatrix()
+        packedB.pack(k: k, n: n, b)
+        for beta: Float in [0, 1] {
+            var expected = testValues(m * n, seed: 3), got = expected
+            Array(rows[(row0 * k)...]).withUnsafeBufferPointer { a in
+                sgemm(m: m, a: a.baseAddress!, packedB: packedB, beta: beta, c: &expected)
+            }
+            aPacked.withUnsafeBufferPointer { a in
+                sgemm(m: m, aPanels: a.baseAddress! + start, aPanelStride: Int(panelStride), packedB: packedB, beta: beta,
+                      c: &got)
+            }
+            #expect(got == expected, "\(m)×\(n)×\(k) rows from \(row0) of \(packedRows), beta \(beta)")
         }
     }
 }

@@ -43,6 +43,13 @@ void sweep_sgemm_pack_b_stacked(int k1, const float *b1, int ldb1, int k2, const
 void sweep_sgemm_packed_stacked_a(int m, int n, int k1, const float *a1, int lda1, int k2, const float *a2,
                                   int lda2, const float *packed, float beta, float *c, int ldc);
 
+/// sweep_sgemm_packed with op(A) (m × k) read in place from panels of 32 columns, as
+/// sweep_sgemm_pack_b lays out the rows of one block: op(A)(i, p) =
+/// a[(p / 32)·aPanelStride + i·32 + p % 32]. The dGates of an LSTM step, from the packing the
+/// step wrote for the weight gradients, into the step's dh GEMM.
+void sweep_sgemm_packed_a_panels(int m, int n, int k, const float *a, int aPanelStride, const float *packed,
+                                 float beta, float *c, int ldc);
+
 /// y (columns × rows) += xᵀ for the row-major x (rows × columns), on AVX-512.
 void sweep_add_transposed(int rows, int columns, const float *x, float *y);
 
@@ -58,9 +65,9 @@ void sweep_lstm_forward(int batch, int hidden, float *gates, const float *recurr
 
 /// LSTMCell.backward's step on AVX-512: gates (B, 4H), c, tanhCNext (B, H), dh + dOutput
 /// (row stride ldOutput), dc (B, H) -> dGates (B, 4H), dBias (4H) += its column sums;
-/// dc ← ∂L/∂c, dh ← 0. With `packed` (hidden a multiple of 16), the step's dGates also go
-/// to rows [packedRow, packedRow + B) of that packed (packedK × 4H) op(B)
-/// (sweep_sgemm_packed_row). With prefetchPrevious, what the previous step reads (gates and
+/// dc ← ∂L/∂c; dh is read only (the next GEMM overwrites it). With `packed` (hidden a
+/// multiple of 16), the step's dGates also go to rows [packedRow, packedRow + B) of that
+/// packed (packedK × 4H) op(B) (sweep_sgemm_packed_row); dGates may then be NULL. With prefetchPrevious, what the previous step reads (gates and
 /// tanhCNext one step back, c one step back) is fetched into L2 on the way.
 void sweep_lstm_backward(int batch, int hidden, const float *gates, const float *c, const float *tanhCNext,
                          float *dh, float *dc, const float *dOutput, int ldOutput, float *dGates,
