@@ -14,8 +14,10 @@
 /// fastTanh (FastMath.swift): Eigen's odd 13/6 rational approximation, inputs clamped to ±7.9053.
 AVX512 static inline __m512 tanh16(__m512 x) {
     const __m512 c = _mm512_set1_ps(7.90531110763549805f), nc = _mm512_set1_ps(-7.90531110763549805f);
-    x = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, nc, _CMP_LT_OQ), x, nc);
-    x = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, c, _CMP_GT_OQ), x, c);
+    // the Swift code's `replacing(where: x < −c)` and `(where: x > c)`: max and min return
+    // their second operand, x, when x is NaN, so NaN passes as there
+    x = _mm512_max_ps(nc, x);
+    x = _mm512_min_ps(c, x);
     __m512 x2 = _mm512_mul_ps(x, x);
     __m512 p = _mm512_set1_ps(-2.76076847742355e-16f);
     p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(2.00018790482477e-13f));
@@ -67,6 +69,9 @@ AVX512 void sweep_lstm_forward(int batch, int hidden, float *gates, const float 
                 PREFETCH(gf + j + ahead);
                 PREFETCH(gg + j + ahead);
                 PREFETCH(go + j + ahead);
+                PREFETCH(cn + j + ahead / 4);  // the next step's c, tanh c and h slots
+                PREFETCH(tn + j + ahead / 4);
+                PREFETCH(hn + j + ahead / 4);
             }
             // the pre-activations: (x W_ihᵀ + h W_hhᵀ) + (b_ih + b_hh), the first term from the
             // gates and recurrent, or from recurrent alone when the step's GEMM did both

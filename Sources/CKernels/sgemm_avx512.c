@@ -162,6 +162,35 @@ AVX512 static void kernel8x32(int kc, const float *a, const float *b, float *c, 
     }
 }
 
+/// kernel8x32 for a slab of at most 4 rows (rows 4–7 of the slab are padding): half the
+/// FMAs where 8×32 would multiply zeros, as the 28 rows of an image-row LSTM's dW_ih end.
+AVX512 static void kernel4x32(int kc, const float *a, const float *b, float *c, int ldc, int mr, int nr,
+                              bool accumulate) {
+    __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
+    __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
+    for (int p = 0; p < kc; p++) {
+        __m512 b0 = _mm512_loadu_ps(b + p * NR), b1 = _mm512_loadu_ps(b + p * NR + 16);
+        const float *ap = a + p * MR;
+        __m512 x;
+        x = _mm512_set1_ps(ap[0]); c00 = _mm512_fmadd_ps(x, b0, c00); c01 = _mm512_fmadd_ps(x, b1, c01);
+        x = _mm512_set1_ps(ap[1]); c10 = _mm512_fmadd_ps(x, b0, c10); c11 = _mm512_fmadd_ps(x, b1, c11);
+        x = _mm512_set1_ps(ap[2]); c20 = _mm512_fmadd_ps(x, b0, c20); c21 = _mm512_fmadd_ps(x, b1, c21);
+        x = _mm512_set1_ps(ap[3]); c30 = _mm512_fmadd_ps(x, b0, c30); c31 = _mm512_fmadd_ps(x, b1, c31);
+    }
+    __m512 acc[4][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
+    __mmask16 lo = firstLanes(nr), hi = firstLanes(nr - 16);
+    for (int i = 0; i < mr; i++) {
+        float *row = c + (size_t)i * ldc;
+        __m512 v0 = acc[i][0], v1 = acc[i][1];
+        if (accumulate) {
+            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(lo, row));
+            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(hi, row + 16));
+        }
+        _mm512_mask_storeu_ps(row, lo, v0);
+        _mm512_mask_storeu_ps(row + 16, hi, v1);
+    }
+}
+
 /// kernel8x32 with A read where it is, row-major (a[i·lda + p]), instead of from a packed
 /// slab: the eight broadcasts of each p come from eight rows. For an A small enough to
 /// stay in L1 (a recurrent step's h or dGates), which packing would only copy. A may come
@@ -282,8 +311,8 @@ AVX512 static void multiplyBlock(bool transA, int m, int nc, int pc, int kc, con
             int nr = nc - jr < NR ? nc - jr : NR;
             for (int ir = 0; ir < mc; ir += MR) {
                 int mr = mc - ir < MR ? mc - ir : MR;
-                kernel8x32(kc, packedA + (size_t)ir * kc, panels + (size_t)jr * kc,
-                           c + (size_t)(ic + ir) * ldc + jr, ldc, mr, nr, accumulate);
+                (mr <= 4 ? kernel4x32 : kernel8x32)(kc, packedA + (size_t)ir * kc, panels + (size_t)jr * kc,
+                                                    c + (size_t)(ic + ir) * ldc + jr, ldc, mr, nr, accumulate);
             }
         }
     }
