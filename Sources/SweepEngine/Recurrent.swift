@@ -408,7 +408,7 @@ private func columnSums(_ x: UnsafePointer<Float>, rows: Int, width w: Int, into
 }
 
 /// y (C, R) += xᵀ for x (R, C), in blocks of 16 rows so that both sides stay in cache.
-func addTransposed(_ x: UnsafePointer<Float>, rows: Int, columns: Int, into y: UnsafeMutablePointer<Float>) {
+private func addTransposed(_ x: UnsafePointer<Float>, rows: Int, columns: Int, into y: UnsafeMutablePointer<Float>) {
     if Kernels.avx512 {
         // the same sums (one add per element) with 16×16 blocks transposed in registers
         sweep_add_transposed(Int32(rows), Int32(columns), x, y)

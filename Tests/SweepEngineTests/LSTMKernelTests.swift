@@ -39,9 +39,8 @@ import TestSupport
         }
     }
 
-    @Test(arguments: [1, 20, 128])
+    @Test(.enabled(if: Kernels.avx512, "no AVX-512 on this CPU: the Swift loops are the only path"), arguments: [1, 20, 128])
     func kernelMatchesSwiftLoops(hidden n: Int) throws {
-        try #require(Kernels.avx512, "no AVX-512 on this CPU: the Swift loops are the only path")
         let b = 3, u = Buffers(batch: b, hidden: n)
         // gate inputs up to ±12 reach the clamp of fastTanh
         let gates = u.make(b * 4 * n, seed: 1, scale: 6), recurrent = u.make(b * 4 * n, seed: 2, scale: 6)
@@ -92,9 +91,8 @@ import TestSupport
 
     /// The packed copy of dGates that the backward step writes is what packing dGates gives,
     /// for steps at any row of a packing of several blocks (rows 0, 253: across a block edge).
-    @Test(arguments: [16, 48])
+    @Test(.enabled(if: Kernels.avx512, "no AVX-512 on this CPU: the Swift loops are the only path"), arguments: [16, 48])
     func packedGatesMatchPacking(hidden n: Int) throws {
-        try #require(Kernels.avx512, "no AVX-512 on this CPU: the Swift loops are the only path")
         let b = 5, rows = 300, g = 4 * n, u = Buffers(batch: b, hidden: n)
         let gates = u.make(b * g, seed: 1), c = u.make(b * n, seed: 2), tanhC = u.make(b * n, seed: 3)
         let dy = u.make(b * n, seed: 4), dBias = u.make(g, seed: 5)
