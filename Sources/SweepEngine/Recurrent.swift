@@ -182,6 +182,19 @@ public final class Recurrent: Layer {
         biasHH = params.declare(name + ".bias_hh" + k, shape: [gh], role: .bias, fanIn: hidden, fanOut: gh)
     }
 
+    /// The gate activations of the last forward, read in place from the cells' cache for
+    /// activation statistics (training never calls it): `body(gate, values)` for each step,
+    /// batch row and gate block in turn, gates in PyTorch's order (LSTM i, f, g, o; GRU r,
+    /// z, n), H values each. Nothing for the RNN: its only activation is h, the output (its
+    /// cache keeps x W_ihᵀ).
+    public func forEachGateActivationRow(_ body: (_ gate: Int, _ values: UnsafeBufferPointer<Float>) -> Void) {
+        guard cell != .rnn, let m = memory else { return }
+        let g = cell.gateCount
+        for row in 0..<(m.steps * m.batch) {
+            for k in 0..<g { body(k, UnsafeBufferPointer(start: m.gates + (row * g + k) * hidden, count: hidden)) }
+        }
+    }
+
     /// Sizes every buffer for a batch of `b` (allocating only when it grows).
     private func prepare(batch b: Int) -> RecurrentMemory {
         let t = steps, n = hidden, gh = cell.gateCount * hidden

@@ -3,17 +3,21 @@ import SweepTrain
 
 /// The activation statistics of many tasks side by side: for each setting (the
 /// parameters that vary, seeds averaged), each nonlinearity's output mean, std
-/// and share of zeros. Tasks are grouped by architecture (the sequence of layer
-/// kinds and shapes), since "net.1" of an MLP and of LeNet5 are different layers.
+/// and share of zeros (of saturated values for a recurrent layer's gates). Tasks
+/// are grouped by architecture (the sequence of layer kinds and shapes), since
+/// "net.1" of an MLP and of LeNet5 are different layers.
 public struct ActivationSummary: Sendable {
     public struct Cell: Sendable, Equatable {
         public var mean: Double
         public var std: Double
         public var zeros: Double
-        public init(mean: Double, std: Double, zeros: Double) {
+        /// Where the layer's statistics carry it (gates): the share of saturated values.
+        public var saturation: Double?
+        public init(mean: Double, std: Double, zeros: Double, saturation: Double? = nil) {
             self.mean = mean
             self.std = std
             self.zeros = zeros
+            self.saturation = saturation
         }
     }
 
@@ -24,8 +28,9 @@ public struct ActivationSummary: Sendable {
         public var cells: [Cell?]
     }
 
-    /// Layers shown, as "net.1 relu 32×28×28".
-    public var columns: [(layer: String, title: String)]
+    /// Layers shown, as "net.1 relu 32×28×28"; `saturation`: the layer's third number is its
+    /// saturation instead of its share of zeros.
+    public var columns: [(layer: String, title: String, saturation: Bool)]
     public var rows: [Row]
 
     /// One summary per architecture, in order of the best task of each; rows in order of their best task.
@@ -41,7 +46,9 @@ public struct ActivationSummary: Sendable {
         return order.map { key in
             let group = byArchitecture[key]!
             let layers = group[0].insights!.activations.filter { $0.stage == .afterNonlinearity }
-            let columns = layers.map { ($0.layer, "\($0.layer) \($0.kind) \($0.shape.map(String.init).joined(separator: "×"))") }
+            let columns = layers.map {
+                ($0.layer, "\($0.layer) \($0.kind) \($0.shape.map(String.init).joined(separator: "×"))", $0.statistics.saturation != nil)
+            }
             var settings: [String] = []
             var members: [String: [ReportRun]] = [:]
             for r in group {
@@ -55,7 +62,9 @@ public struct ActivationSummary: Sendable {
                     let stats = runs.compactMap { $0.insights!.activations.first { $0.layer == column.0 }?.statistics }
                     guard !stats.isEmpty else { return nil }
                     func average(_ f: (ValueStatistics) -> Double) -> Double { stats.map(f).reduce(0, +) / Double(stats.count) }
-                    return Cell(mean: average(\.mean), std: average(\.std), zeros: average(\.zeroFraction))
+                    let saturations = stats.compactMap(\.saturation)
+                    return Cell(mean: average(\.mean), std: average(\.std), zeros: average(\.zeroFraction),
+                                saturation: saturations.isEmpty ? nil : saturations.reduce(0, +) / Double(saturations.count))
                 }
                 return Row(setting: label.isEmpty ? "all runs" : label, runs: runs.count, cells: cells)
             }

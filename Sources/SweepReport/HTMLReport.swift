@@ -191,18 +191,19 @@ public struct HTMLReport {
     private func activationTables() -> String {
         let runs = detailed.filter { !($0.insights?.activations.isEmpty ?? true) }
         guard !runs.isEmpty else { return "<p class=\"note\">No finished task has recorded activation statistics.</p>" }
-        var html = "<p class=\"note\">Each layer's output on the whole test set at the end of training: mean, standard deviation and the share of exact zeros.</p>\n"
+        var html = "<p class=\"note\">Each layer's output on the whole test set at the end of training: mean, standard deviation and the share of exact zeros; for the gates of LSTM and GRU layers, the share of saturated values (within \(StatisticsAccumulator.saturationMargin) of 0 or 1 for sigmoid, −1 or 1 for tanh).</p>\n"
         html += "<h3>After each nonlinearity, by setting</h3>\n"
         for (k, summary) in ActivationSummary.make(data.runs, settingParams: data.settingParams).enumerated() {
             html += "<div class=\"scroll\"><table class=\"activation-summary\" data-architecture=\"\(k)\"><thead><tr><th>setting</th><th class=\"num\">runs</th>"
             html += summary.columns.map { "<th colspan=\"3\" class=\"layer\">\(escape($0.title))</th>" }.joined() + "</tr><tr><th></th><th></th>"
-            html += String(repeating: "<th class=\"num\">mean</th><th class=\"num\">std</th><th class=\"num\">zeros</th>", count: summary.columns.count)
+            html += summary.columns.map { "<th class=\"num\">mean</th><th class=\"num\">std</th><th class=\"num\">\($0.saturation ? "saturated" : "zeros")</th>" }.joined()
             html += "</tr></thead><tbody>"
             for row in summary.rows {
                 html += "<tr><td>\(escape(row.setting))</td><td class=\"num\">\(row.runs)</td>"
-                html += row.cells.map { c in
+                html += zip(summary.columns, row.cells).map { column, c in
                     guard let c else { return "<td></td><td></td><td></td>" }
-                    return "<td class=\"num\">\(String(format: "%.4f", c.mean))</td><td class=\"num\">\(String(format: "%.4f", c.std))</td><td class=\"num\">\(String(format: "%.1f%%", c.zeros * 100))</td>"
+                    let share = column.saturation ? percent(c.saturation) : percent(c.zeros)
+                    return "<td class=\"num\">\(String(format: "%.4f", c.mean))</td><td class=\"num\">\(String(format: "%.4f", c.std))</td><td class=\"num\">\(share)</td>"
                 }.joined() + "</tr>"
             }
             html += "</tbody></table></div>\n"
@@ -210,18 +211,24 @@ public struct HTMLReport {
         html += "<h3>Every layer, best tasks</h3>\n<p class=\"note\"><i>before</i> marks a nonlinearity's input, <i>after</i> its output.</p>\n<div class=\"tables\">\n"
         for r in runs {
             html += "<figure class=\"activations\"><figcaption>\(caption(r))</figcaption><table class=\"activations\" data-task=\"\(escape(r.taskID))\">"
-            html += "<thead><tr><th>layer</th><th>kind</th><th>shape</th><th></th><th class=\"num\">mean</th><th class=\"num\">std</th><th class=\"num\">zeros</th></tr></thead><tbody>"
+            let saturation = r.insights!.activations.contains { $0.statistics.saturation != nil }
+            html += "<thead><tr><th>layer</th><th>kind</th><th>shape</th><th></th><th class=\"num\">mean</th><th class=\"num\">std</th><th class=\"num\">zeros</th>"
+            html += (saturation ? "<th class=\"num\">saturated</th>" : "") + "</tr></thead><tbody>"
             for a in r.insights!.activations {
                 let stage = switch a.stage { case .beforeNonlinearity: "before"; case .afterNonlinearity: "after"; case .other: "" }
                 html += "<tr class=\"\(stage)\"><td><code>\(escape(a.layer))</code></td><td>\(escape(a.kind))</td>"
                 html += "<td>\(a.shape.map(String.init).joined(separator: "×"))</td><td>\(stage)</td>"
                 html += "<td class=\"num\">\(String(format: "%.4f", a.statistics.mean))</td><td class=\"num\">\(String(format: "%.4f", a.statistics.std))</td>"
-                html += "<td class=\"num\">\(String(format: "%.1f%%", a.statistics.zeroFraction * 100))</td></tr>"
+                html += "<td class=\"num\">\(percent(a.statistics.zeroFraction))</td>"
+                if saturation { html += "<td class=\"num saturation\">\(percent(a.statistics.saturation))</td>" }
+                html += "</tr>"
             }
             html += "</tbody></table></figure>\n"
         }
         return html + "</div>"
     }
+
+    private func percent(_ share: Double?) -> String { share.map { String(format: "%.1f%%", $0 * 100) } ?? "" }
 
     private func caption(_ r: ReportRun) -> String {
         let setting = data.board.varyingParams.map { "\($0)=\(CurveAggregation.text(r.row.param($0)))" }.joined(separator: ", ")

@@ -1,29 +1,53 @@
 import SweepConfig
 import SweepEngine
 
-/// Mean, standard deviation and fraction of exact zeros of a set of values.
+/// Mean, standard deviation and fraction of exact zeros of a set of values and, for the
+/// output of a bounded nonlinearity (a recurrent layer's gates), its saturation.
 public struct ValueStatistics: Sendable, Equatable {
     public var mean: Double
     public var std: Double
     public var zeroFraction: Double
     public var count: Int
+    /// The share of values within `StatisticsAccumulator.saturationMargin` of the function's
+    /// bounds (0 or 1 for sigmoid, −1 or 1 for tanh); nil where none was measured.
+    public var saturation: Double?
 
-    public init(mean: Double, std: Double, zeroFraction: Double, count: Int) {
+    public init(mean: Double, std: Double, zeroFraction: Double, count: Int, saturation: Double? = nil) {
         self.mean = mean
         self.std = std
         self.zeroFraction = zeroFraction
         self.count = count
+        self.saturation = saturation
     }
 }
 
 /// Sums that merge batch by batch into `ValueStatistics` (population std).
 public struct StatisticsAccumulator: Sendable {
+    /// How close to a bound a saturated value is.
+    public static let saturationMargin = 0.02
+
+    /// The range of the nonlinearity whose saturation is counted, or nil.
+    public let bounds: ClosedRange<Double>?
     public private(set) var sum = 0.0
     public private(set) var sumOfSquares = 0.0
     public private(set) var zeros = 0
+    public private(set) var saturated = 0
     public private(set) var count = 0
 
-    public init() {}
+    /// `bounds`: the range of the nonlinearity whose outputs are added (`bounds(of:)`), to
+    /// count the values within `saturationMargin` of either end.
+    public init(bounds: ClosedRange<Double>? = nil) {
+        self.bounds = bounds
+    }
+
+    /// The range of sigmoid (0…1) and tanh (−1…1); nil for the unbounded ones.
+    public static func bounds(of kind: ActivationKind) -> ClosedRange<Double>? {
+        switch kind {
+        case .sigmoid: 0...1
+        case .tanh: -1...1
+        case .relu: nil
+        }
+    }
 
     public mutating func add(_ values: UnsafePointer<Float>, count n: Int) {
         // partial sums per batch in Double: 25 M values of a conv layer stay exact enough
@@ -38,6 +62,14 @@ public struct StatisticsAccumulator: Sendable {
         sumOfSquares += s2
         zeros += z
         count += n
+        guard let bounds else { return }
+        let low = bounds.lowerBound + Self.saturationMargin, high = bounds.upperBound - Self.saturationMargin
+        var saturatedHere = 0
+        for i in 0..<n {
+            let v = Double(values[i])
+            if v <= low || v >= high { saturatedHere += 1 }
+        }
+        saturated += saturatedHere
     }
 
     public mutating func add(_ values: [Float]) {
@@ -45,11 +77,14 @@ public struct StatisticsAccumulator: Sendable {
     }
 
     public var statistics: ValueStatistics {
-        guard count > 0 else { return ValueStatistics(mean: .nan, std: .nan, zeroFraction: .nan, count: 0) }
+        guard count > 0 else {
+            return ValueStatistics(mean: .nan, std: .nan, zeroFraction: .nan, count: 0, saturation: bounds.map { _ in .nan })
+        }
         let n = Double(count)
         let mean = sum / n
         let variance = max(0, sumOfSquares / n - mean * mean)
-        return ValueStatistics(mean: mean, std: variance.squareRoot(), zeroFraction: Double(zeros) / n, count: count)
+        return ValueStatistics(mean: mean, std: variance.squareRoot(), zeroFraction: Double(zeros) / n, count: count,
+                               saturation: bounds.map { _ in Double(saturated) / n })
     }
 }
 
@@ -58,13 +93,14 @@ public struct LayerActivations: Sendable, Equatable {
     public enum Stage: String, Sendable {
         /// The input of a nonlinearity (the output of the conv, dense or batchnorm before it).
         case beforeNonlinearity = "pre"
-        /// The output of a nonlinearity (an activation layer, a recurrent layer's hidden state).
+        /// The output of a nonlinearity (an activation layer, a recurrent layer's hidden state or gates).
         case afterNonlinearity = "post"
         /// Neither (pooling, the logits).
         case other = ""
     }
 
-    /// "net.0" (the nn.Sequential index of mlp and lenet5), "rnn.l0", "bn", "fc".
+    /// "net.0" (the nn.Sequential index of mlp and lenet5), "rnn.l0", "bn", "fc"; a recurrent
+    /// layer's gates add the gate's name: "rnn.l0.forget_gate".
     public var layer: String
     /// conv2d, dense, batchnorm, relu, tanh, sigmoid, maxpool, lstm, …
     public var kind: String
@@ -145,16 +181,20 @@ public struct RunInsights: Sendable, Equatable {
         self.filters = filters
     }
 
-    /// `{"loss_every":N,"steps_per_epoch":S,"steps":[[step,loss],…],"activations":[…],"filters":{…}|null}`
+    /// `{"loss_every":N,"steps_per_epoch":S,"steps":[[step,loss],…],"activations":[…],"filters":{…}|null}`;
+    /// an activation is `{"layer","kind","shape","stage","mean","std","zeros","count"}` plus
+    /// `"saturated"` where saturation was measured (older insights lack it).
     public var json: JSON {
         func num(_ d: Double) -> JSON { .double(d) }
         let steps = JSON.array(steps.points.map { .array([.int($0.step), num($0.loss)]) })
         let activations = JSON.array(activations.map { a in
-            .object([
+            var fields: [(String, JSON)] = [
                 ("layer", .string(a.layer)), ("kind", .string(a.kind)), ("shape", .array(a.shape.map(JSON.int))),
                 ("stage", .string(a.stage.rawValue)), ("mean", num(a.statistics.mean)), ("std", num(a.statistics.std)),
                 ("zeros", num(a.statistics.zeroFraction)), ("count", .int(a.statistics.count)),
-            ])
+            ]
+            if let saturation = a.statistics.saturation { fields.append(("saturated", num(saturation))) }
+            return .object(fields)
         })
         let filters: JSON = filters.map { f in
             .object([("layer", .string(f.layer)), ("shape", .array(f.shape.map(JSON.int))),
@@ -181,8 +221,10 @@ public struct RunInsights: Sendable, Equatable {
             guard let layer = a["layer"]?.stringValue, let kind = a["kind"]?.stringValue,
                   case .array(let shape)? = a["shape"], let count = a["count"]?.intValue else { return nil }
             let stage = LayerActivations.Stage(rawValue: a["stage"]?.stringValue ?? "") ?? .other
+            // "saturated": absent from older insights and from unbounded outputs; null when NaN
             let stats = ValueStatistics(mean: a["mean"]?.doubleValue ?? .nan, std: a["std"]?.doubleValue ?? .nan,
-                                        zeroFraction: a["zeros"]?.doubleValue ?? .nan, count: count)
+                                        zeroFraction: a["zeros"]?.doubleValue ?? .nan, count: count,
+                                        saturation: a["saturated"].map { $0.doubleValue ?? .nan })
             activations.append(LayerActivations(layer: layer, kind: kind, shape: shape.compactMap(\.intValue),
                                                 stage: stage, statistics: stats))
         }
@@ -236,18 +278,36 @@ enum LayerNames {
     }
 
     static func isNonlinearity(_ layer: Layer) -> Bool { layer is Activation || layer is Recurrent }
+
+    /// A cell's gates as `Recurrent.forEachGateActivationRow` gives them, named as in PyTorch's
+    /// documentation of nn.LSTM (i, f, g, o) and nn.GRU (r, z, n), each with its nonlinearity.
+    /// The RNN has none: its only nonlinearity is h, the layer's output.
+    static func gates(_ cell: CellKind) -> [(name: String, kind: ActivationKind)] {
+        switch cell {
+        case .rnn: []
+        case .lstm: [("input_gate", .sigmoid), ("forget_gate", .sigmoid), ("cell_gate", .tanh), ("output_gate", .sigmoid)]
+        case .gru: [("reset_gate", .sigmoid), ("update_gate", .sigmoid), ("new_gate", .tanh)]
+        }
+    }
 }
 
-/// Accumulates the statistics of every layer's output over the batches of an eval pass.
+/// Accumulates the statistics of every layer's output, and of recurrent layers' gates,
+/// over the batches of an eval pass.
 final class ActivationRecorder {
     let model: Model
     let names: [String]
     private var sums: [StatisticsAccumulator]
+    /// Per layer, one per gate (`LayerNames.gates`); empty but for LSTM and GRU layers.
+    private var gateSums: [[StatisticsAccumulator]]
 
     init(model: Model, names: [String]) {
         self.model = model
         self.names = names
         sums = Array(repeating: StatisticsAccumulator(), count: model.layers.count)
+        gateSums = model.layers.map { layer in
+            guard let r = layer as? Recurrent else { return [] }
+            return LayerNames.gates(r.cell).map { StatisticsAccumulator(bounds: StatisticsAccumulator.bounds(of: $0.kind)) }
+        }
     }
 
     /// The eval forward pass of `Model.forward`, layer by layer, recording each output.
@@ -256,22 +316,31 @@ final class ActivationRecorder {
         for (i, layer) in model.layers.enumerated() {
             h = layer.forward(h, mode: .eval)
             if !LayerNames.isIdentityInEval(layer) { sums[i].add(h.data, count: h.count) }
+            if let r = layer as? Recurrent, !gateSums[i].isEmpty {
+                r.forEachGateActivationRow { gate, values in gateSums[i][gate].add(values.baseAddress!, count: values.count) }
+            }
         }
         return h
     }
 
     var activations: [LayerActivations] {
         let layers = model.layers
-        return layers.indices.compactMap { i in
+        return layers.indices.flatMap { i -> [LayerActivations] in
             let layer = layers[i]
-            guard !LayerNames.isIdentityInEval(layer) else { return nil }
+            guard !LayerNames.isIdentityInEval(layer) else { return [] }
             // the next layer that does more than copy decides whether this one feeds a nonlinearity
             let next = layers[(i + 1)...].first { !LayerNames.isIdentityInEval($0) }
             let stage: LayerActivations.Stage =
                 LayerNames.isNonlinearity(layer) ? .afterNonlinearity
                 : next.map(LayerNames.isNonlinearity) == true ? .beforeNonlinearity : .other
-            return LayerActivations(layer: names[i], kind: LayerNames.kind(layer), shape: layer.outputShape,
-                                    stage: stage, statistics: sums[i].statistics)
+            let output = LayerActivations(layer: names[i], kind: LayerNames.kind(layer), shape: layer.outputShape,
+                                          stage: stage, statistics: sums[i].statistics)
+            guard let r = layer as? Recurrent else { return [output] }
+            // then its gates, (T, H) values a sample
+            return [output] + zip(LayerNames.gates(r.cell), gateSums[i]).map { gate, sum in
+                LayerActivations(layer: names[i] + "." + gate.name, kind: gate.kind.rawValue, shape: [r.steps, r.hidden],
+                                 stage: .afterNonlinearity, statistics: sum.statistics)
+            }
         }
     }
 }

@@ -89,3 +89,65 @@ import SweepTrain
         #expect(summaries[1].rows.map(\.setting) == ["optimizer=adam"] && summaries[1].rows[0].runs == 1)
     }
 }
+
+/// LSTM and GRU runs record their gates with a saturation; the tables show it where it applies.
+@Suite struct GateSaturationReportTests {
+    static func layer(_ name: String, _ kind: String, saturation: Double? = nil) -> LayerActivations {
+        LayerActivations(layer: name, kind: kind, shape: [4, 8], stage: name == "fc" ? .other : .afterNonlinearity,
+                         statistics: ValueStatistics(mean: 0.5, std: 0.25, zeroFraction: 0.125, count: 64, saturation: saturation))
+    }
+
+    /// The LSTM task's table gains a "saturated" column, filled on its gate rows only, and the
+    /// summary shows a gate's saturation where other layers show zeros; the RNN task (no gates,
+    /// like insights recorded before gates were) keeps the table it had.
+    @Test func gateRowsShowTheirSaturation() throws {
+        let tasks = [("lstm", 0.9), ("rnn", 0.5)].enumerated().map { k, t in
+            TaskRecord(sweepID: 1, taskID: t.0, index: k, params: #"{"cell":"\#(t.0)"}"#, status: .completed,
+                       metrics: #"{"epoch":1,"test_accuracy":\#(t.1)}"#, wallSeconds: 1)
+        }
+        let board = try Leaderboard(sweep: HTMLReportTests.sweep, tasks: tasks)
+        let layers = [
+            "lstm": [Self.layer("rnn.l0", "lstm"), Self.layer("rnn.l0.forget_gate", "sigmoid", saturation: 0.375),
+                     Self.layer("rnn.l0.cell_gate", "tanh", saturation: 0.05), Self.layer("fc", "dense")],
+            "rnn": [Self.layer("rnn.l0", "rnn"), Self.layer("fc", "dense")],
+        ]
+        let runs = board.rows.map { row in
+            ReportRun(row: row, epochs: [["epoch": 1, "test_accuracy": row.value ?? 0]],
+                      insights: RunInsights(steps: StepLosses(every: 1, stepsPerEpoch: 1), activations: layers[row.task.taskID]!))
+        }
+        let data = ReportData(sweep: HTMLReportTests.sweep, board: board, runs: runs)
+
+        let summaries = ActivationSummary.make(data.runs, settingParams: ["cell"])
+        #expect(summaries.count == 2)
+        #expect(summaries[0].columns.map(\.layer) == ["rnn.l0", "rnn.l0.forget_gate", "rnn.l0.cell_gate"])
+        #expect(summaries[0].columns.map(\.saturation) == [false, true, true])
+        #expect(summaries[0].rows[0].cells.map { $0?.saturation } == [nil, 0.375, 0.05])
+        #expect(summaries[1].columns.map(\.saturation) == [false])
+
+        let html = HTMLReport(data: data).render(generated: "now")
+        func table(_ start: String) throws -> String {
+            let after = try #require(html.components(separatedBy: start).dropFirst().first)
+            return after.components(separatedBy: "</table>")[0]
+        }
+        func row(_ table: String, _ layer: String) throws -> String {
+            let after = try #require(table.components(separatedBy: "<td><code>\(layer)</code></td>").dropFirst().first)
+            return after.components(separatedBy: "</tr>")[0]
+        }
+        let lstm = try table("<table class=\"activations\" data-task=\"lstm\">")
+        #expect(lstm.contains("<th class=\"num\">zeros</th><th class=\"num\">saturated</th></tr>"))
+        #expect(try row(lstm, "rnn.l0.forget_gate").hasSuffix("<td class=\"num\">12.5%</td><td class=\"num saturation\">37.5%</td>"))
+        #expect(try row(lstm, "rnn.l0.cell_gate").hasSuffix("<td class=\"num saturation\">5.0%</td>"))
+        #expect(try row(lstm, "rnn.l0").hasSuffix("<td class=\"num\">12.5%</td><td class=\"num saturation\"></td>"))
+        #expect(try row(lstm, "fc").hasSuffix("<td class=\"num saturation\"></td>"))
+        let rnn = try table("<table class=\"activations\" data-task=\"rnn\">")
+        #expect(!rnn.contains("saturat"))
+        #expect(try row(rnn, "rnn.l0").hasSuffix("<td class=\"num\">12.5%</td>"))
+
+        // the summary: zeros under the hidden state, saturated under each gate
+        let summary = try table("<table class=\"activation-summary\" data-architecture=\"0\">")
+        #expect(summary.contains("<th class=\"num\">zeros</th><th class=\"num\">mean</th><th class=\"num\">std</th><th class=\"num\">saturated</th>"))
+        #expect(summary.components(separatedBy: ">saturated</th>").count - 1 == 2)
+        #expect(summary.contains("<td class=\"num\">37.5%</td>") && summary.contains("<td class=\"num\">5.0%</td>"))
+        #expect(!(try table("<table class=\"activation-summary\" data-architecture=\"1\">")).contains("saturat"))
+    }
+}

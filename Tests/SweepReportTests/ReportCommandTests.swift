@@ -312,7 +312,8 @@ struct CommandFailed: Error, CustomStringConvertible { let text: String; var des
         #expect(metadata["config"]?.contains("\"cell\":\"lstm\"") == true)
         let insights = try #require(RunInsights(json: JSON.parse(String(contentsOfFile: dir + "/insights.json", encoding: .utf8))))
         #expect(insights.filters == nil)   // no convolution
-        #expect(insights.activations.map(\.layer) == ["rnn.l0", "bn", "fc"])
+        #expect(insights.activations.map(\.layer) == ["rnn.l0", "rnn.l0.input_gate", "rnn.l0.forget_gate", "rnn.l0.cell_gate",
+                                                      "rnn.l0.output_gate", "bn", "fc"])
         #expect(insights.activations[0].stage == .afterNonlinearity)
     }
 
