@@ -209,7 +209,14 @@ public final class CoordinatorCore {
             peers[peer]!.credit = min(peers[peer]!.credit + credit, peers[peer]!.slots)
             dispatch(now: now, &effects)
         case .progress(let p):
+            // Workers resend a task's epochs after every reconnect (those sent while this
+            // coordinator was down are lost otherwise), so a repeat is normal and must change
+            // nothing: the store keeps one row per (task, epoch), written over with the same
+            // metrics, and the stopping rule answers a report it has seen with the decision it
+            // made, adding no record. A stop is sent again, in case the first cancel was lost.
             guard let i = indexOf[p.taskID], tasks[i].holder == peer, !tasks[i].status.isFinished else {
+                // the epochs a worker resends ahead of the result it repeats: moot once the task has ended
+                if let i = indexOf[p.taskID], tasks[i].status.isFinished, tasks[i].assignedTo.contains(peers[peer]!.workerID) { break }
                 effects.append(.log("dropped progress for task \(p.taskID) from \(describe(peer)), which does not hold it"))
                 break
             }
@@ -420,7 +427,10 @@ public final class CoordinatorCore {
             decisions += 1
         }
         if case .stop(let at) = decision {
-            effects.append(.log("task \(tasks[i].id): \(sweep.metric) \(value) at epoch \(at) falls behind; stopping it"))
+            // a report seen before (a resent epoch, a rerun) gets the old decision: said once in the log
+            if search.stopping!.records.count > before {
+                effects.append(.log("task \(tasks[i].id): \(sweep.metric) \(value) at epoch \(at) falls behind; stopping it"))
+            }
             send(.cancel(taskID: tasks[i].id), to: holder, now: now, &effects)
         }
     }

@@ -12,8 +12,8 @@ import ZeroMQ
 /// send heartbeats that are due.
 ///
 /// Reliability stays here: a slot sees "train this, report progress, report the
-/// result", never frames. Results are kept until acknowledged and resent after a
-/// reconnect.
+/// result", never frames. Results are kept until acknowledged, and a task's progress
+/// while it runs or its result is unacknowledged; both are resent after a reconnect.
 public final class Worker {
     /// Prefetch only while tasks take less than this (seconds, moving average): a
     /// slot that frees up then finds its next task already queued here instead of
@@ -70,6 +70,11 @@ public final class Worker {
     /// Encoded `weights` messages of a task, sent before its result and resent with
     /// it after a reconnect, until the result is acknowledged.
     private var weightsMessages: [String: [[[UInt8]]]] = [:]
+    /// Encoded `progress` messages of a task (one per epoch), resent after a reconnect
+    /// until its result is acknowledged: those sent while the coordinator was down are
+    /// lost, and it stores epoch rows and judges early-stopping rungs from them. It takes
+    /// a repeated epoch as a no-op.
+    private var progressMessages: [String: [[[UInt8]]]] = [:]
     /// Credit granted to the coordinator that no task has used yet.
     private var outstandingCredit = 0
     /// Moving average of the tasks' wall time, once one has ended.
@@ -165,8 +170,8 @@ public final class Worker {
         }
     }
 
-    /// (Re)connects: a new DEALER, hello with the tasks still held, unacknowledged
-    /// results resent, credit for the free slots.
+    /// (Re)connects: a new DEALER, hello with the tasks still held, their progress,
+    /// weights and unacknowledged results resent, credit for the free slots.
     private func connect() throws {
         dealer?.close()
         let s = try context.socket(.dealer)
@@ -181,13 +186,12 @@ public final class Worker {
         let holding = Array(Set(running.keys).union(unacked.keys)).sorted()
         try send(.hello(Hello(workerID: workerID, host: ProcessInfo.processInfo.hostName, pid: Int(getpid()),
                               cores: ProcessInfo.processInfo.activeProcessorCount, slots: options.slots, holding: holding)))
-        for (id, frames) in unacked.sorted(by: { $0.key < $1.key }) {
+        // per task: its epochs, its weights, then its result (the coordinator ignores the epochs
+        // of a task that has ended). A task still training sends the rest on this connection.
+        for id in Set(progressMessages.keys).union(weightsMessages.keys).union(unacked.keys).sorted() {
+            for frames in progressMessages[id] ?? [] { try sendRaw(frames) }
             for chunk in weightsMessages[id] ?? [] { try sendRaw(chunk) }
-            try sendRaw(frames)
-        }
-        // weights whose result the slot has not reported yet: the rest follows on this connection
-        for (id, chunks) in weightsMessages.sorted(by: { $0.key < $1.key }) where unacked[id] == nil {
-            for chunk in chunks { try sendRaw(chunk) }
+            if let result = unacked[id] { try sendRaw(result) }
         }
         outstandingCredit = 0   // a hello resets the coordinator's view of this worker
         try grantCredit()
@@ -208,13 +212,21 @@ public final class Worker {
             guard !draining else { return }   // handed back by the bye that ends the drain
             // more tasks than slots (credit granted across a reconnect) wait in the slot queue: never dropped
             running[a.taskID] = a.attempt
+            progressMessages[a.taskID] = nil   // an earlier attempt's, whose result is still unacknowledged
             startSlot(a)
             try grantCredit()   // the credit this task used may be due again (prefetch)
         case .ack(let id):
             unacked.removeValue(forKey: id)
             weightsMessages.removeValue(forKey: id)
+            // the next attempt may run here already (a task goes out before the ack of a failed
+            // attempt's result): its epochs stay
+            if running[id] == nil { progressMessages.removeValue(forKey: id) }
         case .cancel(let id):
-            if running[id] != nil { cancelled.insert(id) }
+            guard running[id] != nil else { break }
+            cancelled.insert(id)
+            // the coordinator cancels after committing the round that decided it (or after storing
+            // another worker's result): it holds every epoch it judged, and later ones matter to no one
+            progressMessages.removeValue(forKey: id)
         case .done:
             coordinatorDone = true
         case .heartbeat:
@@ -228,6 +240,9 @@ public final class Worker {
     private func slotReported(_ frames: [[UInt8]]) throws {
         let message = try? Codec.decode(frames)
         if case .weights(let w)? = message { weightsMessages[w.taskID, default: []].append(frames) }
+        if case .progress(let p)? = message, !cancelled.contains(p.taskID) {
+            progressMessages[p.taskID, default: []].append(frames)
+        }
         guard case .result(let o)? = message else {
             try sendRaw(frames)   // progress, weights
             return

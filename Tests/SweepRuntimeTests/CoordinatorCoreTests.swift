@@ -200,6 +200,54 @@ import SweepStore
         #expect(core.nextDeadline(now: 1.0) <= 1.0)
     }
 
+    func progress(_ id: String, epoch: Int) -> Message {
+        .progress(TaskProgress(taskID: id, attempt: 1, epoch: epoch,
+                               metrics: .object([("epoch", .int(epoch)), ("test_accuracy", .double(0.1 * Double(epoch)))])))
+    }
+
+    /// A worker resends every epoch of a task after a reconnect (those sent while the
+    /// coordinator was down are lost otherwise). Repeats, on the same connection or the
+    /// next, leave one row per epoch in a real store, charge no attempt, move no task and
+    /// log nothing; once the task has ended they are ignored quietly too, but a worker
+    /// that was never given the task is still told off.
+    @Test func repeatedProgressIsStoredOnceAndChangesNothing() throws {
+        let stored = try StoredCore("sweep-progress")
+        defer { stored.remove() }
+        let (store, sweep, core, commit) = (stored.store, stored.sweep, stored.core, stored.commit)
+        func updates(_ e: [Effect]) -> [StoreUpdate] { e.compactMap { if case .store(let u) = $0 { u } else { nil } } }
+        func logs(_ e: [Effect]) -> [String] { e.compactMap { if case .log(let l) = $0 { l } else { nil } } }
+
+        try commit(core.receive(from: Self.a, message: hello("wa"), now: 0))
+        try commit(core.receive(from: Self.a, message: .ready(credit: 1), now: 0))
+        for epoch in 1...3 { try commit(core.receive(from: Self.a, message: progress("t0", epoch: epoch), now: 1)) }
+
+        var repeats = core.receive(from: Self.a, message: progress("t0", epoch: 3), now: 1.5)
+        let reconnect = core.receive(from: Self.b, message: hello("wa", holding: ["t0"]), now: 2)
+        #expect(updates(reconnect).isEmpty, "the task stays with its worker: not requeued, no attempt spent")
+        for epoch in 1...3 { repeats += core.receive(from: Self.b, message: progress("t0", epoch: epoch), now: 2) }
+        #expect(updates(repeats).allSatisfy { if case .epoch(_, "t0", _, _) = $0 { true } else { false } })
+        #expect(logs(repeats).isEmpty, "\(logs(repeats))")
+        #expect(!repeats.contains { if case .send = $0 { true } else { false } })
+        try commit(repeats)
+        try commit(core.receive(from: Self.b, message: progress("t0", epoch: 4), now: 3))
+        #expect(core.running == 1 && core.pendingCount == 0)
+
+        try commit(core.receive(from: Self.b, message: result("t0"), now: 4))
+        let rows = try store.epochs(sweepID: sweep.id, taskID: "t0").map { try JSON.parse($0)["epoch"]?.intValue }
+        #expect(rows == [1, 2, 3, 4])
+        let task = try store.tasks(sweepID: sweep.id)[0]
+        #expect(task.status == .completed && task.attempts == 1)
+
+        // the worker reconnects before the ack reaches it and resends the epochs ahead of the result
+        let late = core.receive(from: Self.a, message: hello("wa", holding: ["t0"]), now: 5)
+            + core.receive(from: Self.a, message: progress("t0", epoch: 2), now: 5)
+        #expect(updates(late).isEmpty && !logs(late).contains { $0.contains("dropped") })
+        _ = core.receive(from: [9], message: hello("stranger"), now: 5)
+        let stranger = core.receive(from: [9], message: progress("t0", epoch: 2), now: 5)
+        #expect(updates(stranger).isEmpty && logs(stranger).contains { $0.contains("does not hold it") })
+        #expect(try store.epochs(sweepID: sweep.id, taskID: "t0").count == 4)
+    }
+
     /// After a coordinator restart, the worker that held a task may claim it back; nobody else may.
     @Test func onlyTheLastHolderReclaimsATaskAfterARestart() {
         let sweep = SweepRecord(id: 1, name: "s", spec: "", metric: "test_accuracy", maximize: true, createdAt: 0)

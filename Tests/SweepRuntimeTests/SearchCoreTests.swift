@@ -88,6 +88,54 @@ import SweepStore
         #expect(cancels(t1).isEmpty && decisions(t1).isEmpty)
     }
 
+    /// Epochs resent after a reconnect or a coordinator restart: the rule answers each with
+    /// the decision it made and adds no record; the stop is not logged again, but the stopped
+    /// task is told to stop again (the first cancel may be what was lost); a task that went
+    /// on is left alone, and its next new epoch is judged as usual.
+    @Test func resentEpochsAreJudgedOnce() throws {
+        let spec = try Self.spec(Self.hyperband)
+        let records = try spec.expand().map { TaskRecord(sweepID: 1, taskID: $0.id, index: $0.index, params: $0.params.encoded) }
+        let core = CoordinatorCore(sweep: Self.sweep(spec), tasks: records, settings: .init(), search: try Search(spec: spec))
+        let a: PeerID = [1], b: PeerID = [2]
+        _ = core.receive(from: a, message: hello("w", slots: 4), now: 0)
+        let ids = tasksSent(core.receive(from: a, message: .ready(credit: 4), now: 0))
+        var stored: [String] = []
+        for (id, accuracy) in zip(ids, [0.5, 0.9, 0.1, 0.7]) {
+            stored += decisions(core.receive(from: a, message: progress(id, epoch: 1, accuracy: accuracy), now: 1))
+        }
+        #expect(stored.count == 4)
+
+        func resend(_ core: CoordinatorCore, from peer: PeerID, now: Double) {
+            for (id, accuracy) in zip(ids, [0.5, 0.9, 0.1, 0.7]) {
+                let e = core.receive(from: peer, message: progress(id, epoch: 1, accuracy: accuracy), now: now)
+                #expect(decisions(e).isEmpty)
+                #expect(cancels(e) == (id == ids[2] ? [id] : []))
+                #expect(!e.contains { if case .log(let l) = $0 { l.contains("falls behind") } else { false } })
+                #expect(e.filter { if case .store(.epoch) = $0 { true } else { false } }.count == 1)
+            }
+        }
+        // the same connection, then the same worker on a new one
+        resend(core, from: a, now: 2)
+        _ = core.receive(from: b, message: .hello(Hello(workerID: "w", host: "h", pid: 1, cores: 1, slots: 4, holding: ids)), now: 3)
+        resend(core, from: b, now: 3)
+
+        // a restarted coordinator: the decisions replayed, the tasks reclaimed by their worker
+        let held = records.map { r in
+            var r = r
+            r.status = .running
+            r.attempts = 1
+            r.worker = "w@h"
+            return r
+        }
+        let again = CoordinatorCore(sweep: Self.sweep(spec), tasks: held, settings: .init(), search: try Search(spec: spec),
+                                    stopDecisions: stored)
+        _ = again.receive(from: a, message: .hello(Hello(workerID: "w", host: "h", pid: 1, cores: 1, slots: 4, holding: ids)), now: 10)
+        #expect(again.running == 4)
+        resend(again, from: a, now: 11)
+        let next = again.receive(from: a, message: progress(ids[0], epoch: 2, accuracy: 0.6), now: 12)
+        #expect(decisions(next).count == 1 && cancels(next).isEmpty)
+    }
+
     @Test func aMetricMissingFromProgressIsNotJudged() throws {
         let spec = try Self.spec(Self.hyperband.replacingOccurrences(of: "test_accuracy", with: "val_accuracy"))
         let records = try spec.expand().map { TaskRecord(sweepID: 1, taskID: $0.id, index: $0.index, params: $0.params.encoded) }
