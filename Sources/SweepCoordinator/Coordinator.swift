@@ -117,14 +117,9 @@ public final class Coordinator {
     private func apply(_ effects: [Effect]) throws {
         let round = Round(effects)
         for (peer, m) in round.early { send(m, to: peer) }
-        for case .weights(let taskID, let file, let asTask, let asBest) in effects {
-            do {
-                try WeightsFiles.write(file, taskID: taskID, asTask: asTask, asBest: asBest, directory: weightsDirectory)
-            } catch {
-                log("task \(taskID): cannot write its weights under \(weightsDirectory): \(error)")
-            }
-        }
-        if !round.updates.isEmpty { try store.apply(round.updates) }
+        let unsaved = Self.writeWeights(effects, sweepID: core.sweep.id, directory: weightsDirectory, log: log)
+        let updates = round.updates + unsaved
+        if !updates.isEmpty { try store.apply(updates) }
         for e in round.late {
             switch e {
             case .send(let peer, let m): send(m, to: peer)
@@ -133,6 +128,25 @@ public final class Coordinator {
             case .store, .weights: break
             }
         }
+    }
+
+    /// Writes the weights files a round carries. A file that cannot be written (directory
+    /// removed, disk full) does not hold back its result: the result is committed and
+    /// acknowledged as always, a warning names the task, the file and errno's text, and the
+    /// returned store updates (committed with the result) mark the task's weights as not
+    /// saved, for `sweep status`.
+    static func writeWeights(_ effects: [Effect], sweepID: Int64, directory: String,
+                             log: (String) -> Void) -> [StoreUpdate] {
+        var unsaved: [StoreUpdate] = []
+        for case .weights(let taskID, let file, let asTask, let asBest) in effects {
+            do {
+                try WeightsFiles.write(file, taskID: taskID, asTask: asTask, asBest: asBest, directory: directory)
+            } catch {
+                log("warning: task \(taskID): its weights were not saved under \(directory): \(error); its result is kept")
+                unsaved.append(.weightsNotSaved(sweepID: sweepID, taskID: taskID, error: "\(error)"))
+            }
+        }
+        return unsaved
     }
 
     private func send(_ m: Message, to peer: PeerID) {

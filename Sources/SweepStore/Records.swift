@@ -109,6 +109,9 @@ public enum StoreUpdate: Sendable {
     /// What a finished task recorded besides its metrics (a JSON object), stored
     /// with its result, in the same transaction. The first one stored stays.
     case insights(sweepID: Int64, taskID: String, data: String)
+    /// The task's trained weights could not be written (`error`: the file and the reason),
+    /// stored with its result. The first one stored stays.
+    case weightsNotSaved(sweepID: Int64, taskID: String, error: String)
     /// Tasks proposed while the sweep runs (`method: bayes`), inserted as pending.
     case added(sweepID: Int64, tasks: [NewTask])
     /// One decision of the early-stopping rule, `seq`-th of the sweep (JSON text, the

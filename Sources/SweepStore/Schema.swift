@@ -69,6 +69,20 @@ enum Schema {
                 );
                 """)
         }
+        // A task whose trained weights the coordinator could not write (directory gone, disk
+        // full): its result is kept, and `sweep status` says which file is missing and why.
+        // A table of its own, as insights: files from before still read, tasks rows stay as they were.
+        migrator.registerMigration("unsaved-weights") { db in
+            try db.execute(sql: """
+                CREATE TABLE unsaved_weights (
+                    sweep_id INTEGER NOT NULL,
+                    task_id TEXT NOT NULL,
+                    error TEXT NOT NULL,
+                    PRIMARY KEY (sweep_id, task_id),
+                    FOREIGN KEY (sweep_id, task_id) REFERENCES tasks (sweep_id, task_id) ON DELETE CASCADE
+                );
+                """)
+        }
         return migrator
     }()
 }

@@ -1,10 +1,11 @@
 import Foundation
 import SweepConfig
 
-/// `sweep status` for one sweep: counts per status, the best task so far and
-/// one line per failed task with its error.
+/// `sweep status` for one sweep: counts per status, the best task so far, one
+/// line per failed task with its error and one per task whose weights were not saved.
 public enum StatusReport {
-    public static func render(sweep: SweepRecord, tasks: [TaskRecord]) -> String {
+    /// `unsavedWeights`: task id → why its weights file is missing (`Store.unsavedWeights`).
+    public static func render(sweep: SweepRecord, tasks: [TaskRecord], unsavedWeights: [String: String] = [:]) -> String {
         let board = try? Leaderboard(sweep: sweep, tasks: tasks)
         var counts = Dictionary(uniqueKeysWithValues: TaskStatus.allCases.map { ($0, 0) })
         for task in tasks { counts[task.status, default: 0] += 1 }
@@ -21,6 +22,10 @@ public enum StatusReport {
         }
         for task in tasks where task.status == .failed {
             out += "  failed \(task.taskID) after \(task.attempts) attempt\(task.attempts == 1 ? "" : "s"): \(oneLine(task.error ?? "no error recorded"))\n"
+        }
+        for task in tasks {
+            guard let error = unsavedWeights[task.taskID] else { continue }
+            out += "  weights not saved for \(task.taskID): \(oneLine(error))\n"
         }
         return out
     }

@@ -245,7 +245,20 @@ public final class Store: Sendable {
         }
     }
 
-    /// How many tasks are in each status; every status is present.
+    /// Why the trained weights of a task were not saved (the file and the reason), by task id.
+    public func unsavedWeights(sweepID: Int64) throws -> [String: String] {
+        try run {
+            try db.read { db in
+                var all: [String: String] = [:]
+                guard try db.tableExists("unsaved_weights") else { return all }   // an older file, opened read-only
+                let rows = try Row.fetchCursor(db, sql: "SELECT task_id, error FROM unsaved_weights WHERE sweep_id = ?",
+                                               arguments: [sweepID])
+                while let row = try rows.next() { all[row[0]] = row[1] }
+                return all
+            }
+        }
+    }
+
     /// The early-stopping decisions of a sweep, in the order they were made (JSON text).
     public func stopDecisions(sweepID: Int64) throws -> [String] {
         try run {
@@ -256,6 +269,7 @@ public final class Store: Sendable {
         }
     }
 
+    /// How many tasks are in each status; every status is present.
     public func counts(sweepID: Int64) throws -> [TaskStatus: Int] {
         try run {
             try db.read { db in
@@ -326,6 +340,12 @@ public final class Store: Sendable {
                 SELECT sweep_id, task_id, ? FROM tasks WHERE sweep_id = ? AND task_id = ?
                 ON CONFLICT (sweep_id, task_id) DO NOTHING
                 """).execute(arguments: [data, sweepID, taskID])
+        case let .weightsNotSaved(sweepID, taskID, error):
+            try db.cachedStatement(sql: """
+                INSERT INTO unsaved_weights (sweep_id, task_id, error)
+                SELECT sweep_id, task_id, ? FROM tasks WHERE sweep_id = ? AND task_id = ?
+                ON CONFLICT (sweep_id, task_id) DO NOTHING
+                """).execute(arguments: [error, sweepID, taskID])
         case let .requeued(sweepID, taskID, error):
             try db.cachedStatement(sql: """
                 UPDATE tasks SET status = 'pending', error = COALESCE(?, error)

@@ -64,6 +64,14 @@ final class ProgressDisplay {
         lastDraw = Date()
     }
 
+    /// A line on stderr; on a terminal the progress line is cleared first and drawn again
+    /// below it, so the two do not run into each other.
+    func note(_ line: String) {
+        if isTerminal { FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8)) }
+        printError(line)
+        if isTerminal { redraw() }
+    }
+
     func end() {
         if isTerminal { FileHandle.standardOutput.write(Data("\n".utf8)) }
     }

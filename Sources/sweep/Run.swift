@@ -90,5 +90,9 @@ func report(_ session: SweepSession, finished: Bool, failed: Int) throws {
     let board = try SweepStore.Leaderboard(sweep: session.sweep, tasks: session.store.tasks(sweepID: session.sweep.id),
                                            sort: nil, groupBy: [])
     FileHandle.standardOutput.write(Data(board.render(.table, top: 10).utf8))
+    let unsaved = try session.store.unsavedWeights(sweepID: session.sweep.id)
+    if !unsaved.isEmpty {
+        printError("sweep: warning: the weights of \(unsaved.count) task(s) were not saved; see sweep status --db \(session.store.path)")
+    }
     if failed > 0 { throw WorkFailed(message: "\(failed) task(s) failed; see sweep status --db \(session.store.path)") }
 }

@@ -17,7 +17,8 @@ extension Sweep {
             if sweeps.isEmpty { printLine("\(options.db): no sweep yet") }
             for (i, sweep) in sweeps.enumerated() {
                 let tasks = try StoreOptions.reading { try store.tasks(sweepID: sweep.id) }
-                print((i > 0 ? "\n" : "") + StatusReport.render(sweep: sweep, tasks: tasks), terminator: "")
+                let unsaved = try StoreOptions.reading { try store.unsavedWeights(sweepID: sweep.id) }
+                print((i > 0 ? "\n" : "") + StatusReport.render(sweep: sweep, tasks: tasks, unsavedWeights: unsaved), terminator: "")
             }
         }
     }

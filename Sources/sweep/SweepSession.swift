@@ -22,6 +22,10 @@ struct SweepSession {
         do { search = try Search(spec: spec) } catch let e as SpecError { throw ConfigError(e.message) }
         // a bayes spec's tasks are proposed while it runs; the others are listed now
         let tasks = search.proposesTasks ? [] : try SweepSession.expand(spec)
+        // the best task's weights always go next to the store: a directory that cannot take
+        // them is bad input, said now in one line rather than found as results without files
+        do { try WeightsFiles.checkWritable(directory: WeightsFiles.directory(store: db, sweep: spec.name)) }
+        catch let e as WeightsFiles.UnwritableDirectory { throw ConfigError(e.description) }
         let store: Store
         do { store = try Store(path: db) } catch { throw ConfigError("\(error)") }
         sweep = try store.openSweep(name: spec.name, spec: spec.source, metric: spec.metric.name,
@@ -45,7 +49,13 @@ struct SweepSession {
     func coordinate(_ coordinator: Coordinator, quiet: Bool) throws -> Bool {
         let progress = ProgressDisplay(total: coordinator.core.total, metric: spec.metric,
                                        alreadyDone: coordinator.core.finishedCount)
-        if quiet { coordinator.log = { line in if ProcessInfo.processInfo.environment["SWEEP_VERBOSE"] != nil { printError("coordinator: " + line) } } }
+        if quiet {
+            // warnings (weights not saved) always show; the rest only with SWEEP_VERBOSE
+            let verbose = ProcessInfo.processInfo.environment["SWEEP_VERBOSE"] != nil
+            coordinator.log = { line in
+                if verbose || line.hasPrefix("warning:") { progress.note("coordinator: " + line) }
+            }
+        }
         coordinator.onFinished = { id, status, metrics in
             progress.finished(id, status, metrics, running: coordinator.core.running, failed: coordinator.core.failedCount)
         }

@@ -86,6 +86,7 @@ import TestSupport
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("[8/8]"), "one plain line per finished task off a terminal: \(r.stdout)")
         #expect(try Self.leaderboard(db).count == 8)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/weights"), "noop tasks have no weights: the startup check leaves nothing")
         let again = try runSweep(["run", spec, "--workers", "2", "--db", db])
         #expect(again.status == 0)
         #expect(again.stdout.contains("resuming: 8 of 8"), "\(again.stdout)")
@@ -104,6 +105,31 @@ import TestSupport
         #expect(r.status == 2)
         #expect(r.stderr.hasPrefix("sweep: \(spec):3:"), "\(r.stderr)")
         #expect(r.stderr.split(separator: "\n").count == 1)
+    }
+
+    /// The best task's weights always go to <db dir>/weights/<sweep>/: when that directory
+    /// cannot be made or written, run and coordinator stop before anything starts, with exit
+    /// code 2 and one line naming the directory and the reason. (A plain file in the way
+    /// stops root too, who may write anywhere else.)
+    @Test func unwritableWeightsDirectoryExitsTwoWithTheLine() throws {
+        let dir = makeTemporaryDirectory("sweep-weights-dir")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let spec = Self.writeSpec(dir, """
+            name: kept
+            method: grid
+            parameters:
+              model: {value: noop}
+              seed: {values: [1, 2]}
+            """)
+        #expect(FileManager.default.createFile(atPath: dir + "/weights", contents: Data()))
+        let line = "sweep: weights directory \(dir)/weights/kept is not writable: \(dir)/weights: Not a directory"
+        for args in [["run", spec, "--workers", "1", "--db", dir + "/x.db"],
+                     ["coordinator", spec, "--bind", "tcp://127.0.0.1:\(Self.freePort())", "--db", dir + "/x.db", "--save-weights"]] {
+            let r = try runSweep(args)
+            #expect(r.status == 2, "\(args[0]): \(r.stderr)")
+            #expect(r.stderr == line + "\n", "\(args[0])")
+            #expect(!FileManager.default.fileExists(atPath: dir + "/x.db"), "\(args[0]): nothing is stored before the check")
+        }
     }
 
     /// Ctrl-C stops cleanly; the same command again finishes the rest and runs nothing twice.

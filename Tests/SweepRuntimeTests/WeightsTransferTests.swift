@@ -3,6 +3,7 @@ import Foundation
 import SweepConfig
 import SweepProtocol
 import SweepStore
+import TestSupport
 @testable import SweepCoordinator
 
 /// Trained weights crossing from worker to coordinator in chunks, ahead of their result.
@@ -117,6 +118,63 @@ import SweepStore
         _ = core.receive(from: Self.b, message: .hello(Hello(workerID: "wb", host: "h", pid: 2, cores: 1, slots: 1)), now: 0)
         let e = core.receive(from: Self.b, message: .weights(WeightsChunk(taskID: "t0", attempt: 1, offset: 0, total: 3, bytes: [1, 2, 3])), now: 1)
         #expect(e.contains { if case .log(let l) = $0 { return l.contains("does not hold it") } else { return false } })
+    }
+
+    /// A weights file that cannot be written (here a plain file stands where the weights
+    /// directory's parent should be, which stops root too): the result is stored all the
+    /// same, a warning names the task, the path and errno's text, and the store marks the
+    /// task so that `sweep status` says its weights were not saved.
+    @Test func anUnwritableFileKeepsTheResultAndMarksTheTask() throws {
+        let stored = try StoredCore("sweep-weights-fail", saveWeights: true)
+        defer { stored.remove() }
+        let (dir, store, sweep, core) = (stored.dir, stored.store, stored.sweep, stored.core)
+        _ = core.receive(from: Self.a, message: .hello(Hello(workerID: "wa", host: "h", pid: 1, cores: 1, slots: 1)), now: 0)
+        var effects = core.receive(from: Self.a, message: .ready(credit: 1), now: 0)
+        for chunk in WeightsChunk.split(Self.file, taskID: "t0", attempt: 1, chunkSize: 1000) {
+            effects += core.receive(from: Self.a, message: .weights(chunk), now: 1)
+        }
+        effects += core.receive(from: Self.a, message: Self.outcome("t0", accuracy: 0.8, digest: WeightsDigest(of: Self.file)), now: 2)
+        #expect(Self.written(effects).count == 1)
+
+        #expect(FileManager.default.createFile(atPath: dir + "/weights", contents: Data()))
+        let directory = WeightsFiles.directory(store: store.path, sweep: sweep.name)
+        var lines: [String] = []
+        let unsaved = Coordinator.writeWeights(effects, sweepID: sweep.id, directory: directory) { lines.append($0) }
+        let reason = dir + "/weights: Not a directory"
+        #expect(lines == ["warning: task t0: its weights were not saved under \(directory): \(reason); its result is kept"])
+        try store.apply(Round(effects).updates + unsaved)   // as the loop commits a round
+        let tasks = try store.tasks(sweepID: sweep.id)
+        #expect(tasks.map(\.status) == [.completed])
+        #expect(try store.unsavedWeights(sweepID: sweep.id) == ["t0": reason])
+        let status = StatusReport.render(sweep: sweep, tasks: tasks, unsavedWeights: try store.unsavedWeights(sweepID: sweep.id))
+        #expect(status.hasSuffix("  weights not saved for t0: \(reason)\n"), "\(status)")
+
+        // once the directory can be made, the same effects write the files and mark nothing
+        try FileManager.default.removeItem(atPath: dir + "/weights")
+        #expect(Coordinator.writeWeights(effects, sweepID: sweep.id, directory: directory) { lines.append($0) }.isEmpty)
+        #expect(FileManager.default.contents(atPath: directory + "/t0.safetensors") == Data(Self.file))
+        #expect(lines.count == 1)
+    }
+
+    /// The startup check: a directory that can be made and written passes and is left as it
+    /// was found (nothing created stays); one that cannot names itself and the reason.
+    @Test func theStartupCheckNamesTheDirectoryAndTheReason() throws {
+        let dir = makeTemporaryDirectory("sweep-weights-check")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let target = WeightsFiles.directory(store: dir + "/sweep.db", sweep: "s")
+        try WeightsFiles.checkWritable(directory: target)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        try WeightsFiles.checkWritable(directory: target)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: target).isEmpty)
+
+        try FileManager.default.removeItem(atPath: dir + "/weights")
+        #expect(FileManager.default.createFile(atPath: dir + "/weights", contents: Data()))
+        let parent = #expect(throws: WeightsFiles.UnwritableDirectory.self) { try WeightsFiles.checkWritable(directory: target) }
+        #expect(parent?.description == "weights directory \(target) is not writable: \(dir)/weights: Not a directory")
+        #expect(FileManager.default.createFile(atPath: dir + "/file", contents: Data()))
+        let itself = #expect(throws: WeightsFiles.UnwritableDirectory.self) { try WeightsFiles.checkWritable(directory: dir + "/file") }
+        #expect(itself?.description == "weights directory \(dir)/file is not writable: Not a directory")
     }
 
     /// Files land durably under <db dir>/weights/<sweep>/, best.txt naming the task.

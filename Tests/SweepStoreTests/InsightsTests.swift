@@ -35,9 +35,10 @@ import Testing
             let readOnly = try Store(path: path, readOnly: true)
             #expect(try readOnly.schemaVersions() == ["v1"])
             #expect(try readOnly.insights(sweepID: 1) == [:])
+            #expect(try readOnly.unsavedWeights(sweepID: 1) == [:])
             try readOnly.close()
             let writer = try Store(path: path)
-            #expect(try writer.schemaVersions() == ["v1", "stop-decisions", "insights"])
+            #expect(try writer.schemaVersions() == ["v1", "stop-decisions", "insights", "unsaved-weights"])
         }
     }
 }

@@ -201,5 +201,10 @@ private func task(_ id: String, _ index: Int, _ status: TaskStatus, accuracy: Do
         #expect(lines[3] == "  failed g4 after 1 attempt: boom")
         #expect(lines[4] == "  failed r1 after 3 attempts: matrix too large at layer 2")
         #expect(StatusReport.render(sweep: maximizing, tasks: []).contains("best test_accuracy: none yet"))
+
+        // tasks whose weights were not saved, in task order after the failures
+        let unsaved = ["l1": "/w/s/best.safetensors.partial: No space left on device", "unknown": "ignored"]
+        let marked = StatusReport.render(sweep: maximizing, tasks: Array(seeds.prefix(5)) + [failed], unsavedWeights: unsaved)
+        #expect(marked.split(separator: "\n").map(String.init) == lines + ["  weights not saved for l1: /w/s/best.safetensors.partial: No space left on device"])
     }
 }

@@ -157,12 +157,32 @@ import Testing
             store = nil
 
             let reopened = try Store(path: path)
-            #expect(try reopened.schemaVersions() == ["v1", "stop-decisions", "insights"])
+            #expect(try reopened.schemaVersions() == ["v1", "stop-decisions", "insights", "unsaved-weights"])
             #expect(try reopened.tasks(sweepID: s) == before)
             #expect(try reopened.epochs(sweepID: s, taskID: "t2") == ["{}"])
             let readOnly = try Store(path: path, readOnly: true)
             #expect(try readOnly.tasks(sweepID: s) == before)
-            #expect(try readOnly.schemaVersions() == ["v1", "stop-decisions", "insights"])
+            #expect(try readOnly.schemaVersions() == ["v1", "stop-decisions", "insights", "unsaved-weights"])
+        }
+    }
+
+    /// A task whose weights could not be written is marked once, in the transaction of its
+    /// result; marks of unknown tasks are ignored; a read-only store sees them.
+    @Test func unsavedWeightsAreMarkedOnce() throws {
+        try withTemporaryDirectory { dir in
+            let store = try Store(path: dir + "/sweep.db")
+            let s = try store.openSweep(name: "s", spec: "", metric: "test_accuracy", maximize: true, tasks: newTasks(2)).id
+            let took = try store.apply([
+                .finished(sweepID: s, taskID: "t0", status: .completed, metrics: metrics(testAccuracy: 0.5, testLoss: 1),
+                          error: nil, wallSeconds: 1, worker: "w", at: 2),
+                .weightsNotSaved(sweepID: s, taskID: "t0", error: "/w/s/t0.safetensors.partial: No space left on device"),
+                .weightsNotSaved(sweepID: s, taskID: "t0", error: "a second one"),
+                .weightsNotSaved(sweepID: s, taskID: "nope", error: "unknown task"),
+            ])
+            #expect(took == [true, true, false, false])
+            let marks = ["t0": "/w/s/t0.safetensors.partial: No space left on device"]
+            #expect(try store.unsavedWeights(sweepID: s) == marks)
+            #expect(try Store(path: dir + "/sweep.db", readOnly: true).unsavedWeights(sweepID: s) == marks)
         }
     }
 
