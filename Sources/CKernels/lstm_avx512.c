@@ -52,8 +52,7 @@ static inline __mmask16 lanesFrom(int j, int n) { return n - j >= 16 ? 0xFFFF : 
 #define PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T1)
 
 AVX512 void sweep_lstm_forward(int batch, int hidden, float *gates, const float *recurrent, const float *bias,
-                               const float *c, float *cNext, float *hNext, float *tanhCNext, int prefetchNext,
-                               int gatesHoldInput) {
+                               const float *c, float *cNext, float *hNext, float *tanhCNext, int prefetchNext) {
     const int n = hidden;
     const ptrdiff_t ahead = prefetchNext ? (ptrdiff_t)batch * 4 * n : 0;
     const float *bi = bias, *bf = bias + n, *bg = bias + 2 * n, *bo = bias + 3 * n;
@@ -73,19 +72,10 @@ AVX512 void sweep_lstm_forward(int batch, int hidden, float *gates, const float 
                 PREFETCH(tn + j + ahead / 4);
                 PREFETCH(hn + j + ahead / 4);
             }
-            // the pre-activations: (x W_ihᵀ + h W_hhᵀ) + (b_ih + b_hh), the first term from the
-            // gates and recurrent, or from recurrent alone when the step's GEMM did both
-            __m512 preI = LOAD(ri), preF = LOAD(rf), preG = LOAD(rg), preO = LOAD(ro);
-            if (gatesHoldInput) {
-                preI = ADD(LOAD(gi), preI);
-                preF = ADD(LOAD(gf), preF);
-                preG = ADD(LOAD(gg), preG);
-                preO = ADD(LOAD(go), preO);
-            }
-            __m512 input = sigmoid16(ADD(preI, LOAD(bi)));
-            __m512 forget = sigmoid16(ADD(preF, LOAD(bf)));
-            __m512 cell = tanh16(ADD(preG, LOAD(bg)));
-            __m512 out = sigmoid16(ADD(preO, LOAD(bo)));
+            __m512 input = sigmoid16(ADD(ADD(LOAD(gi), LOAD(ri)), LOAD(bi)));
+            __m512 forget = sigmoid16(ADD(ADD(LOAD(gf), LOAD(rf)), LOAD(bf)));
+            __m512 cell = tanh16(ADD(ADD(LOAD(gg), LOAD(rg)), LOAD(bg)));
+            __m512 out = sigmoid16(ADD(ADD(LOAD(go), LOAD(ro)), LOAD(bo)));
             __m512 cj = ADD(MUL(forget, LOAD(cb)), MUL(input, cell));
             STORE(gi, input);
             STORE(gf, forget);
@@ -162,8 +152,7 @@ AVX512 void sweep_lstm_backward(int batch, int hidden, const float *gates, const
 #include <stdlib.h>
 
 void sweep_lstm_forward(int batch, int hidden, float *gates, const float *recurrent, const float *bias,
-                        const float *c, float *cNext, float *hNext, float *tanhCNext, int prefetchNext,
-                        int gatesHoldInput) { abort(); }
+                        const float *c, float *cNext, float *hNext, float *tanhCNext, int prefetchNext) { abort(); }
 
 void sweep_lstm_backward(int batch, int hidden, const float *gates, const float *c, const float *tanhCNext,
                          float *dh, float *dc, const float *dOutput, int ldOutput, float *dGates,

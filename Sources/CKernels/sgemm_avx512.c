@@ -193,36 +193,29 @@ AVX512 static void kernel4x32(int kc, const float *a, const float *b, float *c, 
 
 /// kernel8x32 with A read where it is, row-major (a[i·lda + p]), instead of from a packed
 /// slab: the eight broadcasts of each p come from eight rows. For an A small enough to
-/// stay in L1 (a recurrent step's h or dGates), which packing would only copy. A may come
-/// in two parts side by side, [A1 | A2] (kc1 and kc2 columns), over the panel's kc1 + kc2 rows.
-AVX512 static void kernel8x32Direct(int kc1, const float *a1, int lda1, int kc2, const float *a2, int lda2,
-                                    const float *b, float *c, int ldc, int mr, int nr, bool accumulate) {
+/// stay in L1 (a recurrent step's h or dGates), which packing would only copy.
+AVX512 static void kernel8x32Direct(int kc, const float *a, int lda, const float *b, float *c, int ldc, int mr,
+                                    int nr, bool accumulate) {
     __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
     __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
     __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
     __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps(), c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
-    for (int part = 0; part < 2; part++) {
-        int kc = part ? kc2 : kc1, lda = part ? lda2 : lda1;
-        const float *a = part ? a2 : a1;
-        if (kc == 0) continue;
-        // rows ≥ mr read row 0 again (in bounds); their sums are never stored
-        const float *r0 = a, *r1 = a + (mr > 1 ? lda : 0), *r2 = a + (mr > 2 ? 2 * lda : 0);
-        const float *r3 = a + (mr > 3 ? 3 * lda : 0), *r4 = a + (mr > 4 ? 4 * lda : 0);
-        const float *r5 = a + (mr > 5 ? 5 * lda : 0), *r6 = a + (mr > 6 ? 6 * lda : 0);
-        const float *r7 = a + (mr > 7 ? 7 * lda : 0);
-        for (int p = 0; p < kc; p++) {
-            __m512 b0 = _mm512_loadu_ps(b + p * NR), b1 = _mm512_loadu_ps(b + p * NR + 16);
-            __m512 x;
-            x = _mm512_set1_ps(r0[p]); c00 = _mm512_fmadd_ps(x, b0, c00); c01 = _mm512_fmadd_ps(x, b1, c01);
-            x = _mm512_set1_ps(r1[p]); c10 = _mm512_fmadd_ps(x, b0, c10); c11 = _mm512_fmadd_ps(x, b1, c11);
-            x = _mm512_set1_ps(r2[p]); c20 = _mm512_fmadd_ps(x, b0, c20); c21 = _mm512_fmadd_ps(x, b1, c21);
-            x = _mm512_set1_ps(r3[p]); c30 = _mm512_fmadd_ps(x, b0, c30); c31 = _mm512_fmadd_ps(x, b1, c31);
-            x = _mm512_set1_ps(r4[p]); c40 = _mm512_fmadd_ps(x, b0, c40); c41 = _mm512_fmadd_ps(x, b1, c41);
-            x = _mm512_set1_ps(r5[p]); c50 = _mm512_fmadd_ps(x, b0, c50); c51 = _mm512_fmadd_ps(x, b1, c51);
-            x = _mm512_set1_ps(r6[p]); c60 = _mm512_fmadd_ps(x, b0, c60); c61 = _mm512_fmadd_ps(x, b1, c61);
-            x = _mm512_set1_ps(r7[p]); c70 = _mm512_fmadd_ps(x, b0, c70); c71 = _mm512_fmadd_ps(x, b1, c71);
-        }
-        b += (size_t)kc * NR;
+    // rows ≥ mr read row 0 again (in bounds); their sums are never stored
+    const float *r0 = a, *r1 = a + (mr > 1 ? lda : 0), *r2 = a + (mr > 2 ? 2 * lda : 0);
+    const float *r3 = a + (mr > 3 ? 3 * lda : 0), *r4 = a + (mr > 4 ? 4 * lda : 0);
+    const float *r5 = a + (mr > 5 ? 5 * lda : 0), *r6 = a + (mr > 6 ? 6 * lda : 0);
+    const float *r7 = a + (mr > 7 ? 7 * lda : 0);
+    for (int p = 0; p < kc; p++) {
+        __m512 b0 = _mm512_loadu_ps(b + p * NR), b1 = _mm512_loadu_ps(b + p * NR + 16);
+        __m512 x;
+        x = _mm512_set1_ps(r0[p]); c00 = _mm512_fmadd_ps(x, b0, c00); c01 = _mm512_fmadd_ps(x, b1, c01);
+        x = _mm512_set1_ps(r1[p]); c10 = _mm512_fmadd_ps(x, b0, c10); c11 = _mm512_fmadd_ps(x, b1, c11);
+        x = _mm512_set1_ps(r2[p]); c20 = _mm512_fmadd_ps(x, b0, c20); c21 = _mm512_fmadd_ps(x, b1, c21);
+        x = _mm512_set1_ps(r3[p]); c30 = _mm512_fmadd_ps(x, b0, c30); c31 = _mm512_fmadd_ps(x, b1, c31);
+        x = _mm512_set1_ps(r4[p]); c40 = _mm512_fmadd_ps(x, b0, c40); c41 = _mm512_fmadd_ps(x, b1, c41);
+        x = _mm512_set1_ps(r5[p]); c50 = _mm512_fmadd_ps(x, b0, c50); c51 = _mm512_fmadd_ps(x, b1, c51);
+        x = _mm512_set1_ps(r6[p]); c60 = _mm512_fmadd_ps(x, b0, c60); c61 = _mm512_fmadd_ps(x, b1, c61);
+        x = _mm512_set1_ps(r7[p]); c70 = _mm512_fmadd_ps(x, b0, c70); c71 = _mm512_fmadd_ps(x, b1, c71);
     }
     __m512 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
                          {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
@@ -282,25 +275,19 @@ AVX512 static void kernel8x32Panels(int kc, const float *a, int aPanelStride, co
     }
 }
 
-/// C (m×nc) (+)= [A1 | A2] (row-major, read in place) · the panels (kc1 + kc2, nc) of one block.
-AVX512 static void multiplyDirect(int m, int nc, int kc1, const float *a1, int lda1, int kc2, const float *a2,
-                                  int lda2, const float *panels, bool accumulate, float *c, int ldc) {
-    for (int jr = 0; jr < nc; jr += NR) {
-        int nr = nc - jr < NR ? nc - jr : NR;
-        for (int ir = 0; ir < m; ir += MR) {
-            int mr = m - ir < MR ? m - ir : MR;
-            kernel8x32Direct(kc1, a1 + (size_t)ir * lda1, lda1, kc2, a2 ? a2 + (size_t)ir * lda2 : NULL, lda2,
-                             panels + (size_t)jr * (kc1 + kc2), c + (size_t)ir * ldc + jr, ldc, mr, nr, accumulate);
-        }
-    }
-}
-
 /// C (m×nc) (+)= op(A) rows [0, m) × columns [pc, pc+kc) · B's panels of the block (kc, nc),
 /// panel jr at panels + jr·kc.
 AVX512 static void multiplyBlock(bool transA, int m, int nc, int pc, int kc, const float *a, int lda,
                                  const float *panels, bool accumulate, float *c, int ldc) {
     if (!transA && (size_t)m * kc <= DIRECT_A) {
-        multiplyDirect(m, nc, kc, a + pc, lda, 0, NULL, 0, panels, accumulate, c, ldc);
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = nc - jr < NR ? nc - jr : NR;
+            for (int ir = 0; ir < m; ir += MR) {
+                int mr = m - ir < MR ? m - ir : MR;
+                kernel8x32Direct(kc, a + (size_t)ir * lda + pc, lda, panels + (size_t)jr * kc,
+                                 c + (size_t)ir * ldc + jr, ldc, mr, nr, accumulate);
+            }
+        }
         return;
     }
     if (!packedA) packedA = aligned((size_t)MC * KC);
@@ -400,39 +387,6 @@ AVX512 void sweep_add_transposed(int rows, int columns, const float *x, float *y
     }
 }
 
-AVX512 void sweep_sgemm_pack_b_stacked(int k1, const float *b1, int ldb1, int k2, const float *b2, int ldb2,
-                                       int n, float *packed) {
-    int k = k1 + k2;
-    if (k > KC) abort();
-    for (int j = 0; j < n; j += NR) {
-        int nr = n - j < NR ? n - j : NR;
-        float *panel = packed + (size_t)j * k;
-        packB(true, b1, ldb1, 0, k1, j, nr, panel);
-        packB(true, b2, ldb2, 0, k2, j, nr, panel + (size_t)k1 * NR);
-    }
-}
-
-AVX512 void sweep_sgemm_packed_stacked_a(int m, int n, int k1, const float *a1, int lda1, int k2, const float *a2,
-                                         int lda2, const float *packed, float beta, float *c, int ldc) {
-    int k = k1 + k2;
-    if (k > KC) abort();
-    if (!a1) {
-        // A1 = 0: only the rows of B2, which start k1 rows into each panel
-        if (zeroK(m, n, k2, beta, c, ldc)) return;
-        for (int j = 0; j < n; j += NR) {
-            int nr = n - j < NR ? n - j : NR;
-            for (int ir = 0; ir < m; ir += MR) {
-                int mr = m - ir < MR ? m - ir : MR;
-                kernel8x32Direct(k2, a2 + (size_t)ir * lda2, lda2, 0, NULL, 0, packed + (size_t)j * k + (size_t)k1 * NR,
-                                 c + (size_t)ir * ldc + j, ldc, mr, nr, beta != 0);
-            }
-        }
-        return;
-    }
-    if (zeroK(m, n, k, beta, c, ldc)) return;
-    multiplyDirect(m, n, k1, a1, lda1, k2, a2, lda2, packed, beta != 0, c, ldc);
-}
-
 AVX512 void sweep_sgemm_packed_a_panels(int m, int n, int k, const float *a, int aPanelStride, const float *packed,
                                         float beta, float *c, int ldc) {
     if (zeroK(m, n, k, beta, c, ldc)) return;
@@ -455,12 +409,6 @@ AVX512 void sweep_sgemm_packed_a_panels(int m, int n, int k, const float *a, int
 
 void sweep_sgemm_packed_a_panels(int m, int n, int k, const float *a, int aPanelStride, const float *packed,
                                  float beta, float *c, int ldc) { abort(); }
-
-void sweep_sgemm_pack_b_stacked(int k1, const float *b1, int ldb1, int k2, const float *b2, int ldb2, int n,
-                                float *packed) { abort(); }
-
-void sweep_sgemm_packed_stacked_a(int m, int n, int k1, const float *a1, int lda1, int k2, const float *a2,
-                                  int lda2, const float *packed, float beta, float *c, int ldc) { abort(); }
 
 void sweep_add_transposed(int rows, int columns, const float *x, float *y) { abort(); }
 

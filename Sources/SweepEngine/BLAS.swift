@@ -49,8 +49,6 @@ public final class PackedMatrix {
     private var capacity = 16
     fileprivate private(set) var source: UnsafePointer<Float>?
     fileprivate private(set) var trans = false, k = 0, n = 0, ld = 0
-    /// k1 of a `packStacked` packing.
-    fileprivate private(set) var stackedRows = 0
 
     public init() {}
     deinit { buffer.deallocate() }
@@ -85,23 +83,6 @@ public final class PackedMatrix {
         return buffer.assumingMemoryBound(to: Float.self)
     }
 
-    /// Packs op(B) = [B1ᵀ ; B2ᵀ] ((k1 + k2) × n, k1 + k2 ≤ `blockRows`) from the row-major
-    /// B1 (n × k1) and B2 (n × k2), for `sgemm(m:a1:a2:packedB:)`. Only for
-    /// `BLAS.ownKernelNow`: there is no unpacked B to fall back on.
-    public func packStacked(k1: Int, _ b1: UnsafePointer<Float>, k2: Int, _ b2: UnsafePointer<Float>, n: Int) {
-        precondition(BLAS.ownKernel && k1 + k2 <= PackedMatrix.blockRows, "PackedMatrix.packStacked")
-        (source, self.trans, self.k, self.n, self.ld) = (nil, true, k1 + k2, n, 0)
-        let size = sweep_sgemm_packed_size(Int32(k1 + k2), Int32(n))
-        if size > capacity {
-            buffer.deallocate()
-            buffer = .allocate(byteCount: size * MemoryLayout<Float>.size, alignment: 64)
-            capacity = size
-        }
-        stackedRows = k1
-        sweep_sgemm_pack_b_stacked(Int32(k1), b1, Int32(k1), Int32(k2), b2, Int32(k2), Int32(n),
-                                   buffer.assumingMemoryBound(to: Float.self))
-    }
-
     /// Rows of op(B) in one block of a packing (256): the most a packed B keeps in one pass.
     public static let blockRows = BLAS.ownKernel ? Int(sweep_sgemm_packed_block_rows()) : 256
 }
@@ -124,18 +105,6 @@ public func sgemm(
     guard let b = packedB.source else { preconditionFailure("sgemm with a PackedMatrix never packed, or declared") }
     sgemm(transA: transA, transB: packedB.trans, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: packedB.ld,
           beta: beta, c: c, ldc: ldc)
-}
-
-/// C (m×n) = [A1 | A2] · op(B) + beta·C for op(B) from `packStacked(k1:…k2:…)`, with A1
-/// (m×k1, nil for zeros) and A2 (m×k2) row-major and read in place: a recurrent step's
-/// h_{t−1} W_hhᵀ and x_t W_ihᵀ in one GEMM.
-@inline(__always)
-public func sgemm(m: Int, a1: UnsafePointer<Float>?, lda1: Int, a2: UnsafePointer<Float>, lda2: Int,
-                  packedB: PackedMatrix, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int? = nil) {
-    precondition(packedB.source == nil && packedB.trans && (beta == 0 || beta == 1), "sgemm: B not packStacked")
-    let k1 = packedB.stackedRows
-    sweep_sgemm_packed_stacked_a(Int32(m), Int32(packedB.n), Int32(k1), a1, Int32(lda1), Int32(packedB.k - k1), a2,
-                                 Int32(lda2), packedB.packed, beta, c, Int32(ldc ?? packedB.n))
 }
 
 /// `sgemm` with op(A) (m × k) read in place from panels of 32 columns, op(A)(i, p) =

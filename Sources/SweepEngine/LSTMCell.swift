@@ -25,7 +25,7 @@ enum LSTMCell: RecurrentCell {
             // the loop below on sixteen lanes (CKernels/lstm_avx512.c), bit for bit
             sweep_lstm_forward(Int32(m.batch), Int32(m.hidden), m.step(m.gates, t, width: 4 * m.hidden),
                                m.recurrent, m.bias, s.c, next.c, next.h, m.step(m.tanhC, t, width: m.hidden),
-                               t + 1 < m.steps ? 1 : 0, m.inputInRecurrent ? 0 : 1)
+                               t + 1 < m.steps ? 1 : 0)
             return
         }
         forwardLanes(m, step: t, from: s, to: next)
@@ -34,8 +34,6 @@ enum LSTMCell: RecurrentCell {
     static func forwardLanes(_ m: RecurrentMemory, step t: Int, from s: State, to next: State) {
         // gates, recurrent (B, 4H) as [i | f | g | o], bias (4H), s.c (B, H)
         //   -> gates activated, next.h, next.c, tanh(next.c) (B, H)
-        // pre-activations (gates + recurrent) + bias, or recurrent + bias (`inputInRecurrent`)
-        let gatesHoldInput = !m.inputInRecurrent
         let n = m.hidden, gates = m.step(m.gates, t, width: 4 * n), tanhC = m.step(m.tanhC, t, width: n)
         let bi = m.bias, bf = bi + n, bg = bi + 2 * n, bo = bi + 3 * n
         for b in 0..<m.batch {
@@ -43,17 +41,10 @@ enum LSTMCell: RecurrentCell {
             let ri = m.recurrent + b * 4 * n, rf = ri + n, rg = ri + 2 * n, ro = ri + 3 * n
             let c = s.c + b * n, cNext = next.c + b * n, hNext = next.h + b * n, tc = tanhC + b * n
             forEachLanes(n) { j, w in
-                var preI = ri.lanes(j, w), preF = rf.lanes(j, w), preG = rg.lanes(j, w), preO = ro.lanes(j, w)
-                if gatesHoldInput {
-                    preI = gi.lanes(j, w) + preI
-                    preF = gf.lanes(j, w) + preF
-                    preG = gg.lanes(j, w) + preG
-                    preO = go.lanes(j, w) + preO
-                }
-                let input = fastSigmoid(preI + bi.lanes(j, w))
-                let forget = fastSigmoid(preF + bf.lanes(j, w))
-                let cell = fastTanh(preG + bg.lanes(j, w))
-                let out = fastSigmoid(preO + bo.lanes(j, w))
+                let input = fastSigmoid(gi.lanes(j, w) + ri.lanes(j, w) + bi.lanes(j, w))
+                let forget = fastSigmoid(gf.lanes(j, w) + rf.lanes(j, w) + bf.lanes(j, w))
+                let cell = fastTanh(gg.lanes(j, w) + rg.lanes(j, w) + bg.lanes(j, w))
+                let out = fastSigmoid(go.lanes(j, w) + ro.lanes(j, w) + bo.lanes(j, w))
                 let cj = forget * c.lanes(j, w) + input * cell
                 gi.setLanes(j, w, input)
                 gf.setLanes(j, w, forget)

@@ -87,9 +87,6 @@ struct RecurrentMemory {
     let tanhC: UnsafeMutablePointer<Float>
     /// (G·H): where the LSTM backward steps add up dGates (the bias gradient).
     let dBias: UnsafeMutablePointer<Float>
-    /// Whether the step's GEMM did the input projection too, into `recurrent` (LSTM on the
-    /// AVX-512 kernels, `Recurrent.forwardFused`): `gates` holds nothing before the step.
-    var inputInRecurrent = false
     /// Rows between the dGates of two steps: B, or 0 when no dx needs them all (LSTM on the
     /// AVX-512 kernels, see `backwardLSTMInChunks`): the steps then write them packed only.
     var dGatesStepRows: Int
@@ -112,7 +109,9 @@ struct RecurrentMemory {
 /// Forward: one GEMM projects the inputs of all steps, then each step is one GEMM
 /// with W_hh and one fused pass of the cell. Backward walks the steps in reverse
 /// (one GEMM and one fused pass each), keeping every step's gate gradients, then
-/// dW_ih, dW_hh and dx are one GEMM each over all steps.
+/// dW_ih, dW_hh and dx are one GEMM each over all steps; the LSTM on the AVX-512
+/// kernels runs dW_ih and dW_hh a chunk of steps at a time instead, as the chunk's gate
+/// gradients are written (`backwardLSTMInChunks`).
 public final class Recurrent: Layer {
     public let cell: CellKind
     public let steps: Int
@@ -155,15 +154,12 @@ public final class Recurrent: Layer {
     /// once per pass for the GEMM of every step.
     private let packedWhhT = PackedMatrix()
     private let packedWhh = PackedMatrix()
-    /// [W_hh | W_ih]ᵀ for the forward steps that do their input projection (`forwardStepsFused`).
-    private let packedStacked = PackedMatrix()
     /// A chunk of steps' dGates packed as the weight gradients' B, written by the LSTM
     /// backward steps (`backwardLSTMInChunks`).
     private let packedGates = PackedMatrix()
     private var memory: RecurrentMemory?
-    /// Tests turn these off to compare the LSTM's fused forward and chunked backward with
-    /// the general ones.
-    var forwardFused = true, backwardInChunks = true
+    /// Tests turn it off to compare the LSTM's chunked backward with the general one.
+    var backwardInChunks = true
 
     public init(inputShape: [Int], cell: CellKind, hidden: Int, returnSequences: Bool,
                 params: ParameterStore, name: String, layerIndex: Int) {
@@ -228,11 +224,8 @@ public final class Recurrent: Layer {
         let m = prepare(batch: b)
         memory = m
         swapLeadingAxes(x.data, b, t, width: inputs, into: input.data)
-        let fused = cell == .lstm && inputs + hidden <= PackedMatrix.blockRows && BLAS.ownKernelNow && forwardFused
-        if !fused {
-            // gates (T·B, G·H) = x (T·B, I) · W_ihᵀ (I, G·H), all steps at once
-            sgemm(transB: true, m: t * b, n: gh, k: inputs, a: input.data, b: params.value(weightIH), c: m.gates)
-        }
+        // gates (T·B, G·H) = x (T·B, I) · W_ihᵀ (I, G·H), all steps at once
+        sgemm(transB: true, m: t * b, n: gh, k: inputs, a: input.data, b: params.value(weightIH), c: m.gates)
         let bih = params.value(biasIH), bhh = params.value(biasHH)
         let shared = cell == .gru ? 2 * n : gh
         for j in 0..<gh { m.bias[j] = bih[j] + (j < shared ? bhh[j] : 0) }
@@ -240,7 +233,6 @@ public final class Recurrent: Layer {
         if cell == .lstm { m.c.update(repeating: 0, count: b * n) }
         switch cell {
         case .rnn: forwardSteps(RNNCell.self, m)
-        case .lstm where fused: forwardStepsFused(LSTMCell.self, m)
         case .lstm: forwardSteps(LSTMCell.self, m)
         case .gru: forwardSteps(GRUCell.self, m)
         }
@@ -266,26 +258,6 @@ public final class Recurrent: Layer {
                 // recurrent (B, G·H) = h_{t−1} (B, H) · W_hhᵀ (H, G·H)
                 sgemm(m: b, a: s.h, packedB: packedWhhT, c: m.recurrent)
             }
-            let next = Cell.state(m, after: t)
-            Cell.forward(m, step: t, from: s, to: next)
-            s = next
-        }
-    }
-
-    /// The steps with the input projection inside each step's GEMM: recurrent (B, G·H) =
-    /// [h_{t−1} | x_t] · [W_hh | W_ih]ᵀ, one pass over a (H + I)-row packing with both read in
-    /// place. The separate projection wrote all steps' gates (1.8 MB for lstm-128) before
-    /// the first step and ran at K = I (28), where the kernel spends much of its time storing.
-    private func forwardStepsFused<Cell: RecurrentCell>(_: Cell.Type, _ m: RecurrentMemory) {
-        let b = m.batch, gh = Cell.gateCount * hidden
-        packedStacked.packStacked(k1: hidden, params.value(weightHH), k2: inputs, params.value(weightIH), n: gh)
-        var m = m
-        m.inputInRecurrent = true
-        var s = Cell.state(m, after: -1)
-        for t in 0..<steps {
-            // recurrent (B, G·H) = h_{t−1} (B, H) · W_hhᵀ + x_t (B, I) · W_ihᵀ, h_{−1} = 0
-            sgemm(m: b, a1: t == 0 ? nil : s.h, lda1: hidden, a2: input.data + t * b * inputs, lda2: inputs,
-                  packedB: packedStacked, c: m.recurrent)
             let next = Cell.state(m, after: t)
             Cell.forward(m, step: t, from: s, to: next)
             s = next

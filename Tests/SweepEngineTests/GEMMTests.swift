@@ -59,47 +59,6 @@ import TestSupport
             }
         }
     }
-    /// [A1 | A2] · [B1ᵀ ; B2ᵀ] with both parts of A read in place and the stacked packing,
-    /// A1 = 0 (nil) as a recurrent layer's first step has it, beta 0 and 1, padded strides.
-    @Test(.enabled(if: BLAS.ownKernel, "the stacked GEMM is CKernels' own"), arguments: [(32, 512, 128, 28), (7, 33, 5, 3), (13, 70, 0, 20), (70, 40, 100, 156), (9, 17, 24, 1)])
-    func stackedMatchesReference(m: Int, n: Int, k1: Int, k2: Int) throws {
-        BLAS.setThreads(1)
-        let (lda1, lda2, ldc) = (k1 + 2, k2 + 5, n + 3)
-        let a1 = testValues(max(m * lda1, 1), seed: 1), a2 = testValues(m * lda2, seed: 2)
-        let b1 = testValues(max(n * k1, 1), seed: 3), b2 = testValues(n * k2, seed: 4)  // (n × k) row-major: op(B) = bᵀ
-        let packed = PackedMatrix()
-        packed.packStacked(k1: k1, b1, k2: k2, b2, n: n)
-        for withA1 in [true, false] {
-            for beta: Float in [0, 1] {
-                var c = testValues(m * ldc, seed: 5)
-                var expected = c
-                for i in 0..<m {
-                    for j in 0..<n {
-                        var sum = Double(beta) * Double(c[i * ldc + j])
-                        for p in 0..<(withA1 ? k1 : 0) {
-                            let x = Double(a1[i * lda1 + p]), y = Double(b1[j * k1 + p])
-                            sum += x * y
-                        }
-                        for p in 0..<k2 {
-                            let x = Double(a2[i * lda2 + p]), y = Double(b2[j * k2 + p])
-                            sum += x * y
-                        }
-                        expected[i * ldc + j] = Float(sum)
-                    }
-                }
-                a1.withUnsafeBufferPointer { a1 in
-                    c.withUnsafeMutableBufferPointer { c in
-                        sgemm(m: m, a1: withA1 ? a1.baseAddress! : nil, lda1: lda1, a2: a2, lda2: lda2, packedB: packed,
-                              beta: beta, c: c.baseAddress!, ldc: ldc)
-                    }
-                }
-                var worst: Float = 0
-                for i in 0..<m { for j in 0..<n { worst = max(worst, abs(c[i * ldc + j] - expected[i * ldc + j])) } }
-                #expect(worst < 1e-4 * Float(max(k1 + k2, 1)).squareRoot(), "\(m)×\(n)×(\(k1)+\(k2)) A1 \(withA1) beta \(beta): \(worst)")
-                for i in 0..<m { for j in n..<ldc { #expect(c[i * ldc + j] == expected[i * ldc + j], "padding of C") } }
-            }
-        }
-    }
     /// op(A) read in place from the panels of a packing (rows of one block of it, as an LSTM
     /// step reads its dGates for the dh GEMM) gives what the same rows give unpacked.
     @Test(.enabled(if: BLAS.ownKernel, "reading A from panels is CKernels' own"), arguments: [(32, 128, 512, 200, 64), (5, 40, 70, 13, 3), (9, 33, 256, 256, 0), (8, 16, 300, 40, 31)])

@@ -8,16 +8,13 @@ import TestSupport
     struct Case: CustomStringConvertible, Sendable {
         var cell: CellKind
         var hidden: Int
-        var fused: Bool
-        var description: String { "\(cell.rawValue)-\(hidden)\(fused ? "" : " unfused")" }
+        var description: String { "\(cell.rawValue)-\(hidden)" }
     }
 
-    /// On AVX-512 (one BLAS thread) the LSTMs with `fused` take `forwardStepsFused`, whose
-    /// gates hold nothing before the cell writes the activations; hidden 6 ends in a partial block of lanes.
+    /// Hidden 6 ends in a partial block of lanes.
     static let cases = [
-        Case(cell: .lstm, hidden: 16, fused: true), Case(cell: .lstm, hidden: 16, fused: false),
-        Case(cell: .lstm, hidden: 6, fused: true), Case(cell: .gru, hidden: 16, fused: true),
-        Case(cell: .gru, hidden: 6, fused: true),
+        Case(cell: .lstm, hidden: 16), Case(cell: .lstm, hidden: 6), Case(cell: .gru, hidden: 16),
+        Case(cell: .gru, hidden: 6),
     ]
 
     @Test(arguments: cases)
@@ -27,7 +24,6 @@ import TestSupport
         let params = ParameterStore()
         let layer = Recurrent(inputShape: [steps, inputs], cell: c.cell, hidden: n, returnSequences: false,
                               params: params, name: "rnn", layerIndex: 0)
-        layer.forwardFused = c.fused
         params.finalize()
         for (i, r) in params.refs.enumerated() { params.set(r, testValues(r.count, seed: 30 + UInt64(i), scale: 0.8)) }
         var before = 0

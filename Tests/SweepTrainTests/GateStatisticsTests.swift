@@ -22,7 +22,7 @@ import TestSupport
     /// the gates PyTorch's equations give (scalar, in Double) over both batches.
     @Test(arguments: [CellKind.lstm, .gru])
     func gatesMatchAScalarReimplementation(cell: CellKind) throws {
-        BLAS.setThreads(1)  // as training runs: the LSTM takes its fused forward on AVX-512
+        BLAS.setThreads(1)  // as training runs
         let steps = 6, inputs = 5, hidden = 16
         let config = try TrainConfig(arguments: ["model=rnn", "cell=\(cell.rawValue)", "hidden=\(hidden)", "layers=2"])
         let model = try Models.make(config, inputShape: [1, steps, inputs], classes: 3)

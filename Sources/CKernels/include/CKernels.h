@@ -31,18 +31,6 @@ int sweep_sgemm_packed_block_rows(void);
 void sweep_sgemm_packed(bool transA, int m, int n, int k, const float *a, int lda,
                         const float *packed, float beta, float *c, int ldc);
 
-/// Packs op(B) = [B1ᵀ ; B2ᵀ] ((k1 + k2) × n, at most 256 rows) from the row-major B1 (n × k1)
-/// and B2 (n × k2), as sweep_sgemm_pack_b would pack that stacked matrix: the weights
-/// [W_hh | W_ih] of a recurrent step whose input projection rides in the step's GEMM.
-void sweep_sgemm_pack_b_stacked(int k1, const float *b1, int ldb1, int k2, const float *b2, int ldb2,
-                                int n, float *packed);
-
-/// C (m × n) = [A1 | A2] · op(B) + beta·C, beta 0 or 1, with A1 (m × k1) and A2 (m × k2)
-/// row-major and read in place (best when A fits L1, m·(k1 + k2) ≤ 64·256), op(B) packed by
-/// sweep_sgemm_pack_b_stacked. a1 NULL stands for A1 = 0 (a recurrent layer's first step).
-void sweep_sgemm_packed_stacked_a(int m, int n, int k1, const float *a1, int lda1, int k2, const float *a2,
-                                  int lda2, const float *packed, float beta, float *c, int ldc);
-
 /// sweep_sgemm_packed with op(A) (m × k) read in place from panels of 32 columns, as
 /// sweep_sgemm_pack_b lays out the rows of one block: op(A)(i, p) =
 /// a[(p / 32)·aPanelStride + i·32 + p % 32]. The dGates of an LSTM step, from the packing the
@@ -55,13 +43,10 @@ void sweep_add_transposed(int rows, int columns, const float *x, float *y);
 
 /// LSTMCell.forward's step on AVX-512 (same operations, same results): gates, recurrent
 /// (B, 4H) as [i | f | g | o], bias (4H), c (B, H) -> gates activated, cNext, hNext and
-/// tanhCNext = tanh(cNext) (B, H), which backward reads. The pre-activations are
-/// (gates + recurrent) + bias, or recurrent + bias without gatesHoldInput (the step's GEMM
-/// did the input projection too). With prefetchNext, the gates of the next step (the B·4H
-/// floats after `gates`) are fetched into L2 on the way.
+/// tanhCNext = tanh(cNext) (B, H), which backward reads. With prefetchNext, what the next
+/// step reads and writes (gates, c, tanh c and h one step on) is fetched into L2 on the way.
 void sweep_lstm_forward(int batch, int hidden, float *gates, const float *recurrent, const float *bias,
-                        const float *c, float *cNext, float *hNext, float *tanhCNext, int prefetchNext,
-                        int gatesHoldInput);
+                        const float *c, float *cNext, float *hNext, float *tanhCNext, int prefetchNext);
 
 /// LSTMCell.backward's step on AVX-512: gates (B, 4H), c, tanhCNext (B, H), dh + dOutput
 /// (row stride ldOutput), dc (B, H) -> dGates (B, 4H), dBias (4H) += its column sums;
