@@ -96,6 +96,11 @@ public final class CoordinatorCore {
     public private(set) var best: Double?
     /// Weights arriving ahead of a result, by task id.
     private var incomingWeights: [String: IncomingWeights] = [:]
+    /// Epochs of a task from a worker it was given that no longer holds it (it reconnected
+    /// after the task went to another worker), by task id, worker id and epoch: kept until a
+    /// result decides whose epochs are the task's. If that worker's result is the one stored,
+    /// they replace the other attempt's, whose start dropped them from the store.
+    private var strayEpochs: [String: [String: [Int: String]]] = [:]
 
     struct IncomingWeights {
         let attempt: Int
@@ -215,8 +220,14 @@ public final class CoordinatorCore {
             // metrics, and the stopping rule answers a report it has seen with the decision it
             // made, adding no record. A stop is sent again, in case the first cancel was lost.
             guard let i = indexOf[p.taskID], tasks[i].holder == peer, !tasks[i].status.isFinished else {
-                // the epochs a worker resends ahead of the result it repeats: moot once the task has ended
-                if let i = indexOf[p.taskID], tasks[i].status.isFinished, tasks[i].assignedTo.contains(peers[peer]!.workerID) { break }
+                if let i = indexOf[p.taskID], tasks[i].assignedTo.contains(peers[peer]!.workerID) {
+                    // the epochs a worker resends ahead of the result it repeats: moot once the task
+                    // has ended, and kept aside while another worker holds it (its result may win)
+                    if !tasks[i].status.isFinished {
+                        strayEpochs[p.taskID, default: [:]][peers[peer]!.workerID, default: [:]][p.epoch] = p.metrics.encoded
+                    }
+                    break
+                }
                 effects.append(.log("dropped progress for task \(p.taskID) from \(describe(peer)), which does not hold it"))
                 break
             }
@@ -294,6 +305,9 @@ public final class CoordinatorCore {
             send(.ack(taskID: o.taskID), to: peer, now: now, &effects)
             return
         }
+        // this result decides whose epochs are the task's: the sender's, if it no longer held it
+        let stray = tasks[i].holder == peer ? nil : strayEpochs[o.taskID]?[workerID]
+        strayEpochs.removeValue(forKey: o.taskID)
         if let holder = tasks[i].holder, holder != peer, peers[holder] != nil {
             // the task had been handed to another worker after this one went silent: stop that one
             peers[holder]!.holding.remove(i)
@@ -313,6 +327,14 @@ public final class CoordinatorCore {
                     effects.append(.weights(taskID: o.taskID, file: w.file, asTask: settings.saveWeights, asBest: isBest))
                 } else {
                     effects.append(.log("task \(o.taskID): its weights did not arrive whole from \(describe(peer)); stored without them"))
+                }
+            }
+            if let stray, !stray.isEmpty {
+                // the other attempt's start dropped this one's epochs from the store, and it may
+                // have written some of its own: the curve of the stored result is the sender's
+                effects.append(.store(.epochsCleared(sweepID: sweep.id, taskID: o.taskID)))
+                for (epoch, metrics) in stray.sorted(by: { $0.key < $1.key }) {
+                    effects.append(.store(.epoch(sweepID: sweep.id, taskID: o.taskID, epoch: epoch, metrics: metrics)))
                 }
             }
             finish(i, status: status, metrics: o.metrics, error: o.error,

@@ -95,6 +95,9 @@ public enum StoreUpdate: Sendable {
     case started(sweepID: Int64, taskID: String, worker: String, attempt: Int, at: Double)
     /// Inserts or replaces the metrics of one epoch. Ignored for a finished task.
     case epoch(sweepID: Int64, taskID: String, epoch: Int, metrics: String)
+    /// Drops the task's epochs (another attempt's, before the epochs of the attempt whose
+    /// result is stored). Ignored for a finished task.
+    case epochsCleared(sweepID: Int64, taskID: String)
     /// The task ended with `status` (completed, failed, diverged or stopped).
     /// Takes effect exactly once: ignored if the task is already finished, so a
     /// duplicate or late result never overwrites the first one.

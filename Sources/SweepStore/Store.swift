@@ -323,6 +323,11 @@ public final class Store: Sendable {
                 WHERE sweep_id = ? AND task_id = ? AND \(unfinished)
                 """).execute(arguments: [worker, sweepID, taskID])
             return db.changesCount > 0
+        case let .epochsCleared(sweepID, taskID):
+            try db.cachedStatement(sql: """
+                DELETE FROM epochs WHERE sweep_id = ? AND task_id = ?
+                AND EXISTS (SELECT 1 FROM tasks WHERE sweep_id = ? AND task_id = ? AND \(unfinished))
+                """).execute(arguments: [sweepID, taskID, sweepID, taskID])
         case let .epoch(sweepID, taskID, epoch, metrics):
             try db.cachedStatement(sql: """
                 INSERT INTO epochs (sweep_id, task_id, epoch, metrics)

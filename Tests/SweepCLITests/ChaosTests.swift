@@ -222,6 +222,9 @@ import Glibc
         let strayEpochs = try Self.sqlite(chaosDB, "select count(*) from epochs where task_id not in (select task_id from tasks)")
         #expect(strayEpochs.first?.first == "0", "epoch rows of unknown tasks")
         let withEpochs = Int(try Self.sqlite(chaosDB, "select count(distinct task_id) from epochs").first?.first ?? "") ?? -1
+        // every task reports its epochs, and the worker resends them after a reconnect: a task whose
+        // stored result came from a worker that had lost it meanwhile keeps that worker's epochs
+        #expect(withEpochs == Self.gridSize, "tasks with epoch rows: \(withEpochs) of \(Self.gridSize)")
 
         // each coordinator prints one line per task it finishes (after the commit): none twice
         var finishedLines: [String: Int] = [:]

@@ -248,6 +248,52 @@ import SweepStore
         #expect(try store.epochs(sweepID: sweep.id, taskID: "t0").count == 4)
     }
 
+    /// A worker that reconnects after its task went to another worker resends the task's
+    /// epochs ahead of its result. If that result is the one stored, the stored curve is its
+    /// epochs, not the second attempt's (whose start dropped them); if the other worker's
+    /// result comes first, the curve is that worker's.
+    @Test(arguments: [true, false])
+    func epochsOfTheStoredResultAreTheCurve(firstWorkerWins: Bool) throws {
+        let stored = try StoredCore("sweep-stray-epochs")
+        defer { stored.remove() }
+        let (store, sweep, core, commit) = (stored.store, stored.sweep, stored.core, stored.commit)
+        func epoch(_ e: Int, accuracy: Double, attempt: Int) -> Message {
+            .progress(TaskProgress(taskID: "t0", attempt: attempt, epoch: e,
+                                   metrics: .object([("epoch", .int(e)), ("test_accuracy", .double(accuracy))])))
+        }
+        func curve() throws -> [Double] {
+            try store.epochs(sweepID: sweep.id, taskID: "t0").map { try JSON.parse($0)["test_accuracy"]?.doubleValue ?? -1 }
+        }
+        try commit(core.receive(from: Self.a, message: hello("wa"), now: 0))
+        try commit(core.receive(from: Self.a, message: .ready(credit: 1), now: 0))
+        for e in 1...2 { try commit(core.receive(from: Self.a, message: epoch(e, accuracy: 0.1 * Double(e), attempt: 1), now: 1)) }
+        try commit(core.tick(now: 10))   // wa went silent: its lease ends, t0 is pending again
+        try commit(core.receive(from: Self.b, message: hello("wb"), now: 10))
+        let handOut = core.receive(from: Self.b, message: .ready(credit: 1), now: 10)
+        #expect(sentTasks(handOut).map(\.1) == ["t0"])
+        try commit(handOut)
+        try commit(core.receive(from: Self.b, message: epoch(1, accuracy: 0.9, attempt: 2), now: 11))
+        #expect(try curve() == [0.9])
+
+        // wa comes back, still training attempt 1, and resends its epochs (one more now)
+        let c: PeerID = [3]
+        try commit(core.receive(from: c, message: hello("wa", holding: ["t0"]), now: 12))
+        for e in 1...3 { try commit(core.receive(from: c, message: epoch(e, accuracy: 0.1 * Double(e), attempt: 1), now: 12)) }
+        #expect(try curve() == [0.9], "the holder's epochs stay until a result decides")
+        if firstWorkerWins {
+            let end = core.receive(from: c, message: result("t0"), now: 13)
+            #expect(end.contains { if case .send(Self.b, .cancel(taskID: "t0")) = $0 { true } else { false } })
+            try commit(end)
+            #expect(try curve() == (1...3).map { 0.1 * Double($0) })
+        } else {
+            try commit(core.receive(from: Self.b, message: epoch(2, accuracy: 0.95, attempt: 2), now: 13))
+            try commit(core.receive(from: Self.b, message: result("t0", attempt: 2), now: 14))
+            try commit(core.receive(from: c, message: result("t0"), now: 15))   // late: stored once, acknowledged
+            #expect(try curve() == [0.9, 0.95])
+        }
+        #expect(try store.tasks(sweepID: sweep.id)[0].status == .completed)
+    }
+
     /// After a coordinator restart, the worker that held a task may claim it back; nobody else may.
     @Test func onlyTheLastHolderReclaimsATaskAfterARestart() {
         let sweep = SweepRecord(id: 1, name: "s", spec: "", metric: "test_accuracy", maximize: true, createdAt: 0)
