@@ -127,6 +127,23 @@ AVX512 static void packB(bool trans, const float *b, int ldb, int p0, int kc, in
     }
 }
 
+/// The micro-kernels' last step: rows [0, mr) of the accumulated tile, columns [0, nr), stored
+/// into C (added to it with `accumulate`), the edges with masked stores.
+AVX512 static inline __attribute__((always_inline)) void storeTile(__m512 acc[][2], int mr, int nr, float *c,
+                                                                   int ldc, bool accumulate) {
+    __mmask16 lo = firstLanes(nr), hi = firstLanes(nr - 16);
+    for (int i = 0; i < mr; i++) {
+        float *row = c + (size_t)i * ldc;
+        __m512 v0 = acc[i][0], v1 = acc[i][1];
+        if (accumulate) {
+            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(lo, row));
+            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(hi, row + 16));
+        }
+        _mm512_mask_storeu_ps(row, lo, v0);
+        _mm512_mask_storeu_ps(row + 16, hi, v1);
+    }
+}
+
 /// C tile (mr ≤ 8 rows, nr ≤ 32 columns) (+)= A slab (kc, 8) · B panel (kc, 32).
 AVX512 static void kernel8x32(int kc, const float *a, const float *b, float *c, int ldc, int mr, int nr,
                               bool accumulate) {
@@ -149,17 +166,7 @@ AVX512 static void kernel8x32(int kc, const float *a, const float *b, float *c, 
     }
     __m512 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
                          {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
-    __mmask16 lo = firstLanes(nr), hi = firstLanes(nr - 16);
-    for (int i = 0; i < mr; i++) {
-        float *row = c + (size_t)i * ldc;
-        __m512 v0 = acc[i][0], v1 = acc[i][1];
-        if (accumulate) {
-            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(lo, row));
-            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(hi, row + 16));
-        }
-        _mm512_mask_storeu_ps(row, lo, v0);
-        _mm512_mask_storeu_ps(row + 16, hi, v1);
-    }
+    storeTile(acc, mr, nr, c, ldc, accumulate);
 }
 
 /// kernel8x32 for a slab of at most 4 rows (rows 4–7 of the slab are padding): half the
@@ -178,17 +185,7 @@ AVX512 static void kernel4x32(int kc, const float *a, const float *b, float *c, 
         x = _mm512_set1_ps(ap[3]); c30 = _mm512_fmadd_ps(x, b0, c30); c31 = _mm512_fmadd_ps(x, b1, c31);
     }
     __m512 acc[4][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
-    __mmask16 lo = firstLanes(nr), hi = firstLanes(nr - 16);
-    for (int i = 0; i < mr; i++) {
-        float *row = c + (size_t)i * ldc;
-        __m512 v0 = acc[i][0], v1 = acc[i][1];
-        if (accumulate) {
-            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(lo, row));
-            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(hi, row + 16));
-        }
-        _mm512_mask_storeu_ps(row, lo, v0);
-        _mm512_mask_storeu_ps(row + 16, hi, v1);
-    }
+    storeTile(acc, mr, nr, c, ldc, accumulate);
 }
 
 /// kernel8x32 with A read where it is, row-major (a[i·lda + p]), instead of from a packed
@@ -219,17 +216,7 @@ AVX512 static void kernel8x32Direct(int kc, const float *a, int lda, const float
     }
     __m512 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
                          {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
-    __mmask16 lo = firstLanes(nr), hi = firstLanes(nr - 16);
-    for (int i = 0; i < mr; i++) {
-        float *row = c + (size_t)i * ldc;
-        __m512 v0 = acc[i][0], v1 = acc[i][1];
-        if (accumulate) {
-            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(lo, row));
-            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(hi, row + 16));
-        }
-        _mm512_mask_storeu_ps(row, lo, v0);
-        _mm512_mask_storeu_ps(row + 16, hi, v1);
-    }
+    storeTile(acc, mr, nr, c, ldc, accumulate);
 }
 
 /// kernel8x32 with A read in place from panels of 32 columns (sweep_sgemm_packed_a_panels):
@@ -262,17 +249,7 @@ AVX512 static void kernel8x32Panels(int kc, const float *a, int aPanelStride, co
     }
     __m512 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
                          {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
-    __mmask16 lo = firstLanes(nr), hi = firstLanes(nr - 16);
-    for (int i = 0; i < mr; i++) {
-        float *row = c + (size_t)i * ldc;
-        __m512 v0 = acc[i][0], v1 = acc[i][1];
-        if (accumulate) {
-            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(lo, row));
-            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(hi, row + 16));
-        }
-        _mm512_mask_storeu_ps(row, lo, v0);
-        _mm512_mask_storeu_ps(row + 16, hi, v1);
-    }
+    storeTile(acc, mr, nr, c, ldc, accumulate);
 }
 
 /// C (m×nc) (+)= op(A) rows [0, m) × columns [pc, pc+kc) · B's panels of the block (kc, nc),
