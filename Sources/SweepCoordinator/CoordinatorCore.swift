@@ -64,6 +64,8 @@ public final class CoordinatorCore {
         var lastSeen: Double
         var lastSent: Double
         var holding: Set<Int> = []
+        /// Says when a slot begins a task (`started`); an older worker's tasks count from hand-out.
+        var reportsStarts = false
         var name: String { "\(workerID)@\(host)" }
     }
 
@@ -71,8 +73,13 @@ public final class CoordinatorCore {
         let id: String
         let params: String
         var status: TaskStatus
+        /// Runs that began (as stored): the current holder's counts once it begins the task.
         var attempts: Int
         var holder: PeerID?
+        /// Whether the current holder began the task, so `attempts` counts its run. A task
+        /// handed out but still queued on its worker (prefetch) has not: losing that worker
+        /// sends it back to pending without spending an attempt.
+        var begun = false
         /// Workers this task was ever handed to: only they may report its result.
         var assignedTo: Set<String> = []
         /// The worker that held it last (from the store after a restart): only it may
@@ -213,6 +220,11 @@ public final class CoordinatorCore {
         case .ready(let credit):
             peers[peer]!.credit = min(peers[peer]!.credit + credit, peers[peer]!.slots)
             dispatch(now: now, &effects)
+        case .started(let taskID, let attempt):
+            // from anyone else (the task went to another worker meanwhile) it changes nothing
+            if let i = indexOf[taskID], tasks[i].holder == peer, !tasks[i].status.isFinished {
+                begin(i, attempt: attempt, &effects)
+            }
         case .progress(let p):
             // Workers resend a task's epochs after every reconnect (those sent while this
             // coordinator was down are lost otherwise), so a repeat is normal and must change
@@ -231,6 +243,8 @@ public final class CoordinatorCore {
                 effects.append(.log("dropped progress for task \(p.taskID) from \(describe(peer)), which does not hold it"))
                 break
             }
+            // progress means it began, even if its `started` was lost
+            begin(i, attempt: p.attempt, &effects)
             effects.append(.store(.epoch(sweepID: sweep.id, taskID: p.taskID, epoch: p.epoch, metrics: p.metrics.encoded)))
             judge(i, epoch: p.epoch, metrics: p.metrics, holder: peer, now: now, &effects)
         case .result(let outcome):
@@ -261,6 +275,7 @@ public final class CoordinatorCore {
         p.workerID = hello.workerID
         p.host = hello.host
         p.slots = hello.slots
+        p.reportsStarts = hello.reportsStarts
         p.lastSeen = now
         p.credit = 0
         for taskID in hello.holding {
@@ -270,6 +285,11 @@ public final class CoordinatorCore {
                 if tasks[i].status == .pending {
                     running += 1
                     effects.append(.store(.resumed(sweepID: sweep.id, taskID: tasks[i].id, worker: "\(hello.workerID)@\(hello.host)")))
+                }
+                if !adopted.contains(i) {
+                    // reclaimed from pending: it counts once the worker says it began it (it resends
+                    // `started` after this hello); a worker that does not say so keeps the count as stored
+                    tasks[i].begun = !hello.reportsStarts
                 }
                 tasks[i].status = .running
                 tasks[i].holder = peer
@@ -308,6 +328,8 @@ public final class CoordinatorCore {
         // this result decides whose epochs are the task's: the sender's, if it no longer held it
         let stray = tasks[i].holder == peer ? nil : strayEpochs[o.taskID]?[workerID]
         strayEpochs.removeValue(forKey: o.taskID)
+        // a result means its run began, even if its `started` was lost: a failure counts
+        if tasks[i].holder == peer { begin(i, attempt: o.attempt, &effects) }
         if let holder = tasks[i].holder, holder != peer, peers[holder] != nil {
             // the task had been handed to another worker after this one went silent: stop that one
             peers[holder]!.holding.remove(i)
@@ -354,6 +376,7 @@ public final class CoordinatorCore {
             effects.append(.log("dropped weights for task \(c.taskID) from \(describe(peer)), which does not hold it"))
             return
         }
+        if tasks[i].holder == peer { begin(i, attempt: c.attempt, &effects) }
         var w = incomingWeights[c.taskID]
         if w == nil || c.offset == 0 || w!.attempt != c.attempt || w!.total != c.total {
             // memory grows with the bytes received, not with what a peer announces
@@ -462,31 +485,47 @@ public final class CoordinatorCore {
         running += 1
         tasks[i].status = .running
         tasks[i].holder = peer
-        tasks[i].attempts += 1
+        tasks[i].begun = false
         tasks[i].assignedTo.insert(p.workerID)
         tasks[i].lastWorkerID = p.workerID
         peers[peer]!.holding.insert(i)
-        effects.append(.store(.started(sweepID: sweep.id, taskID: tasks[i].id, worker: p.name, attempt: tasks[i].attempts, at: now)))
+        let attempt = tasks[i].attempts + 1
+        effects.append(.store(.handedOut(sweepID: sweep.id, taskID: tasks[i].id, worker: p.name, at: now)))
+        if !p.reportsStarts { begin(i, attempt: attempt, &effects) }
         let weights = WeightsRequest(all: settings.saveWeights, metric: sweep.metric, maximize: sweep.maximize, best: best)
-        send(.task(Assignment(sweep: sweep.name, taskID: tasks[i].id, attempt: tasks[i].attempts, params: .raw(tasks[i].params),
+        send(.task(Assignment(sweep: sweep.name, taskID: tasks[i].id, attempt: attempt, params: .raw(tasks[i].params),
                               weights: weights)),
              to: peer, now: now, &effects)
     }
 
+    /// The holder began task `i` as its `attempt`-th run: the run counts, once. The
+    /// attempt it names is that of the hand-out, or, for a task reclaimed after a
+    /// coordinator restart, one the store may count already (then it is not counted twice).
+    private func begin(_ i: Int, attempt: Int, _ effects: inout [Effect]) {
+        guard !tasks[i].begun else { return }
+        tasks[i].begun = true
+        guard attempt > tasks[i].attempts else { return }
+        tasks[i].attempts += 1
+        effects.append(.store(.attemptStarted(sweepID: sweep.id, taskID: tasks[i].id, attempts: tasks[i].attempts)))
+    }
+
     /// Takes every task of a peer away from it: each goes back to the queue, or
     /// fails when it has used its attempts (a task that keeps killing workers).
+    /// `countsAsAttempt`: the peer was lost, so a task it had begun keeps its attempt;
+    /// one still queued there (prefetch) never ran and spends nothing either way.
     private func release(_ peer: PeerID, reason: String?, countsAsAttempt: Bool, now: Double, _ effects: inout [Effect]) {
         guard let p = peers.removeValue(forKey: peer) else { return }
         for i in p.holding.sorted() where tasks[i].holder == peer && !tasks[i].status.isFinished {
             tasks[i].holder = nil
+            let ran = tasks[i].begun
             if !countsAsAttempt {
-                // handed back: the hand-out does not count, and the worker may not claim the task
-                // again with a later hello (adopting it then bye-ing it again drove attempts below 0,
-                // and a task sent with attempt -1 is dropped by every worker: it stayed running forever)
-                tasks[i].attempts = max(0, tasks[i].attempts - 1)
+                // handed back: the run does not count, and the worker may not claim the task again
+                // with a later hello (adopting it then bye-ing it again drove attempts below 0 when
+                // every bye took one off, and a task sent with attempt -1 is dropped by every worker)
+                if ran { tasks[i].attempts = max(0, tasks[i].attempts - 1) }
                 if tasks[i].lastWorkerID == p.workerID { tasks[i].lastWorkerID = nil }
             }
-            if countsAsAttempt && tasks[i].attempts >= settings.maxAttempts {
+            if countsAsAttempt && ran && tasks[i].attempts >= settings.maxAttempts {
                 finish(i, status: .failed, metrics: .object([]), error: "\(reason ?? "worker lost") on attempt \(tasks[i].attempts) of \(settings.maxAttempts)",
                        wallSeconds: 0, worker: p.name, now: now, &effects)
             } else {
@@ -500,8 +539,9 @@ public final class CoordinatorCore {
         incomingWeights.removeValue(forKey: tasks[i].id)
         tasks[i].status = .pending
         tasks[i].holder = nil
+        tasks[i].begun = false
         retry.append(i)
-        effects.append(.store(.requeued(sweepID: sweep.id, taskID: tasks[i].id, error: error)))
+        effects.append(.store(.requeued(sweepID: sweep.id, taskID: tasks[i].id, attempts: tasks[i].attempts, error: error)))
     }
 
     private func finish(_ i: Int, status: TaskStatus, metrics json: JSON, error: String?, wallSeconds: Double,

@@ -12,8 +12,9 @@ public struct ProtocolError: Error, CustomStringConvertible, Sendable, Equatable
 /// A ROUTER sees the peer identity before these frames.
 ///
 /// Fields added since the first release (task.weights, result.insights,
-/// result.weights, the weights message) are optional: a peer that does not
-/// send them is understood, and only a coordinator that asks for weights gets them.
+/// result.weights, hello.reports_started, the weights and started messages) are
+/// optional: a peer that does not send them is understood, and only a coordinator
+/// that asks for weights gets them.
 public enum Codec {
     public static func encode(_ message: Message) -> [[UInt8]] {
         let frames = [Array(Wire.version.utf8), Array(message.kind.utf8), Array(body(message).utf8)]
@@ -27,6 +28,7 @@ public enum Codec {
             return JSON.object([
                 ("worker_id", .string(h.workerID)), ("host", .string(h.host)), ("pid", .int(h.pid)),
                 ("cores", .int(h.cores)), ("slots", .int(h.slots)), ("holding", .array(h.holding.map(JSON.string))),
+                ("reports_started", .bool(h.reportsStarts)),
             ]).encoded
         case .ready(let credit):
             return JSON.object([("credit", .int(credit))]).encoded
@@ -43,6 +45,8 @@ public enum Codec {
             return JSON.object([
                 ("task_id", .string(w.taskID)), ("attempt", .int(w.attempt)), ("offset", .int(w.offset)), ("total", .int(w.total)),
             ]).encoded
+        case .started(let id, let attempt):
+            return JSON.object([("task_id", .string(id)), ("attempt", .int(attempt))]).encoded
         case .progress(let p):
             return JSON.object([
                 ("task_id", .string(p.taskID)), ("attempt", .int(p.attempt)), ("epoch", .int(p.epoch)), ("metrics", p.metrics),
@@ -94,7 +98,8 @@ public enum Codec {
             }
             return .hello(Hello(workerID: try fields.string("worker_id"), host: try fields.string("host"),
                                 pid: try fields.int("pid"), cores: try fields.int("cores"),
-                                slots: try fields.int("slots", min: 1), holding: holding))
+                                slots: try fields.int("slots", min: 1), holding: holding,
+                                reportsStarts: try fields.optionalBool("reports_started") ?? false))
         case "ready":
             return .ready(credit: try fields.int("credit", min: 1))
         case "task":
@@ -119,6 +124,8 @@ public enum Codec {
             }
             return .weights(WeightsChunk(taskID: try fields.string("task_id"), attempt: try fields.int("attempt", min: 1),
                                          offset: offset, total: total, bytes: bytes))
+        case "started":
+            return .started(taskID: try fields.string("task_id"), attempt: try fields.int("attempt", min: 1))
         case "progress":
             return .progress(TaskProgress(taskID: try fields.string("task_id"), attempt: try fields.int("attempt", min: 1),
                                       epoch: try fields.int("epoch", min: 0), metrics: try fields.object("metrics")))
@@ -173,6 +180,15 @@ private struct Fields {
     func int(_ name: String, min: Int = Int.min) throws(ProtocolError) -> Int {
         guard case .int(let i) = try field(name), i >= min else { throw ProtocolError("\(kind): \(name) must be an integer >= \(min)") }
         return i
+    }
+
+    /// nil when absent or null.
+    func optionalBool(_ name: String) throws(ProtocolError) -> Bool? {
+        switch body[name] {
+        case nil, .null?: return nil
+        case .bool(let b)?: return b
+        default: throw ProtocolError("\(kind): \(name) must be a boolean")
+        }
     }
 
     func double(_ name: String) throws(ProtocolError) -> Double {

@@ -30,14 +30,21 @@ public struct Hello: Sendable, Equatable {
     /// Tasks the worker is still training or holds unacknowledged results for:
     /// after a reconnect the coordinator keeps them with this worker.
     public var holding: [String]
+    /// Optional (absent from older workers): the worker sends `started` when a slot
+    /// begins a task, and again after this hello for every task it holds that has begun.
+    /// The coordinator then charges a task an attempt only once it has begun; a worker
+    /// that does not say so is charged at hand-out, as before.
+    public var reportsStarts: Bool
 
-    public init(workerID: String, host: String, pid: Int, cores: Int, slots: Int, holding: [String] = []) {
+    public init(workerID: String, host: String, pid: Int, cores: Int, slots: Int, holding: [String] = [],
+                reportsStarts: Bool = false) {
         self.workerID = workerID
         self.host = host
         self.pid = pid
         self.cores = cores
         self.slots = slots
         self.holding = holding
+        self.reportsStarts = reportsStarts
     }
 }
 
@@ -175,13 +182,16 @@ public struct Outcome: Sendable, Equatable {
     }
 }
 
-/// Every message of the protocol. Worker → coordinator: hello, ready, progress,
+/// Every message of the protocol. Worker → coordinator: hello, ready, started, progress,
 /// weights, result, bye, heartbeat. Coordinator → worker: task, ack, cancel, done, heartbeat.
 public enum Message: Sendable, Equatable {
     case hello(Hello)
     /// The worker has `credit` more free slots: one task per free slot.
     case ready(credit: Int)
     case task(Assignment)
+    /// A slot took the task from the worker's queue and began it: from now on, losing
+    /// this worker costs the task an attempt. Until then a prefetched task only waits.
+    case started(taskID: String, attempt: Int)
     case progress(TaskProgress)
     case result(Outcome)
     /// A piece of a task's trained weights, ahead of its result.
@@ -201,6 +211,7 @@ public enum Message: Sendable, Equatable {
         case .hello: "hello"
         case .ready: "ready"
         case .task: "task"
+        case .started: "started"
         case .progress: "progress"
         case .result: "result"
         case .weights: "weights"

@@ -89,10 +89,15 @@ public struct TaskRecord: Sendable, Equatable {
 
 /// A change to one task, applied by `Store.apply` in batches.
 public enum StoreUpdate: Sendable {
-    /// The task runs: status running, `attempts = attempt`, the worker and the
-    /// start time. Epochs of an earlier attempt are dropped. Ignored for a
-    /// finished task.
-    case started(sweepID: Int64, taskID: String, worker: String, attempt: Int, at: Double)
+    /// The task was handed to a worker: status running, the worker and the hand-out
+    /// time (`started_at`). Epochs of an earlier attempt are dropped. Attempts are not
+    /// touched: `running` means held by a worker, begun on a slot or still queued in
+    /// its slot pool (prefetch); the attempt counts once the worker begins it
+    /// (`attemptStarted`). Ignored for a finished task.
+    case handedOut(sweepID: Int64, taskID: String, worker: String, at: Double)
+    /// The task's holder began it: `attempts` (the runs that began, this one included)
+    /// is stored, so a restarted coordinator charges exactly those. Ignored for a finished task.
+    case attemptStarted(sweepID: Int64, taskID: String, attempts: Int)
     /// Inserts or replaces the metrics of one epoch. Ignored for a finished task.
     case epoch(sweepID: Int64, taskID: String, epoch: Int, metrics: String)
     /// Drops the task's epochs (another attempt's, before the epochs of the attempt whose
@@ -103,12 +108,14 @@ public enum StoreUpdate: Sendable {
     /// duplicate or late result never overwrites the first one.
     case finished(sweepID: Int64, taskID: String, status: TaskStatus, metrics: String, error: String?,
                   wallSeconds: Double, worker: String, at: Double)
-    /// A running task goes back to pending (its worker died, its lease expired).
-    /// Attempts are kept; `error`, when given, replaces the last error.
     /// A task a reconnecting worker still trains (after a coordinator restart): running
     /// again with that worker, same attempt, its epochs kept.
     case resumed(sweepID: Int64, taskID: String, worker: String)
-    case requeued(sweepID: Int64, taskID: String, error: String?)
+    /// A running task goes back to pending (its worker died, its lease expired, it
+    /// failed with attempts left) with `attempts` as the coordinator counts them: lower
+    /// than stored when a worker's bye hands back a begun task, which does not count.
+    /// `error`, when given, replaces the last error.
+    case requeued(sweepID: Int64, taskID: String, attempts: Int, error: String?)
     /// What a finished task recorded besides its metrics (a JSON object), stored
     /// with its result, in the same transaction. The first one stored stays.
     case insights(sweepID: Int64, taskID: String, data: String)

@@ -87,7 +87,7 @@ public final class Store: Sendable {
     /// On resume the spec, metric and goal are those given now. New task ids are
     /// inserted as pending; existing tasks keep their state, except that tasks
     /// left `running` by a previous coordinator go back to pending (the
-    /// coordinator is starting anew; their attempts are kept).
+    /// coordinator is starting anew; their attempts, the runs that began, are kept).
     public func openSweep(name: String, spec: String, metric: String, maximize: Bool, tasks: [NewTask]) throws -> SweepRecord {
         try run {
             try db.write { db in
@@ -308,15 +308,19 @@ public final class Store: Sendable {
 
     private static func apply(_ update: StoreUpdate, _ db: Database) throws -> Bool {
         switch update {
-        case let .started(sweepID, taskID, worker, attempt, at):
+        case let .handedOut(sweepID, taskID, worker, at):
             try db.cachedStatement(sql: """
-                UPDATE tasks SET status = 'running', attempts = ?, worker = ?, started_at = ?
+                UPDATE tasks SET status = 'running', worker = ?, started_at = ?
                 WHERE sweep_id = ? AND task_id = ? AND \(unfinished)
-                """).execute(arguments: [attempt, worker, at, sweepID, taskID])
+                """).execute(arguments: [worker, at, sweepID, taskID])
             guard db.changesCount > 0 else { return false }
             try db.cachedStatement(sql: "DELETE FROM epochs WHERE sweep_id = ? AND task_id = ?")
                 .execute(arguments: [sweepID, taskID])
             return true
+        case let .attemptStarted(sweepID, taskID, attempts):
+            try db.cachedStatement(sql: """
+                UPDATE tasks SET attempts = ? WHERE sweep_id = ? AND task_id = ? AND \(unfinished)
+                """).execute(arguments: [attempts, sweepID, taskID])
         case let .resumed(sweepID, taskID, worker):
             try db.cachedStatement(sql: """
                 UPDATE tasks SET status = 'running', worker = ?
@@ -351,11 +355,11 @@ public final class Store: Sendable {
                 SELECT sweep_id, task_id, ? FROM tasks WHERE sweep_id = ? AND task_id = ?
                 ON CONFLICT (sweep_id, task_id) DO NOTHING
                 """).execute(arguments: [error, sweepID, taskID])
-        case let .requeued(sweepID, taskID, error):
+        case let .requeued(sweepID, taskID, attempts, error):
             try db.cachedStatement(sql: """
-                UPDATE tasks SET status = 'pending', error = COALESCE(?, error)
+                UPDATE tasks SET status = 'pending', attempts = ?, error = COALESCE(?, error)
                 WHERE sweep_id = ? AND task_id = ? AND status = 'running'
-                """).execute(arguments: [error, sweepID, taskID])
+                """).execute(arguments: [attempts, error, sweepID, taskID])
         case let .added(sweepID, tasks):
             return try insert(tasks, sweepID: sweepID, skippingStored: false, db) > 0
         case let .stopDecision(sweepID, seq, record):

@@ -20,6 +20,8 @@ final class SlotPool: @unchecked Sendable {
             let thread = Thread { [self] in
                 defer { push.close() }
                 while let a = next() {
+                    // the task leaves the queue: from now on losing this worker costs it an attempt
+                    try? push.send(Codec.encode(.started(taskID: a.taskID, attempt: a.attempt)))
                     let outcome = Slot.train(a, datasets: datasets, isCancelled: { cancelled.contains(a.taskID) },
                                              progress: { p in try? push.send(Codec.encode(.progress(p))) },
                                              weights: { file in

@@ -13,7 +13,9 @@ import ZeroMQ
 ///
 /// Reliability stays here: a slot sees "train this, report progress, report the
 /// result", never frames. Results are kept until acknowledged, and a task's progress
-/// while it runs or its result is unacknowledged; both are resent after a reconnect.
+/// while it runs or its result is unacknowledged; both are resent after a reconnect,
+/// and so is `started` for every task a slot has begun (the coordinator charges an
+/// attempt only for those when it loses this worker; queued tasks cost nothing).
 public final class Worker {
     /// Prefetch only while tasks take less than this (seconds, moving average): a
     /// slot that frees up then finds its next task already queued here instead of
@@ -63,8 +65,10 @@ public final class Worker {
     private let datasets = DatasetCache()
     private let slots: SlotPool
 
-    /// Tasks training now: id → attempt.
+    /// Tasks given to this worker and not yet ended, begun on a slot or queued: id → attempt.
     private var running: [String: Int] = [:]
+    /// Those of `running` a slot has begun (it said `started`).
+    private var begun: Set<String> = []
     /// Encoded results not yet acknowledged, by task id.
     private var unacked: [String: [[UInt8]]] = [:]
     /// Encoded `weights` messages of a task, sent before its result and resent with
@@ -136,7 +140,7 @@ public final class Worker {
                 stopAt = now
                 draining = true
                 // queued tasks never start: the bye below hands them back
-                for a in slots.takeQueued() { running.removeValue(forKey: a.taskID) }
+                for a in slots.takeQueued() { running.removeValue(forKey: a.taskID) }   // never begun
                 if !running.isEmpty { log("stopping: letting \(running.count) task(s) finish (grace \(Int(options.grace)) s)") }
             }
             if let stopAt, (running.isEmpty && unacked.isEmpty) || now - stopAt >= options.grace {
@@ -185,10 +189,12 @@ public final class Worker {
         lastHeard = now
         let holding = Array(Set(running.keys).union(unacked.keys)).sorted()
         try send(.hello(Hello(workerID: workerID, host: ProcessInfo.processInfo.hostName, pid: Int(getpid()),
-                              cores: ProcessInfo.processInfo.activeProcessorCount, slots: options.slots, holding: holding)))
-        // per task: its epochs, its weights, then its result (the coordinator ignores the epochs
-        // of a task that has ended). A task still training sends the rest on this connection.
-        for id in Set(progressMessages.keys).union(weightsMessages.keys).union(unacked.keys).sorted() {
+                              cores: ProcessInfo.processInfo.activeProcessorCount, slots: options.slots, holding: holding,
+                              reportsStarts: true)))
+        // per task: that it began, its epochs, its weights, then its result (the coordinator ignores
+        // the epochs of a task that has ended). A task still training sends the rest on this connection.
+        for id in Set(progressMessages.keys).union(weightsMessages.keys).union(unacked.keys).union(begun).sorted() {
+            if begun.contains(id), let attempt = running[id] { try send(.started(taskID: id, attempt: attempt)) }
             for frames in progressMessages[id] ?? [] { try sendRaw(frames) }
             for chunk in weightsMessages[id] ?? [] { try sendRaw(chunk) }
             if let result = unacked[id] { try sendRaw(result) }
@@ -231,23 +237,25 @@ public final class Worker {
             coordinatorDone = true
         case .heartbeat:
             break
-        case .hello, .ready, .progress, .result, .weights, .bye:
+        case .hello, .ready, .started, .progress, .result, .weights, .bye:
             log("dropped \(message.kind) from the coordinator: not a coordinator message")
         }
     }
 
-    /// A slot's progress or result, to forward to the coordinator.
+    /// A slot's start, progress or result, to forward to the coordinator.
     private func slotReported(_ frames: [[UInt8]]) throws {
         let message = try? Codec.decode(frames)
+        if case .started(let id, _)? = message, running[id] != nil { begun.insert(id) }
         if case .weights(let w)? = message { weightsMessages[w.taskID, default: []].append(frames) }
         if case .progress(let p)? = message, !cancelled.contains(p.taskID) {
             progressMessages[p.taskID, default: []].append(frames)
         }
         guard case .result(let o)? = message else {
-            try sendRaw(frames)   // progress, weights
+            try sendRaw(frames)   // started, progress, weights
             return
         }
         running.removeValue(forKey: o.taskID)
+        begun.remove(o.taskID)   // its result says it began from now on
         cancelled.remove(o.taskID)
         unacked[o.taskID] = frames
         recentTaskSeconds = recentTaskSeconds.map { 0.8 * $0 + 0.2 * o.wallSeconds } ?? o.wallSeconds

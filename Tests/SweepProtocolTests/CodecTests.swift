@@ -5,7 +5,9 @@ import SweepConfig
 @Suite struct CodecTests {
     static let messages: [Message] = [
         .hello(Hello(workerID: "w-1", host: "node7", pid: 42, cores: 8, slots: 4, holding: ["ab12"])),
+        .hello(Hello(workerID: "w-1", host: "node7", pid: 42, cores: 8, slots: 4, holding: ["ab12"], reportsStarts: true)),
         .ready(credit: 2),
+        .started(taskID: "00ff", attempt: 2),
         .task(Assignment(sweep: "s", taskID: "00ff", attempt: 1, params: .object([("model", .string("mlp")), ("learning_rate", .double(0.001))]))),
         .progress(TaskProgress(taskID: "00ff", attempt: 2, epoch: 3, metrics: .object([("train_loss", .double(0.5))]))),
         .result(Outcome(taskID: "00ff", attempt: 1, status: "completed", metrics: .object([("test_accuracy", .double(0.875))]), error: nil, wallSeconds: 1.5)),
@@ -28,9 +30,20 @@ import SweepConfig
         (["sweep/1", "result", #"{"task_id":"a","attempt":1,"status":"won","metrics":{},"error":null,"wall_seconds":1}"#].map { Array($0.utf8) }, "result: unknown status 'won'"),
         (["sweep/1", "task", #"{"sweep":"s","task_id":"a","attempt":1}"#].map { Array($0.utf8) }, "task: missing params"),
         (["sweep/1", "bye", "x"].map { Array($0.utf8) }, "bye carries a body"),
+        (["sweep/1", "started", #"{"task_id":"a","attempt":0}"#].map { Array($0.utf8) }, "started: attempt must be an integer >= 1"),
+        (["sweep/1", "started", #"{"attempt":1}"#].map { Array($0.utf8) }, "started: missing task_id"),
+        (["sweep/1", "hello", #"{"worker_id":"w","host":"h","pid":1,"cores":1,"slots":1,"holding":[],"reports_started":1}"#]
+            .map { Array($0.utf8) }, "hello: reports_started must be a boolean"),
     ])
     func rejectsMalformedMessages(frames: [[UInt8]], reason: String) {
         #expect(throws: ProtocolError(reason)) { try Codec.decode(frames) }
+    }
+
+    /// An older worker's hello has no reports_started: it is charged at hand-out, as before.
+    @Test func aHelloWithoutReportsStartedIsAnOlderWorkers() throws {
+        let frames = ["sweep/1", "hello", #"{"worker_id":"w","host":"h","pid":1,"cores":1,"slots":1,"holding":["t"]}"#]
+            .map { Array($0.utf8) }
+        #expect(try Codec.decode(frames) == .hello(Hello(workerID: "w", host: "h", pid: 1, cores: 1, slots: 1, holding: ["t"])))
     }
 
     @Test func survivesRandomBytes() {

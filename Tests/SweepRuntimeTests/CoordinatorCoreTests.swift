@@ -32,7 +32,7 @@ import SweepStore
         _ = core.receive(from: Self.a, message: hello("wa", slots: 2), now: 0)
         let e = core.receive(from: Self.a, message: .ready(credit: 2), now: 0)
         #expect(sentTasks(e).map(\.1) == ["t0", "t1"])
-        #expect(e.filter { if case .store(.started) = $0 { return true } else { return false } }.count == 2)
+        #expect(e.filter { if case .store(.handedOut) = $0 { return true } else { return false } }.count == 2)
         #expect(core.running == 2 && core.pendingCount == 1)
     }
 
@@ -60,7 +60,7 @@ import SweepStore
         _ = core.receive(from: Self.b, message: .heartbeat, now: 2.5)
         #expect(sentTasks(core.tick(now: 2.9)).isEmpty)
         let e = core.tick(now: 3.1)
-        #expect(e.contains { if case .store(.requeued(_, "t0", _)) = $0 { return true } else { return false } })
+        #expect(e.contains { if case .store(.requeued(_, "t0", _, _)) = $0 { return true } else { return false } })
         #expect(sentTasks(e).map { $0.0 } == [Self.b])
         // the lost worker's late result is still accepted once; b is told to stop
         _ = core.receive(from: Self.a, message: hello("wa"), now: 3.5)
@@ -136,8 +136,8 @@ import SweepStore
         _ = core.receive(from: Self.a, message: .ready(credit: 2), now: 0)
         // same worker, new connection, still training t0 only
         let e = core.receive(from: Self.b, message: hello("wa", slots: 2, holding: ["t0"]), now: 1)
-        #expect(e.contains { if case .store(.requeued(_, "t1", _)) = $0 { return true } else { return false } })
-        #expect(!e.contains { if case .store(.requeued(_, "t0", _)) = $0 { return true } else { return false } })
+        #expect(e.contains { if case .store(.requeued(_, "t1", _, _)) = $0 { return true } else { return false } })
+        #expect(!e.contains { if case .store(.requeued(_, "t0", _, _)) = $0 { return true } else { return false } })
         let done = core.receive(from: Self.b, message: result("t0"), now: 2)
         #expect(done.contains { if case .store(.finished(_, "t0", .completed, _, _, _, _, _)) = $0 { return true } else { return false } })
     }
@@ -184,7 +184,7 @@ import SweepStore
         effects += core.receive(from: Self.a, message: .ready(credit: 1), now: 1)
         let round = Round(effects)
         #expect(round.early.map(\.1.kind) == ["task"])
-        #expect(round.updates.count == 2)   // t0 finished, t1 started
+        #expect(round.updates.count == 3)   // t0 finished, t1 handed out and counted (this worker does not report starts)
         #expect(round.late.contains { if case .send(_, .ack("t0")) = $0 { return true } else { return false } })
         let last = Round(core.receive(from: Self.a, message: result("t1"), now: 2))
         #expect(last.early.isEmpty)

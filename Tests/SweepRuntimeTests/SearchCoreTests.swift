@@ -180,7 +180,7 @@ import SweepStore
                     stored += new.map { TaskRecord(sweepID: 1, taskID: $0.id, index: $0.index, params: $0.params) }
                 }
             }
-            let started = effects.firstIndex { if case .store(.started) = $0 { true } else { false } }
+            let started = effects.firstIndex { if case .store(.handedOut) = $0 { true } else { false } }
             let added = effects.firstIndex { if case .store(.added) = $0 { true } else { false } }
             if let started, let added { #expect(added < started) }
             guard let id = sent.first else { Issue.record("no task in flight"); return }

@@ -8,7 +8,7 @@ import Testing
         try withTemporaryDirectory { dir in
             let store = try Store(path: dir + "/sweep.db")
             let s = try store.openSweep(name: "s", spec: "", metric: "test_accuracy", maximize: true, tasks: newTasks(2)).id
-            try store.apply([.started(sweepID: s, taskID: "t0", worker: "w", attempt: 1, at: 1),
+            try store.apply([.handedOut(sweepID: s, taskID: "t0", worker: "w", at: 1), .attemptStarted(sweepID: s, taskID: "t0", attempts: 1),
                              .epoch(sweepID: s, taskID: "t0", epoch: 1, metrics: #"{"epoch":1}"#),
                              .epoch(sweepID: s, taskID: "t0", epoch: 2, metrics: #"{"epoch":2}"#)])
             let took = try store.apply([

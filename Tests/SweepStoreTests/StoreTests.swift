@@ -27,10 +27,10 @@ import Testing
             let store = try Store(path: dir + "/sweep.db")
             let first = try store.openSweep(name: "s", spec: "v1", metric: "test_accuracy", maximize: true, tasks: newTasks(3))
             try store.apply([
-                .started(sweepID: first.id, taskID: "t0", worker: "w1", attempt: 1, at: 10),
+                .handedOut(sweepID: first.id, taskID: "t0", worker: "w1", at: 10), .attemptStarted(sweepID: first.id, taskID: "t0", attempts: 1),
                 .finished(sweepID: first.id, taskID: "t0", status: .completed, metrics: metrics(testAccuracy: 0.9, testLoss: 0.3),
                           error: nil, wallSeconds: 2, worker: "w1", at: 12),
-                .started(sweepID: first.id, taskID: "t1", worker: "w2", attempt: 2, at: 11),
+                .handedOut(sweepID: first.id, taskID: "t1", worker: "w2", at: 11), .attemptStarted(sweepID: first.id, taskID: "t1", attempts: 2),
             ])
             let again = try store.openSweep(name: "s", spec: "v2", metric: "test_loss", maximize: false, tasks: newTasks(4))
             #expect(again.id == first.id && again.createdAt == first.createdAt)
@@ -60,7 +60,7 @@ import Testing
             let store = try Store(path: dir + "/sweep.db")
             let s = try store.openSweep(name: "s", spec: "", metric: "test_accuracy", maximize: true, tasks: newTasks(2)).id
 
-            #expect(try store.apply([.started(sweepID: s, taskID: "t0", worker: "host:1", attempt: 1, at: 100)]) == [true])
+            #expect(try store.apply([.handedOut(sweepID: s, taskID: "t0", worker: "host:1", at: 100), .attemptStarted(sweepID: s, taskID: "t0", attempts: 1)]) == [true, true])
             var t0 = try store.tasks(sweepID: s)[0]
             #expect(t0.status == .running && t0.attempts == 1 && t0.worker == "host:1" && t0.startedAt == 100)
 
@@ -77,8 +77,8 @@ import Testing
             t0 = try store.tasks(sweepID: s)[0]
             #expect(t0.status == .completed && t0.metrics == m && t0.wallSeconds == 3.5 && t0.finishedAt == 104 && t0.error == nil)
 
-            #expect(try store.apply([.started(sweepID: s, taskID: "t1", worker: "w", attempt: 1, at: 1),
-                                     .requeued(sweepID: s, taskID: "t1", error: "worker w silent for 3 s")]) == [true, true])
+            #expect(try store.apply([.handedOut(sweepID: s, taskID: "t1", worker: "w", at: 1), .attemptStarted(sweepID: s, taskID: "t1", attempts: 1),
+                                     .requeued(sweepID: s, taskID: "t1", attempts: 1, error: "worker w silent for 3 s")]) == [true, true, true])
             let t1 = try store.tasks(sweepID: s)[1]
             #expect(t1.status == .pending && t1.attempts == 1 && t1.worker == "w" && t1.error == "worker w silent for 3 s")
             #expect(try store.apply([.resumed(sweepID: s, taskID: "t1", worker: "w2")]) == [true])
@@ -103,9 +103,9 @@ import Testing
                                               wallSeconds: 1, worker: "c", at: 2)
             #expect(try store.apply([failed]) == [false])
             // Nothing aimed at a finished task changes it.
-            #expect(try store.apply([.started(sweepID: s, taskID: "t0", worker: "c", attempt: 2, at: 3),
+            #expect(try store.apply([.handedOut(sweepID: s, taskID: "t0", worker: "c", at: 3), .attemptStarted(sweepID: s, taskID: "t0", attempts: 2),
                                      .epoch(sweepID: s, taskID: "t0", epoch: 1, metrics: "{}"),
-                                     .requeued(sweepID: s, taskID: "t0", error: "late")]) == [false, false, false])
+                                     .requeued(sweepID: s, taskID: "t0", attempts: 2, error: "late")]) == [false, false, false, false])
             #expect(try store.apply([result("nope", 0.1, "a")]) == [false])
             let tasks = try store.tasks(sweepID: s)
             #expect(tasks[0].metrics == metrics(testAccuracy: 0.5, testLoss: 1) && tasks[0].worker == "a" && tasks[0].attempts == 0)
@@ -114,15 +114,32 @@ import Testing
         }
     }
 
+    /// A hand-out leaves attempts alone (the task may only wait in a worker's queue);
+    /// they count when the worker begins it, and a requeue stores them as the coordinator
+    /// counts them, lower again when a bye handed a begun task back.
+    @Test func attemptsCountWhenBegunAndARequeueStoresTheCount() throws {
+        try withTemporaryDirectory { dir in
+            let store = try Store(path: dir + "/sweep.db")
+            let s = try store.openSweep(name: "s", spec: "", metric: "test_accuracy", maximize: true, tasks: newTasks(1)).id
+            try store.apply([.handedOut(sweepID: s, taskID: "t0", worker: "a", at: 1)])
+            #expect(try store.tasks(sweepID: s)[0].status == .running && store.tasks(sweepID: s)[0].attempts == 0)
+            try store.apply([.attemptStarted(sweepID: s, taskID: "t0", attempts: 1)])
+            #expect(try store.tasks(sweepID: s)[0].attempts == 1)
+            try store.apply([.requeued(sweepID: s, taskID: "t0", attempts: 0, error: nil)])
+            let t = try store.tasks(sweepID: s)[0]
+            #expect(t.status == .pending && t.attempts == 0 && t.worker == "a")
+        }
+    }
+
     @Test func aRequeuedTaskFinishesOnItsNextAttempt() throws {
         try withTemporaryDirectory { dir in
             let store = try Store(path: dir + "/sweep.db")
             let s = try store.openSweep(name: "s", spec: "", metric: "test_accuracy", maximize: true, tasks: newTasks(1)).id
-            try store.apply([.started(sweepID: s, taskID: "t0", worker: "a", attempt: 1, at: 1),
+            try store.apply([.handedOut(sweepID: s, taskID: "t0", worker: "a", at: 1), .attemptStarted(sweepID: s, taskID: "t0", attempts: 1),
                              .epoch(sweepID: s, taskID: "t0", epoch: 1, metrics: #"{"from":"a"}"#)])
-            #expect(try store.apply([.requeued(sweepID: s, taskID: "t0", error: nil)]) == [true])
-            #expect(try store.apply([.requeued(sweepID: s, taskID: "t0", error: nil)]) == [false])  // already pending
-            try store.apply([.started(sweepID: s, taskID: "t0", worker: "b", attempt: 2, at: 5)])
+            #expect(try store.apply([.requeued(sweepID: s, taskID: "t0", attempts: 1, error: nil)]) == [true])
+            #expect(try store.apply([.requeued(sweepID: s, taskID: "t0", attempts: 1, error: nil)]) == [false])  // already pending
+            try store.apply([.handedOut(sweepID: s, taskID: "t0", worker: "b", at: 5), .attemptStarted(sweepID: s, taskID: "t0", attempts: 2)])
             #expect(try store.epochs(sweepID: s, taskID: "t0").isEmpty)  // a new attempt starts from scratch
             #expect(try store.apply([.finished(sweepID: s, taskID: "t0", status: .failed, metrics: "{}", error: "out of memory",
                                                wallSeconds: 1, worker: "b", at: 6)]) == [true])
@@ -148,7 +165,7 @@ import Testing
             let path = dir + "/sweep.db"
             var store: Store? = try Store(path: path)
             let s = try store!.openSweep(name: "s", spec: "spec", metric: "test_accuracy", maximize: true, tasks: newTasks(3)).id
-            try store!.apply([.started(sweepID: s, taskID: "t2", worker: "w", attempt: 1, at: 1),
+            try store!.apply([.handedOut(sweepID: s, taskID: "t2", worker: "w", at: 1), .attemptStarted(sweepID: s, taskID: "t2", attempts: 1),
                               .epoch(sweepID: s, taskID: "t2", epoch: 1, metrics: "{}"),
                               .finished(sweepID: s, taskID: "t2", status: .diverged, metrics: metrics(testAccuracy: 0.1, testLoss: .nan),
                                         error: nil, wallSeconds: 1, worker: "w", at: 2)])
@@ -192,9 +209,9 @@ import Testing
             let writer = try Store(path: path)
             let s = try writer.openSweep(name: "s", spec: "", metric: "m", maximize: true, tasks: newTasks(2)).id
             let reader = try Store(path: path, readOnly: true)
-            try writer.apply([.started(sweepID: s, taskID: "t0", worker: "w", attempt: 1, at: 1)])
+            try writer.apply([.handedOut(sweepID: s, taskID: "t0", worker: "w", at: 1), .attemptStarted(sweepID: s, taskID: "t0", attempts: 1)])
             #expect(try reader.counts(sweepID: s)[.running] == 1)
-            #expect(throws: StoreError.self) { try reader.apply([.requeued(sweepID: s, taskID: "t0", error: nil)]) }
+            #expect(throws: StoreError.self) { try reader.apply([.requeued(sweepID: s, taskID: "t0", attempts: 1, error: nil)]) }
             #expect(try writer.counts(sweepID: s)[.running] == 1)
         }
     }
