@@ -64,7 +64,7 @@ enum LSTMCell: RecurrentCell {
             let n = m.hidden
             sweep_lstm_backward(Int32(m.batch), Int32(n), m.step(m.gates, t, width: 4 * n), s.c,
                                 m.step(m.tanhC, t, width: n), d.h, d.c, dOutput, Int32(ldOutput),
-                                m.packedGates != nil && m.dGatesStepRows == 0 ? nil : m.dGates + t * m.dGatesStepRows * 4 * n,
+                                m.dGatesPackedOnly ? nil : m.dGates + t * m.dGatesStepRows * 4 * n,
                                 m.dBias, m.packedGates,
                                 Int32(m.packedRows), Int32((t - m.packedFirstStep) * m.batch), t >= 1 ? 1 : 0)
             return

@@ -94,6 +94,8 @@ struct RecurrentMemory {
     /// the weight gradients' GEMMs for the chunk of steps from `packedFirstStep` on.
     var packedGates: UnsafeMutablePointer<Float>? = nil
     var packedFirstStep = 0, packedRows = 0
+    /// The steps write their dGates packed only (no dx needs the plain ones).
+    var dGatesPackedOnly: Bool { packedGates != nil && dGatesStepRows == 0 }
 
     /// Start of step t's rows in a (T, B, width) buffer.
     @inline(__always) func step(_ p: UnsafeMutablePointer<Float>, _ t: Int, width: Int) -> UnsafeMutablePointer<Float> {
@@ -362,7 +364,7 @@ public final class Recurrent: Layer {
             guard t > 0 else { continue }
             // dh_{t−1} (B, H) (+)= dGatesHidden_t (B, G·H) · W_hh (G·H, H)
             let beta: Float = Cell.hiddenBypassesWeights ? 1 : 0
-            if let packed = m.packedGates, m.dGatesStepRows == 0 {
+            if m.dGatesPackedOnly, let packed = m.packedGates {
                 // the step wrote its dGates only packed, for the weight gradients: read them there
                 var panelStride: Int32 = 0
                 let row = sweep_sgemm_packed_row(Int32(m.packedRows), Int32(gh), Int32((t - m.packedFirstStep) * b),

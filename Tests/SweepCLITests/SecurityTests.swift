@@ -159,7 +159,10 @@ import ZeroMQ
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let spec = Self.noopSpec(dir, tasks: 4, durationMs: 1200)
         let db = dir + "/sweep.db", endpoint = "tcp://127.0.0.1:\(Self.port())"
-        let coordinator = try startSweep(["coordinator", spec, "--bind", endpoint, "--db", db, "--heartbeat", "0.2"])
+        // heartbeat 0.5 s × liveness 3: under a loaded CI run a starved worker could look lost
+        // (0.6 s of silence at 0.2 s) before its bye, and its lease expiry charges the attempt
+        // this test says a hand-back does not
+        let coordinator = try startSweep(["coordinator", spec, "--bind", endpoint, "--db", db, "--heartbeat", "0.5"])
         defer { coordinator.signal(SIGKILL) }
 
         func runningOn(_ p: RunningProcess) -> String? {
@@ -172,7 +175,7 @@ import ZeroMQ
             return nil
         }
 
-        let patient = try startSweep(["worker", "--connect", endpoint, "--concurrency", "1", "--grace", "10", "--heartbeat", "0.2"])
+        let patient = try startSweep(["worker", "--connect", endpoint, "--concurrency", "1", "--grace", "10", "--heartbeat", "0.5"])
         let held = try #require(runningOn(patient))
         patient.signal(SIGTERM)
         let r1 = patient.wait(timeout: 15)
@@ -181,11 +184,11 @@ import ZeroMQ
         #expect(Self.sql(db, "select count(*) from tasks where status = 'completed' and worker like '%-\(patient.pid)-%'") == "1",
                 "ran no new task while draining")
 
-        let hasty = try startSweep(["worker", "--connect", endpoint, "--concurrency", "1", "--grace", "0", "--heartbeat", "0.2"])
+        let hasty = try startSweep(["worker", "--connect", endpoint, "--concurrency", "1", "--grace", "0", "--heartbeat", "0.5"])
         let handed = try #require(runningOn(hasty))
         hasty.signal(SIGTERM)
         #expect(hasty.wait(timeout: 10).status == 0)
-        let finisher = try startSweep(["worker", "--connect", endpoint, "--concurrency", "2", "--exit-when-done", "--heartbeat", "0.2"])
+        let finisher = try startSweep(["worker", "--connect", endpoint, "--concurrency", "2", "--exit-when-done", "--heartbeat", "0.5"])
         #expect(coordinator.wait(timeout: 60).status == 0)
         _ = finisher.wait(timeout: 10)
         #expect(Self.sql(db, "select status, attempts from tasks where task_id = '\(handed)'") == "completed|1",
