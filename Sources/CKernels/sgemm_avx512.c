@@ -144,48 +144,57 @@ AVX512 static inline __attribute__((always_inline)) void storeTile(__m512 acc[][
     }
 }
 
+/// The micro-kernels' accumulators: a tile of ROWS rows × 32 columns in 2·ROWS zmm
+/// registers c<i>0, c<i>1, each step adding row i's A value (AT(i), broadcast) times the
+/// B row b0|b1, and stored at the end by storeTile. Written once here for the four kernels,
+/// which differ only in where A's values come from.
+#define TILE_ZERO_ROW(i) __m512 c##i##0 = _mm512_setzero_ps(), c##i##1 = _mm512_setzero_ps()
+#define TILE_ZERO4 TILE_ZERO_ROW(0); TILE_ZERO_ROW(1); TILE_ZERO_ROW(2); TILE_ZERO_ROW(3)
+#define TILE_ZERO8 TILE_ZERO4; TILE_ZERO_ROW(4); TILE_ZERO_ROW(5); TILE_ZERO_ROW(6); TILE_ZERO_ROW(7)
+#define TILE_ZERO(rows) TILE_ZERO##rows
+#define TILE_ROW(i, AT)                                                          \
+    do {                                                                         \
+        __m512 x_ = _mm512_set1_ps(AT(i));                                       \
+        c##i##0 = _mm512_fmadd_ps(x_, b0, c##i##0);                              \
+        c##i##1 = _mm512_fmadd_ps(x_, b1, c##i##1);                              \
+    } while (0)
+#define TILE_FMA4(AT) TILE_ROW(0, AT); TILE_ROW(1, AT); TILE_ROW(2, AT); TILE_ROW(3, AT)
+#define TILE_FMA8(AT) TILE_FMA4(AT); TILE_ROW(4, AT); TILE_ROW(5, AT); TILE_ROW(6, AT); TILE_ROW(7, AT)
+#define TILE_ACC4 {c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}
+#define TILE_ACC8 TILE_ACC4, {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}
+#define TILE_STORE(rows)                                                         \
+    do {                                                                         \
+        __m512 acc[rows][2] = {TILE_ACC##rows};                                  \
+        storeTile(acc, mr, nr, c, ldc, accumulate);                              \
+    } while (0)
+/// Where A's value for row i of the tile is, in each kernel.
+#define A_PACKED(i) ap[i]
+#define A_ROWS(i) r##i[p]
+#define A_PANELS(i) ap[o##i + q]
+
 /// C tile (mr ≤ 8 rows, nr ≤ 32 columns) (+)= A slab (kc, 8) · B panel (kc, 32).
 AVX512 static void kernel8x32(int kc, const float *a, const float *b, float *c, int ldc, int mr, int nr,
                               bool accumulate) {
-    __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
-    __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
-    __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
-    __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps(), c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
+    TILE_ZERO(8);
     for (int p = 0; p < kc; p++) {
         __m512 b0 = _mm512_loadu_ps(b + p * NR), b1 = _mm512_loadu_ps(b + p * NR + 16);
         const float *ap = a + p * MR;
-        __m512 x;
-        x = _mm512_set1_ps(ap[0]); c00 = _mm512_fmadd_ps(x, b0, c00); c01 = _mm512_fmadd_ps(x, b1, c01);
-        x = _mm512_set1_ps(ap[1]); c10 = _mm512_fmadd_ps(x, b0, c10); c11 = _mm512_fmadd_ps(x, b1, c11);
-        x = _mm512_set1_ps(ap[2]); c20 = _mm512_fmadd_ps(x, b0, c20); c21 = _mm512_fmadd_ps(x, b1, c21);
-        x = _mm512_set1_ps(ap[3]); c30 = _mm512_fmadd_ps(x, b0, c30); c31 = _mm512_fmadd_ps(x, b1, c31);
-        x = _mm512_set1_ps(ap[4]); c40 = _mm512_fmadd_ps(x, b0, c40); c41 = _mm512_fmadd_ps(x, b1, c41);
-        x = _mm512_set1_ps(ap[5]); c50 = _mm512_fmadd_ps(x, b0, c50); c51 = _mm512_fmadd_ps(x, b1, c51);
-        x = _mm512_set1_ps(ap[6]); c60 = _mm512_fmadd_ps(x, b0, c60); c61 = _mm512_fmadd_ps(x, b1, c61);
-        x = _mm512_set1_ps(ap[7]); c70 = _mm512_fmadd_ps(x, b0, c70); c71 = _mm512_fmadd_ps(x, b1, c71);
+        TILE_FMA8(A_PACKED);
     }
-    __m512 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
-                         {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
-    storeTile(acc, mr, nr, c, ldc, accumulate);
+    TILE_STORE(8);
 }
 
 /// kernel8x32 for a slab of at most 4 rows (rows 4–7 of the slab are padding): half the
 /// FMAs where 8×32 would multiply zeros, as the 28 rows of an image-row LSTM's dW_ih end.
 AVX512 static void kernel4x32(int kc, const float *a, const float *b, float *c, int ldc, int mr, int nr,
                               bool accumulate) {
-    __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
-    __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
+    TILE_ZERO(4);
     for (int p = 0; p < kc; p++) {
         __m512 b0 = _mm512_loadu_ps(b + p * NR), b1 = _mm512_loadu_ps(b + p * NR + 16);
         const float *ap = a + p * MR;
-        __m512 x;
-        x = _mm512_set1_ps(ap[0]); c00 = _mm512_fmadd_ps(x, b0, c00); c01 = _mm512_fmadd_ps(x, b1, c01);
-        x = _mm512_set1_ps(ap[1]); c10 = _mm512_fmadd_ps(x, b0, c10); c11 = _mm512_fmadd_ps(x, b1, c11);
-        x = _mm512_set1_ps(ap[2]); c20 = _mm512_fmadd_ps(x, b0, c20); c21 = _mm512_fmadd_ps(x, b1, c21);
-        x = _mm512_set1_ps(ap[3]); c30 = _mm512_fmadd_ps(x, b0, c30); c31 = _mm512_fmadd_ps(x, b1, c31);
+        TILE_FMA4(A_PACKED);
     }
-    __m512 acc[4][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
-    storeTile(acc, mr, nr, c, ldc, accumulate);
+    TILE_STORE(4);
 }
 
 /// kernel8x32 with A read where it is, row-major (a[i·lda + p]), instead of from a packed
@@ -193,10 +202,7 @@ AVX512 static void kernel4x32(int kc, const float *a, const float *b, float *c, 
 /// stay in L1 (a recurrent step's h or dGates), which packing would only copy.
 AVX512 static void kernel8x32Direct(int kc, const float *a, int lda, const float *b, float *c, int ldc, int mr,
                                     int nr, bool accumulate) {
-    __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
-    __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
-    __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
-    __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps(), c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
+    TILE_ZERO(8);
     // rows ≥ mr read row 0 again (in bounds); their sums are never stored
     const float *r0 = a, *r1 = a + (mr > 1 ? lda : 0), *r2 = a + (mr > 2 ? 2 * lda : 0);
     const float *r3 = a + (mr > 3 ? 3 * lda : 0), *r4 = a + (mr > 4 ? 4 * lda : 0);
@@ -204,31 +210,18 @@ AVX512 static void kernel8x32Direct(int kc, const float *a, int lda, const float
     const float *r7 = a + (mr > 7 ? 7 * lda : 0);
     for (int p = 0; p < kc; p++) {
         __m512 b0 = _mm512_loadu_ps(b + p * NR), b1 = _mm512_loadu_ps(b + p * NR + 16);
-        __m512 x;
-        x = _mm512_set1_ps(r0[p]); c00 = _mm512_fmadd_ps(x, b0, c00); c01 = _mm512_fmadd_ps(x, b1, c01);
-        x = _mm512_set1_ps(r1[p]); c10 = _mm512_fmadd_ps(x, b0, c10); c11 = _mm512_fmadd_ps(x, b1, c11);
-        x = _mm512_set1_ps(r2[p]); c20 = _mm512_fmadd_ps(x, b0, c20); c21 = _mm512_fmadd_ps(x, b1, c21);
-        x = _mm512_set1_ps(r3[p]); c30 = _mm512_fmadd_ps(x, b0, c30); c31 = _mm512_fmadd_ps(x, b1, c31);
-        x = _mm512_set1_ps(r4[p]); c40 = _mm512_fmadd_ps(x, b0, c40); c41 = _mm512_fmadd_ps(x, b1, c41);
-        x = _mm512_set1_ps(r5[p]); c50 = _mm512_fmadd_ps(x, b0, c50); c51 = _mm512_fmadd_ps(x, b1, c51);
-        x = _mm512_set1_ps(r6[p]); c60 = _mm512_fmadd_ps(x, b0, c60); c61 = _mm512_fmadd_ps(x, b1, c61);
-        x = _mm512_set1_ps(r7[p]); c70 = _mm512_fmadd_ps(x, b0, c70); c71 = _mm512_fmadd_ps(x, b1, c71);
+        TILE_FMA8(A_ROWS);
     }
-    __m512 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
-                         {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
-    storeTile(acc, mr, nr, c, ldc, accumulate);
+    TILE_STORE(8);
 }
 
 /// kernel8x32 with A read in place from panels of 32 columns (sweep_sgemm_packed_a_panels):
 /// the slab's eight rows are 32 floats apart, and every 32 columns the panel changes.
 AVX512 static void kernel8x32Panels(int kc, const float *a, int aPanelStride, const float *b, float *c, int ldc,
                                     int mr, int nr, bool accumulate) {
-    __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
-    __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
-    __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
-    __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps(), c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
+    TILE_ZERO(8);
     // rows ≥ mr read row 0 again; their sums are never stored
-    const int o1 = mr > 1 ? NR : 0, o2 = mr > 2 ? 2 * NR : 0, o3 = mr > 3 ? 3 * NR : 0, o4 = mr > 4 ? 4 * NR : 0;
+    const int o0 = 0, o1 = mr > 1 ? NR : 0, o2 = mr > 2 ? 2 * NR : 0, o3 = mr > 3 ? 3 * NR : 0, o4 = mr > 4 ? 4 * NR : 0;
     const int o5 = mr > 5 ? 5 * NR : 0, o6 = mr > 6 ? 6 * NR : 0, o7 = mr > 7 ? 7 * NR : 0;
     for (int g = 0; g < kc; g += NR) {
         const float *ap = a + (size_t)(g / NR) * aPanelStride;
@@ -236,20 +229,10 @@ AVX512 static void kernel8x32Panels(int kc, const float *a, int aPanelStride, co
         for (int q = 0; q < len; q++) {
             const float *bp = b + (size_t)(g + q) * NR;
             __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
-            __m512 x;
-            x = _mm512_set1_ps(ap[q]); c00 = _mm512_fmadd_ps(x, b0, c00); c01 = _mm512_fmadd_ps(x, b1, c01);
-            x = _mm512_set1_ps(ap[o1 + q]); c10 = _mm512_fmadd_ps(x, b0, c10); c11 = _mm512_fmadd_ps(x, b1, c11);
-            x = _mm512_set1_ps(ap[o2 + q]); c20 = _mm512_fmadd_ps(x, b0, c20); c21 = _mm512_fmadd_ps(x, b1, c21);
-            x = _mm512_set1_ps(ap[o3 + q]); c30 = _mm512_fmadd_ps(x, b0, c30); c31 = _mm512_fmadd_ps(x, b1, c31);
-            x = _mm512_set1_ps(ap[o4 + q]); c40 = _mm512_fmadd_ps(x, b0, c40); c41 = _mm512_fmadd_ps(x, b1, c41);
-            x = _mm512_set1_ps(ap[o5 + q]); c50 = _mm512_fmadd_ps(x, b0, c50); c51 = _mm512_fmadd_ps(x, b1, c51);
-            x = _mm512_set1_ps(ap[o6 + q]); c60 = _mm512_fmadd_ps(x, b0, c60); c61 = _mm512_fmadd_ps(x, b1, c61);
-            x = _mm512_set1_ps(ap[o7 + q]); c70 = _mm512_fmadd_ps(x, b0, c70); c71 = _mm512_fmadd_ps(x, b1, c71);
+            TILE_FMA8(A_PANELS);
         }
     }
-    __m512 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
-                         {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
-    storeTile(acc, mr, nr, c, ldc, accumulate);
+    TILE_STORE(8);
 }
 
 /// C (m×nc) (+)= op(A) rows [0, m) × columns [pc, pc+kc) · B's panels of the block (kc, nc),

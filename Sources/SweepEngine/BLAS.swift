@@ -59,13 +59,7 @@ public final class PackedMatrix {
     public func pack(trans: Bool = false, k: Int, n: Int, _ b: UnsafePointer<Float>, ld: Int? = nil) {
         (source, self.trans, self.k, self.n, self.ld) = (b, trans, k, n, ld ?? (trans ? k : n))
         guard BLAS.ownKernel else { return }
-        let size = sweep_sgemm_packed_size(Int32(k), Int32(n))
-        if size > capacity {
-            buffer.deallocate()
-            buffer = .allocate(byteCount: size * MemoryLayout<Float>.size, alignment: 64)
-            capacity = size
-        }
-        sweep_sgemm_pack_b(trans, Int32(k), Int32(n), b, Int32(self.ld), buffer.assumingMemoryBound(to: Float.self))
+        sweep_sgemm_pack_b(trans, Int32(k), Int32(n), b, Int32(self.ld), reserve(k: k, n: n))
     }
 
     /// Sizes the packing of a row-major B (k×n) that the caller writes itself as it produces
@@ -74,6 +68,11 @@ public final class PackedMatrix {
     public func declare(k: Int, n: Int) -> UnsafeMutablePointer<Float> {
         precondition(BLAS.ownKernel, "PackedMatrix.declare without the AVX-512 kernel")
         (source, self.trans, self.k, self.n, self.ld) = (nil, false, k, n, n)
+        return reserve(k: k, n: n)
+    }
+
+    /// The buffer, grown (only ever grown) to hold the packing of a k×n op(B).
+    private func reserve(k: Int, n: Int) -> UnsafeMutablePointer<Float> {
         let size = sweep_sgemm_packed_size(Int32(k), Int32(n))
         if size > capacity {
             buffer.deallocate()
