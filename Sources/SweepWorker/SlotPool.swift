@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SweepProtocol
 import ZeroMQ
 
@@ -10,8 +11,11 @@ final class SlotPool: @unchecked Sendable {
     private var queue: [Assignment] = []
     private var stopping = false
     private var threads: [Thread] = []
+    /// Task ids the coordinator asked to stop; a slot polls it between steps.
+    private let cancelled = CancelledTasks()
 
-    init(count: Int, context: Context, endpoint: String, datasets: DatasetCache, cancelled: CancelledTasks) throws {
+    init(count: Int, context: Context, endpoint: String, datasets: DatasetCache) throws {
+        let cancelled = self.cancelled
         for k in 0..<count {
             let push = try context.socket(.push)
             try push.setLinger(milliseconds: -1)
@@ -29,6 +33,7 @@ final class SlotPool: @unchecked Sendable {
                                                      try? push.send(Codec.encode(.weights(chunk)))
                                                  }
                                              })
+                    cancelled.remove(a.taskID)
                     try? push.send(Codec.encode(.result(outcome)))
                 }
             }
@@ -55,6 +60,11 @@ final class SlotPool: @unchecked Sendable {
         return stopping ? nil : queue.removeFirst()
     }
 
+    /// Asks the slot training `taskID` to stop (early termination): it reports the task `stopped`.
+    func cancel(_ taskID: String) {
+        cancelled.insert(taskID)
+    }
+
     /// Removes and returns the tasks still waiting for a slot.
     func takeQueued() -> [Assignment] {
         condition.lock()
@@ -71,4 +81,12 @@ final class SlotPool: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
     }
+}
+
+/// Task ids the coordinator asked to stop; slots poll it between steps.
+final class CancelledTasks: Sendable {
+    private let ids = Mutex<Set<String>>([])
+    func insert(_ id: String) { ids.withLock { _ = $0.insert(id) } }
+    func remove(_ id: String) { ids.withLock { _ = $0.remove(id) } }
+    func contains(_ id: String) -> Bool { ids.withLock { $0.contains(id) } }
 }

@@ -61,7 +61,8 @@ public final class Worker {
     private let eventsEndpoint: String
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
-    private let cancelled = CancelledTasks()
+    /// Tasks the coordinator cancelled that have not ended yet: their further epochs matter to no one.
+    private var cancelled: Set<String> = []
     private let datasets = DatasetCache()
     private let slots: SlotPool
 
@@ -99,8 +100,7 @@ public final class Worker {
         events = try context.socket(.pull)
         try events.setLinger(milliseconds: 0)
         try events.bind(eventsEndpoint)
-        slots = try SlotPool(count: options.slots, context: context, endpoint: eventsEndpoint,
-                             datasets: datasets, cancelled: cancelled)
+        slots = try SlotPool(count: options.slots, context: context, endpoint: eventsEndpoint, datasets: datasets)
         start = clock.now
     }
 
@@ -230,6 +230,7 @@ public final class Worker {
         case .cancel(let id):
             guard running[id] != nil else { break }
             cancelled.insert(id)
+            slots.cancel(id)
             // the coordinator cancels after committing the round that decided it (or after storing
             // another worker's result): it holds every epoch it judged, and later ones matter to no one
             progressMessages.removeValue(forKey: id)
@@ -285,12 +286,4 @@ public final class Worker {
         dealer?.close()
         events.close()
     }
-}
-
-/// Task ids the coordinator asked to stop; slots poll it between steps.
-final class CancelledTasks: Sendable {
-    private let ids = Mutex<Set<String>>([])
-    func insert(_ id: String) { ids.withLock { _ = $0.insert(id) } }
-    func remove(_ id: String) { ids.withLock { _ = $0.remove(id) } }
-    func contains(_ id: String) -> Bool { ids.withLock { $0.contains(id) } }
 }
