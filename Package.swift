@@ -38,6 +38,8 @@ let package = Package(
             name: "CZeroMQ",
             pkgConfig: "libzmq",
             providers: [.apt(["libzmq3-dev"])]),
+        // Linux calls Swift cannot make itself (prctl is variadic); no library to link.
+        .systemLibrary(name: "CLinux"),
         .systemLibrary(
             name: "CPNG",
             pkgConfig: "libpng",
@@ -68,8 +70,8 @@ let package = Package(
         .target(name: "SweepProtocol", dependencies: ["SweepConfig"]),
         // The coordinator: a state machine driven by messages and time, and its socket loop.
         .target(name: "SweepCoordinator", dependencies: ["SweepProtocol", "SweepStore", "SweepSpec", "SweepSearch", "SweepRandom", "ZeroMQ"]),
-        // The worker: slots that train on their own threads, and its socket loop.
-        .target(name: "SweepWorker", dependencies: ["SweepProtocol", "SweepTrain", "SweepData", "ZeroMQ"]),
+        // The worker: its socket loop, and slots that train in child processes of their own.
+        .target(name: "SweepWorker", dependencies: ["SweepProtocol", "SweepTrain", "SweepData", "ZeroMQ", "CLinux"]),
         // What users look at: the HTML report (SVG curves, PNG filter grids, tables) and terminal curves.
         .target(name: "SweepReport", dependencies: ["SweepStore", "SweepTrain", "CPNG"]),
         // The command line: parses and calls.

@@ -104,6 +104,14 @@ public final class Coordinator {
         return core.isFinished
     }
 
+    /// A worker process this coordinator's owner saw die (`sweep run`'s local workers):
+    /// its tasks go back to pending now, not after the heartbeat timeout. Returns them.
+    public func workerDied(pid: Int32, reason: String) throws -> [(id: String, pending: Bool)] {
+        let (tasks, effects) = core.workerDied(pid: Int(pid), host: ProcessInfo.processInfo.hostName, reason: reason, now: now)
+        try apply(effects)
+        return tasks
+    }
+
     /// Where trained weights go: `<db dir>/weights/<sweep>/` (see `WeightsFiles`).
     public var weightsDirectory: String { WeightsFiles.directory(store: store.path, sweep: core.sweep.name) }
 

@@ -63,6 +63,8 @@ public final class CoordinatorCore {
         var credit = 0
         var lastSeen: Double
         var lastSent: Double
+        /// Its process id on `host` (from its hello): `sweep run` reports its local workers' deaths by it.
+        var pid = 0
         var holding: Set<Int> = []
         /// Says when a slot begins a task (`started`); an older worker's tasks count from hand-out.
         var reportsStarts = false
@@ -85,6 +87,8 @@ public final class CoordinatorCore {
         /// The worker that held it last (from the store after a restart): only it may
         /// claim the task back when it says hello holding it.
         var lastWorkerID: String?
+        /// Hosts of the runs that failed (or lost their worker), for the error of the last one.
+        var failedOn: [String] = []
     }
 
     public let sweep: SweepRecord
@@ -276,6 +280,7 @@ public final class CoordinatorCore {
         p.host = hello.host
         p.slots = hello.slots
         p.reportsStarts = hello.reportsStarts
+        p.pid = hello.pid
         p.lastSeen = now
         p.credit = 0
         for taskID in hello.holding {
@@ -337,6 +342,7 @@ public final class CoordinatorCore {
         }
         tasks[i].holder = nil
         let weights = incomingWeights.removeValue(forKey: o.taskID)
+        if o.status == "failed" { tasks[i].failedOn.append(peers[peer]!.host) }
         if o.status == "failed" && tasks[i].attempts < settings.maxAttempts {
             effects.append(.log("task \(o.taskID) failed on \(describe(peer)) (attempt \(tasks[i].attempts)): \(o.error ?? "no error text"); retrying"))
             requeue(i, error: o.error, &effects)
@@ -359,7 +365,8 @@ public final class CoordinatorCore {
                     effects.append(.store(.epoch(sweepID: sweep.id, taskID: o.taskID, epoch: epoch, metrics: metrics)))
                 }
             }
-            finish(i, status: status, metrics: o.metrics, error: o.error,
+            let error = status == .failed ? failure(i, o.error ?? "no error text") : o.error
+            finish(i, status: status, metrics: o.metrics, error: error,
                    wallSeconds: o.wallSeconds, worker: peers[peer]!.name, now: now, &effects)
             if let insights = o.insights {
                 effects.append(.store(.insights(sweepID: sweep.id, taskID: o.taskID, data: insights.encoded)))
@@ -525,13 +532,36 @@ public final class CoordinatorCore {
                 if ran { tasks[i].attempts = max(0, tasks[i].attempts - 1) }
                 if tasks[i].lastWorkerID == p.workerID { tasks[i].lastWorkerID = nil }
             }
+            if countsAsAttempt && ran { tasks[i].failedOn.append(p.host) }
             if countsAsAttempt && ran && tasks[i].attempts >= settings.maxAttempts {
-                finish(i, status: .failed, metrics: .object([]), error: "\(reason ?? "worker lost") on attempt \(tasks[i].attempts) of \(settings.maxAttempts)",
+                finish(i, status: .failed, metrics: .object([]), error: failure(i, reason ?? "worker lost"),
                        wallSeconds: 0, worker: p.name, now: now, &effects)
             } else {
                 requeue(i, error: reason, &effects)
             }
         }
+    }
+
+    /// The error of a task that failed for good: its last run's error, after the hosts of
+    /// every failed run (the same host again and again points at the task, several at the hosts).
+    private func failure(_ i: Int, _ last: String) -> String {
+        let runs = tasks[i].failedOn
+        guard !runs.isEmpty else { return last }
+        return "failed on \(runs.count) attempt(s) (hosts: \(runs.joined(separator: ", "))): \(last)"
+    }
+
+    /// A worker process `sweep run` saw die (`reason`: how), taken for lost at once rather
+    /// than after the heartbeat timeout. Returns the tasks it held, each with whether it
+    /// went back to pending (or failed, out of attempts).
+    public func workerDied(pid: Int, host: String, reason: String, now: Double) -> (tasks: [(id: String, pending: Bool)], effects: [Effect]) {
+        var effects: [Effect] = []
+        var held: [Int] = []
+        for (id, p) in peers where p.pid == pid && p.host == host {
+            held += p.holding.filter { tasks[$0].holder == id && !tasks[$0].status.isFinished }
+            release(id, reason: "worker \(p.name) \(reason)", countsAsAttempt: true, now: now, &effects)
+        }
+        dispatch(now: now, &effects)
+        return (held.sorted().map { (tasks[$0].id, tasks[$0].status == .pending) }, effects)
     }
 
     private func requeue(_ i: Int, error: String?, _ effects: inout [Effect]) {

@@ -25,6 +25,12 @@ public final class Model {
 
     public var parameterCount: Int { params.count }
 
+    /// Floats of every layer's output for one sample, counted in Double (see
+    /// `ParameterStore.declaredFloats`): what a batch's forward pass keeps at least.
+    public var outputFloatsPerSample: Double {
+        layers.reduce(0.0) { sum, layer in sum + layer.outputShape.reduce(1.0) { $0 * Double($1) } }
+    }
+
     /// input (B, inputShape...) -> logits (B, classes)
     public func forward(_ x: Tensor, mode: Mode) -> Tensor {
         var h = x

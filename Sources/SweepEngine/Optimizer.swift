@@ -43,6 +43,17 @@ public struct OptimizerSettings: Sendable, Equatable {
         self.weightDecay = weightDecay
         self.clipNorm = clipNorm
     }
+
+    /// Which state buffers (each as long as the parameters) the rule keeps.
+    public var stateBuffers: (first: Bool, second: Bool) {
+        switch kind {
+        case .sgd: (false, false)
+        case .momentum, .nesterov: (true, false)
+        case .adagrad: (false, true)
+        case .rmsprop: (momentum > 0, true)
+        case .adam, .nadam, .adamw: (true, true)
+        }
+    }
 }
 
 /// Updates a flat parameter buffer from its flat gradient buffer.
@@ -77,14 +88,7 @@ public final class Optimizer {
         precondition(parameterCount >= 0)
         self.settings = settings
         self.parameterCount = parameterCount
-        let (needsFirst, needsSecond): (Bool, Bool)
-        switch settings.kind {
-        case .sgd: (needsFirst, needsSecond) = (false, false)
-        case .momentum, .nesterov: (needsFirst, needsSecond) = (true, false)
-        case .adagrad: (needsFirst, needsSecond) = (false, true)
-        case .rmsprop: (needsFirst, needsSecond) = (settings.momentum > 0, true)
-        case .adam, .nadam, .adamw: (needsFirst, needsSecond) = (true, true)
-        }
+        let (needsFirst, needsSecond) = settings.stateBuffers
         let n1 = needsFirst ? max(parameterCount, 1) : 1
         let n2 = needsSecond ? max(parameterCount, 1) : 1
         first = .allocate(capacity: n1)

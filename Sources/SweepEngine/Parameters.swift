@@ -24,6 +24,9 @@ public struct ParameterRef: Sendable {
 public final class ParameterStore {
     public private(set) var refs: [ParameterRef] = []
     public private(set) var count = 0
+    /// The floats declared so far, counted in Double: a configuration too large for
+    /// memory (or for Int) is measured before anything is allocated (`finalize`).
+    public private(set) var declaredFloats = 0.0
     public private(set) var values: UnsafeMutablePointer<Float>
     public private(set) var grads: UnsafeMutablePointer<Float>
     public private(set) var isFinal = false
@@ -40,7 +43,8 @@ public final class ParameterStore {
 
     public func declare(_ name: String, shape: [Int], role: ParameterRole, fanIn: Int = 0, fanOut: Int = 0) -> ParameterRef {
         precondition(!isFinal, "parameters declared after finalize()")
-        let n = shape.reduce(1, *)
+        declaredFloats += shape.reduce(1.0) { $0 * Double($1) }
+        let n = shape.reduce(1, &*)
         let ref = ParameterRef(name: name, shape: shape, role: role, offset: count, count: n, fanIn: fanIn, fanOut: fanOut)
         refs.append(ref)
         count += n

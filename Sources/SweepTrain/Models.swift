@@ -5,7 +5,16 @@ import SweepEngine
 /// Parameter names follow one nn.Sequential ("net.<index>.weight"), so a trained
 /// model maps one to one onto a PyTorch state_dict of the same stack.
 public enum Models {
+    /// The model with its parameters allocated and initialised.
     public static func make(_ config: TrainConfig, inputShape: [Int], classes: Int) throws(ConfigError) -> Model {
+        let model = try declare(config, inputShape: inputShape, classes: classes)
+        allocate(model, config)
+        return model
+    }
+
+    /// The model's layers with their parameters declared, nothing allocated yet: what
+    /// `MemoryNeed` measures before a run commits to a size.
+    public static func declare(_ config: TrainConfig, inputShape: [Int], classes: Int) throws(ConfigError) -> Model {
         let model = Model(inputShape: inputShape, classes: classes)
         var index = 0
         func name() -> String { defer { index += 1 }; return "net.\(index)" }
@@ -82,10 +91,14 @@ public enum Models {
         default:
             throw ConfigError("model \(config.model) has no layers to build")
         }
+        return model
+    }
+
+    /// Allocates and initialises the parameters of a declared model.
+    public static func allocate(_ model: Model, _ config: TrainConfig) {
         model.finalize()
         var initRNG = RNG(seed: config.seed, stream: Streams.initialization)
         model.params.initialize(InitScheme(rawValue: config.initScheme)!, rng: &initRNG)
-        return model
     }
 }
 

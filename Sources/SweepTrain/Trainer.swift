@@ -13,10 +13,13 @@ import Glibc
 /// with status `diverged`.
 public final class Trainer {
     public let config: TrainConfig
+    /// What the run may use: a network that cannot fit fails before anything is allocated.
+    public let memoryLimit: MemoryLimit
     private let clock = ContinuousClock()
 
-    public init(config: TrainConfig) {
+    public init(config: TrainConfig, memoryLimit: MemoryLimit = .machine()) {
         self.config = config
+        self.memoryLimit = memoryLimit
     }
 
     /// The dataset options the configuration asks for.
@@ -38,14 +41,15 @@ public final class Trainer {
         BLAS.setThreads(config.threads)
         let data = try dataset ?? loadDataset(Trainer.dataOptions(config))
         guard data.train.count > 0 else { throw ConfigError("dataset \(config.dataset): the training split is empty") }
-        let model = try Models.make(config, inputShape: data.shape, classes: data.classes)
-        let optimizer = Optimizer(
-            OptimizerSettings(kind: OptimizerKind(rawValue: config.optimizer)!,
-                              learningRate: Float(config.learningRate),
-                              momentum: Float(config.resolvedMomentum),
-                              weightDecay: Float(config.weightDecay),
-                              clipNorm: config.clipNorm.map { Float($0) }),
-            parameterCount: model.parameterCount)
+        let settings = OptimizerSettings(kind: OptimizerKind(rawValue: config.optimizer)!,
+                                         learningRate: Float(config.learningRate),
+                                         momentum: Float(config.resolvedMomentum),
+                                         weightDecay: Float(config.weightDecay),
+                                         clipNorm: config.clipNorm.map { Float($0) })
+        let model = try Models.declare(config, inputShape: data.shape, classes: data.classes)
+        try MemoryNeed(model: model, optimizer: settings, batchSize: config.batchSize).check(against: memoryLimit)
+        Models.allocate(model, config)
+        let optimizer = Optimizer(settings, parameterCount: model.parameterCount)
         let loop = Loop(model: model, data: data, batchSize: config.batchSize)
         var shuffle = RNG(seed: config.seed, stream: Streams.shuffle)
         var order = Array(0..<data.train.count)

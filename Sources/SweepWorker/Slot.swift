@@ -11,13 +11,13 @@ import SweepTrain
 enum Slot {
     /// Trains `a`; when the coordinator wants this run's weights (see `WeightsRequest`),
     /// `weights` gets the safetensors file before the outcome is returned.
-    static func train(_ a: Assignment, datasets: DatasetCache, isCancelled: () -> Bool,
+    static func train(_ a: Assignment, datasets: DatasetCache, memoryLimit: MemoryLimit, isCancelled: () -> Bool,
                       progress: (TaskProgress) -> Void, weights: ([UInt8]) -> Void = { _ in }) -> Outcome {
         let t0 = Date()
         do {
             let config = try TrainConfig(json: a.params)
             let data = config.model == "noop" ? nil : try datasets.dataset(Trainer.dataOptions(config))
-            let result = try Trainer(config: config).run(
+            let result = try Trainer(config: config, memoryLimit: memoryLimit).run(
                 dataset: data,
                 onEpoch: { m in progress(TaskProgress(taskID: a.taskID, attempt: a.attempt, epoch: m.epoch, metrics: .object(m.fields))) },
                 shouldStop: isCancelled)

@@ -1,22 +1,27 @@
 import Foundation
 import Synchronization
 import SweepProtocol
+import SweepTrain
 import ZeroMQ
 
-/// One long-lived thread per training slot, each with its own PUSH socket to the
-/// worker's loop. Tasks wait in a queue; a thread and a socket per task would cost
-/// more than a no-op task itself.
+/// The worker's training slots. Each is a child process (`SlotProcess`), started
+/// ahead of time and restarted after a crash, so a task that crashes costs only
+/// itself; a thread per slot drives its process and reports through its own PUSH
+/// socket to the worker's loop. Tasks wait in one queue.
 final class SlotPool: @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [Assignment] = []
     private var stopping = false
     private var threads: [Thread] = []
-    /// Task ids the coordinator asked to stop; a slot polls it between steps.
-    private let cancelled = CancelledTasks()
+    private let processes: [SlotProcess]
+    /// Task ids the coordinator asked to stop, until their result.
+    private let cancelled = Mutex<Set<String>>([])
 
-    init(count: Int, context: Context, endpoint: String, datasets: DatasetCache) throws {
-        let cancelled = self.cancelled
-        for k in 0..<count {
+    /// `command`: the `sweep` executable and the arguments that make it a slot.
+    init(count: Int, context: Context, endpoint: String, command: [String], memoryLimit: MemoryLimit) throws {
+        processes = (0..<count).map { SlotProcess(slot: $0, command: command, memoryLimit: memoryLimit) }
+        for process in processes { try process.start() }
+        for (k, process) in processes.enumerated() {
             let push = try context.socket(.push)
             try push.setLinger(milliseconds: -1)
             try push.setSendHighWaterMark(0)
@@ -26,24 +31,20 @@ final class SlotPool: @unchecked Sendable {
                 while let a = next() {
                     // the task leaves the queue: from now on losing this worker costs it an attempt
                     try? push.send(Codec.encode(.started(taskID: a.taskID, attempt: a.attempt)))
-                    let outcome = Slot.train(a, datasets: datasets, isCancelled: { cancelled.contains(a.taskID) },
-                                             progress: { p in try? push.send(Codec.encode(.progress(p))) },
-                                             weights: { file in
-                                                 for chunk in WeightsChunk.split(file, taskID: a.taskID, attempt: a.attempt) {
-                                                     try? push.send(Codec.encode(.weights(chunk)))
-                                                 }
-                                             })
-                    cancelled.remove(a.taskID)
-                    try? push.send(Codec.encode(.result(outcome)))
+                    process.run(a, cancelled: cancelled.withLock { $0.contains(a.taskID) },
+                                forward: { frames in try? push.send(frames) })
+                    cancelled.withLock { _ = $0.remove(a.taskID) }
                 }
+                process.stop()
             }
             thread.name = "slot-\(k)"
-            // the engine keeps its buffers on the heap; 8 MiB leaves room for deep call chains
-            thread.stackSize = 8 << 20
             threads.append(thread)
         }
         for t in threads { t.start() }
     }
+
+    /// The slot processes' ids (tests kill them).
+    var pids: [Int32] { processes.map(\.pid) }
 
     func submit(_ a: Assignment) {
         condition.lock()
@@ -61,8 +62,10 @@ final class SlotPool: @unchecked Sendable {
     }
 
     /// Asks the slot training `taskID` to stop (early termination): it reports the task `stopped`.
+    /// A task still queued stops as soon as it begins.
     func cancel(_ taskID: String) {
-        cancelled.insert(taskID)
+        cancelled.withLock { _ = $0.insert(taskID) }
+        for p in processes { p.cancel(taskID) }
     }
 
     /// Removes and returns the tasks still waiting for a slot.
@@ -74,19 +77,12 @@ final class SlotPool: @unchecked Sendable {
         return queued
     }
 
-    /// Idle threads end; a thread still training ends after its task.
+    /// Idle slots end; a slot still training ends after its task, or with this process
+    /// (its parent-death signal) when the worker leaves first, having handed the task back.
     func stop() {
         condition.lock()
         stopping = true
         condition.broadcast()
         condition.unlock()
     }
-}
-
-/// Task ids the coordinator asked to stop; slots poll it between steps.
-final class CancelledTasks: Sendable {
-    private let ids = Mutex<Set<String>>([])
-    func insert(_ id: String) { ids.withLock { _ = $0.insert(id) } }
-    func remove(_ id: String) { ids.withLock { _ = $0.remove(id) } }
-    func contains(_ id: String) -> Bool { ids.withLock { $0.contains(id) } }
 }

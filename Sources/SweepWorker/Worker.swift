@@ -36,10 +36,16 @@ public final class Worker {
         public var curve: (serverKey: String, publicKey: String, secretKey: String)?
         /// Tasks to hold beyond the slots while tasks are short (see `Worker.prefetchBelow`).
         public var prefetch: Int
-        public init(endpoint: String, slots: Int, exitWhenDone: Bool = false,
+        /// What starts a slot process: the `sweep` executable and `slot`.
+        public var slotCommand: [String]
+        /// What each slot's task may use (`--max-task-memory`).
+        public var taskMemory: MemoryLimit
+        public init(endpoint: String, slots: Int, slotCommand: [String], taskMemory: MemoryLimit, exitWhenDone: Bool = false,
                     heartbeatInterval: Double = Wire.heartbeatInterval, liveness: Int = Wire.liveness,
                     grace: Double = 30, curve: (serverKey: String, publicKey: String, secretKey: String)? = nil,
                     prefetch: Int = 0) {
+            self.slotCommand = slotCommand
+            self.taskMemory = taskMemory
             self.prefetch = prefetch
             self.grace = grace
             self.endpoint = endpoint
@@ -63,7 +69,6 @@ public final class Worker {
     private let start: ContinuousClock.Instant
     /// Tasks the coordinator cancelled that have not ended yet: their further epochs matter to no one.
     private var cancelled: Set<String> = []
-    private let datasets = DatasetCache()
     private let slots: SlotPool
 
     /// Tasks given to this worker and not yet ended, begun on a slot or queued: id → attempt.
@@ -100,7 +105,8 @@ public final class Worker {
         events = try context.socket(.pull)
         try events.setLinger(milliseconds: 0)
         try events.bind(eventsEndpoint)
-        slots = try SlotPool(count: options.slots, context: context, endpoint: eventsEndpoint, datasets: datasets)
+        slots = try SlotPool(count: options.slots, context: context, endpoint: eventsEndpoint,
+                             command: options.slotCommand, memoryLimit: options.taskMemory)
         start = clock.now
     }
 

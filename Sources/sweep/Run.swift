@@ -3,6 +3,7 @@ import Foundation
 import SweepConfig
 import SweepCoordinator
 import SweepStore
+import SweepTrain
 import ZeroMQ
 
 extension Sweep {
@@ -23,20 +24,25 @@ extension Sweep {
         @Flag(name: .customLong("save-weights"), help: "Keep every task's trained weights (safetensors) under <db dir>/weights/<sweep>/, not only the best task's.")
         var saveWeights = false
 
+        @Option(help: "Memory each task may use, e.g. 4G or 512M; a task that needs more fails instead of waking the host's OOM killer. auto: this machine's memory (or its cgroup limit) shared by the workers.")
+        var maxTaskMemory = "auto"
+
         func validate() throws {
             if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+            guard maxTaskMemory == "auto" || MemoryLimit.parse(maxTaskMemory) != nil else {
+                throw ValidationError("--max-task-memory must be a size such as 4G, 512M or 2000000000 (bytes), or auto, got '\(maxTaskMemory)'")
+            }
         }
 
         func run() throws {
             Signals.install()
             let session = try SweepSession(specPath: spec, db: db)
             let context = try Context()
-            let socketDir = NSTemporaryDirectory() + "sweep-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-            try FileManager.default.createDirectory(atPath: socketDir, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(atPath: socketDir) }
+            // an abstract socket (Linux): nothing on disk that could outlive the run
+            let endpoint = "ipc://@sweep-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
             let coordinator = try Coordinator(
                 store: session.store, sweep: session.sweep,
-                options: .init(bind: "ipc://\(socketDir)/coordinator", settings: .init(maxAttempts: session.spec.maxAttempts, saveWeights: saveWeights)),
+                options: .init(bind: endpoint, settings: .init(maxAttempts: session.spec.maxAttempts, saveWeights: saveWeights)),
                 context: context, search: session.search)
             defer { coordinator.close() }
 
@@ -45,38 +51,23 @@ extension Sweep {
                 printLine("resuming: \(coordinator.core.total) of \(coordinator.core.total) task(s) already ended; nothing to run")
             } else {
                 let n = workers ?? ProcessInfo.processInfo.activeProcessorCount
-                let children = try (0..<n).map { _ in try spawnWorker(endpoint: coordinator.endpoint) }
-                finished = try session.coordinate(coordinator, quiet: true)
-                for child in children where child.isRunning {
-                    if !finished { child.interrupt() }
-                }
-                for child in children { waitOrKill(child) }
+                let workers = try LocalWorkers(count: n, endpoint: coordinator.endpoint,
+                                               taskMemory: MemoryLimit.parse(maxTaskMemory))
+                var stranded = false
+                finished = try session.coordinate(coordinator, quiet: true, everyRound: {
+                    // once every task has ended, workers exit by themselves (--exit-when-done)
+                    guard !coordinator.core.isFinished else { return true }
+                    try workers.supervise { pid, how in
+                        let tasks = try coordinator.workerDied(pid: pid, reason: how)
+                        return tasks.map { "; task \($0.id) " + ($0.pending ? "back to pending" : "failed") }.joined()
+                    }
+                    stranded = !workers.anyAlive
+                    return !stranded
+                })
+                workers.end(finished: finished)
+                if stranded { throw WorkFailed(message: "every local worker died and none is restarted any more; run the same command again to resume") }
             }
             try report(session, finished: finished, failed: coordinator.core.failedCount)
-        }
-
-        /// SWEEP_* variables the local workers still see: training settings, not options.
-        static let inherited: Set<String> = ["SWEEP_DATA_DIR"]
-
-        private func spawnWorker(endpoint: String) throws -> Process {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            p.arguments = ["worker", "--connect", endpoint, "--concurrency", "1", "--exit-when-done", "--quiet", "--grace", "0"]
-            p.standardInput = FileHandle.nullDevice
-            // SWEEP_* variables configure the command they are given to (a container's worker
-            // settings, say); these children are configured by the arguments above. Training
-            // settings (SWEEP_DATA_DIR) still reach them.
-            p.environment = ProcessInfo.processInfo.environment.filter {
-                !$0.key.hasPrefix(Environment.prefix) || Self.inherited.contains($0.key)
-            }
-            try p.run()
-            return p
-        }
-
-        private func waitOrKill(_ p: Process) {
-            let deadline = Date().addingTimeInterval(10)
-            while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-            if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
         }
     }
 }

@@ -44,9 +44,9 @@ struct SweepSession {
         do { return try spec.expand() } catch let e as SpecError { throw ConfigError(e.message) }
     }
 
-    /// Runs the coordinator until the sweep ends or a signal stops it.
-    /// Returns whether the sweep finished.
-    func coordinate(_ coordinator: Coordinator, quiet: Bool) throws -> Bool {
+    /// Runs the coordinator until the sweep ends, a signal stops it, or `everyRound`
+    /// (called on the loop's thread once per round) returns false. Returns whether the sweep finished.
+    func coordinate(_ coordinator: Coordinator, quiet: Bool, everyRound: @escaping () throws -> Bool = { true }) throws -> Bool {
         let progress = ProgressDisplay(total: coordinator.core.total, metric: spec.metric,
                                        alreadyDone: coordinator.core.finishedCount)
         if quiet {
@@ -59,8 +59,18 @@ struct SweepSession {
         coordinator.onFinished = { id, status, metrics in
             progress.finished(id, status, metrics, running: coordinator.core.running, failed: coordinator.core.failedCount)
         }
-        coordinator.onRound = { progress.tick(running: coordinator.core.running, failed: coordinator.core.failedCount) }
+        var carryOn = true
+        var roundError: Error?
+        coordinator.onRound = {
+            progress.tick(running: coordinator.core.running, failed: coordinator.core.failedCount)
+            do { carryOn = try everyRound() } catch {
+                roundError = error
+                carryOn = false
+            }
+        }
         defer { progress.end() }
-        return try coordinator.run(shouldStop: { Signals.stopRequested })
+        let finished = try coordinator.run(shouldStop: { Signals.stopRequested || !carryOn })
+        if let roundError { throw roundError }
+        return finished
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SweepConfig
+import SweepTrain
 import SweepWorker
 import ZeroMQ
 
@@ -34,6 +35,12 @@ extension Sweep {
         @Option(help: "Tasks to queue beyond the slots while tasks take under a second, so a free slot need not wait for the coordinator's round trip: a number, or auto (half the slots, at least 1).")
         var prefetch = "auto"
 
+        @Option(help: "Memory each slot's task may use, e.g. 4G or 512M; a task that needs more fails instead of waking the host's OOM killer. auto: this machine's memory (or its cgroup limit) shared by the slots.")
+        var maxTaskMemory = "auto"
+
+        @Option(help: .hidden)
+        var parentPid: Int32?
+
         @Option(help: "The coordinator's CURVE public key file (.pub).")
         var curveServerKey: String?
 
@@ -52,6 +59,9 @@ extension Sweep {
             guard prefetch == "auto" || (Int(prefetch) ?? -1) >= 0 else {
                 throw ValidationError("--prefetch must be a number >= 0 or auto, got '\(prefetch)'")
             }
+            guard maxTaskMemory == "auto" || MemoryLimit.parse(maxTaskMemory) != nil else {
+                throw ValidationError("--max-task-memory must be a size such as 4G, 512M or 2000000000 (bytes), or auto, got '\(maxTaskMemory)'")
+            }
             guard (curveServerKey == nil) == (curveSecret == nil) else {
                 throw ValidationError("--curve-server-key and --curve-secret go together")
             }
@@ -59,7 +69,17 @@ extension Sweep {
 
         func run() throws {
             Signals.install()
+            // a worker of `sweep run` dies with it, however the run ends
+            if let parentPid { ParentDeath.follow(parent: parentPid) }
             let slots = Int(concurrency) ?? CPUQuota.autoSlots()
+            let taskMemory: MemoryLimit
+            if let bytes = MemoryLimit.parse(maxTaskMemory) {
+                taskMemory = MemoryLimit(bytes: bytes, source: "--max-task-memory")
+            } else {
+                let machine = MemoryLimit.machine()
+                taskMemory = MemoryLimit(bytes: machine.bytes / Double(slots),
+                                         source: "\(machine.source) shared by \(slots) slot(s); see --max-task-memory")
+            }
             var curve: (serverKey: String, publicKey: String, secretKey: String)?
             if let curveServerKey, let curveSecret {
                 let server = try KeyFiles.read(curveServerKey, option: "--curve-server-key")
@@ -69,7 +89,8 @@ extension Sweep {
             let context = try Context()
             let worker: Worker
             do {
-                worker = try Worker(options: .init(endpoint: connect, slots: slots, exitWhenDone: exitWhenDone,
+                worker = try Worker(options: .init(endpoint: connect, slots: slots, slotCommand: [Sweep.executable, "slot"],
+                                                   taskMemory: taskMemory, exitWhenDone: exitWhenDone,
                                                    heartbeatInterval: heartbeat, liveness: liveness, grace: grace,
                                                    curve: curve, prefetch: Int(prefetch) ?? max(1, slots / 2)),
                                    context: context)

@@ -1,0 +1,15 @@
+import CLinux
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A child process that must not outlive the process that started it (a slot and its
+/// worker; a worker and its `sweep run`), however the parent ends: SIGKILL included.
+public enum ParentDeath {
+    /// Asks the kernel for SIGKILL when `parent` goes, and exits at once if it is
+    /// gone already (it may have died before this call; then the signal never comes).
+    public static func follow(parent: Int32) {
+        _ = sweep_set_parent_death_signal(SIGKILL)
+        if getppid() != parent { exit(0) }
+    }
+}

@@ -1,0 +1,251 @@
+import CLinux
+import Foundation
+import Synchronization
+import SweepProtocol
+import SweepTrain
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One training slot's child process (`sweep slot`), as the worker sees it: tasks go
+/// down its stdin, its progress, weights and result come up its stdout, and its
+/// stderr is kept (the last lines) to say why it died. A task that crashes the
+/// process (a trap, an allocation the memory limit refuses, a signal) costs only
+/// itself: the run ends as a `failed` result naming the signal, and a new process
+/// is started at once, ahead of the next task.
+///
+/// Only the slot's driver thread calls `run`; `cancel` may come from the worker's loop.
+final class SlotProcess: @unchecked Sendable {
+    /// What starts the child: the `sweep` executable and its arguments.
+    let command: [String]
+    let memoryLimit: MemoryLimit
+    let slot: Int
+    private let host = ProcessInfo.processInfo.hostName
+
+    private let lock = Mutex<State>(State())
+    private struct State {
+        var pid: pid_t = 0
+        var input: Int32 = -1
+        /// The task the child is training.
+        var current: String?
+    }
+    private var output: Int32 = -1
+    private var errors: Int32 = -1
+    private var errorsOpen = false
+    private var reader = FrameReader()
+    /// The end of what the child wrote to stderr, for the error of a crash.
+    private var stderrTail: [UInt8] = []
+
+    init(slot: Int, command: [String], memoryLimit: MemoryLimit) {
+        self.slot = slot
+        self.command = command
+        self.memoryLimit = memoryLimit
+    }
+
+    var pid: pid_t { lock.withLock { $0.pid } }
+
+    /// Starts the child (ahead of its first task, and again after a crash).
+    func start() throws {
+        var toChild: [Int32] = [-1, -1], fromChild: [Int32] = [-1, -1], errFromChild: [Int32] = [-1, -1]
+        guard sweep_pipe_cloexec(&toChild) == 0, sweep_pipe_cloexec(&fromChild) == 0, sweep_pipe_cloexec(&errFromChild) == 0 else {
+            let e = errno
+            for fd in toChild + fromChild + errFromChild where fd >= 0 { close(fd) }
+            throw SlotStartError(reason: "pipe: \(String(cString: strerror(e)))")
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errFromChild[1], 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // no signal blocked, and the ones this worker handles or ignores back to their defaults
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        posix_spawnattr_setsigmask(&attributes, &mask)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for s in [SIGINT, SIGTERM, SIGPIPE, SIGCHLD] { sigaddset(&defaults, s) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let arguments = command + ["--parent", String(getpid()), "--slot", String(slot),
+                                   "--max-memory", String(format: "%.0f", memoryLimit.bytes), "--memory-source=" + memoryLimit.source]
+        var environment = ProcessInfo.processInfo.environment
+        // a crash is reported in one line by the worker; Swift's backtracer would spend seconds on a trace nobody reads
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for p in argv + envp { free(p) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, command[0], &actions, &attributes, argv, envp)
+        close(toChild[0])
+        close(fromChild[1])
+        close(errFromChild[1])
+        guard rc == 0 else {
+            close(toChild[1]); close(fromChild[0]); close(errFromChild[0])
+            throw SlotStartError(reason: "\(command[0]): \(String(cString: strerror(rc)))")
+        }
+        output = fromChild[0]
+        errors = errFromChild[0]
+        reader = FrameReader()
+        stderrTail = []
+        errorsOpen = true
+        lock.withLock {
+            $0.pid = pid
+            $0.input = toChild[1]
+            $0.current = nil
+        }
+    }
+
+    /// Sends `a` to the child and forwards everything it reports until its result,
+    /// which is forwarded too. A child that dies first yields a `failed` result of
+    /// its own, naming the signal, and is replaced.
+    func run(_ a: Assignment, cancelled: Bool, forward: ([[UInt8]]) -> Void) {
+        let t0 = Date()
+        if pid == 0 {
+            do { try start() } catch {
+                forward(Codec.encode(.result(failure(a, since: t0, error: "could not start a slot process on host \(host): \(error)"))))
+                return
+            }
+        }
+        let sent = lock.withLock { s -> Bool in
+            s.current = a.taskID
+            let ok = PipeFrames.write(Codec.encode(.task(a)), to: s.input)
+            return ok && (!cancelled || PipeFrames.write(Codec.encode(.cancel(taskID: a.taskID)), to: s.input))
+        }
+        if sent, let frames = pump(until: a, forward: forward) {
+            lock.withLock { $0.current = nil }
+            forward(frames)
+            return
+        }
+        // the child died: its last words, its exit status, and a new child for the next task
+        let status = reap()
+        var error = "the slot process \(status) on host \(host)"
+        if let words = lastWords() {
+            error += ": " + words
+            if words.contains("allocate") { error += " (task memory limit \(memoryLimit))" }
+        }
+        forward(Codec.encode(.result(failure(a, since: t0, error: error))))
+        do { try start() } catch {
+            // tried again at the next task
+        }
+    }
+
+    /// Reads the child's stdout and stderr until its result (returned), forwarding the
+    /// rest; nil when the child's stdout ends (or breaks the format) first.
+    private func pump(until a: Assignment, forward: ([[UInt8]]) -> Void) -> [[UInt8]]? {
+        while true {
+            while let frames = reader.next() {
+                if frames.count >= 2, frames[1].elementsEqual("result".utf8) { return frames }
+                forward(frames)
+            }
+            if reader.corrupt { return nil }
+            var fds = [pollfd(fd: output, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: errorsOpen ? errors : -1, events: Int16(POLLIN), revents: 0)]
+            if poll(&fds, 2, -1) < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if fds[1].revents != 0 { readErrors() }
+            if fds[0].revents != 0, !reader.fill(from: output) { return nil }
+        }
+    }
+
+    /// Appends what the child's stderr holds to the kept tail; at its end, stops reading it.
+    private func readErrors() {
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        let n = chunk.withUnsafeMutableBytes { Glibc.read(errors, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { return }
+        guard n > 0 else { errorsOpen = false; return }
+        stderrTail += chunk[0..<n]
+        if stderrTail.count > 8192 { stderrTail.removeFirst(stderrTail.count - 8192) }
+    }
+
+    private func failure(_ a: Assignment, since t0: Date, error: String) -> Outcome {
+        Outcome(taskID: a.taskID, attempt: a.attempt, status: "failed", metrics: .object([]), error: error,
+                wallSeconds: Date().timeIntervalSince(t0))
+    }
+
+    /// Asks the child to stop `taskID` (early termination) if it is training it.
+    func cancel(_ taskID: String) {
+        lock.withLock { s in
+            guard s.current == taskID, s.input >= 0 else { return }
+            _ = PipeFrames.write(Codec.encode(.cancel(taskID: taskID)), to: s.input)
+        }
+    }
+
+    /// Waits for the child to end (it has closed its stdout) and says how it ended:
+    /// "died (signal 9, SIGKILL)" or "exited with status 3".
+    private func reap() -> String {
+        let pid = lock.withLock { s -> pid_t in
+            if s.input >= 0 { close(s.input) }
+            s.input = -1
+            s.current = nil
+            defer { s.pid = 0 }
+            return s.pid
+        }
+        var status: Int32 = 0
+        // its stdout closed: it is exiting, or wedged after closing it
+        let deadline = Date().addingTimeInterval(2)
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            if Date() > deadline {
+                kill(pid, SIGKILL)
+                waitpid(pid, &status, 0)
+                break
+            }
+            usleep(1000)
+        }
+        // dead now: the rest of its stderr (its last words) ends at EOF
+        while errorsOpen { readErrors() }
+        close(output)
+        close(errors)
+        output = -1
+        errors = -1
+        return Self.describe(status: status)
+    }
+
+    /// "died (signal 11, SIGSEGV)", "exited with status 1".
+    static func describe(status: Int32) -> String {
+        let signal = status & 0x7f
+        if signal == 0 { return "exited with status \((status >> 8) & 0xff)" }
+        let names: [Int32: String] = [SIGKILL: "SIGKILL", SIGSEGV: "SIGSEGV", SIGABRT: "SIGABRT", SIGILL: "SIGILL",
+                                      SIGTRAP: "SIGTRAP", SIGBUS: "SIGBUS", SIGFPE: "SIGFPE", SIGTERM: "SIGTERM",
+                                      SIGINT: "SIGINT", SIGPIPE: "SIGPIPE"]
+        return "died (signal \(signal)\(names[signal].map { ", " + $0 } ?? ""))"
+    }
+
+    /// The line of the child's stderr that says what went wrong ("Fatal error: …"), else its last line.
+    private func lastWords() -> String? {
+        let lines = String(decoding: stderrTail, as: UTF8.self).split(separator: "\n").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }.filter { !$0.isEmpty }
+        let line = lines.last { $0.hasPrefix("Fatal error") } ?? lines.last
+        return line.map { String($0.prefix(300)) }
+    }
+
+    /// Closes the child's stdin (an idle child exits) and kills it if it still runs.
+    func stop() {
+        let pid = lock.withLock { s -> pid_t in
+            if s.input >= 0 { close(s.input) }
+            s.input = -1
+            defer { s.pid = 0 }
+            return s.pid
+        }
+        guard pid > 0 else { return }
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        close(output)
+        close(errors)
+        output = -1
+        errors = -1
+    }
+}
+
+struct SlotStartError: Error, CustomStringConvertible {
+    let reason: String
+    var description: String { reason }
+}
