@@ -126,7 +126,7 @@ final class SlotProcess: @unchecked Sendable {
         var error = "the slot process \(status) on host \(host)"
         if let words = lastWords() {
             error += ": " + words
-            if words.contains("allocate") { error += " (task memory limit \(memoryLimit))" }
+            if words.contains("allocate") { error += "; the task memory limit is \(memoryLimit)" }
         }
         forward(Codec.encode(.result(failure(a, since: t0, error: error))))
         do { try start() } catch {

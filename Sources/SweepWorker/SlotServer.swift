@@ -16,16 +16,28 @@ public enum SlotServer {
         ParentDeath.follow(parent: parent)
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
-        // the limit makes a runaway allocation fail in this process, not wake the host's OOM killer
-        var limit = rlimit(rlim_cur: rlim_t(memoryLimit.bytes), rlim_max: rlim_t(memoryLimit.bytes))
+        // the limit makes a runaway allocation fail in this process, not wake the host's OOM killer. It
+        // counts address space, of which the idle runtime reserves a few hundred MB (thread stacks, BLAS
+        // buffers) that tasks never use: those come on top, so the limit is what tasks may allocate.
+        let cap = rlim_t(min(Double(rlim_t.max / 2), memoryLimit.bytes + addressSpace()))
+        var limit = rlimit(rlim_cur: cap, rlim_max: cap)
         var current = rlimit()
-        if getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &current) == 0, current.rlim_max > limit.rlim_max {
+        if getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &current) == 0, current.rlim_max > cap {
             _ = setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit)
         }
         // messages go to the worker on what was stdout; anything else printed lands in stderr
         let out = dup(1)
         dup2(2, 1)
         Server(output: out, memoryLimit: memoryLimit).serve()
+    }
+
+    /// This process's address space now (VmSize), in bytes.
+    static func addressSpace() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmSize:") {
+            return (Double(line.split(whereSeparator: \.isWhitespace)[1]) ?? 0) * 1024
+        }
+        return 0
     }
 
     final class Server {

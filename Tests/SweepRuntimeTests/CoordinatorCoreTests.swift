@@ -85,7 +85,7 @@ import SweepStore
             Issue.record("task did not fail")
             return
         }
-        #expect(error.contains("attempt 2 of 2"))
+        #expect(error == "failed on 2 attempt(s) (hosts: h, h): worker w1@h was lost")
         #expect(core.isFinished && core.failedCount == 1)
     }
 
@@ -98,7 +98,7 @@ import SweepStore
         let second = core.receive(from: Self.a, message: .ready(credit: 1), now: 1)
         #expect(sentTasks(second).map(\.1) == ["t0"])
         let last = core.receive(from: Self.a, message: result("t0", "failed", attempt: 2), now: 2)
-        #expect(last.contains { if case .store(.finished(_, "t0", .failed, _, "boom", _, _, _)) = $0 { return true } else { return false } })
+        #expect(last.contains { if case .store(.finished(_, "t0", .failed, _, "failed on 2 attempt(s) (hosts: h, h): boom", _, _, _)) = $0 { return true } else { return false } })
     }
 
     @Test func resultsFromStrangersAndGarbageAreDropped() {
