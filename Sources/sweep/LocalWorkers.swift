@@ -42,7 +42,7 @@ final class LocalWorkers {
 
     /// Restarts workers that died (call once per coordinator round). `died(pid, how)` tells
     /// the coordinator and returns the line's middle part (which tasks went back to pending).
-    func supervise(died: (Int32, String) throws -> String) rethrows {
+    func supervise(note: (String) -> Void, died: (Int32, String) throws -> String) rethrows {
         let now = Date()
         for k in children.indices {
             if let p = children[k].process, !p.isRunning {
@@ -53,19 +53,19 @@ final class LocalWorkers {
                 children[k].quickDeaths = young ? children[k].quickDeaths + 1 : 1
                 if children[k].quickDeaths > Self.maxQuickDeaths {
                     children[k].givenUp = true
-                    printError("sweep: worker \(k + 1) died (\(how))\(tasks); it died \(Self.maxQuickDeaths) times in a row within \(Int(Self.youngSeconds)) s of starting: not restarting it")
+                    note("sweep: worker \(k + 1) died (\(how))\(tasks); it died \(children[k].quickDeaths) times in a row within \(Int(Self.youngSeconds)) s of starting: not restarting it")
                     continue
                 }
                 let delay = children[k].quickDeaths <= 1 ? 0 : Self.firstBackoff * pow(2, Double(children[k].quickDeaths - 2))
                 children[k].restartAt = now.addingTimeInterval(delay)
-                printError("sweep: worker \(k + 1) died (\(how))\(tasks); " + (delay == 0 ? "restarted" : String(format: "restarting in %.1f s", delay)))
+                note("sweep: worker \(k + 1) died (\(how))\(tasks); " + (delay == 0 ? "restarted" : String(format: "restarting in %.1f s", delay)))
             }
             if let at = children[k].restartAt, at <= now {
                 children[k].restartAt = nil
                 children[k].startedAt = now
                 do { children[k].process = try spawn() } catch {
                     children[k].givenUp = true
-                    printError("sweep: worker \(k + 1) could not be restarted: \(error)")
+                    note("sweep: worker \(k + 1) could not be restarted: \(error)")
                 }
             }
         }

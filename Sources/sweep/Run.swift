@@ -54,10 +54,10 @@ extension Sweep {
                 let workers = try LocalWorkers(count: n, endpoint: coordinator.endpoint,
                                                taskMemory: MemoryLimit.parse(maxTaskMemory))
                 var stranded = false
-                finished = try session.coordinate(coordinator, quiet: true, everyRound: {
+                finished = try session.coordinate(coordinator, quiet: true, everyRound: { note in
                     // once every task has ended, workers exit by themselves (--exit-when-done)
                     guard !coordinator.core.isFinished else { return true }
-                    try workers.supervise { pid, how in
+                    try workers.supervise(note: note) { pid, how in
                         let tasks = try coordinator.workerDied(pid: pid, reason: how)
                         return tasks.map { "; task \($0.id) " + ($0.pending ? "back to pending" : "failed") }.joined()
                     }

@@ -45,8 +45,10 @@ struct SweepSession {
     }
 
     /// Runs the coordinator until the sweep ends, a signal stops it, or `everyRound`
-    /// (called on the loop's thread once per round) returns false. Returns whether the sweep finished.
-    func coordinate(_ coordinator: Coordinator, quiet: Bool, everyRound: @escaping () throws -> Bool = { true }) throws -> Bool {
+    /// (called on the loop's thread once per round, with a way to print a line that keeps
+    /// the progress line intact) returns false. Returns whether the sweep finished.
+    func coordinate(_ coordinator: Coordinator, quiet: Bool,
+                    everyRound: @escaping (_ note: (String) -> Void) throws -> Bool = { _ in true }) throws -> Bool {
         let progress = ProgressDisplay(total: coordinator.core.total, metric: spec.metric,
                                        alreadyDone: coordinator.core.finishedCount)
         if quiet {
@@ -63,7 +65,7 @@ struct SweepSession {
         var roundError: Error?
         coordinator.onRound = {
             progress.tick(running: coordinator.core.running, failed: coordinator.core.failedCount)
-            do { carryOn = try everyRound() } catch {
+            do { carryOn = try everyRound(progress.note) } catch {
                 roundError = error
                 carryOn = false
             }
