@@ -10,7 +10,7 @@ import ZeroMQ
 /// socket to the worker's loop. Tasks wait in one queue.
 final class SlotPool: @unchecked Sendable {
     private let condition = NSCondition()
-    private var queue: [Assignment] = []
+    private var queue: [(assignment: Assignment, encoded: [[UInt8]]?)] = []
     private var stopping = false
     private var threads: [Thread] = []
     private let processes: [SlotProcess]
@@ -28,10 +28,10 @@ final class SlotPool: @unchecked Sendable {
             try push.connect(endpoint)
             let thread = Thread { [self] in
                 defer { push.close() }
-                while let a = next() {
+                while let (a, encoded) = next() {
                     // the task leaves the queue: from now on losing this worker costs it an attempt
                     try? push.send(Codec.encode(.started(taskID: a.taskID, attempt: a.attempt)))
-                    process.run(a, cancelled: cancelled.withLock { $0.contains(a.taskID) },
+                    process.run(a, encoded: encoded, cancelled: cancelled.withLock { $0.contains(a.taskID) },
                                 forward: { frames in try? push.send(frames) })
                     cancelled.withLock { _ = $0.remove(a.taskID) }
                 }
@@ -46,15 +46,17 @@ final class SlotPool: @unchecked Sendable {
     /// The slot processes' ids (tests kill them).
     var pids: [Int32] { processes.map(\.pid) }
 
-    func submit(_ a: Assignment) {
+    /// Queues a task for the next free slot. `encoded`: the task message as it arrived, passed
+    /// on to the slot process as it is (encoding its parameters again costs more than the no-op task).
+    func submit(_ a: Assignment, encoded: [[UInt8]]? = nil) {
         condition.lock()
-        queue.append(a)
+        queue.append((a, encoded))
         condition.signal()
         condition.unlock()
     }
 
     /// The next task, or nil once the pool stops.
-    private func next() -> Assignment? {
+    private func next() -> (Assignment, [[UInt8]]?)? {
         condition.lock()
         defer { condition.unlock() }
         while queue.isEmpty && !stopping { condition.wait() }
@@ -72,7 +74,7 @@ final class SlotPool: @unchecked Sendable {
     func takeQueued() -> [Assignment] {
         condition.lock()
         defer { condition.unlock() }
-        let queued = queue
+        let queued = queue.map(\.assignment)
         queue.removeAll()
         return queued
     }

@@ -103,7 +103,7 @@ final class SlotProcess: @unchecked Sendable {
     /// Sends `a` to the child and forwards everything it reports until its result,
     /// which is forwarded too. A child that dies first yields a `failed` result of
     /// its own, naming the signal, and is replaced.
-    func run(_ a: Assignment, cancelled: Bool, forward: ([[UInt8]]) -> Void) {
+    func run(_ a: Assignment, encoded: [[UInt8]]? = nil, cancelled: Bool, forward: ([[UInt8]]) -> Void) {
         let t0 = Date()
         if pid == 0 {
             do { try start() } catch {
@@ -113,7 +113,7 @@ final class SlotProcess: @unchecked Sendable {
         }
         let sent = lock.withLock { s -> Bool in
             s.current = a.taskID
-            let ok = PipeFrames.write(Codec.encode(.task(a)), to: s.input)
+            let ok = PipeFrames.write(encoded ?? Codec.encode(.task(a)), to: s.input)
             return ok && (!cancelled || PipeFrames.write(Codec.encode(.cancel(taskID: a.taskID)), to: s.input))
         }
         if sent, let frames = pump(until: a, forward: forward) {

@@ -225,7 +225,7 @@ public final class Worker {
             // more tasks than slots (credit granted across a reconnect) wait in the slot queue: never dropped
             running[a.taskID] = a.attempt
             progressMessages[a.taskID] = nil   // an earlier attempt's, whose result is still unacknowledged
-            startSlot(a)
+            slots.submit(a, encoded: frames)
             try grantCredit()   // the credit this task used may be due again (prefetch)
         case .ack(let id):
             unacked.removeValue(forKey: id)
@@ -280,11 +280,6 @@ public final class Worker {
         } catch let e as ZMQError where e == .again {
             // not connected yet: heartbeats and resends after reconnect cover it
         }
-    }
-
-    /// Hands a task to an idle slot thread.
-    private func startSlot(_ a: Assignment) {
-        slots.submit(a)
     }
 
     public func close() {
