@@ -3,9 +3,9 @@ import Testing
 import TestSupport
 
 /// Forward and backward of each layer against PyTorch, in training mode.
-/// Fixtures/layers.json is written by Fixtures/make_layers.py.
+/// Fixtures/layers.json is written by Fixtures/make_layers.py, pools.json by make_pools.py.
 @Suite struct LayerGoldenTests {
-    func golden(_ name: String) throws -> Fixture { try Fixture(named: "layers.json")["cases"][name] }
+    func golden(_ name: String, file: String = "layers.json") throws -> Fixture { try Fixture(named: file)["cases"][name] }
 
     /// |a − b| ≤ 1e-4 · max(1, |b|) everywhere.
     func expectClose(_ actual: [Float], _ expected: [Float], _ what: String, _ name: String) {
@@ -17,8 +17,9 @@ import TestSupport
     }
 
     /// Sets the parameters, runs forward and backward, compares output and every gradient.
-    func check(_ name: String, _ make: (Fixture, [Int], ParameterStore) -> (Layer, [String: ParameterRef])) throws {
-        let g = try golden(name)
+    func check(_ name: String, file: String = "layers.json",
+               _ make: (Fixture, [Int], ParameterStore) -> (Layer, [String: ParameterRef])) throws {
+        let g = try golden(name, file: file)
         let params = ParameterStore()
         let x = g.tensor("input")
         let (layer, refs) = make(g, Array(x.shape.dropFirst()), params)
@@ -50,6 +51,19 @@ import TestSupport
 
     @Test func maxPool2D() throws {
         try check("maxpool2d") { _, shape, _ in (MaxPool2D(inputShape: shape), [:]) }
+    }
+
+    @Test(arguments: ["maxpool_k3_s1", "maxpool_k3_s2", "avgpool_k3_s1", "avgpool_k2_s2", "avgpool_k3_s2"])
+    func pool2D(_ name: String) throws {
+        try check(name, file: "pools.json") { g, shape, _ in
+            let c = g["config"]
+            return (Pool2D(Pool2D.Kind(rawValue: c.string("kind"))!, inputShape: shape, kernel: c.int("kernel"),
+                           stride: c.int("stride")), [:])
+        }
+    }
+
+    @Test func globalAvgPool() throws {
+        try check("globalavgpool", file: "pools.json") { _, shape, _ in (GlobalAvgPool(inputShape: shape), [:]) }
     }
 
     @Test(arguments: ["batchnorm2d", "batchnorm1d"])
