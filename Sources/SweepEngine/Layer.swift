@@ -5,7 +5,8 @@ public enum Mode: Sendable { case train, eval }
 /// by side in one file. Tensors are (batch, per-sample shape...).
 ///
 /// - `forward` returns a tensor the layer owns; it stays valid until the next forward.
-/// - `backward` *adds* parameter gradients into the store (zeroing is the caller's
+/// - `backward` never changes `dOutput` (the graph may hand one gradient to several layers),
+///   *adds* parameter gradients into the store (zeroing is the caller's
 ///   step) and returns the gradient of the input, which the layer also owns. When
 ///   `needsInputGradient` is false (first layer) it may skip that work and return
 ///   an empty tensor.
