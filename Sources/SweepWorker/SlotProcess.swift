@@ -73,7 +73,9 @@ final class SlotProcess: @unchecked Sendable {
 
         let arguments = command + ["--parent", String(getpid()), "--slot", String(slot),
                                    "--max-memory", String(format: "%.0f", memoryLimit.bytes), "--memory-source=" + memoryLimit.source]
-        var environment = ProcessInfo.processInfo.environment
+        // SWEEP_* variables are options of the command they are given to (this worker's); a slot
+        // takes its settings from its arguments. Training settings (SWEEP_DATA_DIR) still reach it.
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SWEEP_") || $0.key == "SWEEP_DATA_DIR" }
         // a crash is reported in one line by the worker; Swift's backtracer would spend seconds on a trace nobody reads
         environment["SWIFT_BACKTRACE"] = "enable=no"
         let argv = arguments.map { strdup($0) } + [nil]
