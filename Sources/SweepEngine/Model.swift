@@ -12,6 +12,9 @@ public final class Model {
 
     public struct Node {
         public let operation: Operation
+        /// What the node is called: its parameters' state_dict prefix ("net.3", "block.b1.0"),
+        /// and its row in `sweep describe`, the activation table and the report.
+        public let name: String
         /// The nodes it reads, `Model.input` for the model's input.
         public let inputs: [Int]
         public let outputShape: [Int]
@@ -60,24 +63,25 @@ public final class Model {
     public var shape: [Int] { shape(of: last) }
 
     /// Appends a layer that reads the last node (or the input): a stack grows one layer at a time.
-    public func append(_ layer: Layer) { add(layer, input: last) }
+    public func append(_ layer: Layer, name: String? = nil) { add(layer, input: last, name: name) }
 
-    /// Adds a layer reading `input` (a node, or `Model.input`); returns its node.
+    /// Adds a layer reading `input` (a node, or `Model.input`); returns its node. Unnamed
+    /// nodes are called "node.<index>".
     @discardableResult
-    public func add(_ layer: Layer, input: Int) -> Int {
-        attach(.layer(layer), inputs: [input], outputShape: layer.outputShape)
+    public func add(_ layer: Layer, input: Int, name: String? = nil) -> Int {
+        attach(.layer(layer), inputs: [input], outputShape: layer.outputShape, name: name)
     }
 
     /// Adds a merge reading `inputs`; returns its node.
     @discardableResult
-    public func merge(_ layer: MergeLayer, inputs: [Int]) -> Int {
-        attach(.merge(layer), inputs: inputs, outputShape: layer.outputShape)
+    public func merge(_ layer: MergeLayer, inputs: [Int], name: String? = nil) -> Int {
+        attach(.merge(layer), inputs: inputs, outputShape: layer.outputShape, name: name)
     }
 
-    private func attach(_ operation: Operation, inputs: [Int], outputShape: [Int]) -> Int {
+    private func attach(_ operation: Operation, inputs: [Int], outputShape: [Int], name: String?) -> Int {
         precondition(inputs.allSatisfy { $0 >= Model.input && $0 < nodes.count }, "a node reads only earlier nodes")
         for i in inputs { consumers[i + 1] += 1 }
-        nodes.append(Node(operation: operation, inputs: inputs, outputShape: outputShape))
+        nodes.append(Node(operation: operation, name: name ?? "node.\(nodes.count)", inputs: inputs, outputShape: outputShape))
         consumers.append(0)
         gradients.append(nil)
         sums.append(nil)
@@ -105,8 +109,9 @@ public final class Model {
         nodes.reduce(0.0) { sum, node in sum + node.outputShape.reduce(1.0) { $0 * Double($1) } }
     }
 
-    /// input (B, inputShape...) -> logits (B, classes)
-    public func forward(_ x: Tensor, mode: Mode) -> Tensor {
+    /// input (B, inputShape...) -> logits (B, classes). `observe` sees each node's output as
+    /// it is made (the activation statistics), with the node's index.
+    public func forward(_ x: Tensor, mode: Mode, observe: ((Int, Tensor) -> Void)? = nil) -> Tensor {
         for i in nodes.indices {
             let node = nodes[i]
             for (k, j) in node.inputs.enumerated() { inputTensors[i][k] = j == Model.input ? x : outputs[j] }
@@ -114,6 +119,7 @@ public final class Model {
             case .layer(let l): outputs[i] = l.forward(inputTensors[i][0], mode: mode)
             case .merge(let m): outputs[i] = m.forward(inputTensors[i], mode: mode)
             }
+            observe?(i, outputs[i])
         }
         return outputs.last ?? x
     }

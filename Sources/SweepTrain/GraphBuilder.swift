@@ -42,7 +42,7 @@ public struct GraphBuilder {
                 guard a == b else {
                     throw ConfigError("architecture: residual at position \(position): its block gives \(b) but its input is \(a); they must agree")
                 }
-                at = model.merge(Add(shapes: [a, b]), inputs: [at, end])
+                at = model.merge(Add(shapes: [a, b]), inputs: [at, end], name: name)
             case .concat(let branches, let position):
                 var ends: [Int] = []
                 for (k, branch) in branches.enumerated() { ends.append(try sequence(branch, from: at, prefix: "\(name).\(k)")) }
@@ -51,7 +51,7 @@ public struct GraphBuilder {
                     throw ConfigError("architecture: concat at position \(position): its branches give \(shapes.map { "\($0)" }.joined(separator: ", ")); "
                         + "all but the channels must agree")
                 }
-                at = model.merge(Concat(shapes: shapes), inputs: ends)
+                at = model.merge(Concat(shapes: shapes), inputs: ends, name: name)
             }
         }
         return at
@@ -120,15 +120,15 @@ public struct GraphBuilder {
             // an image's rows as time steps; a sequence from the layer before as it is
             var at = input, sequence = shape
             if shape.count == 3 {
-                if shape[0] > 1 { at = model.add(ImageRows(inputShape: shape), input: input) }
+                if shape[0] > 1 { at = model.add(ImageRows(inputShape: shape), input: input, name: name + ".rows") }
                 sequence = [shape[1], shape[0] * shape[2]]
             }
             guard sequence.count == 2 else { throw fail("needs an image or a sequence (T, N), got \(shape)") }
             let cell: CellKind = l.kind == .rnn ? .rnn : l.kind == .lstm ? .lstm : .gru
             return model.add(Recurrent(inputShape: sequence, cell: cell, hidden: try count(0), returnSequences: beforeRecurrent,
-                                       params: params, name: name, layerIndex: 0), input: at)
+                                       params: params, name: name, layerIndex: 0), input: at, name: name)
         }
-        return model.add(added, input: input)
+        return model.add(added, input: input, name: name)
     }
 
     /// An argument's value: a number, or the key it names.

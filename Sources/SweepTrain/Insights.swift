@@ -240,21 +240,12 @@ public struct RunInsights: Sendable, Equatable {
     }
 }
 
-/// Names and kinds of a model's layers, for the activation table.
+/// Kinds of a model's nodes, for the activation table; their names are the graph's.
 enum LayerNames {
-    /// mlp and lenet5 are one nn.Sequential: layer i is "net.i". The rnn model names
-    /// its modules after PyTorch's {rnn, bn, fc}; recurrent layer k is "rnn.l<k>".
-    static func names(_ model: Model, config: TrainConfig) -> [String] {
-        if config.model != "rnn" { return model.layers.indices.map { "net.\($0)" } }
-        var recurrent = 0
-        return model.layers.map { layer in
-            switch layer {
-            case is Recurrent: defer { recurrent += 1 }; return "rnn.l\(recurrent)"
-            case is BatchNorm: return "bn"
-            case is Dense: return "fc"
-            case is Dropout: return "dropout"
-            default: return "rows"
-            }
+    static func kind(_ node: Model.Node) -> String {
+        switch node.operation {
+        case .layer(let l): kind(l)
+        case .merge(let m): m is Add ? "add" : m is Concat ? "concat" : "\(type(of: m))".lowercased()
         }
     }
 
@@ -266,6 +257,8 @@ enum LayerNames {
         case is Dense: "dense"
         case is BatchNorm: "batchnorm"
         case is MaxPool2D: "maxpool"
+        case let p as Pool2D: p.kind == .max ? "maxpool" : "avgpool"
+        case is GlobalAvgPool: "globalavgpool"
         case is Dropout: "dropout"
         case is Flatten: "flatten"
         default: "\(type(of: layer))".lowercased()
@@ -291,54 +284,59 @@ enum LayerNames {
     }
 }
 
-/// Accumulates the statistics of every layer's output, and of recurrent layers' gates,
+/// Accumulates the statistics of every node's output, and of recurrent layers' gates,
 /// over the batches of an eval pass.
 final class ActivationRecorder {
     let model: Model
-    let names: [String]
     private var sums: [StatisticsAccumulator]
-    /// Per layer, one per gate (`LayerNames.gates`); empty but for LSTM and GRU layers.
+    /// Per node, one per gate (`LayerNames.gates`); empty but for LSTM and GRU layers.
     private var gateSums: [[StatisticsAccumulator]]
 
-    init(model: Model, names: [String]) {
+    init(model: Model) {
         self.model = model
-        self.names = names
-        sums = Array(repeating: StatisticsAccumulator(), count: model.layers.count)
-        gateSums = model.layers.map { layer in
-            guard let r = layer as? Recurrent else { return [] }
+        sums = Array(repeating: StatisticsAccumulator(), count: model.nodes.count)
+        gateSums = model.nodes.map { node in
+            guard case .layer(let r as Recurrent) = node.operation else { return [] }
             return LayerNames.gates(r.cell).map { StatisticsAccumulator(bounds: StatisticsAccumulator.bounds(of: $0.kind)) }
         }
     }
 
-    /// The eval forward pass of `Model.forward`, layer by layer, recording each output.
+    /// The layer of a node, if it has one input.
+    private func layer(_ i: Int) -> Layer? {
+        if case .layer(let l) = model.nodes[i].operation { return l }
+        return nil
+    }
+
+    /// Whether node i only reshapes or (in eval) copies its input.
+    private func isIdentityInEval(_ i: Int) -> Bool { layer(i).map(LayerNames.isIdentityInEval) ?? false }
+
+    /// The model's eval forward pass, recording each node's output.
     func forward(_ x: Tensor) -> Tensor {
-        var h = x
-        for (i, layer) in model.layers.enumerated() {
-            h = layer.forward(h, mode: .eval)
-            if !LayerNames.isIdentityInEval(layer) { sums[i].add(h.data, count: h.count) }
-            if let r = layer as? Recurrent, !gateSums[i].isEmpty {
+        model.forward(x, mode: .eval) { [self] i, y in
+            if !isIdentityInEval(i) { sums[i].add(y.data, count: y.count) }
+            if let r = layer(i) as? Recurrent, !gateSums[i].isEmpty {
                 r.forEachGateActivationRow { gate, values in gateSums[i][gate].add(values.baseAddress!, count: values.count) }
             }
         }
-        return h
     }
 
     var activations: [LayerActivations] {
-        let layers = model.layers
-        return layers.indices.flatMap { i -> [LayerActivations] in
-            let layer = layers[i]
-            guard !LayerNames.isIdentityInEval(layer) else { return [] }
-            // the next layer that does more than copy decides whether this one feeds a nonlinearity
-            let next = layers[(i + 1)...].first { !LayerNames.isIdentityInEval($0) }
+        let nodes = model.nodes
+        return nodes.indices.flatMap { i -> [LayerActivations] in
+            guard !isIdentityInEval(i) else { return [] }
+            let node = nodes[i]
+            // the next node that does more than copy decides whether this one feeds a nonlinearity
+            let next = nodes.indices[(i + 1)...].first { !isIdentityInEval($0) }
+            let isNonlinearity = { (k: Int) in self.layer(k).map(LayerNames.isNonlinearity) ?? false }
             let stage: LayerActivations.Stage =
-                LayerNames.isNonlinearity(layer) ? .afterNonlinearity
-                : next.map(LayerNames.isNonlinearity) == true ? .beforeNonlinearity : .other
-            let output = LayerActivations(layer: names[i], kind: LayerNames.kind(layer), shape: layer.outputShape,
+                isNonlinearity(i) ? .afterNonlinearity
+                : next.map(isNonlinearity) == true ? .beforeNonlinearity : .other
+            let output = LayerActivations(layer: node.name, kind: LayerNames.kind(node), shape: node.outputShape,
                                           stage: stage, statistics: sums[i].statistics)
-            guard let r = layer as? Recurrent else { return [output] }
+            guard let r = layer(i) as? Recurrent else { return [output] }
             // then its gates, (T, H) values a sample
             return [output] + zip(LayerNames.gates(r.cell), gateSums[i]).map { gate, sum in
-                LayerActivations(layer: names[i] + "." + gate.name, kind: gate.kind.rawValue, shape: [r.steps, r.hidden],
+                LayerActivations(layer: node.name + "." + gate.name, kind: gate.kind.rawValue, shape: [r.steps, r.hidden],
                                  stage: .afterNonlinearity, statistics: sum.statistics)
             }
         }

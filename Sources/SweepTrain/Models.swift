@@ -16,31 +16,38 @@ public enum Models {
     /// `MemoryNeed` measures before a run commits to a size.
     public static func declare(_ config: TrainConfig, inputShape: [Int], classes: Int) throws(ConfigError) -> Model {
         let model = Model(inputShape: inputShape, classes: classes)
+        // mlp and lenet5 are one nn.Sequential: every layer is "net.<i>", parameters or not
         var index = 0
         func name() -> String { defer { index += 1 }; return "net.\(index)" }
-        func skip() { index += 1 }
         let act = ActivationKind(rawValue: config.resolvedActivation)!
         func activationAndExtras(dropout p: Double) {
-            model.append(Activation(act, inputShape: model.shape)); skip()
+            model.append(Activation(act, inputShape: model.shape), name: name())
             if p > 0 {
                 // each dropout layer draws its masks from its own stream
                 let rng = RNG(seed: config.seed, stream: Streams.dropout &+ UInt64(index))
-                model.append(Dropout(p: Float(p), inputShape: model.shape, rng: rng)); skip()
+                model.append(Dropout(p: Float(p), inputShape: model.shape, rng: rng), name: name())
             }
         }
         func batchnorm() {
-            if config.batchnorm { model.append(BatchNorm(inputShape: model.shape, params: model.params, name: name())) }
+            if config.batchnorm {
+                let n = name()
+                model.append(BatchNorm(inputShape: model.shape, params: model.params, name: n), name: n)
+            }
+        }
+        func dense(_ outputs: Int) {
+            let n = name()
+            model.append(Dense(inputShape: model.shape, outputs: outputs, params: model.params, name: n), name: n)
         }
 
         switch config.model {
         case "mlp":
             // (dense → [batchnorm] → act → [dropout]) × layers → dense(classes)
             for _ in 0..<config.layers {
-                model.append(Dense(inputShape: model.shape, outputs: config.hidden, params: model.params, name: name()))
+                dense(config.hidden)
                 batchnorm()
                 activationAndExtras(dropout: config.resolvedDropout)
             }
-            model.append(Dense(inputShape: model.shape, outputs: classes, params: model.params, name: name()))
+            dense(classes)
 
         case "lenet5":
             // conv5x5(32, same) → [bn] → act → pool2 → conv5x5(64, same) → [bn] → act → pool2
@@ -49,17 +56,18 @@ public enum Models {
                 throw ConfigError("model lenet5 needs images of at least 4×4, got shape \(inputShape)")
             }
             for channels in [32, 64] {
+                let n = name()
                 model.append(Conv2D(inputShape: model.shape, outChannels: channels, kernel: 5, padding: .same,
-                                    params: model.params, name: name()))
+                                    params: model.params, name: n), name: n)
                 batchnorm()
-                model.append(Activation(act, inputShape: model.shape)); skip()
-                model.append(MaxPool2D(inputShape: model.shape)); skip()
+                model.append(Activation(act, inputShape: model.shape), name: name())
+                model.append(MaxPool2D(inputShape: model.shape), name: name())
             }
-            model.append(Flatten(inputShape: model.shape)); skip()
-            model.append(Dense(inputShape: model.shape, outputs: 1024, params: model.params, name: name()))
+            model.append(Flatten(inputShape: model.shape), name: name())
+            dense(1024)
             batchnorm()
             activationAndExtras(dropout: config.resolvedDropout)
-            model.append(Dense(inputShape: model.shape, outputs: classes, params: model.params, name: name()))
+            dense(classes)
 
         case "rnn":
             // An image's rows as time steps: (B, C, H, W) → (B, H, C·W) → recurrent × layers
@@ -67,26 +75,26 @@ public enum Models {
             // {rnn: nn.RNN/LSTM/GRU(num_layers), bn, fc}, so weights map onto its state_dict.
             guard inputShape.count == 3 else { throw ConfigError("model rnn needs images, got shape \(inputShape)") }
             let (channels, height, width) = (inputShape[0], inputShape[1], inputShape[2])
-            if channels > 1 { model.append(ImageRows(inputShape: inputShape)) }
+            if channels > 1 { model.append(ImageRows(inputShape: inputShape), name: "rows") }
             let cell = CellKind(rawValue: config.cell)!
             var sequence = [height, channels * width]
             for k in 0..<config.layers {
                 let last = k == config.layers - 1
                 model.append(Recurrent(inputShape: sequence, cell: cell, hidden: config.hidden, returnSequences: !last,
-                                       params: model.params, name: "rnn", layerIndex: k))
+                                       params: model.params, name: "rnn", layerIndex: k), name: "rnn.l\(k)")
                 sequence = [height, config.hidden]
                 // dropout between stacked layers, as nn.LSTM(dropout=p) does
                 if !last && config.resolvedDropout > 0 {
                     let rng = RNG(seed: config.seed, stream: Streams.dropout &+ UInt64(100 + k))
-                    model.append(Dropout(p: Float(config.resolvedDropout), inputShape: model.shape, rng: rng))
+                    model.append(Dropout(p: Float(config.resolvedDropout), inputShape: model.shape, rng: rng), name: "dropout")
                 }
             }
-            if config.batchnorm { model.append(BatchNorm(inputShape: model.shape, params: model.params, name: "bn")) }
+            if config.batchnorm { model.append(BatchNorm(inputShape: model.shape, params: model.params, name: "bn"), name: "bn") }
             if config.resolvedDropout > 0 {
                 let rng = RNG(seed: config.seed, stream: Streams.dropout)
-                model.append(Dropout(p: Float(config.resolvedDropout), inputShape: model.shape, rng: rng))
+                model.append(Dropout(p: Float(config.resolvedDropout), inputShape: model.shape, rng: rng), name: "dropout")
             }
-            model.append(Dense(inputShape: model.shape, outputs: classes, params: model.params, name: "fc"))
+            model.append(Dense(inputShape: model.shape, outputs: classes, params: model.params, name: "fc"), name: "fc")
 
         default:
             throw ConfigError("model \(config.model) has no layers to build")

@@ -67,7 +67,7 @@ public final class Trainer {
                 // stopped part-way (early termination): the metrics are the last whole epoch's, the
                 // ones the decision was made on; the activations are taken from the model as it is
                 result.status = .stopped
-                let recorder = ActivationRecorder(model: model, names: LayerNames.names(model, config: config))
+                let recorder = ActivationRecorder(model: model)
                 _ = loop.evaluate(data.test, recording: recorder)
                 if data.test.count > 0 { activations = recorder.activations }
                 break
@@ -89,7 +89,7 @@ public final class Trainer {
                 }
                 // the last epoch's test pass also records every layer's activations
                 let recorder = epoch == config.epochs || pass.stopped
-                    ? ActivationRecorder(model: model, names: LayerNames.names(model, config: config)) : nil
+                    ? ActivationRecorder(model: model) : nil
                 let t = loop.evaluate(data.test, recording: recorder)
                 metrics.testLoss = t.loss
                 metrics.testAccuracy = t.accuracy

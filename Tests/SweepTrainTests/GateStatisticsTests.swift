@@ -33,7 +33,7 @@ import TestSupport
         let recurrent = model.layers.compactMap { $0 as? Recurrent }
         #expect(recurrent.count == 2)
 
-        let recorder = ActivationRecorder(model: model, names: LayerNames.names(model, config: config))
+        let recorder = ActivationRecorder(model: model)
         let gateCount = cell.gateCount
         var reference = [[[Double]]](repeating: [[Double]](repeating: [], count: gateCount), count: 2)
         for (batch, seed) in [(4, UInt64(1)), (3, 2)] {

@@ -35,6 +35,25 @@ import SweepEngine
             "net.0.weight", "net.0.bias", "net.1.0.weight", "net.1.0.bias", "net.2.0.0.weight", "net.2.0.0.bias",
             "net.2.1.1.weight", "net.2.1.1.bias", "net.4.weight", "net.4.bias",
         ])
+        #expect(model.nodes.map(\.name) == ["net.0", "net.1.0", "net.1.1", "net.1", "net.2.0.0", "net.2.1.0", "net.2.1.1",
+                                            "net.2", "net.3", "net.4"])
+    }
+
+    /// The activation table reads the graph: every node but reshapes and dropout, by its name
+    /// and kind, joins included.
+    @Test func activationStatisticsFollowTheGraph() throws {
+        let model = try build("conv(4, 3) relu residual[conv(4, 3) relu] concat[avgpool(3, 1) | maxpool(3, 1)] flatten dense(classes)",
+                              [1, 6, 6])
+        model.finalize()
+        var rng = RNG(seed: 1)
+        model.params.initialize(.xavier, rng: &rng)
+        let recorder = ActivationRecorder(model: model)
+        _ = recorder.forward(Tensor(shape: [2, 1, 6, 6], values: (0..<72).map { Float($0 % 7) - 3 }))
+        let rows = recorder.activations
+        #expect(rows.map(\.layer) == ["net.0", "net.1", "net.2.0", "net.2.1", "net.2", "net.3.0.0", "net.3.1.0", "net.3", "net.5"])
+        #expect(rows.map(\.kind) == ["conv2d", "relu", "conv2d", "relu", "add", "avgpool", "maxpool", "concat", "dense"])
+        #expect(rows[0].stage == .beforeNonlinearity && rows[1].stage == .afterNonlinearity)
+        #expect(rows[4].shape == [4, 6, 6] && rows[7].shape == [8, 6, 6])
     }
 
     @Test(arguments: [
