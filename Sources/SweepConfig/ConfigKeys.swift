@@ -9,7 +9,7 @@ public struct ConfigKey: Sendable {
 
 public enum ConfigKeys {
     public static let datasets = ["fashion-mnist", "mnist", "cifar10", "synthetic"]
-    public static let models = ["mlp", "lenet5", "rnn", "noop"]
+    public static let models = ["mlp", "lenet5", "rnn", "cnn", "inception", "resnet", "noop"]
     public static let cells = ["rnn", "lstm", "gru"]
     public static let activations = ["relu", "tanh", "sigmoid"]
     public static let optimizers = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "nadam", "adamw"]
@@ -25,6 +25,10 @@ public enum ConfigKeys {
         int("test_per_class", min: 1) { $0.testPerClass = $1 },
         double("validation_fraction", "a number with 0 <= f < 1") { $0 >= 0 && $0 < 1 } set: { $0.validationFraction = $1 },
         choice("model", models) { $0.model = $1 },
+        ConfigKey(name: "architecture", expects: "a network in the architecture language") { v, c throws(ConfigError) in
+            // kept in canonical form: two spellings of one network are one task
+            c.architecture = try Architecture(parsing: v).description
+        },
         choice("cell", cells) { $0.cell = $1 },
         int("hidden", min: 1) { $0.hidden = $1 },
         int("layers", min: 1) { $0.layers = $1 },

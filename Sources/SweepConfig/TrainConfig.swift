@@ -8,6 +8,8 @@ public struct TrainConfig: Sendable, Equatable {
     public var testPerClass: Int? = nil
     public var validationFraction = 0.1
     public var model = "rnn"
+    /// A network in the architecture language, in canonical form; replaces the preset `model` names.
+    public var architecture: String? = nil
     public var cell = "lstm"
     public var hidden = 128
     public var layers = 1
@@ -53,15 +55,16 @@ public struct TrainConfig: Sendable, Equatable {
 
     // MARK: resolved values
 
-    public var resolvedActivation: String { activation ?? (model == "mlp" ? "relu" : "tanh") }
+    public var resolvedActivation: String { activation ?? (["mlp", "cnn", "inception", "resnet"].contains(model) ? "relu" : "tanh") }
     public var resolvedDropout: Double { dropout ?? (model == "lenet5" ? 0.5 : 0) }
     public var resolvedMomentum: Double { momentum ?? (optimizer == "rmsprop" ? 0 : 0.9) }
 
     /// Every key with the value the run uses, in SPEC §3 order. Unset optional
-    /// values are null.
+    /// values are null; `architecture` appears only when set, so the configurations (and
+    /// task ids) of earlier versions stay as they were.
     public var canonical: JSON {
         func opt(_ i: Int?) -> JSON { i.map(JSON.int) ?? .null }
-        return .object([
+        var fields: [(String, JSON)] = [
             ("dataset", .string(dataset)),
             ("data_dir", dataDir.map(JSON.string) ?? .null),
             ("train_per_class", opt(trainPerClass)),
@@ -85,6 +88,8 @@ public struct TrainConfig: Sendable, Equatable {
             ("seed", .int(seed)),
             ("threads", .int(threads)),
             ("duration_ms", .int(durationMs)),
-        ])
+        ]
+        if let architecture { fields.insert(("architecture", .string(architecture)), at: 6) }
+        return .object(fields)
     }
 }

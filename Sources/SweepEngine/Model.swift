@@ -18,6 +18,8 @@ public final class Model {
         /// The nodes it reads, `Model.input` for the model's input.
         public let inputs: [Int]
         public let outputShape: [Int]
+        /// Parameters its layer declared.
+        public let parameters: Int
     }
 
     /// What a node reads to take the model's input.
@@ -42,6 +44,8 @@ public final class Model {
     private var inputTensors: [[Tensor]] = []
     private var outputs: [Tensor] = []
     private let empty = Tensor(shape: [0])
+    /// Parameters declared when the last node was attached.
+    private var parametersBefore = 0
 
     public init(inputShape: [Int], classes: Int) {
         self.inputShape = inputShape
@@ -81,7 +85,11 @@ public final class Model {
     private func attach(_ operation: Operation, inputs: [Int], outputShape: [Int], name: String?) -> Int {
         precondition(inputs.allSatisfy { $0 >= Model.input && $0 < nodes.count }, "a node reads only earlier nodes")
         for i in inputs { consumers[i + 1] += 1 }
-        nodes.append(Node(operation: operation, name: name ?? "node.\(nodes.count)", inputs: inputs, outputShape: outputShape))
+        // a layer declares its parameters when it is made, after the node before it was attached
+        let declared = params.count - (nodes.isEmpty ? 0 : parametersBefore)
+        parametersBefore = params.count
+        nodes.append(Node(operation: operation, name: name ?? "node.\(nodes.count)", inputs: inputs, outputShape: outputShape,
+                          parameters: declared))
         consumers.append(0)
         gradients.append(nil)
         sums.append(nil)

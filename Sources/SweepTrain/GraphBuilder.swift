@@ -13,11 +13,15 @@ public struct GraphBuilder {
     let config: TrainConfig
     let classes: Int
     let model: Model
+    /// Another name for a node than the builder's (a preset's PyTorch module names).
+    let rename: (String) -> String?
 
     /// Declares the network of `architecture` (parameters declared, nothing allocated).
     public static func declare(_ architecture: Architecture, config: TrainConfig, inputShape: [Int],
-                               classes: Int, prefix: String = "net") throws(ConfigError) -> Model {
-        let builder = GraphBuilder(config: config, classes: classes, model: Model(inputShape: inputShape, classes: classes))
+                               classes: Int, prefix: String = "net",
+                               rename: @escaping (String) -> String? = { _ in nil }) throws(ConfigError) -> Model {
+        let builder = GraphBuilder(config: config, classes: classes, model: Model(inputShape: inputShape, classes: classes),
+                                   rename: rename)
         let end = try builder.sequence(architecture.nodes, from: Model.input, prefix: prefix)
         let shape = builder.model.shape(of: end)
         guard shape == [classes] else {
@@ -31,13 +35,14 @@ public struct GraphBuilder {
     func sequence(_ items: [Architecture.Node], from input: Int, prefix: String) throws(ConfigError) -> Int {
         var at = input
         for (i, item) in items.enumerated() {
-            let name = "\(prefix).\(i)"
+            let path = "\(prefix).\(i)"
+            let name = rename(path) ?? path
             switch item {
             case .layer(let l):
                 let next = i + 1 < items.count ? items[i + 1] : nil
                 at = try layer(l, reading: at, name: name, beforeRecurrent: next.map(Self.isRecurrent) ?? false)
             case .residual(let body, let position):
-                let end = try sequence(body, from: at, prefix: name)
+                let end = try sequence(body, from: at, prefix: path)
                 let (a, b) = (model.shape(of: at), model.shape(of: end))
                 guard a == b else {
                     throw ConfigError("architecture: residual at position \(position): its block gives \(b) but its input is \(a); they must agree")
@@ -45,7 +50,7 @@ public struct GraphBuilder {
                 at = model.merge(Add(shapes: [a, b]), inputs: [at, end], name: name)
             case .concat(let branches, let position):
                 var ends: [Int] = []
-                for (k, branch) in branches.enumerated() { ends.append(try sequence(branch, from: at, prefix: "\(name).\(k)")) }
+                for (k, branch) in branches.enumerated() { ends.append(try sequence(branch, from: at, prefix: "\(path).\(k)")) }
                 let shapes = ends.map(model.shape(of:))
                 guard shapes.allSatisfy({ $0.count == shapes[0].count && $0.dropFirst() == shapes[0].dropFirst() }) else {
                     throw ConfigError("architecture: concat at position \(position): its branches give \(shapes.map { "\($0)" }.joined(separator: ", ")); "

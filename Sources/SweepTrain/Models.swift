@@ -15,6 +15,11 @@ public enum Models {
     /// The model's layers with their parameters declared, nothing allocated yet: what
     /// `MemoryNeed` measures before a run commits to a size.
     public static func declare(_ config: TrainConfig, inputShape: [Int], classes: Int) throws(ConfigError) -> Model {
+        if let line = config.architecture ?? Presets.line(config.model) {
+            let preset = config.architecture == nil ? config.model : nil
+            return try GraphBuilder.declare(try Architecture(parsing: line), config: config, inputShape: inputShape, classes: classes,
+                                            rename: { path in preset.flatMap { Presets.name($0, path) } })
+        }
         let model = Model(inputShape: inputShape, classes: classes)
         // mlp and lenet5 are one nn.Sequential: every layer is "net.<i>", parameters or not
         var index = 0
