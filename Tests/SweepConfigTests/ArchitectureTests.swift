@@ -56,3 +56,16 @@ import Testing
         #expect(throws: ConfigError.self) { try Architecture(parsing: line) }
     }
 }
+
+/// The `architecture` key: kept in canonical form, in a configuration only when set.
+@Suite struct ArchitectureKeyTests {
+    @Test func theKeyKeepsTheCanonicalLineAndOnlyWhenSet() throws {
+        let a = try TrainConfig(arguments: ["architecture=conv( 8,3 )  relu flatten dense(classes)"])
+        #expect(a.architecture == "conv(8, 3) relu flatten dense(classes)")
+        let b = try TrainConfig(arguments: ["architecture=conv(8, 3) relu flatten dense(classes)"])
+        #expect(a.canonical.encoded == b.canonical.encoded, "two spellings of one network are one configuration")
+        #expect(a.canonical.objectFields!.map(\.0)[5...6] == ["model", "architecture"])
+        #expect(!TrainConfig().canonical.objectFields!.map(\.0).contains("architecture"))
+        #expect(try TrainConfig(json: a.canonical).canonical.encoded == a.canonical.encoded)
+    }
+}

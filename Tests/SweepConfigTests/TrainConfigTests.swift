@@ -35,7 +35,7 @@ import Testing
         #expect(c.learningRate == 1.7e-4 && c.momentum == 0.08 && c.weightDecay == 0.01 && c.clipNorm == 5)
         #expect(c.initScheme == "truncated_normal" && c.epochs == 25 && c.batchSize == 50 && c.seed == -3)
         #expect(c.threads == 2 && c.durationMs == 50)
-        #expect(ConfigKeys.names.count == 23)
+        #expect(ConfigKeys.names.count == 24)
     }
 
     @Test(arguments: [
@@ -45,7 +45,8 @@ import Testing
         ("epochs=2.5", "invalid value '2.5' for epochs: expected an integer >= 1"),
         ("dropout=1", "invalid value '1' for dropout: expected a probability with 0 <= p < 1"),
         ("validation_fraction=-0.1", "invalid value '-0.1' for validation_fraction: expected a number with 0 <= f < 1"),
-        ("model=resnet", "invalid value 'resnet' for model: expected one of mlp, lenet5, rnn, noop"),
+        ("model=resnet50", "invalid value 'resnet50' for model: expected one of mlp, lenet5, rnn, cnn, inception, resnet, noop"),
+        ("architecture=conv(8, 3) convv", "architecture: unknown layer 'convv' at position 12"),
         ("batchnorm=maybe", "invalid value 'maybe' for batchnorm: expected true or false"),
         ("learning_rate=nan", "invalid value 'nan' for learning_rate: expected a number > 0"),
         ("clip_norm=-1", "invalid value '-1' for clip_norm: expected a number > 0 or none"),

@@ -126,7 +126,8 @@ private func task(_ id: String, _ index: Int, _ status: TaskStatus, accuracy: Do
     @Test func csvQuotesPerRFC4180() throws {
         let odd = task("q", 0, .completed, accuracy: 0.5, params: [("data_dir", "a,\"b\"\nc")])
         let out = try Leaderboard(sweep: maximizing, tasks: [odd]).render(.csv)
-        let header = "rank,task_id,status," + ConfigKeys.names.joined(separator: ",")
+        // the keys of a canonical configuration (architecture appears only when set)
+        let header = "rank,task_id,status," + TrainConfig().canonical.objectFields!.map(\.0).joined(separator: ",")
             + ",epoch,train_loss,train_accuracy,val_loss,val_accuracy,test_loss,test_accuracy,parameters,samples_per_second,wall_seconds\n"
         #expect(out.hasPrefix(header))
         #expect(out.contains(#"1,q,completed,fashion-mnist,"a,""b""\#nc",,,0.1,rnn,"#))
