@@ -54,24 +54,17 @@ import Glibc
         #expect(cleanBoard.count == Self.gridSize)
 
         // 2. the chaos run
-        var everyProcess: [LoggedProcess] = []
-        defer {
-            for p in everyProcess where p.process.isRunning {
-                p.signal(SIGKILL)
-                _ = p.wait(timeout: 5)
-            }
-        }
-        let (port, firstCoordinator) = try Self.startCoordinatorOnFreePort(specPath, chaosDB, logs: dir)
-        everyProcess.append(firstCoordinator)
-        let endpoint = "tcp://127.0.0.1:\(port)"
+        let processes = TestProcesses()
+        defer { processes.endAll() }
+        let (endpoint, firstCoordinator) = try Self.startCoordinator(specPath, chaosDB, logs: dir, processes)
         let coordinatorArgs = Self.coordinatorArguments(specPath, chaosDB, endpoint)
         // the default prefetch (auto: one task queued behind the slot while tasks are short)
         let workerArgs = ["worker", "--connect", endpoint, "--concurrency", "1", "--exit-when-done",
                           "--grace", "1", "--quiet"] + Self.heartbeat
+        var workersStarted = 0
         func startWorker() throws -> LoggedProcess {
-            let w = try LoggedProcess(workerArgs, logPrefix: dir + "/worker-\(everyProcess.count)")
-            everyProcess.append(w)
-            return w
+            workersStarted += 1
+            return try processes.logged(workerArgs, logPrefix: dir + "/worker-\(workersStarted)")
         }
 
         var coordinator = firstCoordinator
@@ -161,8 +154,7 @@ import Glibc
                 let killedAt = Date()
                 coordinatorOutputs.append(coordinator.wait(timeout: 5))
                 Thread.sleep(forTimeInterval: Double.random(in: 0.2...1.0, using: &rng))
-                coordinator = try Self.restartCoordinator(coordinatorArgs, port: port, logs: dir)
-                everyProcess.append(coordinator)
+                coordinator = try Self.restartCoordinator(coordinatorArgs, logs: dir, processes)
                 coordinatorGeneration += 1
                 coordinatorDownMs = Int(Date().timeIntervalSince(killedAt) * 1000)
                 print("chaos: coordinator SIGKILLed with \(completed) of \(Self.gridSize) task(s) completed; " +
@@ -203,7 +195,7 @@ import Glibc
         #expect(stuckWorkers.isEmpty, "workers still running 10 s after the sweep ended: \(stuckWorkers)")
 
         // 3. the store: every task completed exactly once, with metrics
-        let summary = try Self.sqlite(chaosDB, """
+        let summary = try storeRows(chaosDB, """
             select count(*), count(distinct task_id), sum(status = 'completed'),
                    sum(metrics is not null and metrics like '%"test_accuracy"%'), max(attempts)
             from tasks
@@ -216,15 +208,15 @@ import Glibc
         #expect(distinctIDs == Self.gridSize, "distinct task ids")
         #expect(completedRows == Self.gridSize, "completed tasks")
         #expect(withMetrics == Self.gridSize, "tasks with final metrics")
-        let notCompleted = try Self.sqlite(chaosDB, "select task_id, status, attempts, error from tasks where status != 'completed'")
+        let notCompleted = try storeRows(chaosDB, "select task_id, status, attempts, error from tasks where status != 'completed'")
         #expect(notCompleted.isEmpty, "\(notCompleted)")
-        let cleanIDs = Set(try Self.sqlite(cleanDB, "select task_id from tasks").map { $0[0] })
-        let chaosIDs = Set(try Self.sqlite(chaosDB, "select task_id from tasks").map { $0[0] })
+        let cleanIDs = Set(try storeRows(cleanDB, "select task_id from tasks").map { $0[0] })
+        let chaosIDs = Set(try storeRows(chaosDB, "select task_id from tasks").map { $0[0] })
         #expect(cleanIDs == chaosIDs)
         #expect(changedAfterCompletion.isEmpty, "completed tasks that changed afterwards: \(Set(changedAfterCompletion))")
-        let strayEpochs = try Self.sqlite(chaosDB, "select count(*) from epochs where task_id not in (select task_id from tasks)")
+        let strayEpochs = try storeRows(chaosDB, "select count(*) from epochs where task_id not in (select task_id from tasks)")
         #expect(strayEpochs.first?.first == "0", "epoch rows of unknown tasks")
-        let withEpochs = Int(try Self.sqlite(chaosDB, "select count(distinct task_id) from epochs").first?.first ?? "") ?? -1
+        let withEpochs = Int(try storeRows(chaosDB, "select count(distinct task_id) from epochs").first?.first ?? "") ?? -1
         // every task reports its epochs, and the worker resends them after a reconnect: a task whose
         // stored result came from a worker that had lost it meanwhile keeps that worker's epochs
         #expect(withEpochs == Self.gridSize, "tasks with epoch rows: \(withEpochs) of \(Self.gridSize)")
@@ -272,78 +264,39 @@ import Glibc
         ["coordinator", spec, "--bind", endpoint, "--db", db] + heartbeat
     }
 
-    /// Starts the coordinator on a random port in 20000–60000, trying another while one is taken.
-    static func startCoordinatorOnFreePort(_ spec: String, _ db: String, logs: String) throws -> (Int, LoggedProcess) {
-        var failures: [String] = []
-        for attempt in 0..<8 {
-            let port = Int.random(in: 20_000...60_000)
-            let c = try LoggedProcess(coordinatorArguments(spec, db, "tcp://127.0.0.1:\(port)"),
-                                      logPrefix: logs + "/coordinator-start-\(attempt)")
-            if waitUntilListening(c, port: port) { return (port, c) }
-            failures.append(tail(c.wait(timeout: 2).stderr))
-        }
-        throw ChaosError("no coordinator could bind a port: \(failures)")
+    /// Starts the coordinator on a port the system chooses; returns the endpoint it bound.
+    static func startCoordinator(_ spec: String, _ db: String, logs: String,
+                                 _ processes: TestProcesses) throws -> (String, LoggedProcess) {
+        let c = try processes.logged(coordinatorArguments(spec, db, "tcp://127.0.0.1:*"), logPrefix: logs + "/coordinator-start")
+        return (try c.listeningEndpoint(), c)
     }
 
-    /// The same command again (same port); a few tries in case the port is slow to free.
-    static func restartCoordinator(_ args: [String], port: Int, logs: String) throws -> LoggedProcess {
+    /// The same command again (same port), tried again while the port is taken.
+    static func restartCoordinator(_ args: [String], logs: String, _ processes: TestProcesses) throws -> LoggedProcess {
         var failures: [String] = []
         for attempt in 0..<10 {
-            let c = try LoggedProcess(args, logPrefix: logs + "/coordinator-restart-\(attempt)")
-            if waitUntilListening(c, port: port) { return c }
-            failures.append(tail(c.wait(timeout: 2).stderr))
-            Thread.sleep(forTimeInterval: 0.3)
-        }
-        throw ChaosError("the coordinator could not be restarted on port \(port): \(failures)")
-    }
-
-    /// True once `port` accepts TCP connections while the coordinator is still alive.
-    static func waitUntilListening(_ c: LoggedProcess, port: Int) -> Bool {
-        let deadline = Date().addingTimeInterval(15)
-        while Date() < deadline {
-            guard c.process.isRunning else { return false }
-            if tcpAccepts(port: port) {
-                Thread.sleep(forTimeInterval: 0.1)
-                return c.process.isRunning
+            let c = try processes.logged(args, logPrefix: logs + "/coordinator-restart-\(attempt)")
+            do {
+                _ = try c.listeningEndpoint()
+                return c
+            } catch {
+                failures.append(tail(c.wait(timeout: 2).stderr))
+                Thread.sleep(forTimeInterval: 0.3)   // before the next try
             }
-            Thread.sleep(forTimeInterval: 0.05)
         }
-        return false
-    }
-
-    static func tcpAccepts(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let r = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        return r == 0
+        throw ChaosError("the coordinator could not be restarted with \(args): \(failures)")
     }
 
     struct TaskRow { let taskID: String; let status: String; let worker: String; let attempts: Int; let startedAt: Double }
 
     /// The tasks as the store has them now; empty while the file or its schema does not exist yet.
     static func taskRows(_ db: String) -> [TaskRow] {
-        guard FileManager.default.fileExists(atPath: db),
-              let rows = try? sqlite(db, "select task_id, status, coalesce(worker, ''), attempts, coalesce(started_at, 0) from tasks") else { return [] }
-        return rows.compactMap { r in
+        storeRowsIfAny(db, "select task_id, status, coalesce(worker, ''), attempts, coalesce(started_at, 0) from tasks").compactMap { r in
             r.count == 5 ? TaskRow(taskID: r[0], status: r[1], worker: r[2], attempts: Int(r[3]) ?? 0,
                                    startedAt: Double(r[4]) ?? 0) : nil
         }
     }
 
-    /// Rows of a query with the sqlite3 command, fields split on a unit separator.
-    static func sqlite(_ db: String, _ sql: String) throws -> [[String]] {
-        let r = try runQuickCommand("/usr/bin/sqlite3", ["-cmd", ".timeout 2000", "-separator", "\u{1F}", db, sql])
-        guard r.status == 0 else { throw ChaosError("sqlite3 \(db): \(r.stderr)") }
-        return r.stdout.split(separator: "\n", omittingEmptySubsequences: true)
-            .map { $0.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init) }
-    }
 
     static func leaderboard(_ db: String) throws -> [[String: Any]] {
         let r = try runQuickCommand(sweepBinary(), ["leaderboard", "--db", db, "--format", "json"])
