@@ -23,13 +23,22 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$dir"' EXIT
 # a noop grid of exactly N tasks: seed × hidden
 spec() { python3 bench/noop_grid.py "$1" "$2"; }  # spec FILE N
 
-port=$((20000 + RANDOM % 30000))
+# the endpoint a coordinator bound: it says "listening on ENDPOINT" (the port the system chose for :*)
+endpoint_of() {  # endpoint_of STDERR_FILE PID
+  until grep -q 'listening on ' "$1" 2>/dev/null; do
+    kill -0 "$2" 2>/dev/null || { cat "$1" >&2; exit 1; }
+    sleep 0.01
+  done
+  sed -n 's/.*listening on //p' "$1" | head -1
+}
+
 spec "$dir/noop.yaml" "$tasks"
 start=$(date +%s.%N)
-"$bin" coordinator "$dir/noop.yaml" --bind "tcp://127.0.0.1:$port" --db "$dir/sweep.db" > "$dir/coordinator.out" 2> "$dir/coordinator.err" &
+"$bin" coordinator "$dir/noop.yaml" --bind "tcp://127.0.0.1:*" --db "$dir/sweep.db" > "$dir/coordinator.out" 2> "$dir/coordinator.err" &
 cpid=$!
+endpoint=$(endpoint_of "$dir/coordinator.err" "$cpid")
 for _ in $(seq "$workers"); do
-  "$bin" worker --connect "tcp://127.0.0.1:$port" --concurrency "$slots" --exit-when-done --quiet &
+  "$bin" worker --connect "$endpoint" --concurrency "$slots" --exit-when-done --quiet &
 done
 wait $cpid
 end=$(date +%s.%N)
@@ -49,6 +58,5 @@ PY
 
 # coordinator memory for a large grid: it loads the grid, waits for workers that never come
 spec "$dir/big.yaml" "$grid"
-port=$((20000 + RANDOM % 30000))
-/usr/bin/time -f "%M" -o "$dir/rss" timeout -s INT 20 "$bin" coordinator "$dir/big.yaml" --bind "tcp://127.0.0.1:$port" --db "$dir/big.db" > /dev/null 2> "$dir/big.err" || true
+/usr/bin/time -f "%M" -o "$dir/rss" timeout -s INT 20 "$bin" coordinator "$dir/big.yaml" --bind "tcp://127.0.0.1:*" --db "$dir/big.db" > /dev/null 2> "$dir/big.err" || true
 echo "coordinator peak RSS with a $grid-task grid: $(( $(tail -1 "$dir/rss") / 1024 )) MB (target < 300 MB)"

@@ -39,16 +39,20 @@ expanded=$("$bin" expand "$dir/scale.yaml" --format json | python3 -c 'import js
 # one sweep: coordinator first, workers once it listens (workers started earlier
 # back off between connection attempts and would join late)
 run() {  # run PREFETCH
-  local prefetch=$1 port=$((20000 + RANDOM % 30000))  # auto or a number
+  local prefetch=$1 endpoint  # auto or a number
   rm -f "$dir"/sweep.db* "$dir/coordinator.err"
   local start end
   start=$(date +%s.%N)
   /usr/bin/time -f "%U %S %e" -o "$dir/coordinator.time" \
-    "$bin" coordinator "$dir/scale.yaml" --bind "tcp://127.0.0.1:$port" --db "$dir/sweep.db" > /dev/null 2> "$dir/coordinator.err" &
+    "$bin" coordinator "$dir/scale.yaml" --bind "tcp://127.0.0.1:*" --db "$dir/sweep.db" > /dev/null 2> "$dir/coordinator.err" &
   local coordinator=$!
-  until grep -q listening "$dir/coordinator.err" 2>/dev/null; do sleep 0.01; done
+  until grep -q 'listening on ' "$dir/coordinator.err" 2>/dev/null; do
+    kill -0 "$coordinator" 2>/dev/null || { cat "$dir/coordinator.err" >&2; exit 1; }
+    sleep 0.01
+  done
+  endpoint=$(sed -n 's/.*listening on //p' "$dir/coordinator.err" | head -1)   # the port the system chose
   for _ in $(seq "$workers"); do
-    "$bin" worker --connect "tcp://127.0.0.1:$port" --concurrency "$slots" --prefetch "$prefetch" --exit-when-done --quiet &
+    "$bin" worker --connect "$endpoint" --concurrency "$slots" --prefetch "$prefetch" --exit-when-done --quiet &
     worker_pids+=($!)
   done
   wait "$coordinator"

@@ -26,12 +26,17 @@ public struct CoordinatorSettings: Sendable {
     public var maxAttempts = 3
     /// Keep every task's trained weights (`--save-weights`), not only the best task's.
     public var saveWeights = false
+    /// Whether workers that held tasks before this coordinator started may come back for
+    /// them (then those tasks wait a lease for them). Not for `sweep run`: its endpoint is
+    /// new each time and its workers die with it.
+    public var holdersMayReturn = true
     public init(heartbeatInterval: Double = Wire.heartbeatInterval, liveness: Int = Wire.liveness, maxAttempts: Int = 3,
-                saveWeights: Bool = false) {
+                saveWeights: Bool = false, holdersMayReturn: Bool = true) {
         self.heartbeatInterval = heartbeatInterval
         self.liveness = liveness
         self.maxAttempts = maxAttempts
         self.saveWeights = saveWeights
+        self.holdersMayReturn = holdersMayReturn
     }
     /// Seconds of silence after which a peer is dead.
     var expiry: Double { heartbeatInterval * Double(liveness) }
@@ -100,6 +105,14 @@ public final class CoordinatorCore {
     private var queue: [Int]
     private var head = 0
     private var retry: [Int] = []
+    /// Pending tasks that remember a holder (running when the last coordinator stopped, or
+    /// requeued from a worker taken for lost): that worker may be alive and about to say
+    /// hello holding it. They wait one lease (the heartbeat timeout, from the first round)
+    /// before they may go to another worker, as a running task would; handed out at once
+    /// after a crash, such a task ran twice and was charged an attempt for the crash (the
+    /// chaos test saw tasks reach 3 attempts so). Tasks that remember no holder go first.
+    private var awaitingHolders: [Int] = []
+    private var awaitingUntil: Double?
     public private(set) var finishedCount = 0
     public private(set) var failedCount = 0
     private var doneAnnounced = false
@@ -145,7 +158,9 @@ public final class CoordinatorCore {
         }
         tasks = list
         indexOf = Dictionary(uniqueKeysWithValues: list.enumerated().map { ($1.id, $0) })
-        queue = search.handOutOrder(list.indices.filter { list[$0].status == .pending })
+        let waitsForHolder = { (i: Int) in settings.holdersMayReturn && list[i].lastWorkerID != nil }
+        queue = search.handOutOrder(list.indices.filter { list[$0].status == .pending && !waitsForHolder($0) })
+        awaitingHolders = list.indices.filter { list[$0].status == .pending && waitsForHolder($0) }
         finishedCount = list.filter { $0.status.isFinished }.count
         failedCount = list.filter { $0.status == .failed }.count
         // a restarted sampler learns the stored tasks in index order, with their outcomes so far
@@ -434,6 +449,13 @@ public final class CoordinatorCore {
             return
         }
         guard pendingCount > 0 else { return }   // (queued entries may be stale; popPending skips them)
+        if !awaitingHolders.isEmpty {
+            awaitingUntil = awaitingUntil ?? now + settings.expiry
+            if now >= awaitingUntil! {
+                retry += awaitingHolders.reversed()   // served first, in index order
+                awaitingHolders = []
+            }
+        }
         for (id, p) in peers where p.credit > 0 {
             var credit = p.credit
             while credit > 0, let i = popPending() ?? propose(&effects) {
@@ -606,6 +628,7 @@ public final class CoordinatorCore {
     /// Removes a pending task from the queue (a reconnecting worker still holds it).
     private func removeFromPending(_ i: Int) -> Bool {
         retry.removeAll { $0 == i }
+        awaitingHolders.removeAll { $0 == i }
         // queued entries are skipped lazily by popPending once the task is no longer pending
         return tasks[i].status == .pending
     }

@@ -42,7 +42,8 @@ extension Sweep {
             let endpoint = "ipc://@sweep-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
             let coordinator = try Coordinator(
                 store: session.store, sweep: session.sweep,
-                options: .init(bind: endpoint, settings: .init(maxAttempts: session.spec.maxAttempts, saveWeights: saveWeights)),
+                options: .init(bind: endpoint, settings: .init(maxAttempts: session.spec.maxAttempts, saveWeights: saveWeights,
+                                                                holdersMayReturn: false)),
                 context: context, search: session.search)
             defer { coordinator.close() }
 

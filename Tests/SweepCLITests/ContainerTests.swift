@@ -148,22 +148,26 @@ import TestSupport
         let dir = makeTemporaryDirectory("sweep-entrypoint")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let spec = SecurityTests.noopSpec(dir, tasks: 16, durationMs: 300, name: "entrypoint")
-        let endpoint = "tcp://127.0.0.1:\(DistributedRunTests.freePort())"
         let binDir = URL(fileURLWithPath: sweepBinary()).deletingLastPathComponent().path
         let path = binDir + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let processes = TestProcesses()
+        defer { processes.endAll() }
+
+        // a port nothing listens on: the health check must fail there
+        let unused = try UnusedPort()
+        let unusedPort = ["SWEEP_ROLE": "coordinator", "SWEEP_BIND": "tcp://127.0.0.1:\(unused.port)", "TMPDIR": dir]
+        #expect(try runCommand(Self.entrypoint, ["health"], environment: unusedPort).status != 0, "healthy with nothing listening")
 
         // the coordinator finds sweep on PATH, the workers through SWEEP_BIN
         // TMPDIR: where the entrypoint marks a finished sweep (SWEEP_STAY_UP), private to this test
-        let coordinatorEnv = ["SWEEP_ROLE": "coordinator", "SWEEP_SPEC": spec, "SWEEP_BIND": endpoint,
+        var coordinatorEnv = ["SWEEP_ROLE": "coordinator", "SWEEP_SPEC": spec, "SWEEP_BIND": "tcp://127.0.0.1:*",
                               "SWEEP_DB": dir + "/sweep.db", "SWEEP_BIN": "", "PATH": path, "TMPDIR": dir]
+        let coordinator = try processes.start(Self.entrypoint, [], environment: coordinatorEnv)
+        let endpoint = try coordinator.listeningEndpoint()
+        coordinatorEnv["SWEEP_BIND"] = endpoint   // as a container knows its port, for the health check
         let workerEnv = ["SWEEP_ROLE": "worker", "SWEEP_CONNECT": endpoint, "SWEEP_CONCURRENCY": "2",
                          "SWEEP_EXIT_WHEN_DONE": "true", "SWEEP_BIN": sweepBinary(), "TMPDIR": dir]
-        let unusedPort = ["SWEEP_ROLE": "coordinator", "SWEEP_BIND": "tcp://127.0.0.1:\(DistributedRunTests.freePort())",
-                          "TMPDIR": dir]
-        #expect(try runCommand(Self.entrypoint, ["health"], environment: unusedPort).status != 0, "healthy with nothing listening")
-
-        let coordinator = try ScriptProcess(Self.entrypoint, [], environment: coordinatorEnv)
-        let workers = try (0..<2).map { _ in try ScriptProcess(Self.entrypoint, [], environment: workerEnv) }
+        let workers = try (0..<2).map { _ in try processes.start(Self.entrypoint, [], environment: workerEnv) }
         #expect(Self.becomesHealthy(coordinatorEnv), "the coordinator's health check never passed")
         #expect(Self.becomesHealthy(workerEnv), "the workers' health check never passed")
 
@@ -190,26 +194,31 @@ import TestSupport
         let dir = makeTemporaryDirectory("sweep-entrypoint-term")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let spec = SecurityTests.noopSpec(dir, tasks: 4, durationMs: 2000, name: "entrypoint-term")
-        let endpoint = "tcp://127.0.0.1:\(DistributedRunTests.freePort())"
+        let db = dir + "/sweep.db"
+        let processes = TestProcesses()
+        defer { processes.endAll() }
         let bin = ["SWEEP_BIN": sweepBinary(), "TMPDIR": dir]
-        let coordinatorEnv = bin.merging(["SWEEP_ROLE": "coordinator", "SWEEP_SPEC": spec, "SWEEP_BIND": endpoint,
-                                          "SWEEP_DB": dir + "/sweep.db"]) { $1 }
+        let coordinatorEnv = bin.merging(["SWEEP_ROLE": "coordinator", "SWEEP_SPEC": spec, "SWEEP_BIND": "tcp://127.0.0.1:*",
+                                          "SWEEP_DB": db]) { $1 }
+        let coordinator = try processes.start(Self.entrypoint, [], environment: coordinatorEnv)
+        let endpoint = try coordinator.listeningEndpoint()
         let workerEnv = bin.merging(["SWEEP_ROLE": "worker", "SWEEP_CONNECT": endpoint, "SWEEP_EXIT_WHEN_DONE": "yes"]) { $1 }
 
-        let coordinator = try ScriptProcess(Self.entrypoint, [], environment: coordinatorEnv)
-        let first = try ScriptProcess(Self.entrypoint, [], environment: workerEnv.merging(["SWEEP_CONCURRENCY": "2", "SWEEP_GRACE": "0.3"]) { $1 })
-        Thread.sleep(forTimeInterval: 1.0)
+        let first = try processes.start(Self.entrypoint, [], environment: workerEnv.merging(["SWEEP_CONCURRENCY": "2", "SWEEP_GRACE": "0.3"]) { $1 })
+        // stop it once both its slots have begun a task (2 s each: far from done when the 0.3 s grace ends)
+        let begun = "select count(*) from tasks where status = 'running' and attempts > 0 and worker like '%-\(first.pid)-%'"
+        #expect(waitUntil(timeout: 20) { storeValue(db, begun) == "2" }, "worker: \(first.stderr)")
         first.signal(SIGTERM)
         let r1 = first.wait(timeout: 10)
         #expect(r1.status == 0, "\(r1.stderr)")
         #expect(r1.stderr.contains("handing 2 task(s) back"), "\(r1.stderr)")
 
-        let second = try ScriptProcess(Self.entrypoint, [], environment: workerEnv.merging(["SWEEP_CONCURRENCY": "4"]) { $1 })
+        let second = try processes.start(Self.entrypoint, [], environment: workerEnv.merging(["SWEEP_CONCURRENCY": "4"]) { $1 })
         let r2 = second.wait(timeout: 30)
         #expect(r2.status == 0, "\(r2.stderr)")
         let c = coordinator.wait(timeout: 30)
         #expect(c.status == 0, "\(c.stderr)")
-        let rows = try DistributedRunTests.leaderboard(dir + "/sweep.db")
+        let rows = try DistributedRunTests.leaderboard(db)
         #expect(rows.count == 4)
         #expect(rows.allSatisfy { $0["status"] as? String == "completed" && $0["attempts"] as? Int == 1 },
                 "a hand-back is not an attempt: \(rows.map { $0["attempts"] ?? "-" })")
@@ -224,16 +233,18 @@ import TestSupport
         let dir = makeTemporaryDirectory("sweep-entrypoint-stay")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let spec = SecurityTests.noopSpec(dir, tasks: 2, durationMs: 10, name: "stay")
-        let endpoint = "tcp://127.0.0.1:\(DistributedRunTests.freePort())"
-        let env = ["SWEEP_SPEC": spec, "SWEEP_BIND": endpoint, "SWEEP_DB": dir + "/sweep.db", "SWEEP_CONNECT": endpoint,
+        let processes = TestProcesses()
+        defer { processes.endAll() }
+        var env = ["SWEEP_SPEC": spec, "SWEEP_BIND": "tcp://127.0.0.1:*", "SWEEP_DB": dir + "/sweep.db",
                    "SWEEP_STAY_UP": "true", "SWEEP_EXIT_WHEN_DONE": "true", "SWEEP_BIN": sweepBinary(), "TMPDIR": dir]
-        let coordinator = try ScriptProcess(Self.entrypoint, ["coordinator"], environment: env)
+        let coordinator = try processes.start(Self.entrypoint, ["coordinator"], environment: env)
+        let endpoint = try coordinator.listeningEndpoint()
+        env["SWEEP_BIND"] = endpoint
+        env["SWEEP_CONNECT"] = endpoint
         let worker = try runCommand(Self.entrypoint, ["worker"], environment: env)
         #expect(worker.status == 0, "\(worker.stderr)")
-        let deadline = Date().addingTimeInterval(10)
-        while !FileManager.default.fileExists(atPath: dir + "/sweep-coordinator-ended") && Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.05)
-        }
+        #expect(waitUntil(timeout: 10) { FileManager.default.fileExists(atPath: dir + "/sweep-coordinator-ended") },
+                "the entrypoint never marked the sweep ended: \(coordinator.stderr)")
         #expect(try runCommand(Self.entrypoint, ["health"], environment: env.merging(["SWEEP_ROLE": "coordinator"]) { $1 }).status == 0,
                 "healthy once the sweep has ended")
         let status = try runCommand(Self.entrypoint, ["status"], environment: env)
@@ -247,47 +258,6 @@ import TestSupport
 
     /// Polls `entrypoint.sh health` with a role's environment for up to 10 s.
     static func becomesHealthy(_ environment: [String: String]) -> Bool {
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            if (try? runCommand(entrypoint, ["health"], environment: environment))?.status == 0 { return true }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return false
-    }
-}
-
-/// A script started in the background; its output goes to files, read once it
-/// has exited (no reader threads).
-final class ScriptProcess: @unchecked Sendable {
-    private let process = Process()
-    private let outPath: String, errPath: String
-
-    init(_ path: String, _ arguments: [String], environment: [String: String]) throws {
-        let base = NSTemporaryDirectory() + "sweep-script-\(UUID().uuidString)"
-        (outPath, errPath) = (base + ".out", base + ".err")
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = FileHandle(forWritingAtPath: outPath)
-        process.standardError = FileHandle(forWritingAtPath: errPath)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-    }
-
-    var pid: Int32 { process.processIdentifier }
-
-    func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
-
-    /// Waits up to `timeout` seconds, then kills the process (SIGKILL).
-    func wait(timeout: Double) -> (status: Int32, stdout: String, stderr: String) {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        defer { for p in [outPath, errPath] { try? FileManager.default.removeItem(atPath: p) } }
-        let read = { (p: String) in (try? String(contentsOfFile: p, encoding: .utf8)) ?? "" }
-        return (process.terminationStatus, read(outPath), read(errPath))
+        waitUntil(timeout: 10, poll: 0.05) { (try? runCommand(entrypoint, ["health"], environment: environment))?.status == 0 }
     }
 }

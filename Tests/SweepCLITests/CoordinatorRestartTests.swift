@@ -30,49 +30,38 @@ import Glibc
         let specPath = dir + "/spec.yaml"
         try Self.spec.write(toFile: specPath, atomically: true, encoding: .utf8)
         let db = dir + "/sweep.db"
-        var processes: [LoggedProcess] = []
-        defer {
-            for p in processes where p.isRunning {
-                p.signal(SIGKILL)
-                _ = p.wait(timeout: 5)
-            }
-        }
-        let (port, first) = try ChaosTests.startCoordinatorOnFreePort(specPath, db, logs: dir)
-        processes.append(first)
-        let endpoint = "tcp://127.0.0.1:\(port)"
-        let worker = try LoggedProcess(["worker", "--connect", endpoint, "--concurrency", "1", "--exit-when-done",
-                                        "--prefetch", "0"] + ChaosTests.heartbeat, logPrefix: dir + "/worker")
-        processes.append(worker)
+        let processes = TestProcesses()
+        defer { processes.endAll() }
+        let (endpoint, first) = try ChaosTests.startCoordinator(specPath, db, logs: dir, processes)
+        let worker = try processes.logged(["worker", "--connect", endpoint, "--concurrency", "1", "--exit-when-done",
+                                           "--prefetch", "0"] + ChaosTests.heartbeat, logPrefix: dir + "/worker")
 
-        // kill it once three epochs are stored, and keep it down for about four more: the worker
-        // notices the silence after 0.6 s and reconnects, and what it sent until then is lost
-        let deadline = Date().addingTimeInterval(20)
-        while Self.storedEpochs(db).count < 3 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        // kill it once three epochs are stored, and keep it down until the worker has noticed the
+        // silence (0.6 s, two epochs) and reconnects: what it sent until then is lost
+        #expect(waitUntil(timeout: 20) { Self.storedEpochs(db).count >= 3 }, "worker: \(ChaosTests.tail(worker.stderr))")
         first.signal(SIGKILL)
         _ = first.wait(timeout: 5)
         let before = Self.storedEpochs(db)
         #expect(before.count >= 3 && before.count < Self.epochs, "epochs stored before the kill: \(before)")
-        Thread.sleep(forTimeInterval: 1.2)
-        let second = try ChaosTests.restartCoordinator(ChaosTests.coordinatorArguments(specPath, db, endpoint), port: port, logs: dir)
-        processes.append(second)
+        #expect(worker.waitForLine(containing: "coordinator silent", timeout: 10) != nil,
+                "the worker never noticed the coordinator was gone: \(ChaosTests.tail(worker.stderr))")
+        let second = try ChaosTests.restartCoordinator(ChaosTests.coordinatorArguments(specPath, db, endpoint), logs: dir, processes)
 
         let c = second.wait(timeout: 30)
         #expect(c.status == 0, "restarted coordinator: \(ChaosTests.tail(c.stderr))")
         let w = worker.wait(timeout: 10)
         #expect(w.status == 0, "worker: \(ChaosTests.tail(w.stderr))")
-        let rows = try ChaosTests.sqlite(db, "select task_id, epoch from epochs order by task_id, epoch")
+        let rows = try storeRows(db, "select task_id, epoch from epochs order by task_id, epoch")
         #expect(Set(rows.map { $0[0] }).count == 1, "one task")
         #expect(rows.map { Int($0[1]) ?? -1 } == Array(1...Self.epochs), "stored epochs: \(rows.map { $0[1] })")
         // reclaimed by its worker: one attempt, completed at the last epoch
-        let task = try ChaosTests.sqlite(db, "select status, attempts, json_extract(metrics, '$.epoch') from tasks")
+        let task = try storeRows(db, "select status, attempts, json_extract(metrics, '$.epoch') from tasks")
         #expect(task == [["completed", "1", "\(Self.epochs)"]])
         print("restart: \(before.count) of \(Self.epochs) epoch(s) stored before the kill, \(rows.count) after the restart")
     }
 
     /// The epochs the store holds now; none while the file or its tables do not exist yet.
     static func storedEpochs(_ db: String) -> [Int] {
-        guard FileManager.default.fileExists(atPath: db),
-              let rows = try? ChaosTests.sqlite(db, "select epoch from epochs order by epoch") else { return [] }
-        return rows.compactMap { $0.first.flatMap { Int($0) } }
+        storeRowsIfAny(db, "select epoch from epochs order by epoch").compactMap { $0.first.flatMap { Int($0) } }
     }
 }

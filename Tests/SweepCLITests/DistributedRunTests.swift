@@ -24,7 +24,8 @@ import TestSupport
           learning_rate: {values: [0.01, 0.003, 0.001]}
         """
 
-    static func freePort() -> Int { Int.random(in: 20_000...60_000) }
+    /// Binds a port the system chooses; the coordinator names it ("listening on …").
+    static let anyPort = "tcp://127.0.0.1:*"
 
     static func leaderboard(_ db: String) throws -> [[String: Any]] {
         let r = try runSweep(["leaderboard", "--db", db, "--format", "json"])
@@ -37,11 +38,13 @@ import TestSupport
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let spec = Self.writeSpec(dir, Self.grid)
         let db = dir + "/sweep.db"
-        let endpoint = "tcp://127.0.0.1:\(Self.freePort())"
+        let processes = TestProcesses()
+        defer { processes.endAll() }
 
-        let coordinator = try startSweep(["coordinator", spec, "--bind", endpoint, "--db", db])
+        let coordinator = try processes.sweep(["coordinator", spec, "--bind", Self.anyPort, "--db", db])
+        let endpoint = try coordinator.listeningEndpoint()
         let workers = try (0..<2).map { _ in
-            try startSweep(["worker", "--connect", endpoint, "--concurrency", "1", "--exit-when-done"])
+            try processes.sweep(["worker", "--connect", endpoint, "--concurrency", "1", "--exit-when-done"])
         }
         let c = coordinator.wait(timeout: 180)
         #expect(c.status == 0, "coordinator: \(c.stderr)")
@@ -63,7 +66,7 @@ import TestSupport
         print("e2e: 6 tasks over \(workersSeen.count) worker(s), best test_accuracy \(accuracies[0])")
 
         // the same command again runs nothing twice
-        let again = try runSweep(["coordinator", spec, "--bind", endpoint, "--db", db])
+        let again = try runSweep(["coordinator", spec, "--bind", Self.anyPort, "--db", db])
         #expect(again.status == 0, "\(again.stderr)")
         let board2 = try Self.leaderboard(db)
         #expect(board2.map { $0["attempts"] as? Int } == board.map { $0["attempts"] as? Int })
@@ -124,7 +127,7 @@ import TestSupport
         #expect(FileManager.default.createFile(atPath: dir + "/weights", contents: Data()))
         let line = "sweep: weights directory \(dir)/weights/kept is not writable: \(dir)/weights: Not a directory"
         for args in [["run", spec, "--workers", "1", "--db", dir + "/x.db"],
-                     ["coordinator", spec, "--bind", "tcp://127.0.0.1:\(Self.freePort())", "--db", dir + "/x.db", "--save-weights"]] {
+                     ["coordinator", spec, "--bind", Self.anyPort, "--db", dir + "/x.db", "--save-weights"]] {
             let r = try runSweep(args)
             #expect(r.status == 2, "\(args[0]): \(r.stderr)")
             #expect(r.stderr == line + "\n", "\(args[0])")
@@ -145,33 +148,32 @@ import TestSupport
               seed: {values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]}
             """)
         let db = dir + "/sweep.db"
-        let first = try startSweep(["run", spec, "--workers", "2", "--db", db])
-        Thread.sleep(forTimeInterval: 1.2)
+        let processes = TestProcesses()
+        defer { processes.endAll() }
+        let first = try processes.sweep(["run", spec, "--workers", "2", "--db", db])
+        // interrupt once the first task has ended (2 workers × 300 ms tasks: about 10 remain)
+        #expect(waitUntil(timeout: 30) { Self.finishedTimes(db).count > 0 || !first.isRunning },
+                "no task ended: \(first.stderr)")
         first.signal(SIGINT)
         let r1 = first.wait(timeout: 30)
         #expect(r1.status == 1, "\(r1.stderr)")
         #expect(r1.stderr.contains("stopped; run the same command again to resume"))
-        let doneBefore = try Self.finishedTimes(db)
+        let doneBefore = Self.finishedTimes(db)
         #expect(doneBefore.count > 0 && doneBefore.count < 12, "\(doneBefore.count) tasks ended before the interrupt")
 
         let r2 = try runSweep(["run", spec, "--workers", "2", "--db", db])
         #expect(r2.status == 0, "\(r2.stderr)")
         #expect(r2.stdout.contains("resuming: \(doneBefore.count) of 12"), "\(r2.stdout)")
-        let doneAfter = try Self.finishedTimes(db)
+        let doneAfter = Self.finishedTimes(db)
         #expect(doneAfter.count == 12)
         for (id, t) in doneBefore { #expect(doneAfter[id] == t, "task \(id) ran again") }
         print("interrupt: \(doneBefore.count) of 12 tasks ended before Ctrl-C, the rest after resuming")
     }
 
-    /// task id → finished_at of the tasks that ended, read with the sqlite3 command.
-    static func finishedTimes(_ db: String) throws -> [String: String] {
-        let r = try runCommand("/usr/bin/sqlite3", [db, "select task_id, finished_at from tasks where finished_at is not null"])
-        var out: [String: String] = [:]
-        for line in r.stdout.split(separator: "\n") {
-            let parts = line.split(separator: "|").map(String.init)
-            if parts.count == 2 { out[parts[0]] = parts[1] }
-        }
-        return out
+    /// task id → finished_at of the tasks that ended; none while the store has no tasks yet.
+    static func finishedTimes(_ db: String) -> [String: String] {
+        let rows = storeRowsIfAny(db, "select task_id, finished_at from tasks where finished_at is not null")
+        return Dictionary(rows.filter { $0.count == 2 }.map { ($0[0], $0[1]) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// On a terminal (a pseudo-terminal from script(1)) the progress is one line redrawn in place.

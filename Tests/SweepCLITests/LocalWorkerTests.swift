@@ -15,10 +15,7 @@ import TestSupport
         """
 
     static func tasks(_ db: String) -> [(status: String, attempts: Int, worker: String, finishedAt: Double)] {
-        guard FileManager.default.fileExists(atPath: db),
-              let rows = try? ChaosTests.sqlite(db, "select status, attempts, coalesce(worker, ''), coalesce(finished_at, 0) from tasks")
-        else { return [] }
-        return rows.map { ($0[0], Int($0[1]) ?? -1, $0[2], Double($0[3]) ?? 0) }
+        storeRowsIfAny(db, "select status, attempts, coalesce(worker, ''), coalesce(finished_at, 0) from tasks").map { ($0[0], Int($0[1]) ?? -1, $0[2], Double($0[3]) ?? 0) }
     }
 
     static func workers(of run: Int32) -> [Int32] {
@@ -35,7 +32,7 @@ import TestSupport
         let db = dir + "/sweep.db"
         let tmpBefore = Set((try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())) ?? [])
         let run = try LoggedProcess(["run", spec, "--workers", "2", "--db", db], logPrefix: dir + "/run")
-        defer { run.signal(SIGKILL) }
+        defer { run.end() }
         #expect(waitUntil(timeout: 30) { Self.tasks(db).filter { $0.status == "running" && $0.attempts == 1 }.count == 2 })
         let family = descendants(of: run.pid)
         #expect(family.count == 4, "2 workers and their slots: \(family.map(commandLine))")
@@ -63,7 +60,7 @@ import TestSupport
         let spec = DistributedRunTests.writeSpec(dir, Self.spec)
         let db = dir + "/sweep.db"
         let run = try LoggedProcess(["run", spec, "--workers", "2", "--db", db], logPrefix: dir + "/run")
-        defer { run.signal(SIGKILL) }
+        defer { run.end() }
         #expect(waitUntil(timeout: 30) { Self.tasks(db).filter { $0.status == "running" && $0.attempts == 1 }.count == 2 })
         let before = Self.workers(of: run.pid)
         #expect(before.count == 2)

@@ -32,7 +32,8 @@ import TestSupport
               seed: {values: [\((1...tasks).map(String.init).joined(separator: ", "))]}
             """.write(toFile: spec, atomically: true, encoding: .utf8)
         let db = dir + "/sweep.db"
-        let port = Int.random(in: 20_000...60_000)
+        // the namespaces are the test's own and hold nothing else: any fixed port is free there
+        let port = 5555
 
         let coordinator = try lab.start(in: lab.coordinatorNS, [sweepBinary(), "coordinator", spec,
             "--bind", "tcp://0.0.0.0:\(port)", "--db", db] + heartbeat)
@@ -43,30 +44,25 @@ import TestSupport
         let (w1, w2) = (workers[0], workers[1])
         // `ip netns exec` execs the command in place, so the pid is the worker's own; its
         // name in the store is HOST-PID-RANDOM@HOST.
-        func isWorker(_ p: BackgroundProcess, _ name: String?) -> Bool {
+        func isWorker(_ p: RunningProcess, _ name: String?) -> Bool {
             guard let name, let id = name.split(separator: "@").first else { return false }
             let parts = id.split(separator: "-")
             return parts.count >= 3 && parts[parts.count - 2] == "\(p.pid)"
         }
         func diagnostics() -> String {
-            "\ncoordinator:\n\(coordinator.output)\nworker 1:\n\(w1.output)\nworker 2:\n\(w2.output)\nstore:\n\(Netns.query(db, "select * from tasks"))"
+            "\ncoordinator:\n\(coordinator.stderr)\(coordinator.stdout)\nworker 1:\n\(w1.stderr)\(w1.stdout)\nworker 2:\n\(w2.stderr)\(w2.stdout)\nstore:\n\(Netns.query(db, "select * from tasks"))"
         }
 
-        // wait until worker 1 is in the middle of a task
-        var held: (task: String, startedAt: Double)?
-        let start = Date()
-        while held == nil && Date().timeIntervalSince(start) < 60 && coordinator.isRunning {
-            for row in Netns.rows(db, "select task_id, worker, started_at from tasks where status = 'running'")
-            where row.count == 3 && isWorker(w1, row[1]) {
-                held = (row[0], Double(row[2]) ?? 0)
-            }
-            if held == nil { Thread.sleep(forTimeInterval: 0.05) }
+        // wait until worker 1 is in the middle of a task: it has begun it (attempts counts the run)
+        let held: (task: String, startedAt: Double)? = waitFor(timeout: 60, poll: 0.05) {
+            guard coordinator.isRunning else { return nil }
+            let rows = Netns.rows(db, "select task_id, worker, started_at from tasks where status = 'running' and attempts > 0")
+            return rows.first { $0.count == 3 && isWorker(w1, $0[1]) }.map { (task: $0[0], startedAt: Double($0[2]) ?? 0) }
         }
         guard let held else {
-            Issue.record("worker 1 never held a task\(diagnostics())")
+            Issue.record("worker 1 never began a task\(diagnostics())")
             return
         }
-        Thread.sleep(forTimeInterval: 0.2)  // well inside its 1.5 s task
 
         // cut worker 1's link on the coordinator's side
         try lab.ip(["-n", lab.coordinatorNS, "link", "set", lab.worker1.coordinatorLink, "down"])
@@ -77,7 +73,8 @@ import TestSupport
 
         // watch the task: back in the queue (lease expired), then handed to worker 2
         var requeuedAfter: Double?, handedAfter: Double?, handedTo: String?
-        while handedAfter == nil && Date().timeIntervalSince(cut) < 60 && coordinator.isRunning {
+        waitUntil(timeout: 60) {
+            guard coordinator.isRunning else { return true }
             let row = Netns.rows(db, "select status, worker, started_at from tasks where task_id = '\(held.task)'").first ?? []
             if row.count == 3 {
                 let elapsed = Date().timeIntervalSince(cut)
@@ -88,7 +85,7 @@ import TestSupport
                     if requeuedAfter == nil { requeuedAfter = elapsed }
                 }
             }
-            if handedAfter == nil { Thread.sleep(forTimeInterval: 0.02) }
+            return handedAfter != nil
         }
 
         let c = coordinator.wait(timeout: 90)
@@ -173,7 +170,7 @@ final class NetnsLab {
     let worker1: WorkerSide
     let worker2: WorkerSide
     private var namespaces: [String] = []
-    private var processes: [BackgroundProcess] = []
+    private let processes = TestProcesses()
     private let ipPath: String
 
     init() throws {
@@ -211,17 +208,13 @@ final class NetnsLab {
     }
 
     /// Starts `COMMAND…` inside namespace `ns` (`ip netns exec` execs it in place: same pid).
-    func start(in ns: String, _ command: [String]) throws -> BackgroundProcess {
-        let p = try BackgroundProcess(ipPath, ["netns", "exec", ns] + command)
-        processes.append(p)
-        return p
+    func start(in ns: String, _ command: [String]) throws -> RunningProcess {
+        try processes.start(ipPath, ["netns", "exec", ns] + command)
     }
 
     /// Kills what the test started, then deletes the links and namespaces.
     func tearDown() {
-        for p in processes where p.isRunning { p.signal(SIGKILL) }
-        for p in processes { _ = p.wait(timeout: 10) }
-        processes = []
+        processes.endAll()
         for ns in namespaces { Self.killProcesses(in: ns, ipPath) }
         for w in [worker1, worker2] where namespaces.contains(coordinatorNS) {
             _ = try? runCommand(ipPath, ["-n", coordinatorNS, "link", "delete", w.coordinatorLink])
@@ -254,57 +247,4 @@ final class NetnsLab {
 struct NetnsError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Any command started in the background, its stdout and stderr collected.
-final class BackgroundProcess: @unchecked Sendable {
-    private let process = Process()
-    private let out = Pipe(), err = Pipe()
-    private let lock = NSLock()
-    private var outData = Data(), errData = Data()
-    private let group = DispatchGroup()
-
-    init(_ path: String, _ arguments: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // plain threads, not Dispatch: six blocked readers would starve Dispatch's small
-        // pool on a 2-core machine, and runCommand (which reads stderr there) would hang
-        for (pipe, isOut) in [(out, true), (err, false)] {
-            group.enter()
-            Thread.detachNewThread {
-                let handle = pipe.fileHandleForReading
-                while true {
-                    let chunk = handle.availableData
-                    if chunk.isEmpty { break }
-                    self.lock.withLock { if isOut { self.outData.append(chunk) } else { self.errData.append(chunk) } }
-                }
-                self.group.leave()
-            }
-        }
-    }
-
-    var pid: Int32 { process.processIdentifier }
-    var isRunning: Bool { process.isRunning }
-    func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
-
-    /// What it wrote so far, stderr then stdout.
-    var output: String {
-        lock.withLock { String(decoding: errData, as: UTF8.self) + String(decoding: outData, as: UTF8.self) }
-    }
-
-    /// Waits up to `timeout` seconds, then kills it (SIGKILL).
-    func wait(timeout: Double) -> (status: Int32, stdout: String, stderr: String) {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        group.wait()
-        return lock.withLock {
-            (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
-        }
-    }
 }

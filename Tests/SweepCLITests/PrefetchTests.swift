@@ -16,17 +16,18 @@ import TestSupport
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let spec = SecurityTests.noopSpec(dir, tasks: 10, durationMs: 300, name: "prefetch")
         let db = dir + "/sweep.db"
-        let endpoint = "tcp://127.0.0.1:\(DistributedRunTests.freePort())"
-        let coordinator = try startSweep(["coordinator", spec, "--bind", endpoint, "--db", db])
-        let first = try startSweep(["worker", "--connect", endpoint, "--concurrency", "1", "--prefetch", "2", "--grace", "10"])
+        let processes = TestProcesses()
+        defer { processes.endAll() }
+        let coordinator = try processes.sweep(["coordinator", spec, "--bind", "tcp://127.0.0.1:*", "--db", db])
+        let endpoint = try coordinator.listeningEndpoint()
+        let first = try processes.sweep(["worker", "--connect", endpoint, "--concurrency", "1", "--prefetch", "2", "--grace", "10"])
         let mine = "worker like '%-\(first.pid)-%'"
 
         // after its first result (300 ms < 1 s) it asks for two more than its one slot
-        let deadline = Date().addingTimeInterval(10)
         var held = 0
-        while Date() < deadline && held < 3 {
-            Thread.sleep(forTimeInterval: 0.05)
+        waitUntil(timeout: 10, poll: 0.05) {
             held = Self.count(db, "status = 'running' and \(mine)")
+            return held >= 3
         }
         #expect(held == 3, "one running and two queued")
 
@@ -37,7 +38,7 @@ import TestSupport
         // it finished the task it was running, and started none of the queued ones
         #expect(Self.count(db, "status = 'completed' and \(mine)") <= before + 1)
 
-        let second = try startSweep(["worker", "--connect", endpoint, "--concurrency", "4", "--exit-when-done"])
+        let second = try processes.sweep(["worker", "--connect", endpoint, "--concurrency", "4", "--exit-when-done"])
         #expect(second.wait(timeout: 30).status == 0)
         let c = coordinator.wait(timeout: 30)
         #expect(c.status == 0, "\(c.stderr)")

@@ -22,11 +22,10 @@ import ZeroMQ
         return path
     }
 
+    /// The rows of a query, one per line, fields joined with "|"; "" while the store has no tables.
     static func sql(_ db: String, _ query: String) -> String {
-        ((try? runCommand("/usr/bin/sqlite3", [db, query]))?.stdout ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        storeRowsIfAny(db, query).map { $0.joined(separator: "|") }.joined(separator: "\n")
     }
-
-    static func port() -> Int { Int.random(in: 20_000...60_000) }
 
     @Test func keygenWritesASecretOnlyTheOwnerReads() throws {
         let dir = makeTemporaryDirectory("sweep-keys")
@@ -50,35 +49,44 @@ import ZeroMQ
         for name in ["server", "good", "bad"] { #expect(try runSweep(["keygen", "--out", "\(dir)/\(name)"]).status == 0) }
         try FileManager.default.copyItem(atPath: dir + "/good.pub", toPath: dir + "/authorized/good.pub")
         let spec = Self.noopSpec(dir, tasks: 6, durationMs: 50)
-        let db = dir + "/sweep.db", endpoint = "tcp://127.0.0.1:\(Self.port())"
-        let coordinator = try startSweep(["coordinator", spec, "--bind", endpoint, "--db", db,
-                                          "--curve-secret", dir + "/server.key", "--authorized-keys", dir + "/authorized"])
+        let db = dir + "/sweep.db"
+        let processes = TestProcesses()
+        defer { processes.endAll() }
+        let coordinator = try processes.sweep(["coordinator", spec, "--bind", "tcp://127.0.0.1:*", "--db", db,
+                                               "--curve-secret", dir + "/server.key", "--authorized-keys", dir + "/authorized"])
+        let endpoint = try coordinator.listeningEndpoint()
         let intruders = try [
-            startSweep(["worker", "--connect", endpoint, "--concurrency", "2", "--heartbeat", "0.2",
-                        "--curve-server-key", dir + "/server.pub", "--curve-secret", dir + "/bad.key"]),
-            startSweep(["worker", "--connect", endpoint, "--concurrency", "2", "--heartbeat", "0.2"]),
+            processes.sweep(["worker", "--connect", endpoint, "--concurrency", "2", "--heartbeat", "0.2",
+                             "--curve-server-key", dir + "/server.pub", "--curve-secret", dir + "/bad.key"]),
+            processes.sweep(["worker", "--connect", endpoint, "--concurrency", "2", "--heartbeat", "0.2"]),
         ]
-        defer { for p in intruders { p.signal(SIGKILL) } }
-        Thread.sleep(forTimeInterval: 2)
+        // each intruder has knocked and heard nothing for a whole liveness period (it gives up
+        // and reconnects), and the coordinator has turned the unknown key away
+        for p in intruders {
+            #expect(p.waitForLine(containing: "coordinator silent") != nil, "an intruder never gave up: \(p.stderr)")
+        }
+        #expect(coordinator.waitForLine(containing: "refused a worker") != nil, "\(coordinator.stderr)")
         #expect(Self.sql(db, "select count(*) from tasks where started_at is not null") == "0",
                 "an unauthorized or plaintext worker got a task")
-        let good = try startSweep(["worker", "--connect", endpoint, "--concurrency", "2", "--exit-when-done",
-                                   "--curve-server-key", dir + "/server.pub", "--curve-secret", dir + "/good.key"])
+        let good = try processes.sweep(["worker", "--connect", endpoint, "--concurrency", "2", "--exit-when-done",
+                                        "--curve-server-key", dir + "/server.pub", "--curve-secret", dir + "/good.key"])
         let c = coordinator.wait(timeout: 60)
         #expect(c.status == 0, "\(c.stderr)")
         #expect(good.wait(timeout: 10).status == 0)
         #expect(c.stderr.contains("refused a worker"), "\(c.stderr)")
         let workers = Self.sql(db, "select distinct worker from tasks").split(separator: "\n")
         #expect(workers.count == 1 && workers[0].contains("-\(good.pid)-"), "\(workers)")
-        for p in intruders { #expect(p.process.isRunning, "intruders keep knocking; they learned nothing") }
+        for p in intruders { #expect(p.isRunning, "intruders keep knocking; they learned nothing") }
     }
 
     @Test func publicBindWithoutKeysWarns() throws {
         let dir = makeTemporaryDirectory("sweep-warn")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let spec = Self.noopSpec(dir, tasks: 1, durationMs: 1)
-        let p = try startSweep(["coordinator", spec, "--bind", "tcp://0.0.0.0:\(Self.port())", "--db", dir + "/x.db"])
-        Thread.sleep(forTimeInterval: 1)
+        let processes = TestProcesses()
+        defer { processes.endAll() }
+        let p = try processes.sweep(["coordinator", spec, "--bind", "tcp://0.0.0.0:*", "--db", dir + "/x.db"])
+        _ = p.waitForLine(containing: "listening on")
         p.signal(SIGINT)
         let r = p.wait(timeout: 10)
         #expect(r.stderr.contains("warning:") && r.stderr.contains("not encrypted"), "\(r.stderr)")
@@ -93,11 +101,13 @@ import ZeroMQ
         // the fuzzer's connections say hello, take tasks with `ready` and vanish: each loss spends an
         // attempt, and the retry stack can hand one task to three of them in a row (28/30 seen with 3)
         let spec = Self.noopSpec(dir, tasks: 30, durationMs: 40, maxAttempts: 20)
-        let db = dir + "/sweep.db", endpoint = "tcp://127.0.0.1:\(Self.port())"
-        let coordinator = try startSweep(["coordinator", spec, "--bind", endpoint, "--db", db, "--heartbeat", "0.2"])
-        Thread.sleep(forTimeInterval: 0.3)
+        let db = dir + "/sweep.db"
+        let processes = TestProcesses()
+        defer { processes.endAll() }
+        let coordinator = try processes.sweep(["coordinator", spec, "--bind", "tcp://127.0.0.1:*", "--db", db, "--heartbeat", "0.2"])
+        let endpoint = try coordinator.listeningEndpoint()
         let workers = try (0..<2).map { _ in
-            try startSweep(["worker", "--connect", endpoint, "--concurrency", "2", "--exit-when-done", "--heartbeat", "0.2"])
+            try processes.sweep(["worker", "--connect", endpoint, "--concurrency", "2", "--exit-when-done", "--heartbeat", "0.2"])
         }
         let taskIDs = Self.sql(db, "select task_id from tasks").split(separator: "\n").map(String.init)
 
@@ -139,7 +149,7 @@ import ZeroMQ
                 try? s.send([Array(Wire.version.utf8), Array("hello".utf8), [UInt8](repeating: 0x20, count: 2 << 20)], dontWait: true)
                 sent += 1
             }
-            Thread.sleep(forTimeInterval: 0.05)
+            Thread.sleep(forTimeInterval: 0.05)   // pacing: the 12 rounds spread over the sweep
             s.close()
         }
         let c = coordinator.wait(timeout: 90)
@@ -158,24 +168,23 @@ import ZeroMQ
         let dir = makeTemporaryDirectory("sweep-grace")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let spec = Self.noopSpec(dir, tasks: 4, durationMs: 1200)
-        let db = dir + "/sweep.db", endpoint = "tcp://127.0.0.1:\(Self.port())"
+        let db = dir + "/sweep.db"
+        let processes = TestProcesses()
+        defer { processes.endAll() }
         // heartbeat 0.5 s × liveness 3: under a loaded CI run a starved worker could look lost
         // (0.6 s of silence at 0.2 s) before its bye, and its lease expiry charges the attempt
         // this test says a hand-back does not
-        let coordinator = try startSweep(["coordinator", spec, "--bind", endpoint, "--db", db, "--heartbeat", "0.5"])
-        defer { coordinator.signal(SIGKILL) }
+        let coordinator = try processes.sweep(["coordinator", spec, "--bind", "tcp://127.0.0.1:*", "--db", db, "--heartbeat", "0.5"])
+        let endpoint = try coordinator.listeningEndpoint()
 
         func runningOn(_ p: RunningProcess) -> String? {
-            let deadline = Date().addingTimeInterval(10)
-            while Date() < deadline {
+            waitFor(timeout: 10) {
                 let id = Self.sql(db, "select task_id from tasks where status = 'running' and worker like '%-\(p.pid)-%'")
-                if !id.isEmpty { return id }
-                Thread.sleep(forTimeInterval: 0.05)
+                return id.isEmpty ? nil : id
             }
-            return nil
         }
 
-        let patient = try startSweep(["worker", "--connect", endpoint, "--concurrency", "1", "--grace", "10", "--heartbeat", "0.5"])
+        let patient = try processes.sweep(["worker", "--connect", endpoint, "--concurrency", "1", "--grace", "10", "--heartbeat", "0.5"])
         let held = try #require(runningOn(patient))
         patient.signal(SIGTERM)
         let r1 = patient.wait(timeout: 15)
@@ -184,11 +193,11 @@ import ZeroMQ
         #expect(Self.sql(db, "select count(*) from tasks where status = 'completed' and worker like '%-\(patient.pid)-%'") == "1",
                 "ran no new task while draining")
 
-        let hasty = try startSweep(["worker", "--connect", endpoint, "--concurrency", "1", "--grace", "0", "--heartbeat", "0.5"])
+        let hasty = try processes.sweep(["worker", "--connect", endpoint, "--concurrency", "1", "--grace", "0", "--heartbeat", "0.5"])
         let handed = try #require(runningOn(hasty))
         hasty.signal(SIGTERM)
         #expect(hasty.wait(timeout: 10).status == 0)
-        let finisher = try startSweep(["worker", "--connect", endpoint, "--concurrency", "2", "--exit-when-done", "--heartbeat", "0.5"])
+        let finisher = try processes.sweep(["worker", "--connect", endpoint, "--concurrency", "2", "--exit-when-done", "--heartbeat", "0.5"])
         #expect(coordinator.wait(timeout: 60).status == 0)
         _ = finisher.wait(timeout: 10)
         #expect(Self.sql(db, "select status, attempts from tasks where task_id = '\(handed)'") == "completed|1",

@@ -11,7 +11,7 @@ import TestSupport
 
     static func rows(_ db: String) throws -> [Row] {
         guard FileManager.default.fileExists(atPath: db) else { return [] }
-        return try ChaosTests.sqlite(db, "select task_id, status, attempts, coalesce(error, ''), coalesce(json_extract(params, '$.hidden'), '') from tasks order by idx")
+        return try storeRows(db, "select task_id, status, attempts, coalesce(error, ''), coalesce(json_extract(params, '$.hidden'), '') from tasks order by idx")
             .map { Row(id: $0[0], status: $0[1], attempts: Int($0[2]) ?? -1, error: $0[3], hidden: $0[4]) }
     }
 
@@ -75,7 +75,7 @@ import TestSupport
         let (endpoint, coordinator) = try Self.coordinator(spec, db, dir)
         let worker = try LoggedProcess(["worker", "--connect", endpoint, "--concurrency", "2", "--exit-when-done"],
                                        logPrefix: dir + "/worker")
-        defer { worker.signal(SIGKILL); coordinator.signal(SIGKILL) }
+        defer { worker.end(); coordinator.end() }
         #expect(waitUntil(timeout: 30) { (try? Self.rows(db))?.filter { $0.status == "running" && $0.attempts == 1 }.count == 2 })
         let before = Self.slots(of: worker.pid)
         #expect(before.count == 2)
@@ -107,7 +107,7 @@ import TestSupport
         let (endpoint, coordinator) = try Self.coordinator(spec, db, dir)
         let worker = try LoggedProcess(["worker", "--connect", endpoint, "--concurrency", "1", "--exit-when-done"],
                                        logPrefix: dir + "/worker")
-        defer { worker.signal(SIGKILL); coordinator.signal(SIGKILL) }
+        defer { worker.end(); coordinator.end() }
         for attempt in 1...2 {
             #expect(waitUntil(timeout: 30) { (try? Self.rows(db))?.first.map { $0.status == "running" && $0.attempts == attempt } == true },
                     "attempt \(attempt) began")
@@ -145,7 +145,7 @@ import TestSupport
         let (endpoint, coordinator) = try Self.coordinator(spec, db, dir)
         let worker = try LoggedProcess(["worker", "--connect", endpoint, "--concurrency", "1", "--exit-when-done",
                                         "--max-task-memory", "64M"], logPrefix: dir + "/worker")
-        defer { worker.signal(SIGKILL); coordinator.signal(SIGKILL) }
+        defer { worker.end(); coordinator.end() }
         let c = coordinator.wait(timeout: 60)
         #expect(c.status == 1, "\(c.stderr)")
         let row = try #require(try Self.rows(db).first)
@@ -159,13 +159,7 @@ import TestSupport
     static func coordinator(_ spec: String, _ db: String, _ dir: String) throws -> (String, LoggedProcess) {
         let c = try LoggedProcess(["coordinator", spec, "--bind", "tcp://127.0.0.1:*", "--db", db, "--heartbeat", "0.5"],
                                   logPrefix: dir + "/coordinator")
-        var endpoint: String?
-        waitUntil(timeout: 20) {
-            endpoint = c.stderr.split(separator: "\n").first { $0.contains("listening on ") }
-                .map { String($0[$0.range(of: "listening on ")!.upperBound...]) }
-            return endpoint != nil || !c.isRunning
-        }
-        guard let endpoint else { throw ChaosError("the coordinator did not start: \(c.stderr)") }
+        let endpoint = try c.listeningEndpoint(timeout: 20)
         return (endpoint, c)
     }
 }

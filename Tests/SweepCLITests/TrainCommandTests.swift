@@ -77,7 +77,9 @@ import TestSupport
     }
 
     @Test func outDirectoryReceivesTheResult() throws {
-        let dir = makeTemporaryDirectory() + "/run"
+        let parent = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: parent) }
+        let dir = parent + "/run"   // made by --out
         let r = try runSweep(["train", "--out", dir] + Self.small)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("completed: test_accuracy"))

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import SweepConfig
 import SweepStore
@@ -49,8 +50,12 @@ enum SmallSweep {
         var weights: String { dir + "/weights/report-test" }
     }
 
+    /// The directory, once built; removed when the suites that use it end (`.removesSmallSweep`).
+    private static let made = Mutex<String?>(nil)
+
     static let built: Result<Built, CommandFailed> = {
         let dir = makeTemporaryDirectory("sweep-report")
+        made.withLock { $0 = dir }
         do {
             try spec.write(toFile: dir + "/spec.yaml", atomically: true, encoding: .utf8)
             let r = try runSweep(["run", "spec.yaml", "--db", "sweep.db", "--workers", "2", "--save-weights"], directory: dir)
@@ -62,11 +67,27 @@ enum SmallSweep {
     }()
 
     static func get() throws -> Built { try built.get() }
+
+    static func remove() {
+        if let dir = made.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: dir) }
+    }
+}
+
+/// Removes the small sweep once every test of the suite has run, however they ended.
+struct RemovesSmallSweep: SuiteTrait, TestScoping {
+    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+        defer { SmallSweep.remove() }
+        try await function()
+    }
+}
+
+extension Trait where Self == RemovesSmallSweep {
+    static var removesSmallSweep: Self { Self() }
 }
 
 struct CommandFailed: Error, CustomStringConvertible { let text: String; var description: String { text } }
 
-@Suite struct ReportCommandTests {
+@Suite(.removesSmallSweep) struct ReportCommandTests {
     /// The page renders in a real browser: a screenshot that is not blank, every chart
     /// with as many series as the sweep has settings, every filter image decoded.
     @Test(.enabled(if: chromium != nil, "chromium is not installed: run `make deps-browser` to check the report in a browser"))
@@ -86,7 +107,7 @@ struct CommandFailed: Error, CustomStringConvertible { let text: String; var des
 
         // a screenshot: a PNG of the window's size with a real page in it, not a blank one
         let shot = sweep.dir + "/shot.png"
-        let s = try runCommand(chromium!, Self.browserFlags + ["--window-size=1280,1800", "--screenshot=\(shot)", "file://\(out)"])
+        let s = try Self.runBrowser(["--window-size=1280,1800", "--screenshot=\(shot)", "file://\(out)"])
         #expect(s.status == 0, "\(s.stderr)")
         let image = try PNG.decode(Array(try Data(contentsOf: URL(fileURLWithPath: shot))))
         #expect(image.width == 1280 && image.height == 1800)
@@ -97,7 +118,7 @@ struct CommandFailed: Error, CustomStringConvertible { let text: String; var des
         #expect(share > 0.01 && share < 0.6, "share of dark pixels \(share)")
 
         // the DOM after the page's script ran
-        let d = try runCommand(chromium!, Self.browserFlags + ["--virtual-time-budget=5000", "--dump-dom", "file://\(out)"])
+        let d = try Self.runBrowser(["--virtual-time-budget=5000", "--dump-dom", "file://\(out)"])
         #expect(d.status == 0, "\(d.stderr)")
         let dom = d.stdout
         #expect(dom.contains("data-rendered=\"true\""), "the page's script did not finish")
@@ -262,7 +283,18 @@ struct CommandFailed: Error, CustomStringConvertible { let text: String; var des
     // MARK: helpers
 
     static let browserFlags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
-                               "--disable-dev-shm-usage", "--user-data-dir=\(NSTemporaryDirectory())sweep-chromium-\(getpid())"]
+                               "--disable-dev-shm-usage"]
+
+    /// Runs headless chromium with a profile and temporary files of its own (TMPDIR:
+    /// under --disable-dev-shm-usage its shared memory, .org.chromium.Chromium.*, goes
+    /// there), removed when it has exited. The folder's path stays short: chromium's
+    /// singleton socket lives in it, and a socket path has at most 107 bytes.
+    static func runBrowser(_ arguments: [String]) throws -> CommandResult {
+        let own = makeTemporaryDirectory("sweep-chromium")
+        defer { try? FileManager.default.removeItem(atPath: own) }
+        return try RunningProcess(chromium!, browserFlags + ["--user-data-dir=\(own)/profile"] + arguments,
+                                  environment: ["TMPDIR": own]).wait(timeout: 120)
+    }
 
     struct Chart {
         var id = "", kind = "", metric = ""

@@ -105,6 +105,62 @@ import SweepStore
         #expect(handedOut(core.receive(from: Self.b, message: .ready(credit: 3), now: 3.2)) == ["t0": 2, "t1": 2, "t2": 1])
     }
 
+    /// A coordinator that restarts gives each task that was running one lease for its holder
+    /// to come back for it: another worker saying hello first gets the other tasks, not that
+    /// one, so it runs once and is charged once. (Handed out at once, it ran twice and was
+    /// charged for the coordinator's crash: the chaos test saw tasks reach 3 attempts so.)
+    @Test func aRestartedCoordinatorKeepsARunningTaskForItsHolderForOneLease() throws {
+        let s = try StoredCore("sweep-charge-restart", tasks: 4, maxAttempts: 3)
+        defer { s.remove() }
+        try s.commit(s.core.receive(from: Self.a, message: hello("wa"), now: 0))
+        try s.commit(s.core.receive(from: Self.a, message: .ready(credit: 1), now: 0))
+        try s.commit(s.core.receive(from: Self.a, message: .started(taskID: "t0", attempt: 1), now: 0.1))
+
+        // the coordinator dies; a new worker says hello first and asks for two tasks
+        let core = try s.restarted()
+        try s.commit(core.tick(now: 10))
+        var e = core.receive(from: Self.b, message: hello("wb", slots: 2), now: 10)
+        e += core.receive(from: Self.b, message: .ready(credit: 2), now: 10)
+        #expect(handedOut(e) == ["t1": 1, "t2": 1], "t0 waits for its holder")
+        e += core.receive(from: Self.b, message: .started(taskID: "t1", attempt: 1), now: 10.1)
+        try s.commit(e)
+
+        // its holder comes back within the lease: t0 is its own again, charged once
+        var r = core.receive(from: Self.c, message: hello("wa", holding: ["t0"]), now: 11)
+        r += core.receive(from: Self.c, message: .started(taskID: "t0", attempt: 1), now: 11)
+        r += core.receive(from: Self.c, message: .result(Outcome(taskID: "t0", attempt: 1, status: "completed",
+                                                                 metrics: .object([]), error: nil, wallSeconds: 0)), now: 11.5)
+        try s.commit(r)
+        #expect(try stored(s)["t0"]! == (.completed, 1))
+
+        // it dies again; wb, which held t1 (begun) and t2, never comes back: they go to
+        // another worker once the lease has passed, t1 as its second run
+        let again = try s.restarted()
+        try s.commit(again.tick(now: 20))
+        var f = again.receive(from: Self.c, message: hello("wc", slots: 3), now: 20)
+        f += again.receive(from: Self.c, message: .ready(credit: 3), now: 20)
+        #expect(handedOut(f) == ["t3": 1], "t1 and t2 wait for wb")
+        try s.commit(f)
+        _ = again.receive(from: Self.c, message: .heartbeat, now: 22.9)
+        #expect(handedOut(again.tick(now: 22.9)).isEmpty)
+        #expect(handedOut(again.tick(now: 23.1)) == ["t1": 2, "t2": 1])
+    }
+
+    /// `sweep run`'s workers cannot come back after a restart (a new endpoint, and they die
+    /// with it): its coordinator hands such tasks out at once, in index order.
+    @Test func withoutReturningHoldersARestartHandsTasksOutAtOnce() throws {
+        let s = try StoredCore("sweep-charge-run", tasks: 3, maxAttempts: 3)
+        defer { s.remove() }
+        try s.commit(s.core.receive(from: Self.a, message: hello("wa"), now: 0))
+        try s.commit(s.core.receive(from: Self.a, message: .ready(credit: 1), now: 0))
+        try s.commit(s.core.receive(from: Self.a, message: .started(taskID: "t0", attempt: 1), now: 0.1))
+        var settings = s.core.settings
+        settings.holdersMayReturn = false
+        let core = CoordinatorCore(sweep: s.sweep, tasks: try s.store.tasks(sweepID: s.sweep.id), settings: settings)
+        _ = core.receive(from: Self.b, message: hello("wb", slots: 2), now: 10)
+        #expect(handedOut(core.receive(from: Self.b, message: .ready(credit: 2), now: 10)) == ["t0": 2, "t1": 1])
+    }
+
     /// A bye hands back without charge: a begun task's attempt is taken back, in the store
     /// too; a queued one's was never counted.
     @Test func aByeHandsBackBegunAndQueuedTasksWithoutCharge() throws {

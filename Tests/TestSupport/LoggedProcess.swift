@@ -4,7 +4,7 @@ import Foundation
 /// files instead of pipes: no reader threads however many processes a test
 /// keeps alive (the chaos test starts dozens), the output can be read while the
 /// process runs, and it stays on disk for a post-mortem.
-public final class LoggedProcess: @unchecked Sendable {
+public final class LoggedProcess: TestProcess, @unchecked Sendable {
     public let process: Process
     public let stdoutPath: String
     public let stderrPath: String
@@ -32,20 +32,18 @@ public final class LoggedProcess: @unchecked Sendable {
         try process.run()
     }
 
+    deinit { end() }
+
     public var pid: Int32 { process.processIdentifier }
     public var isRunning: Bool { process.isRunning }
-
-    public func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
 
     /// What the process wrote so far.
     public var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
     public var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
-    /// Waits up to `timeout` seconds, then kills the process (SIGKILL).
+    /// Waits up to `timeout` seconds, then kills the process and what it started (SIGKILL).
     public func wait(timeout: Double) -> CommandResult {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if !waitUntil(timeout: timeout, poll: 0.01, { !process.isRunning }) { killTree() }
         process.waitUntilExit()
         return CommandResult(status: process.terminationStatus, stdout: stdout, stderr: stderr)
     }

@@ -40,7 +40,7 @@ import Testing
             returned.signal()
         }.start()
         started.wait()
-        Thread.sleep(forTimeInterval: 0.1)  // let it block in zmq_msg_recv
+        Thread.sleep(forTimeInterval: 0.1)  // let it block in zmq_msg_recv (no event says so; a later recv fails alike)
         #expect(finishes(within: 5) { context.terminate() })
         #expect(returned.wait(timeout: .now() + 5) == .success)
         #expect(outcome.error == .terminated)
@@ -61,6 +61,8 @@ import Testing
             }
             returned.signal()
         }.start()
+        // the one wait on time here: no event says "blocked in zmq_poll"; a poll entered
+        // later returns .terminated all the same, so this only makes the test's case likely
         Thread.sleep(forTimeInterval: 0.1)
         context.shutdown()
         #expect(returned.wait(timeout: .now() + 5) == .success)
