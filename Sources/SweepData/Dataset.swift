@@ -127,3 +127,10 @@ public struct Dataset: Sendable {
         }
     }
 }
+
+extension DatasetName {
+    /// The per-image shape (C, H, W) of the dataset's files, known without reading them.
+    public var imageShape: [Int] { self == .cifar10 ? CIFAR10.shape : [1, 28, 28] }
+    /// Every dataset here has ten classes.
+    public var classes: Int { 10 }
+}

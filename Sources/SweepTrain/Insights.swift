@@ -240,6 +240,11 @@ public struct RunInsights: Sendable, Equatable {
     }
 }
 
+/// A node's kind as `sweep describe`, the activation table and the report name it.
+public enum Insights {
+    public static func kind(_ node: Model.Node) -> String { LayerNames.kind(node) }
+}
+
 /// Kinds of a model's nodes, for the activation table; their names are the graph's.
 enum LayerNames {
     static func kind(_ node: Model.Node) -> String {

@@ -389,4 +389,53 @@ struct CommandFailed: Error, CustomStringConvertible { let text: String; var des
         #expect(p.status == 0, "\(p.stderr)")
         #expect(p.stdout.hasPrefix("3 "), "54 samples in batches of 20: 3 steps; got \(p.stdout)")
     }
+
+    /// model=cnn, inception and resnet load into the homework's own modules (hw4_models.py,
+    /// written out here as it defines them) with strict names.
+    @Test(.enabled(if: torchPython != nil, "no Python with torch (README, Benchmarks): PyTorch loading not checked"),
+          arguments: ["cnn", "inception", "resnet"])
+    func homeworkNetworksLoadIntoTheirPyTorchModules(_ model: String) throws {
+        let dir = makeTemporaryDirectory("sweep-train-out")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try runSweep(["train", "--out", dir, "dataset=synthetic", "model=\(model)",
+                              "train_per_class=2", "test_per_class=1", "epochs=1", "batch_size=20"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let script = """
+            import sys, torch
+            import torch.nn as nn
+            from safetensors.torch import load_file
+            def features(c):
+                return nn.Sequential(nn.Conv2d(c, 32, 3, padding=1), nn.ReLU(), nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(),
+                    nn.MaxPool2d(2), nn.Dropout(0.25), nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(),
+                    nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Dropout(0.25))
+            class Inception(nn.Module):
+                def __init__(self, c=64, w=64):
+                    super().__init__()
+                    self.b1 = nn.Sequential(nn.Conv2d(c, w, 3, padding=1), nn.ReLU())
+                    self.b2 = nn.Sequential(nn.Conv2d(c, w, 3, padding=1), nn.ReLU(), nn.Conv2d(w, w, 3, padding=1), nn.ReLU())
+                    self.b3 = nn.Sequential(nn.Conv2d(c, w, 3, padding=1), nn.ReLU(), nn.MaxPool2d(3, stride=1, padding=1))
+            class Residual(nn.Module):
+                def __init__(self, c=64, w=128):
+                    super().__init__()
+                    self.conv1 = nn.Conv2d(c, w, 3, padding=1)
+                    self.conv2 = nn.Conv2d(w, w, 3, padding=1)
+                    self.proj = nn.Conv2d(w, c, 1)
+            class HW4Net(nn.Module):
+                def __init__(self, kind, channels=1, size=28, classes=10):
+                    super().__init__()
+                    self.features = features(channels)
+                    s, c = size // 4, 64
+                    if kind == "cnn": self.block = nn.Identity()
+                    elif kind == "inception": self.block, c = Inception(), 192
+                    else: self.block, s = nn.Sequential(Residual(), nn.MaxPool2d(2)), s // 2
+                    self.head = nn.Sequential(nn.Flatten(), nn.Linear(c * s * s, 512), nn.ReLU(), nn.Dropout(0.5), nn.Linear(512, classes))
+            net = HW4Net(sys.argv[2])
+            net.load_state_dict(load_file(sys.argv[1]), strict=True)
+            print(sum(p.numel() for p in net.parameters()))
+            """
+        let p = try runCommand(Self.torchPython!, ["-c", script, dir + "/weights.safetensors", model])
+        #expect(p.status == 0, "\(p.stderr)")
+        #expect(p.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                == ["cnn": "1676266", "inception": "5035242", "resnet": "595242"][model])
+    }
 }
