@@ -11,6 +11,7 @@ public enum ConfigKeys {
     public static let datasets = ["fashion-mnist", "mnist", "cifar10", "synthetic"]
     public static let models = ["mlp", "lenet5", "rnn", "cnn", "inception", "resnet", "noop"]
     public static let cells = ["rnn", "lstm", "gru"]
+    public static let augments = ["none", "flip", "crop", "flip+crop"]
     public static let activations = ["relu", "tanh", "sigmoid"]
     public static let optimizers = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "nadam", "adamw"]
     public static let inits = ["xavier", "xavier_uniform", "he", "truncated_normal"]
@@ -29,6 +30,7 @@ public enum ConfigKeys {
             // kept in canonical form: two spellings of one network are one task
             c.architecture = try Architecture(parsing: v).description
         },
+        choice("augment", augments) { $0.augment = $1 },
         choice("cell", cells) { $0.cell = $1 },
         int("hidden", min: 1) { $0.hidden = $1 },
         int("layers", min: 1) { $0.layers = $1 },

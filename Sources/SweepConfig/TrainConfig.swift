@@ -10,6 +10,8 @@ public struct TrainConfig: Sendable, Equatable {
     public var model = "rnn"
     /// A network in the architecture language, in canonical form; replaces the preset `model` names.
     public var architecture: String? = nil
+    /// Training batches only: none, flip, crop or flip+crop.
+    public var augment = "none"
     public var cell = "lstm"
     public var hidden = 128
     public var layers = 1
@@ -60,8 +62,8 @@ public struct TrainConfig: Sendable, Equatable {
     public var resolvedMomentum: Double { momentum ?? (optimizer == "rmsprop" ? 0 : 0.9) }
 
     /// Every key with the value the run uses, in SPEC §3 order. Unset optional
-    /// values are null; `architecture` appears only when set, so the configurations (and
-    /// task ids) of earlier versions stay as they were.
+    /// values are null; `architecture` and `augment` appear only when set, so the
+    /// configurations (and task ids) of earlier versions stay as they were.
     public var canonical: JSON {
         func opt(_ i: Int?) -> JSON { i.map(JSON.int) ?? .null }
         var fields: [(String, JSON)] = [
@@ -90,6 +92,8 @@ public struct TrainConfig: Sendable, Equatable {
             ("duration_ms", .int(durationMs)),
         ]
         if let architecture { fields.insert(("architecture", .string(architecture)), at: 6) }
+        // likewise augment, only when it does something
+        if augment != "none" { fields.insert(("augment", .string(augment)), at: architecture == nil ? 6 : 7) }
         return .object(fields)
     }
 }

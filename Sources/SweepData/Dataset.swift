@@ -96,6 +96,9 @@ public struct Dataset: Sendable {
     /// Floats per image: C×H×W.
     public var imageSize: Int { shape.reduce(1, *) }
 
+    /// A black pixel (0) as `gather` normalises it, per channel: what padding shows.
+    public var black: [Float] { shift }
+
     /// Writes the normalised images ((x/255 − mean[c]) / std[c]) of `indices` of `split` into `images`
     /// (indices.count × C×H×W floats, contiguous NCHW) and their labels into `labels`.
     /// Every index must be < split.count.

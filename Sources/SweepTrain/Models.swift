@@ -120,4 +120,5 @@ enum Streams {
     static let initialization: UInt64 = 0x1A17
     static let shuffle: UInt64 = 0x5E0F
     static let dropout: UInt64 = 0xD50F
+    static let augment: UInt64 = 0xA06E
 }

@@ -51,6 +51,7 @@ public final class Trainer {
         Models.allocate(model, config)
         let optimizer = Optimizer(settings, parameterCount: model.parameterCount)
         let loop = Loop(model: model, data: data, batchSize: config.batchSize)
+        loop.augment = Augment(config.augment, data: data, seed: config.seed)
         var shuffle = RNG(seed: config.seed, stream: Streams.shuffle)
         var order = Array(0..<data.train.count)
 
@@ -148,6 +149,8 @@ final class Loop {
     private(set) var steps = 0
     /// The mean batch loss every `stepLosses.every` steps.
     var stepLosses = StepLosses(every: 1, stepsPerEpoch: 1)
+    /// Rewrites training batches (the `augment` key); evaluation batches are left alone.
+    var augment: Augment?
     private var windowLoss = 0.0
 
     init(model: Model, data: Dataset, batchSize: Int) {
@@ -179,6 +182,7 @@ final class Loop {
         while start < order.count {
             let end = min(start + batchSize, order.count)
             load(data.train, order[start..<end])
+            augment?.apply(images)
             model.params.zeroGrads()
             let logits = model.forward(images, mode: .train)
             let (l, c) = loss.forward(logits: logits, labels: labels)

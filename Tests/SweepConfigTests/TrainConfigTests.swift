@@ -35,7 +35,7 @@ import Testing
         #expect(c.learningRate == 1.7e-4 && c.momentum == 0.08 && c.weightDecay == 0.01 && c.clipNorm == 5)
         #expect(c.initScheme == "truncated_normal" && c.epochs == 25 && c.batchSize == 50 && c.seed == -3)
         #expect(c.threads == 2 && c.durationMs == 50)
-        #expect(ConfigKeys.names.count == 24)
+        #expect(ConfigKeys.names.count == 25)
     }
 
     @Test(arguments: [
