@@ -34,6 +34,14 @@ public final class WorkerCore {
         case exit(done: Bool)
     }
 
+    /// While the coordinator stays unreachable the worker keeps reconnecting (under
+    /// Kubernetes it comes back, maybe at another address behind the same name), and says
+    /// so when the silence reaches each of these lengths (seconds since it was last heard),
+    /// then every `unreachableReportEvery` seconds: often at first, when it matters, and
+    /// rarely in a night-long outage.
+    public static let unreachableReports: [Double] = [10, 30, 60, 120, 300, 600]
+    public static let unreachableReportEvery = 600.0
+
     public let options: Worker.Options
     /// This worker as its hello names it; `holding` is filled in at each connect.
     public let identity: Hello
@@ -66,6 +74,10 @@ public final class WorkerCore {
     private var reconnectAt: Double?
     /// Seconds to wait before the next reconnect; doubles up to `Wire.reconnectMax`, reset by any message.
     public private(set) var backoff = Wire.reconnectInitial
+    /// While the coordinator is unreachable: when it was last heard (or connected to), and
+    /// the silence at which to say so next.
+    private var silentSince: Double?
+    private var nextUnreachableReport = 0.0
     public private(set) var coordinatorDone = false
     /// When the stop request came: from then on no new task is taken.
     private var stopAt: Double?
@@ -111,6 +123,10 @@ public final class WorkerCore {
         var effects: [Effect] = []
         lastHeard = now
         backoff = Wire.reconnectInitial
+        if let since = silentSince {
+            effects.append(.log("coordinator back after \(Self.duration(now - since))"))
+            silentSince = nil
+        }
         switch message {
         case .task(let a):
             outstandingCredit = max(0, outstandingCredit - 1)
@@ -207,12 +223,20 @@ public final class WorkerCore {
         if let reconnectAt {
             if now >= reconnectAt { connect(now: now, &effects) }
         } else if now - lastHeard > expiry {
-            effects.append(.log("coordinator silent for \(Int((now - lastHeard) * 1000)) ms; reconnecting in \(Int(backoff * 1000)) ms"))
+            if silentSince == nil {
+                effects.append(.log("coordinator silent for \(Int((now - lastHeard) * 1000)) ms; reconnecting in \(Int(backoff * 1000)) ms"))
+                silentSince = lastHeard
+                nextUnreachableReport = Self.nextReport(after: now - lastHeard)
+            }
             // no sleep: the loop polls until this deadline, still hearing its slots and the stop request
             effects.append(.disconnect)
             connected = false
             reconnectAt = now + backoff
             backoff = min(backoff * 2, Wire.reconnectMax)
+        }
+        if let since = silentSince, now - since >= nextUnreachableReport {
+            effects.append(.log("coordinator unreachable for \(Self.duration(now - since)); still retrying (\(options.endpoint))"))
+            nextUnreachableReport = Self.nextReport(after: now - since)
         }
         if connected && now - lastSent >= options.heartbeatInterval { send(.heartbeat, now: now, &effects) }
         return effects
@@ -223,6 +247,7 @@ public final class WorkerCore {
         var at = now + options.heartbeatInterval
         if connected { at = min(at, lastSent + options.heartbeatInterval, lastHeard + expiry) }
         if let reconnectAt { at = min(at, reconnectAt) }
+        if let since = silentSince { at = min(at, since + nextUnreachableReport) }
         if let stopAt { at = min(at, stopAt + options.grace) }
         return max(0, at - now)
     }
@@ -276,5 +301,17 @@ public final class WorkerCore {
         guard connected else { return }
         effects.append(.forward(frames))
         lastSent = now
+    }
+
+    /// The silence (seconds) at which to report an unreachable coordinator next, after `elapsed`.
+    static func nextReport(after elapsed: Double) -> Double {
+        if let t = unreachableReports.first(where: { $0 > elapsed }) { return t }
+        let last = unreachableReports.last ?? 0
+        return last + ((elapsed - last) / unreachableReportEvery).rounded(.down) * unreachableReportEvery + unreachableReportEvery
+    }
+
+    /// "42 s", or whole minutes from one minute on: "12 min".
+    static func duration(_ seconds: Double) -> String {
+        seconds < 60 ? "\(Int(seconds)) s" : "\(Int(seconds / 60)) min"
     }
 }

@@ -362,6 +362,50 @@ import SweepTrain
         #expect(core.backoff == Wire.reconnectInitial)
     }
 
+    /// A coordinator gone for good: the worker keeps reconnecting, and says so at a falling
+    /// rate (10 s, 30 s, 1, 2, 5, 10 min, then every 10 min), not once per reconnect; one line
+    /// when it is back.
+    @Test func anUnreachableCoordinatorIsReportedAtAFallingRate() {
+        let core = Self.makeCore()
+        _ = core.start(now: 0)
+        var now = 0.0
+        var lines: [(Double, String)] = []
+        var reconnects = 0
+        while now < 31 * 60 {
+            now += core.nextDeadline(now: now) + 0.001
+            let e = core.tick(now: now)
+            if e.contains(.connect) { reconnects += 1 }
+            lines += Self.logs(e).map { (now, $0) }
+        }
+        let retrying = "; still retrying (\(Self.endpoint))"
+        #expect(lines.first.map { $0.1.hasPrefix("coordinator silent for 300") && $0.1.hasSuffix(" ms; reconnecting in 250 ms") } == true)
+        #expect(lines.dropFirst().map(\.1) ==
+                ["10 s", "30 s", "1 min", "2 min", "5 min", "10 min", "20 min", "30 min"].map { "coordinator unreachable for \($0)" + retrying })
+        // each line on time, not at the next reconnect
+        let at = lines.dropFirst().map { ($0.0 * 10).rounded() / 10 }
+        #expect(at == [10, 30, 60, 120, 300, 600, 1200, 1800])
+        #expect(reconnects > 100, "it kept retrying: \(reconnects) reconnects")
+
+        let back = core.receive(.heartbeat, now: now)
+        #expect(Self.logs(back) == ["coordinator back after 31 min"])
+        #expect(Self.logs(core.receive(.heartbeat, now: now + 0.5)).isEmpty)
+    }
+
+    /// A short outage: one line when it starts, one when it ends.
+    @Test func aShortSilenceIsReportedTwice() {
+        let core = Self.makeCore()
+        _ = core.start(now: 0)
+        #expect(Self.logs(core.tick(now: 3.5)) == ["coordinator silent for 3500 ms; reconnecting in 250 ms"])
+        #expect(Self.logs(core.tick(now: 3.75)).isEmpty)
+        #expect(Self.logs(core.receive(.heartbeat, now: 5)) == ["coordinator back after 5 s"])
+    }
+
+    @Test func unreachableReportsFallInRate() {
+        let next = [0, 9.9, 10, 29, 30, 61, 300, 599, 600, 601, 1199, 1200, 5000].map { WorkerCore.nextReport(after: $0) }
+        #expect(next == [10, 10, 30, 30, 60, 120, 600, 600, 1200, 1200, 1200, 1800, 5400])
+        #expect(WorkerCore.duration(59.9) == "59 s" && WorkerCore.duration(60) == "1 min" && WorkerCore.duration(7260) == "121 min")
+    }
+
     /// Heartbeats go out when nothing else did for a heartbeat interval; nothing else
     /// keeps the connection from expiring but a word from the coordinator.
     @Test func heartbeatsFillSilenceOnly() {
