@@ -188,6 +188,15 @@ import SweepTrain
         #expect(core.outstandingCredit == 1)
     }
 
+    /// A task goes to the slot pool with the frames it came in, which the slot process
+    /// reads as they are (no second encoding of its parameters).
+    @Test func aTaskGoesToItsSlotAsItArrived() {
+        let core = Self.makeCore(slots: 1)
+        _ = core.start(now: 0)
+        let frames = Codec.encode(Self.task("t1"))
+        #expect(core.receive(frames: frames, now: 0.1) == [.submit(Self.assignment("t1"), encoded: frames)])
+    }
+
     /// With prefetch, short tasks fill the slots plus `prefetch` queued, but one `ready`
     /// never grants more than the slots, and credit outstanding stays within them.
     @Test func prefetchQueuesShortTasksBeyondTheSlots() {
