@@ -45,6 +45,15 @@ import SweepTrain
         core.slotReported(m, frames: Codec.encode(m), now: now)
     }
 
+    /// A core connected at 0 s whose one slot began task t1 (attempt 1) at 0.1 s.
+    static func coreTrainingT1() -> WorkerCore {
+        let core = makeCore(slots: 1)
+        _ = core.start(now: 0)
+        _ = core.receive(task("t1"), now: 0)
+        report(core, .started(taskID: "t1", attempt: 1), now: 0.1)
+        return core
+    }
+
     /// What went to the coordinator, decoded (forwarded frames included), in order.
     static func sent(_ effects: [Effect]) -> [Message] {
         effects.compactMap {
@@ -124,10 +133,7 @@ import SweepTrain
     /// running here, stay; the epochs of an earlier attempt go when the next one arrives,
     /// and the next attempt is said to have begun only once a slot began it.
     @Test func anAckForgetsTheResultButNotTheNextAttemptsEpochs() {
-        let core = Self.makeCore(slots: 1)
-        _ = core.start(now: 0)
-        _ = core.receive(Self.task("t1"), now: 0)
-        Self.report(core, .started(taskID: "t1", attempt: 1), now: 0.1)
+        let core = Self.coreTrainingT1()
         Self.report(core, Self.progress("t1", epoch: 1), now: 0.2)
         Self.report(core, Self.result("t1", status: "failed"), now: 0.3)
         // the coordinator hands out the next attempt before the ack of the first one's result
@@ -157,10 +163,7 @@ import SweepTrain
 
     /// A cancelled task's slot is told to stop; its epochs, before and after, are not resent.
     @Test func aCancelStopsTheSlotAndDropsTheTasksEpochs() {
-        let core = Self.makeCore(slots: 1)
-        _ = core.start(now: 0)
-        _ = core.receive(Self.task("t1"), now: 0)
-        Self.report(core, .started(taskID: "t1", attempt: 1), now: 0.1)
+        let core = Self.coreTrainingT1()
         Self.report(core, Self.progress("t1", epoch: 1), now: 0.2)
         #expect(core.receive(.cancel(taskID: "t1"), now: 0.3) == [.cancel(taskID: "t1")])
         #expect(core.receive(.cancel(taskID: "other"), now: 0.3).isEmpty, "a task not held: nothing to stop")
@@ -282,16 +285,13 @@ import SweepTrain
     }
 
     @Test func afterTheGracePeriodRunningTasksAreHandedBack() {
-        let core = Self.makeCore(slots: 1, grace: 5)
-        _ = core.start(now: 0)
-        _ = core.receive(Self.task("t1"), now: 0)
-        Self.report(core, .started(taskID: "t1", attempt: 1), now: 0)
+        let core = Self.coreTrainingT1()   // grace 10 s
         _ = core.stop(now: 1, queued: [])
-        for t in stride(from: 1.0, to: 5.99, by: 0.25) {
+        for t in stride(from: 1.0, to: 10.99, by: 0.25) {
             _ = core.receive(.heartbeat, now: t)
             #expect(Self.exit(core.tick(now: t)) == nil, "within the grace period at \(t)")
         }
-        let e = core.tick(now: 6)
+        let e = core.tick(now: 11)
         #expect(Self.logs(e) == ["grace period over: handing 1 task(s) back"])
         #expect(Array(e.suffix(2)) == [.bye, .exit(done: false)])
     }
