@@ -16,4 +16,15 @@ import SweepConfig
         #expect(outcome.error == "boom \u{FFFD}\u{BE00}")
         #expect(try Codec.decode(Codec.encode(.result(outcome))) == .result(outcome))
     }
+
+    /// offset + count overflowed for an offset near Int.max.
+    @Test func aWeightsOffsetNearIntMaxIsRejected() {
+        let frames = [
+            Array("sweep/1".utf8), Array("weights".utf8),
+            Array(#"{"task_id":"00ff","attempt":2,"offset":9223372036854775807,"total":10}"#.utf8), [1],
+        ]
+        #expect(throws: ProtocolError("weights: 1 bytes at offset 9223372036854775807 lie beyond total 10")) {
+            try Codec.decode(frames)
+        }
+    }
 }
