@@ -443,7 +443,7 @@ struct SpecReader {
             throw fail(node, keyPath, "expected a single value, got \(describe(node))")
         }
         switch node.tagName {
-        case .int: return node.int.map { String($0) } ?? scalar.string
+        case .int: return node.checkedInt.map { String($0) } ?? scalar.string
         case .float: return node.float.map(render) ?? scalar.string
         case .bool: return node.bool.map { $0 ? "true" : "false" } ?? scalar.string
         case .null: return "none"
@@ -452,7 +452,7 @@ struct SpecReader {
     }
 
     private func number(_ node: Node, _ keyPath: String) throws -> Double {
-        guard node.tagName == .int || node.tagName == .float, let x = node.float ?? node.int.map(Double.init), x.isFinite else {
+        guard node.tagName == .int || node.tagName == .float, let x = node.float ?? node.checkedInt.map(Double.init), x.isFinite else {
             throw fail(node, keyPath, "expected a number, got \(describe(node))")
         }
         return x
@@ -460,7 +460,7 @@ struct SpecReader {
 
     private func integer(_ node: Node, _ keyPath: String, min: Int) throws -> Int {
         var value: Int?
-        if node.tagName == .int { value = node.int }
+        if node.tagName == .int { value = node.checkedInt }
         if node.tagName == .float, let x = node.float, x == x.rounded(), abs(x) < 9e15 { value = Int(x) }
         guard let value else { throw fail(node, keyPath, "expected an integer, got \(describe(node))") }
         guard value >= min else { throw fail(node, keyPath, "expected an integer >= \(min), got \(value)") }
@@ -515,4 +515,23 @@ struct SpecReader {
 private extension Node {
     /// The resolved tag (str, int, float, bool, null, …): quoted scalars are strings.
     var tagName: Tag.Name { Tag.Name(rawValue: tag.description) }
+
+    /// Yams' `int`, except that YAML 1.1's base-60 integers (`1:30` is 90) are read here
+    /// with overflow checks: Yams 6.2 traps on any of 11 parts or more, whose place value
+    /// passes Int (`seed: 1:0:0:0:0:0:0:0:0:0:0`), or whose value does. nil when it does not fit.
+    var checkedInt: Int? {
+        guard case .scalar(let scalar) = self, scalar.string.contains(":") else { return int }
+        var digits = Substring(scalar.string.replacingOccurrences(of: "_", with: ""))
+        let negative = digits.hasPrefix("-")
+        if negative || digits.hasPrefix("+") { digits = digits.dropFirst() }
+        var value = 0
+        for part in digits.split(separator: ":", omittingEmptySubsequences: false) {
+            guard let digit = Int(part) else { return nil }
+            let (shifted, overflow) = value.multipliedReportingOverflow(by: 60)
+            let (sum, carry) = shifted.addingReportingOverflow(digit)
+            guard !overflow, !carry else { return nil }
+            value = sum
+        }
+        return negative ? -value : value
+    }
 }

@@ -14,4 +14,15 @@ import Testing
         #expect(failure("method: \"gr\\nid\\t\\u001b\"\nparameters: {hidden: {value: 8}}", path: "x.yaml")
                 == #"x.yaml:1: method: expected grid, random or bayes, got 'gr\nid\t\u{1b}'"#)
     }
+
+    /// YAML 1.1 reads `1:30` as 90 (base 60); Yams traps on such a number beyond Int.
+    @Test func aBase60IntegerBeyondIntIsAnError() throws {
+        #expect(try spec("method: grid\nseed: 1:0:0:0:0:0:0:0:0:0:0\nparameters: {hidden: {values: [1:04]}}").seed
+                == 604_661_760_000_000_000)   // 60^10
+        #expect(try tasks("method: grid\nparameters: {hidden: {values: [1:04]}}").map { $0.config.hidden } == [64])
+        #expect(failure("method: grid\nseed: 1:0:0:0:0:0:0:0:0:0:0:0\nparameters: {hidden: {value: 8}}", path: "x.yaml")
+                == "x.yaml:2: seed: expected an integer, got '1:0:0:0:0:0:0:0:0:0:0:0'")
+        #expect(failure("method: grid\nparameters: {hidden: {values: [999999999999999999:0]}}", path: "x.yaml")
+                == "x.yaml:2: parameters.hidden.values[0]: invalid value '999999999999999999:0' for hidden: expected an integer >= 1")
+    }
 }
