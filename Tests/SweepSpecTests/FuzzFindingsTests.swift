@@ -25,4 +25,12 @@ import Testing
         #expect(failure("method: grid\nparameters: {hidden: {values: [999999999999999999:0]}}", path: "x.yaml")
                 == "x.yaml:2: parameters.hidden.values[0]: invalid value '999999999999999999:0' for hidden: expected an integer >= 1")
     }
+
+    /// A q_uniform grid over more steps than Int holds trapped converting the count.
+    @Test func aQUniformGridBeyondIntIsTooLarge() throws {
+        let huge = "parameters: {learning_rate: {distribution: q_uniform, min: 0.001, max: 1e300, q: 0.001}}"
+        #expect(failure("method: grid\n" + huge, path: "x.yaml")
+                == "x.yaml:2: parameters: the grid has more than 10000000 combinations; set run_cap or use method random")
+        #expect(try tasks("method: grid\nrun_cap: 3\n" + huge).map { $0.config.learningRate } == [0.001, 0.002, 0.003])
+    }
 }
