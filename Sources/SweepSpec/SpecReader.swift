@@ -13,8 +13,9 @@ struct SpecReader {
     /// Keys W&B uses to launch programs or to describe a sweep: accepted, ignored, noted.
     static let ignoredKeys: Set = ["program", "command", "project", "entity", "description", "job", "image_uri", "controller"]
     static let topLevelKeys = ["name", "method", "metric", "run_cap", "seed", "max_attempts", "early_terminate", "parameters"]
-    /// Beyond this many combinations (without run_cap), a grid is surely a mistake.
-    static let maxGridSize = 10_000_000
+    /// Beyond this many tasks a sweep is surely a mistake: a grid's combinations (without
+    /// run_cap), or run_cap itself. Expansion lists every task up front.
+    static let maxTasks = 10_000_000
 
     // MARK: top level
 
@@ -57,7 +58,12 @@ struct SpecReader {
                 }
                 method = (m, keyNode)
             case "metric": metric = try self.metric(value)
-            case "run_cap": runCap = try integer(value, "run_cap", min: 1)
+            case "run_cap":
+                let cap = try integer(value, "run_cap", min: 1)
+                guard cap <= Self.maxTasks else {
+                    throw fail(value, "run_cap", "expected at most \(Self.maxTasks) tasks, got \(cap)")
+                }
+                runCap = cap
             case "seed": seed = try integer(value, "seed", min: Int.min)
             case "max_attempts": maxAttempts = try integer(value, "max_attempts", min: 1)
             case "early_terminate": earlyTerminate = try self.earlyTerminate(value)
@@ -96,9 +102,9 @@ struct SpecReader {
                 var size = 1
                 for p in specParameters {
                     let (product, overflow) = size.multipliedReportingOverflow(by: p.domain.gridCount ?? 1)
-                    guard !overflow, product <= Self.maxGridSize else {
+                    guard !overflow, product <= Self.maxTasks else {
                         throw fail(parametersNode, "parameters",
-                                   "the grid has more than \(Self.maxGridSize) combinations; set run_cap or use method random")
+                                   "the grid has more than \(Self.maxTasks) combinations; set run_cap or use method random")
                     }
                     size = product
                 }

@@ -33,4 +33,12 @@ import Testing
                 == "x.yaml:2: parameters: the grid has more than 10000000 combinations; set run_cap or use method random")
         #expect(try tasks("method: grid\nrun_cap: 3\n" + huge).map { $0.config.learningRate } == [0.001, 0.002, 0.003])
     }
+
+    /// run_cap had no bound: a grid over a huge int_uniform with run_cap 10^12 (or a random
+    /// sweep with it) listed tasks until memory ran out.
+    @Test func runCapIsBounded() {
+        #expect(failure("method: grid\nrun_cap: 1000000000000\nparameters: {seed: {min: 0, max: 1000000000000000}}", path: "x.yaml")
+                == "x.yaml:2: run_cap: expected at most 10000000 tasks, got 1000000000000")
+        #expect(failure("method: random\nrun_cap: 10000000\nparameters: {seed: {value: 1}}") == nil)
+    }
 }
