@@ -78,8 +78,8 @@ bench: build
 	bench/scale.sh
 	bench/search.sh
 
-# libFuzzer over what reads outside input (Fuzz/run.sh): the spec reader and the wire
-# codec, FUZZ_SECONDS each (make fuzz FUZZ_SECONDS=600 for issue 13's ten minutes),
+# libFuzzer over what reads outside input (Fuzz/run.sh): the spec reader, the wire codec
+# and the architecture language, FUZZ_SECONDS each (make fuzz FUZZ_SECONDS=600 for issue 13's ten minutes),
 # built apart in .build/fuzz. Fails when a target crashes; not part of make test.
 FUZZ_SECONDS ?= 60
 fuzz: deps

@@ -90,7 +90,7 @@ let package = Package(
         // Fuzzing (make fuzz): each reader of outside input behind one entry. sweep-fuzz runs
         // libFuzzer (CFuzzer: its entry for a program with a main) when Fuzz/run.sh builds it with
         // -DFUZZING and -sanitize=fuzzer,address, and replays input files through a target otherwise.
-        .target(name: "FuzzTargets", dependencies: ["SweepSpec", "SweepSearch", "SweepProtocol"], path: "Fuzz/Targets"),
+        .target(name: "FuzzTargets", dependencies: ["SweepConfig", "SweepSpec", "SweepSearch", "SweepProtocol"], path: "Fuzz/Targets"),
         .systemLibrary(name: "CFuzzer", path: "Fuzz/CFuzzer"),
         .executableTarget(name: "sweep-fuzz", dependencies: ["FuzzTargets", "CFuzzer"], path: "Fuzz/Driver"),
 

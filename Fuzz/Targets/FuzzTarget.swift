@@ -14,7 +14,7 @@ public struct FuzzTarget: Sendable {
     }
 
     /// Every target; a new one is a file beside this one and one entry here.
-    public static let all: [FuzzTarget] = [.spec, .codec]
+    public static let all: [FuzzTarget] = [.spec, .codec, .architecture]
 
     public static func named(_ name: String) -> FuzzTarget? {
         all.first { $0.name == name }
