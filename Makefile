@@ -28,7 +28,7 @@ BROWSER_DEB_PACKAGES := chromium
 REPORT_TOOLS         := .build/report-tools
 REPORT_PIP_PACKAGES  := safetensors==0.8.0 numpy==2.4.6 pandas==3.1.1
 
-.PHONY: deps deps-containers deps-browser deps-report build test bench sweep clean
+.PHONY: deps deps-containers deps-browser deps-report build test bench fuzz sweep clean
 
 # apt-get install whichever of the packages $(1) are missing; silent when none are.
 define apt_install_missing
@@ -77,6 +77,13 @@ bench: build
 	bench/runtime.sh
 	bench/scale.sh
 	bench/search.sh
+
+# libFuzzer over what reads outside input (Fuzz/run.sh): the spec reader, the wire codec
+# and the architecture language, FUZZ_SECONDS each (make fuzz FUZZ_SECONDS=600 for issue 13's ten minutes),
+# built apart in .build/fuzz. Fails when a target crashes; not part of make test.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) Fuzz/run.sh
 
 # The quickstart sweep on local workers (one per core), then its leaderboard.
 # Re-running resumes from sweep.db; delete it to start over.

@@ -87,6 +87,12 @@ let package = Package(
             dependencies: ["SweepEngine", "SweepTrain"],
             path: "bench/SweepBench",
             swiftSettings: fastMath),
+        // Fuzzing (make fuzz): each reader of outside input behind one entry. sweep-fuzz runs
+        // libFuzzer (CFuzzer: its entry for a program with a main) when Fuzz/run.sh builds it with
+        // -DFUZZING and -sanitize=fuzzer,address, and replays input files through a target otherwise.
+        .target(name: "FuzzTargets", dependencies: ["SweepConfig", "SweepSpec", "SweepSearch", "SweepProtocol"], path: "Fuzz/Targets"),
+        .systemLibrary(name: "CFuzzer", path: "Fuzz/CFuzzer"),
+        .executableTarget(name: "sweep-fuzz", dependencies: ["FuzzTargets", "CFuzzer"], path: "Fuzz/Driver"),
 
         .target(name: "TestSupport", dependencies: ["SweepEngine"], path: "Tests/TestSupport"),
         .testTarget(name: "SweepEngineTests", dependencies: ["SweepEngine", "TestSupport"],
@@ -102,6 +108,7 @@ let package = Package(
         .testTarget(name: "SweepProtocolTests", dependencies: ["SweepProtocol"]),
         .testTarget(name: "SweepRuntimeTests", dependencies: ["SweepCoordinator", "SweepWorker", "TestSupport"]),
         .testTarget(name: "SweepCLITests", dependencies: ["TestSupport", "ZeroMQ", "SweepProtocol"]),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "SweepTrain", "SweepStore", "TestSupport"]),
     ]
 )

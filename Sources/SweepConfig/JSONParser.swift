@@ -149,9 +149,14 @@ extension JSON {
                         var scalar = try hex4()
                         if scalar >= 0xD800 && scalar < 0xDC00, i + 6 <= bytes.count,
                            bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
+                            let next = i
                             i += 2
                             let low = try hex4()
-                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low &- 0xDC00)
+                            if low >= 0xDC00 && low < 0xE000 {
+                                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                            } else {
+                                i = next   // a lone high surrogate (U+FFFD); the next escape stands alone
+                            }
                         }
                         out.append(contentsOf: Array(String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8))
                     default: throw fail("bad escape")

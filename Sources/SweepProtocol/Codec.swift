@@ -119,8 +119,9 @@ public enum Codec {
             let total = try fields.int("total", min: 0), offset = try fields.int("offset", min: 0)
             let bytes = frames[3]
             guard total <= Wire.maxWeightsSize else { throw ProtocolError("weights: total \(total) exceeds \(Wire.maxWeightsSize)") }
-            guard offset + bytes.count <= total else {
-                throw ProtocolError("weights: bytes \(offset)..<\(offset + bytes.count) lie beyond total \(total)")
+            // total - count, not offset + count: a peer's offset may be near Int.max
+            guard offset <= total - bytes.count else {
+                throw ProtocolError("weights: \(bytes.count) bytes at offset \(offset) lie beyond total \(total)")
             }
             return .weights(WeightsChunk(taskID: try fields.string("task_id"), attempt: try fields.int("attempt", min: 1),
                                          offset: offset, total: total, bytes: bytes))

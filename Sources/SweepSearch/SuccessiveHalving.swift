@@ -71,7 +71,9 @@ public struct SuccessiveHalving: EarlyStopping {
         guard rungs[k].values[taskID] == nil else { return .continue }   // judged here already, and kept
         rungs[k].values[taskID] = value
         let better = rungs[k].values.values.count { goal.isBetter($0, than: value) }
-        let stop = value.isNaN || better * eta >= rungs[k].values.count   // better < n/eta keeps it
+        // better < n/eta keeps it; a spec's eta may be as large as Int allows
+        let (scaled, overflow) = better.multipliedReportingOverflow(by: eta)
+        let stop = value.isNaN || overflow || scaled >= rungs[k].values.count
         let record = StopRecord(taskID: taskID, epoch: epoch, value: value, stopped: stop)
         records.append(record)
         if stop { stopped[taskID] = epoch }

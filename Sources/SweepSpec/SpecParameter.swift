@@ -114,7 +114,9 @@ public enum ParameterDomain: Sendable, Equatable {
         case .intUniform(let min, let max):
             let (span, overflow) = max.subtractingReportingOverflow(min)
             return overflow || span == Int.max ? Int.max : span + 1
-        case .qUniform(let min, let max, let q): return Swift.max(1, Int(((max - min) / q).rounded(.up)))
+        case .qUniform(let min, let max, let q):
+            let steps = ((max - min) / q).rounded(.up)   // may pass Int.max (min: 0, max: 1e300)
+            return steps < Double(Int.max) ? Swift.max(1, Int(steps)) : Int.max
         default: return nil
         }
     }

@@ -13,8 +13,9 @@ struct SpecReader {
     /// Keys W&B uses to launch programs or to describe a sweep: accepted, ignored, noted.
     static let ignoredKeys: Set = ["program", "command", "project", "entity", "description", "job", "image_uri", "controller"]
     static let topLevelKeys = ["name", "method", "metric", "run_cap", "seed", "max_attempts", "early_terminate", "parameters"]
-    /// Beyond this many combinations (without run_cap), a grid is surely a mistake.
-    static let maxGridSize = 10_000_000
+    /// Beyond this many tasks a sweep is surely a mistake: a grid's combinations (without
+    /// run_cap), or run_cap itself. Expansion lists every task up front.
+    static let maxTasks = 10_000_000
 
     // MARK: top level
 
@@ -57,7 +58,12 @@ struct SpecReader {
                 }
                 method = (m, keyNode)
             case "metric": metric = try self.metric(value)
-            case "run_cap": runCap = try integer(value, "run_cap", min: 1)
+            case "run_cap":
+                let cap = try integer(value, "run_cap", min: 1)
+                guard cap <= Self.maxTasks else {
+                    throw fail(value, "run_cap", "expected at most \(Self.maxTasks) tasks, got \(cap)")
+                }
+                runCap = cap
             case "seed": seed = try integer(value, "seed", min: Int.min)
             case "max_attempts": maxAttempts = try integer(value, "max_attempts", min: 1)
             case "early_terminate": earlyTerminate = try self.earlyTerminate(value)
@@ -96,9 +102,9 @@ struct SpecReader {
                 var size = 1
                 for p in specParameters {
                     let (product, overflow) = size.multipliedReportingOverflow(by: p.domain.gridCount ?? 1)
-                    guard !overflow, product <= Self.maxGridSize else {
+                    guard !overflow, product <= Self.maxTasks else {
                         throw fail(parametersNode, "parameters",
-                                   "the grid has more than \(Self.maxGridSize) combinations; set run_cap or use method random")
+                                   "the grid has more than \(Self.maxTasks) combinations; set run_cap or use method random")
                     }
                     size = product
                 }
@@ -443,7 +449,7 @@ struct SpecReader {
             throw fail(node, keyPath, "expected a single value, got \(describe(node))")
         }
         switch node.tagName {
-        case .int: return node.int.map { String($0) } ?? scalar.string
+        case .int: return node.checkedInt.map { String($0) } ?? scalar.string
         case .float: return node.float.map(render) ?? scalar.string
         case .bool: return node.bool.map { $0 ? "true" : "false" } ?? scalar.string
         case .null: return "none"
@@ -452,7 +458,7 @@ struct SpecReader {
     }
 
     private func number(_ node: Node, _ keyPath: String) throws -> Double {
-        guard node.tagName == .int || node.tagName == .float, let x = node.float ?? node.int.map(Double.init), x.isFinite else {
+        guard node.tagName == .int || node.tagName == .float, let x = node.float ?? node.checkedInt.map(Double.init), x.isFinite else {
             throw fail(node, keyPath, "expected a number, got \(describe(node))")
         }
         return x
@@ -460,7 +466,7 @@ struct SpecReader {
 
     private func integer(_ node: Node, _ keyPath: String, min: Int) throws -> Int {
         var value: Int?
-        if node.tagName == .int { value = node.int }
+        if node.tagName == .int { value = node.checkedInt }
         if node.tagName == .float, let x = node.float, x == x.rounded(), abs(x) < 9e15 { value = Int(x) }
         guard let value else { throw fail(node, keyPath, "expected an integer, got \(describe(node))") }
         guard value >= min else { throw fail(node, keyPath, "expected an integer >= \(min), got \(value)") }
@@ -515,4 +521,23 @@ struct SpecReader {
 private extension Node {
     /// The resolved tag (str, int, float, bool, null, …): quoted scalars are strings.
     var tagName: Tag.Name { Tag.Name(rawValue: tag.description) }
+
+    /// Yams' `int`, except that YAML 1.1's base-60 integers (`1:30` is 90) are read here
+    /// with overflow checks: Yams 6.2 traps on any of 11 parts or more, whose place value
+    /// passes Int (`seed: 1:0:0:0:0:0:0:0:0:0:0`), or whose value does. nil when it does not fit.
+    var checkedInt: Int? {
+        guard case .scalar(let scalar) = self, scalar.string.contains(":") else { return int }
+        var digits = Substring(scalar.string.replacingOccurrences(of: "_", with: ""))
+        let negative = digits.hasPrefix("-")
+        if negative || digits.hasPrefix("+") { digits = digits.dropFirst() }
+        var value = 0
+        for part in digits.split(separator: ":", omittingEmptySubsequences: false) {
+            guard let digit = Int(part) else { return nil }
+            let (shifted, overflow) = value.multipliedReportingOverflow(by: 60)
+            let (sum, carry) = shifted.addingReportingOverflow(digit)
+            guard !overflow, !carry else { return nil }
+            value = sum
+        }
+        return negative ? -value : value
+    }
 }

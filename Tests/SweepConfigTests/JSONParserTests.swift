@@ -20,6 +20,21 @@ import Testing
         #expect(throws: JSON.ParseError.self) { try JSON.parse(text) }
     }
 
+    /// A high surrogate escape followed by an escape that is not a low surrogate trapped on
+    /// overflow (make fuzz, codec target: a peer's `"\ud83d\uBe00"` stopped the coordinator).
+    /// Lone surrogates read as U+FFFD; the escape after one stands alone.
+    @Test(arguments: [
+        (#""\ud83d\uBe00""#, "\u{FFFD}\u{BE00}"),
+        (#""\ud800\u0041""#, "\u{FFFD}A"),
+        (#""\ud800\ud800\udc00""#, "\u{FFFD}\u{10000}"),
+        (#""\udbff\udfff""#, "\u{10FFFF}"),
+        (#""\ud800""#, "\u{FFFD}"),
+        (#""\udc00x""#, "\u{FFFD}x"),
+    ])
+    func readsLoneSurrogatesAsReplacementCharacters(_ text: String, _ expected: String) throws {
+        #expect(try JSON.parse(text) == .string(expected))
+    }
+
     @Test func rejectsDeepNesting() {
         #expect(throws: JSON.ParseError.self) { try JSON.parse(String(repeating: "[", count: 100) + String(repeating: "]", count: 100)) }
     }

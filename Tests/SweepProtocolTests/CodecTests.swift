@@ -92,7 +92,7 @@ import SweepConfig
 
     @Test(arguments: [
         (["sweep/1", "weights", #"{"task_id":"t","attempt":1,"offset":0,"total":3}"#].map { Array($0.utf8) }, "weights: expected 4 frames, got 3"),
-        (["sweep/1", "weights", #"{"task_id":"t","attempt":1,"offset":2,"total":3}"#, "ab"].map { Array($0.utf8) }, "weights: bytes 2..<4 lie beyond total 3"),
+        (["sweep/1", "weights", #"{"task_id":"t","attempt":1,"offset":2,"total":3}"#, "ab"].map { Array($0.utf8) }, "weights: 2 bytes at offset 2 lie beyond total 3"),
         (["sweep/1", "weights", #"{"task_id":"t","attempt":1,"offset":0,"total":9999999999}"#, ""].map { Array($0.utf8) }, "weights: total 9999999999 exceeds 1073741824"),
         (["sweep/1", "ready", #"{"credit":1}"#, "x"].map { Array($0.utf8) }, "expected 3 frames, got 4"),
         (["sweep/1", "result", #"{"task_id":"a","attempt":1,"status":"completed","metrics":{},"error":null,"wall_seconds":1,"weights":{"bytes":1,"fnv1a":"zz"}}"#].map { Array($0.utf8) }, "result: weights: fnv1a must be a 64-bit hex number"),

@@ -91,6 +91,15 @@ import SweepSpec
         #expect(asha.report(taskID: "d", epoch: 1, value: 0.6) == .continue)
     }
 
+    /// `eta: 9223372036854775807` passes the spec reader; better·eta overflowed once two
+    /// values beat the third (found while writing the spec fuzz target).
+    @Test func aHugeEtaStopsAllButTheBest() {
+        var asha = SuccessiveHalving(minIter: 1, eta: Int.max, maximize: true)
+        #expect(asha.report(taskID: "a", epoch: 1, value: 0.9) == .continue)
+        #expect(asha.report(taskID: "b", epoch: 1, value: 0.5) == .stop(epoch: 1))
+        #expect(asha.report(taskID: "c", epoch: 1, value: 0.1) == .stop(epoch: 1))
+    }
+
     @Test func replayReachesTheSameStateAndDecisions() throws {
         var original = SuccessiveHalving(minIter: 1, eta: 3, maximize: false)
         for (task, epoch, value, _) in Self.workedReports { _ = original.report(taskID: task, epoch: epoch, value: value) }
