@@ -185,6 +185,8 @@ public final class WorkerCore {
         begun.remove(o.taskID)   // its result says it began from now on
         cancelled.remove(o.taskID)
         unacked[o.taskID] = frames
+        // a failure is this worker's news too (a crashed slot process names its signal; a new one has started)
+        if o.status == "failed" { effects.append(.log("task \(o.taskID) failed: \(o.error ?? "no error text")")) }
         recentTaskSeconds = recentTaskSeconds.map { 0.8 * $0 + 0.2 * o.wallSeconds } ?? o.wallSeconds
         forward(frames, now: now, &effects)
         grantCredit(now: now, &effects)
