@@ -6,15 +6,6 @@ import SweepEngine
 /// Architecture lines built into graphs: the homework-4 networks have PyTorch's
 /// parameter counts, and shape errors name the layer's position and both shapes.
 @Suite struct GraphBuilderTests {
-    static let features = "conv(32, 3) relu conv(32, 3) relu maxpool(2) dropout(0.25) "
-        + "conv(64, 3) relu conv(64, 3) relu maxpool(2) dropout(0.25)"
-    static let head = "flatten dense(512) relu dropout(0.5) dense(classes)"
-    static let lines = [
-        "cnn": "\(features) \(head)",
-        "inception": "\(features) concat[conv(64, 3) relu | conv(64, 3) relu conv(64, 3) relu | conv(64, 3) relu maxpool(3, 1)] \(head)",
-        "resnet": "\(features) residual[conv(128, 3) relu conv(128, 3) relu conv(64, 1)] relu maxpool(2) \(head)",
-    ]
-
     func build(_ line: String, _ shape: [Int], _ arguments: [String] = []) throws -> Model {
         try GraphBuilder.declare(Architecture(parsing: line), config: TrainConfig(arguments: arguments),
                                  inputShape: shape, classes: 10)
@@ -24,7 +15,7 @@ import SweepEngine
     @Test(arguments: [("cnn", [3, 32, 32], 2_168_362), ("inception", [3, 32, 32], 6_510_378), ("resnet", [3, 32, 32], 825_194),
                       ("cnn", [1, 28, 28], 1_676_266), ("inception", [1, 28, 28], 5_035_242), ("resnet", [1, 28, 28], 595_242)])
     func homeworkNetworksHavePyTorchsParameterCounts(_ name: String, _ shape: [Int], _ count: Int) throws {
-        let model = try build(Self.lines[name]!, shape)
+        let model = try build(Presets.line(name)!, shape)
         #expect(model.parameterCount == count)
         #expect(model.shape == [10])
     }
