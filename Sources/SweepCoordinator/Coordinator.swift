@@ -8,7 +8,9 @@ import ZeroMQ
 /// records everything in the store. One poll loop, always in the same order:
 /// poll → handle what arrived → purge expired peers → send heartbeats that are
 /// due; then the round's store updates are committed in one transaction and only
-/// then are its messages (task, ack, …) sent.
+/// then are its messages (ack, done, …) sent. A commit refused by a full disk or an
+/// I/O error is not fatal: the coordinator holds its promises back and retries
+/// (`CommitGate`), and hands out no task meanwhile.
 public final class Coordinator {
     public struct Options: Sendable {
         public var bind: String
@@ -27,6 +29,7 @@ public final class Coordinator {
     public let options: Options
     private let context: Context
     private let router: Socket
+    private var gate: CommitGate
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
     private let startWall = Date().timeIntervalSince1970
@@ -43,6 +46,7 @@ public final class Coordinator {
     public init(store: Store, sweep: SweepRecord, options: Options, context: Context, search: Search = Search()) throws {
         self.store = store
         self.options = options
+        gate = CommitGate(path: store.path)
         self.context = context
         core = CoordinatorCore(sweep: sweep, tasks: try store.tasks(sweepID: sweep.id), settings: options.settings,
                                search: search,
@@ -80,6 +84,7 @@ public final class Coordinator {
         while !shouldStop() {
             var wait = core.nextDeadline(now: now)
             if let doneAt { wait = min(wait, max(0, doneAt + linger - now)) }
+            if gate.isHolding { wait = min(wait, max(0, gate.nextTry - now)) }
             let timeout = Int((wait * 1000).rounded(.up))
             let ready = try poll([PollItem(router)], timeoutMilliseconds: max(1, min(timeout, 1000)))
             var effects: [Effect] = []
@@ -95,13 +100,16 @@ public final class Coordinator {
             effects += core.tick(now: now)
             try apply(effects)
             onRound()
-            if core.isFinished {
+            if core.isFinished && !gate.isHolding {
                 // linger briefly so `done` reaches every worker, then exit
                 if doneAt == nil { doneAt = now }
                 if now - doneAt! >= linger { return true }
             }
         }
-        return core.isFinished
+        if gate.isHolding {
+            log("store: stopping with \(gate.updates.count) update(s) not committed; workers keep their \(gate.heldResults) unacknowledged result(s)")
+        }
+        return core.isFinished && !gate.isHolding
     }
 
     /// A worker process this coordinator's owner saw die (`sweep run`'s local workers):
@@ -122,13 +130,19 @@ public final class Coordinator {
     /// commit's fsync (~4 ms here) would otherwise sit between every two tasks of a
     /// slot. Should the coordinator die in between, the task is still pending in the
     /// store and runs again; nothing is lost.
+    ///
+    /// While the store cannot commit (disk full), the gate holds the updates and what
+    /// follows them, and the core hands out no task: its result could not be stored
+    /// either, and a hand-out that is not stored would be run again by a restarted
+    /// coordinator, which does not know the task's holder.
     private func apply(_ effects: [Effect]) throws {
         let round = Round(effects)
         for (peer, m) in round.early { send(m, to: peer) }
         let unsaved = Self.writeWeights(effects, sweepID: core.sweep.id, directory: weightsDirectory, log: log)
-        let updates = round.updates + unsaved
-        if !updates.isEmpty { try store.apply(updates) }
-        for e in round.late {
+        let store = self.store
+        let ready = try gate.commit(round.updates + unsaved, then: round.late, now: now) { try store.apply($0) }
+        core.handsOutTasks = !gate.isHolding
+        for e in ready {
             switch e {
             case .send(let peer, let m): send(m, to: peer)
             case .log(let line): log(line)
@@ -141,8 +155,8 @@ public final class Coordinator {
     /// Writes the weights files a round carries. A file that cannot be written (directory
     /// removed, disk full) does not hold back its result: the result is committed and
     /// acknowledged as always, a warning names the task, the file and errno's text, and the
-    /// returned store updates (committed with the result) mark the task's weights as not
-    /// saved, for `sweep status`.
+    /// returned store updates (committed with the result, in the same backlog while the
+    /// store is held back on a full disk) mark the task's weights as not saved, for `sweep status`.
     static func writeWeights(_ effects: [Effect], sweepID: Int64, directory: String,
                              log: (String) -> Void) -> [StoreUpdate] {
         var unsaved: [StoreUpdate] = []

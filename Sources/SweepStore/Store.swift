@@ -81,6 +81,18 @@ public final class Store: Sendable {
         try run { try db.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 } }
     }
 
+    /// Caps the file at `pages` pages (`PRAGMA max_page_count` on the writer), for tests:
+    /// a write that needs more fails as on a full disk (SQLITE_FULL). Returns the cap in force.
+    @discardableResult
+    func limitPages(_ pages: Int) throws -> Int {
+        try run { try db.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA max_page_count = \(pages)") ?? -1 } }
+    }
+
+    /// Pages in the file now.
+    func pageCount() throws -> Int {
+        try run { try db.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA page_count") ?? -1 } }
+    }
+
     // MARK: sweeps
 
     /// Creates the sweep or returns the existing one with that name (resume).
@@ -382,13 +394,23 @@ public final class Store: Sendable {
         do { return try body() } catch { throw Self.storeError(error, path: path) }
     }
 
+    /// Whether a failed write may succeed later as it is (see `StoreError.condition`). GRDB
+    /// rolls the transaction back on any error, including a failed COMMIT.
+    private static func condition(of error: DatabaseError) -> StoreError.Condition? {
+        switch error.resultCode {
+        case .SQLITE_FULL: .diskFull
+        case .SQLITE_IOERR, .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_READONLY, .SQLITE_CANTOPEN: .unavailable
+        default: nil
+        }
+    }
+
     private static func storeError(_ error: any Error, path: String) -> StoreError {
         switch error {
         case let error as StoreError: return error
         case let error as UnknownStatus: return StoreError("\(path): unknown task status '\(error.text)'")
         case let error as DatabaseError:
             let text = error.message ?? "SQLite error \(error.resultCode.rawValue)"
-            return StoreError("\(path): \(text)")
+            return StoreError("\(path): \(text)", condition: condition(of: error))
         default:
             let line = "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
             return StoreError("\(path): \(line)")
