@@ -49,3 +49,38 @@ import Testing
         }
     }
 }
+
+/// A task's start folded into its hand-out when one commit holds both (Store.foldedStarts)
+/// changes nothing: the same rows and the same answers as one update at a time.
+@Suite struct FoldedStartTests {
+    @Test func aBatchEndsAsItsUpdatesOneByOne() throws {
+        try withTemporaryDirectory { dir in
+            let batch = try Store(path: dir + "/batch.db"), single = try Store(path: dir + "/single.db")
+            let s = try batch.openSweep(name: "s", spec: "", metric: "test_accuracy", maximize: true, tasks: newTasks(4)).id
+            _ = try single.openSweep(name: "s", spec: "", metric: "test_accuracy", maximize: true, tasks: newTasks(4))
+            let done = StoreUpdate.finished(sweepID: s, taskID: "t3", status: .completed, metrics: "{}", error: nil,
+                                            wallSeconds: 1, worker: "w@h", at: 1)
+            for store in [batch, single] { try store.apply([.handedOut(sweepID: s, taskID: "t3", worker: "w@h", at: 0), done]) }
+            let updates: [StoreUpdate] = [
+                .handedOut(sweepID: s, taskID: "t0", worker: "a@h", at: 2),
+                .handedOut(sweepID: s, taskID: "t1", worker: "a@h", at: 2),
+                .handedOut(sweepID: s, taskID: "t2", worker: "b@h", at: 2),
+                .handedOut(sweepID: s, taskID: "t3", worker: "b@h", at: 2),   // finished: takes no effect
+                .epoch(sweepID: s, taskID: "t1", epoch: 1, metrics: "{\"epoch\":1}"),
+                .attemptStarted(sweepID: s, taskID: "t0", attempts: 1),       // folded
+                .attemptStarted(sweepID: s, taskID: "t1", attempts: 2),       // not: an epoch came between
+                .requeued(sweepID: s, taskID: "t2", attempts: 0, error: "lost"),
+                .attemptStarted(sweepID: s, taskID: "t2", attempts: 1),       // not: requeued between
+                .attemptStarted(sweepID: s, taskID: "t3", attempts: 1),       // folded, and like its hand-out, no effect
+            ]
+            let folded = Store.foldedStarts(updates)
+            #expect(folded.byHandOut == [0: 1, 3: 1] && folded.byStart == [5: 0, 9: 3])
+            let together = try batch.apply(updates)
+            let oneByOne = try updates.map { try single.apply([$0])[0] }
+            #expect(together == oneByOne)
+            let rows = { (store: Store) in try store.tasks(sweepID: s).map { "\($0.taskID) \($0.status) \($0.attempts) \($0.worker ?? "-")" } }
+            #expect(try rows(batch) == rows(single))
+            #expect(try batch.epochs(sweepID: s, taskID: "t1") == single.epochs(sweepID: s, taskID: "t1"))
+        }
+    }
+}
