@@ -28,7 +28,6 @@ final class Committer: @unchecked Sendable {
     private var heldResults = 0
     private var heldUpdates = 0
     private var stopped = false
-    private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
     // the committer thread's own:
     private var gate: CommitGate
@@ -44,9 +43,9 @@ final class Committer: @unchecked Sendable {
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         }
         (wakeDescriptor, wakeWriter) = (ends[0], ends[1])
-        let thread = Thread { [unowned self] in self.loop() }
+        // the thread holds the committer until stop() ends it
+        let thread = Thread { [self] in self.loop() }
         thread.name = "sweep-committer"
-        self.thread = thread
         thread.start()
     }
 

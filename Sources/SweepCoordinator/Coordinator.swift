@@ -32,6 +32,7 @@ public final class Coordinator {
     private let context: Context
     private let router: Socket
     private let committer: Committer
+    private let handOuts: HandOutLog
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
     private let startWall = Date().timeIntervalSince1970
@@ -49,7 +50,9 @@ public final class Coordinator {
         self.store = store
         self.options = options
         self.context = context
-        core = CoordinatorCore(sweep: sweep, tasks: try store.tasks(sweepID: sweep.id), settings: options.settings,
+        handOuts = HandOutLog(store: store.path)
+        core = CoordinatorCore(sweep: sweep, tasks: handOuts.withLastHolders(try store.tasks(sweepID: sweep.id)),
+                               settings: options.settings,
                                search: search,
                                stopDecisions: search.stopping == nil ? [] : try store.stopDecisions(sweepID: sweep.id))
         router = try context.socket(.router)
@@ -109,7 +112,10 @@ public final class Coordinator {
             if core.isFinished && committer.isIdle {
                 // linger briefly so `done` reaches every worker, then exit
                 if doneAt == nil { doneAt = now }
-                if now - doneAt! >= linger { return true }
+                if now - doneAt! >= linger {
+                    handOuts.remove()
+                    return true
+                }
             }
         }
         // what is queued is committed and its promises kept before the socket closes
@@ -139,7 +145,8 @@ public final class Coordinator {
     /// `done` (workers exit). A task goes out before its hand-out is stored: the
     /// commit's fsync (~4 ms here) would otherwise sit between every two tasks of a
     /// slot. Should the coordinator die in between, the task is still pending in the
-    /// store and runs again; nothing is lost.
+    /// store; the hand-out log (written before the task goes out) tells the next
+    /// coordinator who holds it, so that worker may claim it back (`HandOutLog`).
     ///
     /// The commit itself happens on the committer's thread; what waits for it comes back
     /// through `release`, in order, from this or a later round.
@@ -150,6 +157,7 @@ public final class Coordinator {
     /// coordinator, which does not know the task's holder.
     private func apply(_ effects: [Effect]) throws {
         let round = Round(effects)
+        handOuts.write(round.updates)
         for (peer, m) in round.early { send(m, to: peer) }
         let unsaved = Self.writeWeights(effects, sweepID: core.sweep.id, directory: weightsDirectory, log: log)
         if !round.updates.isEmpty || !unsaved.isEmpty || !round.late.isEmpty {
@@ -200,6 +208,8 @@ public final class Coordinator {
         committer.stop()
         router.close()
     }
+
+    deinit { committer.stop() }
 }
 
 /// One round's effects in the order the loop applies them: messages that may leave
