@@ -34,11 +34,14 @@ endpoint_of() {  # endpoint_of STDERR_FILE PID
 
 spec "$dir/noop.yaml" "$tasks"
 start=$(date +%s.%N)
-"$bin" coordinator "$dir/noop.yaml" --bind "tcp://127.0.0.1:*" --db "$dir/sweep.db" > "$dir/coordinator.out" 2> "$dir/coordinator.err" &
+# CPU time of each process (user + system), since the workers share the cores with the coordinator
+/usr/bin/time -f "%U %S" -o "$dir/coordinator.time" \
+  "$bin" coordinator "$dir/noop.yaml" --bind "tcp://127.0.0.1:*" --db "$dir/sweep.db" > "$dir/coordinator.out" 2> "$dir/coordinator.err" &
 cpid=$!
 endpoint=$(endpoint_of "$dir/coordinator.err" "$cpid")
 for _ in $(seq "$workers"); do
-  "$bin" worker --connect "$endpoint" --concurrency "$slots" --exit-when-done --quiet &
+  /usr/bin/time -a -f "%U %S" -o "$dir/workers.time" \
+    "$bin" worker --connect "$endpoint" --concurrency "$slots" --exit-when-done --quiet &
 done
 wait $cpid
 end=$(date +%s.%N)
@@ -46,12 +49,15 @@ wait
 # steady state: first task handed out to last result committed (coordinator clock)
 read -r done_tasks span < <(sqlite3 -separator ' ' "$dir/sweep.db" \
   "select count(*), max(finished_at) - min(started_at) from tasks where status = 'completed'")
-python3 - "$tasks" "$done_tasks" "$start" "$end" "$workers" "$slots" "$span" <<'PY'
+python3 - "$tasks" "$done_tasks" "$start" "$end" "$workers" "$slots" "$span" "$dir/coordinator.time" "$dir/workers.time" <<'PY'
 import sys
 n, done, t0, t1, w, s, span = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5], sys.argv[6], float(sys.argv[7])
+cpu = lambda path: sum(float(x) for line in open(path) for x in line.split()[:2] if line[0].isdigit())
 print(f"noop throughput, {w}x{s} slots, results committed (synchronous=FULL) before each ACK:")
-print(f"  steady state: {done}/{n} tasks in {span:.2f} s = {done / span:,.0f} tasks/s (target >= 5,000)")
+print(f"  steady state: {done}/{n} tasks in {span:.2f} s = {done / span:,.0f} tasks/s (target >= 10,000)")
 print(f"  whole command incl. spec expansion, store creation, worker start: {t1 - t0:.2f} s = {done / (t1 - t0):,.0f} tasks/s")
+print(f"  CPU per task, whole commands: coordinator {cpu(sys.argv[8]) / max(done, 1) * 1e6:.0f} us, "
+      f"workers {cpu(sys.argv[9]) / max(done, 1) * 1e6:.0f} us (all of them)")
 print("  peers on this machine (../shared/reference/peers/RESULTS.md): optuna in-memory 27 /s, optuna SQLite 2 procs 15 /s,")
 print("  ray tune defaults 0.62 /s, ray tune reuse_actors 18 /s; pyzmq floor without storage 14,563 /s")
 PY

@@ -8,7 +8,11 @@ import ZeroMQ
 /// records everything in the store. One poll loop, always in the same order:
 /// poll → handle what arrived → purge expired peers → send heartbeats that are
 /// due; then the round's store updates are committed in one transaction and only
-/// then are its messages (task, ack, …) sent.
+/// then are its messages (ack, done, …) sent. The commit runs on a thread of its own
+/// (`Committer`), so the loop goes on handing out tasks while it waits for the disk,
+/// and rounds that queue up meanwhile are committed together. A commit refused by a
+/// full disk or an I/O error is not fatal: the coordinator holds its promises back and
+/// retries (`CommitGate`), and hands out no task meanwhile.
 public final class Coordinator {
     public struct Options: Sendable {
         public var bind: String
@@ -27,6 +31,8 @@ public final class Coordinator {
     public let options: Options
     private let context: Context
     private let router: Socket
+    private let committer: Committer
+    private let handOuts: HandOutLog
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
     private let startWall = Date().timeIntervalSince1970
@@ -44,7 +50,9 @@ public final class Coordinator {
         self.store = store
         self.options = options
         self.context = context
-        core = CoordinatorCore(sweep: sweep, tasks: try store.tasks(sweepID: sweep.id), settings: options.settings,
+        handOuts = HandOutLog(store: store.path)
+        core = CoordinatorCore(sweep: sweep, tasks: handOuts.withLastHolders(try store.tasks(sweepID: sweep.id)),
+                               settings: options.settings,
                                search: search,
                                stopDecisions: search.stopping == nil ? [] : try store.stopDecisions(sweepID: sweep.id))
         router = try context.socket(.router)
@@ -59,13 +67,17 @@ public final class Coordinator {
         }
         try router.bind(options.bind)
         endpoint = try router.lastEndpoint
-        start = clock.now
+        let (clock, start, startWall) = (clock, clock.now, startWall)
+        self.start = start
+        committer = Committer(store: store, now: { Self.wallTime(clock: clock, start: start, startWall: startWall) })
     }
 
     /// Seconds since the Unix epoch, advancing with the monotonic clock: store
     /// timestamps are wall-clock times and survive restarts, while leases and
     /// heartbeats never see the wall clock jump.
-    private var now: Double {
+    private var now: Double { Self.wallTime(clock: clock, start: start, startWall: startWall) }
+
+    private static func wallTime(clock: ContinuousClock, start: ContinuousClock.Instant, startWall: Double) -> Double {
         let (s, a) = (clock.now - start).components
         return startWall + Double(s) + Double(a) * 1e-18
     }
@@ -77,11 +89,13 @@ public final class Coordinator {
     /// Returns true when the sweep finished.
     public func run(shouldStop: () -> Bool = { false }) throws -> Bool {
         var doneAt: Double?
+        defer { committer.stop() }
         while !shouldStop() {
             var wait = core.nextDeadline(now: now)
             if let doneAt { wait = min(wait, max(0, doneAt + linger - now)) }
             let timeout = Int((wait * 1000).rounded(.up))
-            let ready = try poll([PollItem(router)], timeoutMilliseconds: max(1, min(timeout, 1000)))
+            let ready = try poll([PollItem(router), PollItem(fileDescriptor: committer.wakeDescriptor)],
+                                 timeoutMilliseconds: max(1, min(timeout, 1000)))
             var effects: [Effect] = []
             if ready[0].readable {
                 // drain what arrived, up to a bound so heartbeats and commits keep their pace
@@ -95,13 +109,23 @@ public final class Coordinator {
             effects += core.tick(now: now)
             try apply(effects)
             onRound()
-            if core.isFinished {
+            if core.isFinished && committer.isIdle {
                 // linger briefly so `done` reaches every worker, then exit
                 if doneAt == nil { doneAt = now }
-                if now - doneAt! >= linger { return true }
+                if now - doneAt! >= linger {
+                    handOuts.remove()
+                    return true
+                }
             }
         }
-        return core.isFinished
+        // what is queued is committed and its promises kept before the socket closes
+        committer.stop()
+        try release(committer.ready())
+        if committer.isHolding {
+            let held = committer.held
+            log("store: stopping with \(held.updates) update(s) not committed; workers keep their \(held.results) unacknowledged result(s)")
+        }
+        return core.isFinished && committer.isIdle
     }
 
     /// A worker process this coordinator's owner saw die (`sweep run`'s local workers):
@@ -121,14 +145,31 @@ public final class Coordinator {
     /// `done` (workers exit). A task goes out before its hand-out is stored: the
     /// commit's fsync (~4 ms here) would otherwise sit between every two tasks of a
     /// slot. Should the coordinator die in between, the task is still pending in the
-    /// store and runs again; nothing is lost.
+    /// store; the hand-out log (written before the task goes out) tells the next
+    /// coordinator who holds it, so that worker may claim it back (`HandOutLog`).
+    ///
+    /// The commit itself happens on the committer's thread; what waits for it comes back
+    /// through `release`, in order, from this or a later round.
+    ///
+    /// While the store cannot commit (disk full), the committer holds the updates and what
+    /// follows them, and the core hands out no task: its result could not be stored
+    /// either, and a hand-out that is not stored would be run again by a restarted
+    /// coordinator, which does not know the task's holder.
     private func apply(_ effects: [Effect]) throws {
         let round = Round(effects)
+        handOuts.write(round.updates)
         for (peer, m) in round.early { send(m, to: peer) }
         let unsaved = Self.writeWeights(effects, sweepID: core.sweep.id, directory: weightsDirectory, log: log)
-        let updates = round.updates + unsaved
-        if !updates.isEmpty { try store.apply(updates) }
-        for e in round.late {
+        if !round.updates.isEmpty || !unsaved.isEmpty || !round.late.isEmpty {
+            committer.submit(round.updates + unsaved, then: round.late)
+        }
+        try release(committer.ready())
+        core.handsOutTasks = !committer.isHolding
+    }
+
+    /// Applies what waited for a commit: messages, log lines, progress.
+    private func release(_ effects: [Effect]) {
+        for e in effects {
             switch e {
             case .send(let peer, let m): send(m, to: peer)
             case .log(let line): log(line)
@@ -141,8 +182,8 @@ public final class Coordinator {
     /// Writes the weights files a round carries. A file that cannot be written (directory
     /// removed, disk full) does not hold back its result: the result is committed and
     /// acknowledged as always, a warning names the task, the file and errno's text, and the
-    /// returned store updates (committed with the result) mark the task's weights as not
-    /// saved, for `sweep status`.
+    /// returned store updates (committed with the result, in the same backlog while the
+    /// store is held back on a full disk) mark the task's weights as not saved, for `sweep status`.
     static func writeWeights(_ effects: [Effect], sweepID: Int64, directory: String,
                              log: (String) -> Void) -> [StoreUpdate] {
         var unsaved: [StoreUpdate] = []
@@ -164,8 +205,11 @@ public final class Coordinator {
     }
 
     public func close() {
+        committer.stop()
         router.close()
     }
+
+    deinit { committer.stop() }
 }
 
 /// One round's effects in the order the loop applies them: messages that may leave

@@ -209,6 +209,9 @@ public final class CoordinatorCore {
     public var pendingCount: Int { total - finishedCount - running }
     public var isFinished: Bool { finishedCount == total }
     public var workerCount: Int { peers.count }
+    /// Off while the store cannot commit: no task is handed out (credit waits), since
+    /// neither its hand-out nor its result could be stored. `tick` resumes once it is on.
+    public var handsOutTasks = true
 
     // MARK: messages
 
@@ -448,7 +451,7 @@ public final class CoordinatorCore {
             }
             return
         }
-        guard pendingCount > 0 else { return }   // (queued entries may be stale; popPending skips them)
+        guard handsOutTasks, pendingCount > 0 else { return }   // (queued entries may be stale; popPending skips them)
         if !awaitingHolders.isEmpty {
             awaitingUntil = awaitingUntil ?? now + settings.expiry
             if now >= awaitingUntil! {

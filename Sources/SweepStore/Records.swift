@@ -1,8 +1,22 @@
 /// A store failure, one line naming the database file.
 public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
     public let message: String
-    public init(_ message: String) { self.message = message }
+    /// Set when the file system, not the request, refused the write (disk full, I/O
+    /// error, file locked or read-only): the transaction was rolled back, and the same
+    /// updates may succeed once the condition passes.
+    public let condition: Condition?
+    public init(_ message: String, condition: Condition? = nil) {
+        self.message = message
+        self.condition = condition
+    }
     public var description: String { message }
+
+    public enum Condition: Sendable, Equatable {
+        /// SQLITE_FULL: no space left for the database or its WAL.
+        case diskFull
+        /// SQLITE_IOERR, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_CANTOPEN.
+        case unavailable
+    }
 }
 
 /// Where a task stands (SPEC §4). The last four are final: once a task reaches

@@ -81,6 +81,18 @@ public final class Store: Sendable {
         try run { try db.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 } }
     }
 
+    /// Caps the file at `pages` pages (`PRAGMA max_page_count` on the writer), for tests:
+    /// a write that needs more fails as on a full disk (SQLITE_FULL). Returns the cap in force.
+    @discardableResult
+    func limitPages(_ pages: Int) throws -> Int {
+        try run { try db.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA max_page_count = \(pages)") ?? -1 } }
+    }
+
+    /// Pages in the file now.
+    func pageCount() throws -> Int {
+        try run { try db.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA page_count") ?? -1 } }
+    }
+
     // MARK: sweeps
 
     /// Creates the sweep or returns the existing one with that name (resume).
@@ -301,7 +313,72 @@ public final class Store: Sendable {
             throw StoreError("\(path): task \(taskID) cannot finish with status \(status.rawValue)")
         }
         if updates.isEmpty { return [] }
-        return try run { try db.write { db in try updates.map { try Self.apply($0, db) } } }
+        return try run {
+            try db.write { db in
+                let folded = Self.foldedStarts(updates)
+                var took: [Bool] = []
+                took.reserveCapacity(updates.count)
+                for (i, update) in updates.enumerated() {
+                    if let attempts = folded.byHandOut[i], case let .handedOut(sweepID, taskID, worker, at) = update {
+                        took.append(try Self.handOut(sweepID: sweepID, taskID: taskID, worker: worker, at: at, attempts: attempts, db))
+                    } else if let handOut = folded.byStart[i] {
+                        took.append(took[handOut])   // set with its hand-out, under the same condition
+                    } else {
+                        took.append(try Self.apply(update, db))
+                    }
+                }
+                return took
+            }
+        }
+    }
+
+    /// Each `handedOut` followed, before any other update of the same task, by the task's
+    /// `attemptStarted`: a worker says it began a task moments after it got it, so one
+    /// commit often holds both, and one UPDATE then sets both (the same row, the same
+    /// condition). `byHandOut`: the attempts to set with the hand-out at that index;
+    /// `byStart`: the hand-out that stands for the start at that index.
+    static func foldedStarts(_ updates: [StoreUpdate]) -> (byHandOut: [Int: Int], byStart: [Int: Int]) {
+        var byHandOut: [Int: Int] = [:], byStart: [Int: Int] = [:]
+        var lastHandOut: [String: Int] = [:]   // by task, the hand-out not yet followed by another update of it
+        for (i, u) in updates.enumerated() {
+            switch u {
+            case .handedOut(_, let taskID, _, _):
+                lastHandOut[taskID] = i
+            case .attemptStarted(_, let taskID, let attempts):
+                if let h = lastHandOut.removeValue(forKey: taskID), case .handedOut(let sweep, _, _, _) = updates[h],
+                   case .attemptStarted(sweep, _, _) = u {
+                    byHandOut[h] = attempts
+                    byStart[i] = h
+                }
+            case .epoch(_, let taskID, _, _), .epochsCleared(_, let taskID), .finished(_, let taskID, _, _, _, _, _, _),
+                 .resumed(_, let taskID, _), .requeued(_, let taskID, _, _), .insights(_, let taskID, _),
+                 .weightsNotSaved(_, let taskID, _):
+                lastHandOut[taskID] = nil
+            case .added, .stopDecision:
+                break   // new rows and decisions: no task's row changes
+            }
+        }
+        return (byHandOut, byStart)
+    }
+
+    /// `handedOut`, with the attempts of the start folded into it when given.
+    private static func handOut(sweepID: Int64, taskID: String, worker: String, at: Double, attempts: Int?,
+                                _ db: Database) throws -> Bool {
+        if let attempts {
+            try db.cachedStatement(sql: """
+                UPDATE tasks SET status = 'running', worker = ?, started_at = ?, attempts = ?
+                WHERE sweep_id = ? AND task_id = ? AND \(unfinished)
+                """).execute(arguments: [worker, at, attempts, sweepID, taskID])
+        } else {
+            try db.cachedStatement(sql: """
+                UPDATE tasks SET status = 'running', worker = ?, started_at = ?
+                WHERE sweep_id = ? AND task_id = ? AND \(unfinished)
+                """).execute(arguments: [worker, at, sweepID, taskID])
+        }
+        guard db.changesCount > 0 else { return false }
+        try db.cachedStatement(sql: "DELETE FROM epochs WHERE sweep_id = ? AND task_id = ?")
+            .execute(arguments: [sweepID, taskID])
+        return true
     }
 
     private static let unfinished = "status IN ('pending', 'running')"
@@ -309,14 +386,7 @@ public final class Store: Sendable {
     private static func apply(_ update: StoreUpdate, _ db: Database) throws -> Bool {
         switch update {
         case let .handedOut(sweepID, taskID, worker, at):
-            try db.cachedStatement(sql: """
-                UPDATE tasks SET status = 'running', worker = ?, started_at = ?
-                WHERE sweep_id = ? AND task_id = ? AND \(unfinished)
-                """).execute(arguments: [worker, at, sweepID, taskID])
-            guard db.changesCount > 0 else { return false }
-            try db.cachedStatement(sql: "DELETE FROM epochs WHERE sweep_id = ? AND task_id = ?")
-                .execute(arguments: [sweepID, taskID])
-            return true
+            return try handOut(sweepID: sweepID, taskID: taskID, worker: worker, at: at, attempts: nil, db)
         case let .attemptStarted(sweepID, taskID, attempts):
             try db.cachedStatement(sql: """
                 UPDATE tasks SET attempts = ? WHERE sweep_id = ? AND task_id = ? AND \(unfinished)
@@ -382,13 +452,23 @@ public final class Store: Sendable {
         do { return try body() } catch { throw Self.storeError(error, path: path) }
     }
 
+    /// Whether a failed write may succeed later as it is (see `StoreError.condition`). GRDB
+    /// rolls the transaction back on any error, including a failed COMMIT.
+    private static func condition(of error: DatabaseError) -> StoreError.Condition? {
+        switch error.resultCode {
+        case .SQLITE_FULL: .diskFull
+        case .SQLITE_IOERR, .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_READONLY, .SQLITE_CANTOPEN: .unavailable
+        default: nil
+        }
+    }
+
     private static func storeError(_ error: any Error, path: String) -> StoreError {
         switch error {
         case let error as StoreError: return error
         case let error as UnknownStatus: return StoreError("\(path): unknown task status '\(error.text)'")
         case let error as DatabaseError:
             let text = error.message ?? "SQLite error \(error.resultCode.rawValue)"
-            return StoreError("\(path): \(text)")
+            return StoreError("\(path): \(text)", condition: condition(of: error))
         default:
             let line = "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
             return StoreError("\(path): \(line)")

@@ -52,10 +52,11 @@ struct SweepSession {
         let progress = ProgressDisplay(total: coordinator.core.total, metric: spec.metric,
                                        alreadyDone: coordinator.core.finishedCount)
         if quiet {
-            // warnings (weights not saved) always show; the rest only with SWEEP_VERBOSE
+            // warnings (weights not saved) and the store's state (disk full, writable again)
+            // always show; the rest only with SWEEP_VERBOSE
             let verbose = ProcessInfo.processInfo.environment["SWEEP_VERBOSE"] != nil
             coordinator.log = { line in
-                if verbose || line.hasPrefix("warning:") { progress.note("coordinator: " + line) }
+                if verbose || line.hasPrefix("warning:") || line.hasPrefix("store:") { progress.note("coordinator: " + line) }
             }
         }
         coordinator.onFinished = { id, status, metrics in
