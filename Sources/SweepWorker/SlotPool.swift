@@ -21,6 +21,7 @@ final class SlotPool: @unchecked Sendable {
     init(count: Int, context: Context, endpoint: String, command: [String], memoryLimit: MemoryLimit) throws {
         processes = (0..<count).map { SlotProcess(slot: $0, command: command, memoryLimit: memoryLimit) }
         for process in processes { try process.start() }
+        for process in processes { try process.awaitReady() }
         for (k, process) in processes.enumerated() {
             let push = try context.socket(.push)
             try push.setLinger(milliseconds: -1)

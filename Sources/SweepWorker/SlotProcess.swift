@@ -102,6 +102,20 @@ final class SlotProcess: @unchecked Sendable {
         }
     }
 
+    /// Waits until the child says it is ready (its first message), so that the worker
+    /// connects only once its slots can train: 256 slot processes starting while tasks
+    /// already run would take their CPU. A child that dies first cannot start.
+    func awaitReady() throws {
+        while true {
+            if let frames = reader.next(), frames.count >= 2, frames[1].elementsEqual("heartbeat".utf8) { return }
+            guard !reader.corrupt, reader.fill(from: output) else {
+                let status = reap()
+                let words = lastWords().map { ": " + $0 } ?? ""
+                throw SlotStartError(reason: "the slot process \(status) before it was ready\(words)")
+            }
+        }
+    }
+
     /// Sends `a` to the child and forwards everything it reports until its result,
     /// which is forwarded too. A child that dies first yields a `failed` result of
     /// its own, naming the signal, and is replaced.
@@ -142,6 +156,8 @@ final class SlotProcess: @unchecked Sendable {
         while true {
             while let frames = reader.next() {
                 if frames.count >= 2, frames[1].elementsEqual("result".utf8) { return frames }
+                // a restarted slot's "ready" is read here, with the task's first reports
+                if frames.count >= 2, frames[1].elementsEqual("heartbeat".utf8) { continue }
                 forward(frames)
             }
             if reader.corrupt { return nil }

@@ -54,6 +54,8 @@ public enum SlotServer {
         var cancelled: Set<String> = []
 
         func serve() -> Never {
+            // ready: the worker takes no task before its slots can train
+            guard PipeFrames.write(Codec.encode(.heartbeat), to: output) else { exit(0) }
             while true {
                 if queue.isEmpty {
                     guard reader.fill(from: 0) else { exit(0) }   // the worker closed stdin, or died
