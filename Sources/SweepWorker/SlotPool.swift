@@ -44,9 +44,6 @@ final class SlotPool: @unchecked Sendable {
         for t in threads { t.start() }
     }
 
-    /// The slot processes' ids (tests kill them).
-    var pids: [Int32] { processes.map(\.pid) }
-
     /// Queues a task for the next free slot. `encoded`: the task message as it arrived, passed
     /// on to the slot process as it is (encoding its parameters again costs more than the no-op task).
     func submit(_ a: Assignment, encoded: [[UInt8]]? = nil) {
