@@ -62,7 +62,6 @@ public final class Pool2D: Layer {
             switchCapacity = output.count
             switches = .allocate(capacity: switchCapacity)
         }
-        let scale = 1 / Float(k * k)
         for p in 0..<planes {
             let plane = x.data + p * h * w
             let y = output.data + p * oh * ow, sw = switches + (kind == .max ? p * oh * ow : 0)

@@ -240,14 +240,10 @@ public struct RunInsights: Sendable, Equatable {
     }
 }
 
-/// A node's kind as `sweep describe`, the activation table and the report name it.
-public enum Insights {
-    public static func kind(_ node: Model.Node) -> String { LayerNames.kind(node) }
-}
-
-/// Kinds of a model's nodes, for the activation table; their names are the graph's.
-enum LayerNames {
-    static func kind(_ node: Model.Node) -> String {
+/// Kinds of a model's nodes, as `sweep describe` and the activation table name them;
+/// their names are the graph's.
+public enum LayerNames {
+    public static func kind(_ node: Model.Node) -> String {
         switch node.operation {
         case .layer(let l): kind(l)
         case .merge(let m): m is Add ? "add" : m is Concat ? "concat" : "\(type(of: m))".lowercased()

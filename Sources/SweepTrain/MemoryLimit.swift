@@ -119,13 +119,18 @@ public struct MemoryNeed: Sendable {
 
     /// 1,234,567 below a billion, 8.0e12 above.
     static func count(_ v: Double) -> String {
-        guard v < 1e9 else { return String(format: "%.1e", v) }
-        var digits = String(Int(v))
-        var grouped = ""
+        v < 1e9 ? Int(v).groupedDigits : String(format: "%.1e", v)
+    }
+}
+
+extension Int {
+    /// 2,168,362: thousands separated by commas, as torchinfo prints parameter counts.
+    public var groupedDigits: String {
+        var digits = String(magnitude), out = ""
         while digits.count > 3 {
-            grouped = "," + digits.suffix(3) + grouped
+            out = "," + digits.suffix(3) + out
             digits.removeLast(3)
         }
-        return digits + grouped
+        return (self < 0 ? "-" : "") + digits + out
     }
 }

@@ -13,3 +13,14 @@ public enum ParentDeath {
         if getppid() != parent { exit(0) }
     }
 }
+
+/// The environment of a child process (a slot, a local worker): SWEEP_* variables are
+/// options of the command they were given to, so they stay behind; training settings
+/// (SWEEP_DATA_DIR) still reach the training.
+public enum ChildEnvironment {
+    public static let trainingVariables: Set<String> = ["SWEEP_DATA_DIR"]
+
+    public static func filtered(_ environment: [String: String]) -> [String: String] {
+        environment.filter { !$0.key.hasPrefix("SWEEP_") || trainingVariables.contains($0.key) }
+    }
+}

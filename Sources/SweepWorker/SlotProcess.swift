@@ -73,9 +73,8 @@ final class SlotProcess: @unchecked Sendable {
 
         let arguments = command + ["--parent", String(getpid()), "--slot", String(slot),
                                    "--max-memory", String(format: "%.0f", memoryLimit.bytes), "--memory-source=" + memoryLimit.source]
-        // SWEEP_* variables are options of the command they are given to (this worker's); a slot
-        // takes its settings from its arguments. Training settings (SWEEP_DATA_DIR) still reach it.
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SWEEP_") || $0.key == "SWEEP_DATA_DIR" }
+        // a slot takes its settings from its arguments, not from this worker's SWEEP_* options
+        var environment = ChildEnvironment.filtered(ProcessInfo.processInfo.environment)
         // a crash is reported in one line by the worker; Swift's backtracer would spend seconds on a trace nobody reads
         environment["SWIFT_BACKTRACE"] = "enable=no"
         let argv = arguments.map { strdup($0) } + [nil]
@@ -107,7 +106,7 @@ final class SlotProcess: @unchecked Sendable {
     /// already run would take their CPU. A child that dies first cannot start.
     func awaitReady() throws {
         while true {
-            if let frames = reader.next(), frames.count >= 2, frames[1].elementsEqual("heartbeat".utf8) { return }
+            if let frames = reader.next(), Self.kind(of: frames, is: "heartbeat") { return }
             guard !reader.corrupt, reader.fill(from: output) else {
                 let status = reap()
                 let words = lastWords().map { ": " + $0 } ?? ""
@@ -155,9 +154,9 @@ final class SlotProcess: @unchecked Sendable {
     private func pump(until a: Assignment, forward: ([[UInt8]]) -> Void) -> [[UInt8]]? {
         while true {
             while let frames = reader.next() {
-                if frames.count >= 2, frames[1].elementsEqual("result".utf8) { return frames }
+                if Self.kind(of: frames, is: "result") { return frames }
                 // a restarted slot's "ready" is read here, with the task's first reports
-                if frames.count >= 2, frames[1].elementsEqual("heartbeat".utf8) { continue }
+                if Self.kind(of: frames, is: "heartbeat") { continue }
                 forward(frames)
             }
             if reader.corrupt { return nil }
@@ -170,6 +169,11 @@ final class SlotProcess: @unchecked Sendable {
             if fds[1].revents != 0 { readErrors() }
             if fds[0].revents != 0, !reader.fill(from: output) { return nil }
         }
+    }
+
+    /// Whether a message is of this kind, read from its frames without decoding its body.
+    static func kind(of frames: [[UInt8]], is kind: String) -> Bool {
+        frames.count >= 2 && frames[1].elementsEqual(kind.utf8)
     }
 
     /// Appends what the child's stderr holds to the kept tail; at its end, stops reading it.
@@ -244,22 +248,12 @@ final class SlotProcess: @unchecked Sendable {
         return line.map { String($0.prefix(300)) }
     }
 
-    /// Closes the child's stdin (an idle child exits) and kills it if it still runs.
+    /// Ends the child, idle or not (the worker is leaving and has handed its task back).
     func stop() {
-        let pid = lock.withLock { s -> pid_t in
-            if s.input >= 0 { close(s.input) }
-            s.input = -1
-            defer { s.pid = 0 }
-            return s.pid
-        }
+        let pid = self.pid
         guard pid > 0 else { return }
         kill(pid, SIGKILL)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-        close(output)
-        close(errors)
-        output = -1
-        errors = -1
+        _ = reap()
     }
 }
 

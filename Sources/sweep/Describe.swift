@@ -32,7 +32,7 @@ extension Sweep {
             let model = try Models.declare(config, inputShape: dataset.imageShape, classes: dataset.classes)
             let line = config.architecture ?? Presets.line(config.model)
             let rows = model.nodes.map { node in
-                (name: node.name, kind: Insights.kind(node), shape: node.outputShape, parameters: node.parameters)
+                (name: node.name, kind: LayerNames.kind(node), shape: node.outputShape, parameters: node.parameters)
             }
             switch format {
             case .json:
@@ -51,7 +51,7 @@ extension Sweep {
                 printLine("input: \(dataset.imageShape.map(String.init).joined(separator: "×")) (\(config.dataset))")
                 let header = ("Layer (type)", "Output Shape", "Param #")
                 let cells = rows.map { ("\($0.name) (\($0.kind))", "[" + $0.shape.map(String.init).joined(separator: ", ") + "]",
-                                        Self.grouped($0.parameters)) }
+                                        $0.parameters.groupedDigits) }
                 let w0 = cells.reduce(header.0.count) { max($0, $1.0.count) }
                 let w1 = cells.reduce(header.1.count) { max($0, $1.1.count) }
                 let w2 = cells.reduce(header.2.count) { max($0, $1.2.count) }
@@ -65,18 +65,8 @@ extension Sweep {
                 printLine(rule)
                 for c in cells { printLine(row(c.0, c.1, c.2)) }
                 printLine(rule)
-                printLine("Total params: \(Self.grouped(model.parameterCount))")
+                printLine("Total params: \(model.parameterCount.groupedDigits)")
             }
-        }
-
-        /// 2,168,362
-        static func grouped(_ n: Int) -> String {
-            var digits = String(n), out = ""
-            while digits.count > 3 {
-                out = "," + digits.suffix(3) + out
-                digits.removeLast(3)
-            }
-            return digits + out
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import SweepCoordinator
 import SweepTrain
+import SweepWorker
 
 /// `sweep run`'s worker processes: started with the run, dead with it (each follows
 /// its parent's death, `--parent-pid`), and restarted when one dies while the sweep
@@ -12,9 +13,6 @@ final class LocalWorkers {
     static let youngSeconds = 10.0
     /// Delay before the second restart in a row of a worker that dies young; doubles each time.
     static let firstBackoff = 0.5
-
-    /// SWEEP_* variables the local workers still see: training settings, not options.
-    static let inherited: Set<String> = ["SWEEP_DATA_DIR"]
 
     private struct Child {
         var process: Process?
@@ -90,11 +88,8 @@ final class LocalWorkers {
                        "--parent-pid", String(getpid()), "--max-task-memory", String(format: "%.0f", taskMemory)]
         p.standardInput = FileHandle.nullDevice
         // SWEEP_* variables configure the command they are given to (a container's worker
-        // settings, say); these children are configured by the arguments above. Training
-        // settings (SWEEP_DATA_DIR) still reach them.
-        p.environment = ProcessInfo.processInfo.environment.filter {
-            !$0.key.hasPrefix(Environment.prefix) || Self.inherited.contains($0.key)
-        }
+        // settings, say); these children are configured by the arguments above
+        p.environment = ChildEnvironment.filtered(ProcessInfo.processInfo.environment)
         try p.run()
         return p
     }
