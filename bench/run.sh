@@ -5,7 +5,7 @@
 #   bench/run.sh [--seconds S] [--rounds R] [--threads T] [--models a,b,c]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=4 rounds=3 threads=1 models="lenet5-cifar28,lenet5-cifar32,lenet5-fashion,rnn-128,lstm-128,gru-128,lstm-32"
+seconds=4 rounds=3 threads=1 models="lenet5-cifar28,lenet5-cifar32,lenet5-fashion,rnn-128,lstm-128,gru-128,lstm-32,cnn-cifar32,inception-cifar32,resnet-cifar32,cnn-fashion"
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=$2; shift 2;;

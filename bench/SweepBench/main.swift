@@ -25,7 +25,26 @@ func lenetMacs(_ c: Int, _ s: Int) -> Int {
 /// 28 steps of G gates over [x (28), h (H)], plus the classifier.
 func rnnMacs(_ gates: Int, _ h: Int) -> Int { 28 * gates * h * (28 + h) + h * 10 }
 
+/// The homework-4 CNNs, as ../shared/reference/hw4_models.py's forward_macs counts them.
+func hw4Macs(_ kind: String, _ channels: Int, _ size: Int) -> Int {
+    let s1 = size * size, s2 = (size / 2) * (size / 2), s3 = (size / 4) * (size / 4)
+    var macs = s1 * 32 * 9 * channels + s1 * 32 * 9 * 32 + s2 * 64 * 9 * 32 + s2 * 64 * 9 * 64
+    var c = 64, s = size / 4
+    if kind == "inception" {
+        macs += s3 * 64 * 9 * 64 * 4
+        c = 192
+    } else if kind == "resnet" {
+        macs += s3 * 128 * 9 * 64 + s3 * 128 * 9 * 128 + s3 * 64 * 128
+        s /= 2
+    }
+    return macs + c * s * s * 512 + 512 * 10
+}
+
 let models: [String: BenchModel] = [
+    "cnn-cifar32": BenchModel(config: ["model=cnn"], shape: [3, 32, 32], batch: 32, macs: hw4Macs("cnn", 3, 32)),
+    "inception-cifar32": BenchModel(config: ["model=inception"], shape: [3, 32, 32], batch: 32, macs: hw4Macs("inception", 3, 32)),
+    "resnet-cifar32": BenchModel(config: ["model=resnet"], shape: [3, 32, 32], batch: 32, macs: hw4Macs("resnet", 3, 32)),
+    "cnn-fashion": BenchModel(config: ["model=cnn"], shape: [1, 28, 28], batch: 32, macs: hw4Macs("cnn", 1, 28)),
     "lenet5-cifar28": BenchModel(config: ["model=lenet5"], shape: [3, 28, 28], batch: 50, macs: lenetMacs(3, 28)),
     "lenet5-cifar32": BenchModel(config: ["model=lenet5"], shape: [3, 32, 32], batch: 50, macs: lenetMacs(3, 32)),
     "lenet5-fashion": BenchModel(config: ["model=lenet5"], shape: [1, 28, 28], batch: 50, macs: lenetMacs(1, 28)),
