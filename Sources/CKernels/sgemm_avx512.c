@@ -365,12 +365,176 @@ AVX512 void sweep_sgemm_packed_a_panels(int m, int n, int k, const float *a, int
     }
 }
 
+
+// ---- Convolution as an implicit GEMM ----
+// out (OC, OH·OW) = W (OC, K) · col (K, OH·OW) with K = C·KH·KW, where col is the image's
+// im2col. Materialising col costs a pass over K·OH·OW floats in memory, more than the
+// GEMM's own packing; here each panel of col (kc rows × 32 output positions, 32 KiB) is
+// built from the image straight into the L1-resident buffer the micro-kernels read, and
+// the weight gradient reads the same panels as its A. Sums run in a fixed order.
+
+/// The panel of an image's im2col: rows [k0, k0 + kc) (r = (c·KH + kh)·KW + kw), output
+/// positions [j0, j0 + 32) (y·OW + x; those ≥ OH·OW zero) -> panel (kc, 32).
+///
+/// The 32 positions split into runs of one output row each. For stride 1, a run reads
+/// consecutive floats of one input row, so each panel row is two registers filled by one
+/// masked load per run and half (masks and offsets depend only on the run and kw, not on
+/// c or kh, and are computed once per panel), then stored whole: zeros come from the masks.
+AVX512 static void packConvPanel(const sweep_conv_shape *g, const float *image, int k0, int kc, int j0,
+                                 float *panel) {
+    const int kk = g->kernel * g->kernel, spatial = g->outHeight * g->outWidth, plane = g->height * g->width;
+    int segY[NR], segX[NR], segN[NR], segLane[NR], segments = 0;
+    for (int j = j0; j < j0 + NR && j < spatial;) {
+        int y = j / g->outWidth, x = j % g->outWidth;
+        int n = g->outWidth - x, left = j0 + NR - j, rest = spatial - j;
+        if (n > left) n = left;
+        if (n > rest) n = rest;
+        segY[segments] = y * g->stride, segX[segments] = x, segN[segments] = n, segLane[segments] = j - j0;
+        segments++;
+        j += n;
+    }
+    int c = k0 / kk, kh = (k0 / g->kernel) % g->kernel, kw = k0 % g->kernel;
+    if (g->stride != 1) {
+        for (int i = 0; i < kc; i++) {
+            float *dst = panel + (size_t)i * NR;
+            _mm512_storeu_ps(dst, _mm512_setzero_ps());
+            _mm512_storeu_ps(dst + 16, _mm512_setzero_ps());
+            const float *channel = image + (size_t)c * plane;
+            for (int s = 0; s < segments; s++) {
+                int iy = segY[s] + kh - g->padTop;
+                if (iy < 0 || iy >= g->height) continue;
+                const float *row = channel + (size_t)iy * g->width;
+                for (int t = 0; t < segN[s]; t++) {
+                    int ix = (segX[s] + t) * g->stride + kw - g->padLeft;
+                    if (ix >= 0 && ix < g->width) dst[segLane[s] + t] = row[ix];
+                }
+            }
+            if (++kw == g->kernel) kw = 0, ++kh == g->kernel ? (kh = 0, c++) : 0;
+        }
+        return;
+    }
+    // per run s and kw: lanes of each half that read inside the row, and where lane 0 reads
+    const int k = g->kernel;
+    __mmask16 lowMask[NR * k], highMask[NR * k];
+    int offset[NR * k];
+    for (int s = 0; s < segments; s++) {
+        for (int q = 0; q < k; q++) {
+            int ix0 = segX[s] + q - g->padLeft;  // input column of the run's first position
+            int lo = segLane[s] + (ix0 < 0 ? -ix0 : 0);
+            int hi = segLane[s] + (g->width - ix0 < segN[s] ? g->width - ix0 : segN[s]);
+            uint32_t lanes = hi > lo ? (uint32_t)(((1ull << hi) - 1) & ~((1ull << lo) - 1)) : 0;
+            lowMask[s * k + q] = (__mmask16)(lanes & 0xFFFF);
+            highMask[s * k + q] = (__mmask16)(lanes >> 16);
+            offset[s * k + q] = ix0 - segLane[s];
+        }
+    }
+    for (int i = 0; i < kc; i++) {
+        __m512 v0 = _mm512_setzero_ps(), v1 = _mm512_setzero_ps();
+        const float *channel = image + (size_t)c * plane;
+        for (int s = 0; s < segments; s++) {
+            int iy = segY[s] + kh - g->padTop;
+            if (iy < 0 || iy >= g->height) continue;
+            const float *src = channel + (size_t)iy * g->width + offset[s * k + kw];
+            v0 = _mm512_mask_loadu_ps(v0, lowMask[s * k + kw], src);
+            v1 = _mm512_mask_loadu_ps(v1, highMask[s * k + kw], src + 16);
+        }
+        _mm512_storeu_ps(panel + (size_t)i * NR, v0);
+        _mm512_storeu_ps(panel + (size_t)i * NR + 16, v1);
+        if (++kw == k) kw = 0, ++kh == k ? (kh = 0, c++) : 0;
+    }
+}
+
+/// Per thread: one im2col panel, and dyᵀ of one image packed for the weight gradient.
+static _Thread_local float *convPanel, *convDyT;
+static _Thread_local size_t convDyTSize;
+
+AVX512 void sweep_conv_forward(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
+                               const float *w, const float *bias, float *output) {
+    const int k = g->channels * g->kernel * g->kernel, spatial = g->outHeight * g->outWidth;
+    const size_t inCount = (size_t)g->channels * g->height * g->width, outCount = (size_t)outChannels * spatial;
+    if (!convPanel) convPanel = aligned((size_t)KC * NR);
+    for (int b = 0; b < batch; b++) {
+        const float *image = input + b * inCount;
+        float *out = output + b * outCount;
+        for (int o = 0; o < outChannels; o++) {
+            __m512 v = _mm512_set1_ps(bias[o]);
+            for (int j = 0; j < spatial; j += 16)
+                _mm512_mask_storeu_ps(out + (size_t)o * spatial + j, firstLanes(spatial - j), v);
+        }
+        for (int j0 = 0; j0 < spatial; j0 += NR) {
+            int nr = spatial - j0 < NR ? spatial - j0 : NR;
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = k - pc < KC ? k - pc : KC;
+                packConvPanel(g, image, pc, kc, j0, convPanel);
+                for (int ir = 0; ir < outChannels; ir += MR) {
+                    int mr = outChannels - ir < MR ? outChannels - ir : MR;
+                    kernel8x32Direct(kc, w + (size_t)ir * k + pc, k, convPanel, out + (size_t)ir * spatial + j0,
+                                     spatial, mr, nr, true);
+                }
+            }
+        }
+    }
+}
+
+AVX512 void sweep_conv_weight_grad(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
+                                   const float *dy, float *dWt) {
+    const int k = g->channels * g->kernel * g->kernel, spatial = g->outHeight * g->outWidth;
+    const int oc32 = roundUp32(outChannels), s32 = roundUp32(spatial);
+    const size_t inCount = (size_t)g->channels * g->height * g->width, outCount = (size_t)outChannels * spatial;
+    if (!convPanel) convPanel = aligned((size_t)KC * NR);
+    size_t need = (size_t)s32 * oc32;
+    if (need > convDyTSize) {
+        free(convDyT);
+        convDyT = aligned(need);
+        convDyTSize = need;
+    }
+    for (int b = 0; b < batch; b++) {
+        const float *image = input + b * inCount, *d = dy + b * outCount;
+        // dyᵀ (spatial × OC) as 32×32 blocks: positions [j0, j0+32) × channels [o0, o0+32) at
+        // (j0 / 32 · oc32 + o0) · 32, each row of 32 channels contiguous, zero beyond the edges
+        for (int j0 = 0; j0 < spatial; j0 += NR) {
+            int rows = spatial - j0 < NR ? spatial - j0 : NR;
+            for (int o0 = 0; o0 < oc32; o0 += NR) {
+                float *block = convDyT + ((size_t)j0 / NR * oc32 + o0) * NR;
+                if (rows < NR) memset(block, 0, NR * NR * sizeof(float));
+                packB(true, d, spatial, j0, rows, o0, outChannels - o0 < NR ? outChannels - o0 : NR, block);
+            }
+        }
+        // dWᵀ (K, OC) += col (K, positions) · dyᵀ (positions, OC), 32 positions at a time
+        for (int j0 = 0; j0 < spatial; j0 += NR) {
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = k - pc < KC ? k - pc : KC;
+                packConvPanel(g, image, pc, kc, j0, convPanel);
+                for (int o0 = 0; o0 < outChannels; o0 += NR) {
+                    int nr = outChannels - o0 < NR ? outChannels - o0 : NR;
+                    const float *block = convDyT + ((size_t)j0 / NR * oc32 + o0) * NR;
+                    for (int ir = 0; ir < kc; ir += MR) {
+                        int mr = kc - ir < MR ? kc - ir : MR;
+                        kernel8x32Panels(NR, convPanel + (size_t)ir * NR, 0, block,
+                                         dWt + (size_t)(pc + ir) * outChannels + o0, outChannels, mr, nr, true);
+                    }
+                }
+            }
+        }
+    }
+}
+
 #else
 
 void sweep_sgemm_packed_a_panels(int m, int n, int k, const float *a, int aPanelStride, const float *packed,
                                  float beta, float *c, int ldc) { abort(); }
 
 void sweep_add_transposed(int rows, int columns, const float *x, float *y) { abort(); }
+
+void sweep_conv_forward(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
+                        const float *w, const float *bias, float *output) {
+    abort();
+}
+
+void sweep_conv_weight_grad(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
+                            const float *dy, float *dWt) {
+    abort();
+}
 
 bool sweep_has_avx512(void) { return false; }
 

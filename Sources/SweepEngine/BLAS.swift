@@ -140,3 +140,21 @@ public enum BLAS {
     /// The GEMM that `sgemm` runs on one thread: "avx512" or "openblas-<core>".
     public static var gemm: String { ownKernel ? "avx512" : "openblas-" + core }
 }
+
+/// y (C, R) += xᵀ for x (R, C), in blocks of 16 rows so that both sides stay in cache.
+func addTransposed(_ x: UnsafePointer<Float>, rows: Int, columns: Int, into y: UnsafeMutablePointer<Float>) {
+    if Kernels.avx512 {
+        // the same sums (one add per element) with 16×16 blocks transposed in registers
+        sweep_add_transposed(Int32(rows), Int32(columns), x, y)
+        return
+    }
+    var r0 = 0
+    while r0 < rows {
+        let r1 = min(r0 + 16, rows)
+        for c in 0..<columns {
+            let dst = y + c * rows
+            for r in r0..<r1 { dst[r] += x[r * columns + c] }
+        }
+        r0 = r1
+    }
+}

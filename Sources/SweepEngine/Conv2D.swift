@@ -1,3 +1,5 @@
+import CKernels
+
 /// How a convolution treats the border.
 public enum Padding: String, Sendable, CaseIterable {
     /// TensorFlow's SAME: out = ⌈in / stride⌉, the total padding split with the
@@ -40,6 +42,15 @@ public final class Conv2D: Layer {
     /// GEMM panels. Internal so that tests can force several chunks per batch.
     var colBudget = 1 << 18
 
+    /// With the AVX-512 kernels (`BLAS.ownKernelNow`), the forward pass and the weight
+    /// gradient run as implicit GEMMs in CKernels (sweep_conv_forward, sweep_conv_weight_grad),
+    /// which build each 32-position panel of the im2col in L1 instead of writing it all out:
+    /// on the homework-4 CNNs the im2col and the GEMM's repacking of it took a fifth of a step.
+    /// Internal so that tests can compare both paths.
+    var implicitGEMM = BLAS.ownKernel
+    /// Scratch: dWᵀ (C·KH·KW, OC) of the implicit weight gradient, added to dW transposed.
+    private let dWt = Tensor(shape: [0])
+
     public init(inputShape: [Int], outChannels: Int, kernel: Int, stride: Int = 1, padding: Padding = .same,
                 params: ParameterStore, name: String) {
         precondition(inputShape.count == 3, "Conv2D expects [C, H, W], got \(inputShape)")
@@ -67,6 +78,9 @@ public final class Conv2D: Layer {
         max(1, min(b, colBudget / (geometry.colRows * geometry.colColumns)))
     }
 
+    /// Whether this pass runs the implicit GEMMs: the AVX-512 kernels on one thread.
+    private var implicitNow: Bool { implicitGEMM && BLAS.ownKernelNow }
+
     public func forward(_ x: Tensor, mode: Mode) -> Tensor {
         // input (B, C, H, W) -> output (B, OC, OH, OW); per chunk of G images:
         // out (OC, G·OH·OW) = W (OC, C·KH·KW) · col (C·KH·KW, G·OH·OW)
@@ -74,6 +88,12 @@ public final class Conv2D: Layer {
         precondition(x.sampleCount == g.inputCount, "Conv2D expects \(g.inputShape), got \(x.shape)")
         input = x
         output.reshape([b, outChannels, g.outHeight, g.outWidth])
+        if implicitNow {
+            var shape = g.cShape
+            sweep_conv_forward(&shape, Int32(b), x.data, Int32(outChannels), params.value(weight),
+                               params.value(bias), output.data)
+            return output
+        }
         let chunk = chunkSize(batch: b)
         col.reshape([g.colRows * chunk * g.colColumns])
         chunkOut.reshape([outChannels * chunk * g.colColumns])
@@ -118,6 +138,25 @@ public final class Conv2D: Layer {
         if needsInputGradient {
             dInput.reshape(x.shape)
             dInput.zero()
+        }
+        if implicitNow {
+            // dWᵀ (C·KH·KW, OC) over the batch, then dW += its transpose; db += Σ dy;
+            // and dx through dcol = Wᵀ · dy and col2im, one image at a time
+            dWt.reshape([g.colRows * oc])
+            dWt.zero()
+            var shape = g.cShape
+            sweep_conv_weight_grad(&shape, Int32(b), x.data, Int32(oc), dy.data, dWt.data)
+            addTransposed(dWt.data, rows: g.colRows, columns: oc, into: dW)
+            for i in 0..<b {
+                for o in 0..<oc { db[o] += sum(dy.data + (i * oc + o) * spatial, count: spatial) }
+            }
+            guard needsInputGradient else { return dInput }
+            col.reshape([g.colRows * spatial])
+            for i in 0..<b {
+                sgemm(transA: true, m: g.colRows, n: spatial, k: oc, a: w, b: dy.data + i * oc * spatial, c: col.data)
+                g.col2im(col.data, ld: spatial, dInput.data + i * g.inputCount)
+            }
+            return dInput
         }
         var b0 = 0
         while b0 < b {
@@ -182,6 +221,13 @@ struct ConvGeometry {
 
     var inputShape: [Int] { [channels, height, width] }
     var inputCount: Int { channels * height * width }
+    /// The sizes as CKernels' convolutions take them.
+    var cShape: sweep_conv_shape {
+        sweep_conv_shape(channels: Int32(channels), height: Int32(height), width: Int32(width), kernel: Int32(kernel),
+                         stride: Int32(stride), padTop: Int32(padTop), padLeft: Int32(padLeft),
+                         outHeight: Int32(outHeight), outWidth: Int32(outWidth))
+    }
+
     /// Rows of the im2col matrix: C·KH·KW.
     var colRows: Int { channels * kernel * kernel }
     /// Columns of the im2col matrix per image: OH·OW.

@@ -41,6 +41,21 @@ void sweep_sgemm_packed_a_panels(int m, int n, int k, const float *a, int aPanel
 /// y (columns × rows) += xᵀ for the row-major x (rows × columns), on AVX-512.
 void sweep_add_transposed(int rows, int columns, const float *x, float *y);
 
+/// One 2-D convolution's sizes (PyTorch's nn.Conv2d geometry, padding split as given).
+typedef struct {
+    int channels, height, width, kernel, stride, padTop, padLeft, outHeight, outWidth;
+} sweep_conv_shape;
+
+/// output (B, OC, OH·OW) = W (OC, C·KH·KW) · im2col(input image) + bias, per image, on AVX-512,
+/// without materialising the im2col: each 32-position panel of it is built in L1.
+void sweep_conv_forward(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
+                        const float *w, const float *bias, float *output);
+
+/// dWᵀ (C·KH·KW, OC) += Σ over images of im2col(input image) · dyᵀ, on AVX-512, the im2col
+/// built panel by panel as in sweep_conv_forward.
+void sweep_conv_weight_grad(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
+                            const float *dy, float *dWt);
+
 /// LSTMCell.forward's step on AVX-512 (same operations, same results): gates, recurrent
 /// (B, 4H) as [i | f | g | o], bias (4H), c (B, H) -> gates activated, cNext, hNext and
 /// tanhCNext = tanh(cNext) (B, H), which backward reads. With prefetchNext, what the next
