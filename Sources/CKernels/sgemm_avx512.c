@@ -215,6 +215,26 @@ AVX512 static void kernel8x32Direct(int kc, const float *a, int lda, const float
     TILE_STORE(8);
 }
 
+/// kernel8x32Direct whose rows start from init[i] (a convolution's bias, all lanes) instead
+/// of zero, and are stored, not added to C.
+AVX512 static void kernel8x32DirectInit(int kc, const float *a, int lda, const float *b, float *c, int ldc, int mr,
+                                        int nr, const float *init) {
+    const bool accumulate = false;
+#define TILE_INIT_ROW(i) __m512 c##i##0 = _mm512_set1_ps(init[i < mr ? i : 0]), c##i##1 = c##i##0
+    TILE_INIT_ROW(0); TILE_INIT_ROW(1); TILE_INIT_ROW(2); TILE_INIT_ROW(3);
+    TILE_INIT_ROW(4); TILE_INIT_ROW(5); TILE_INIT_ROW(6); TILE_INIT_ROW(7);
+#undef TILE_INIT_ROW
+    const float *r0 = a, *r1 = a + (mr > 1 ? lda : 0), *r2 = a + (mr > 2 ? 2 * lda : 0);
+    const float *r3 = a + (mr > 3 ? 3 * lda : 0), *r4 = a + (mr > 4 ? 4 * lda : 0);
+    const float *r5 = a + (mr > 5 ? 5 * lda : 0), *r6 = a + (mr > 6 ? 6 * lda : 0);
+    const float *r7 = a + (mr > 7 ? 7 * lda : 0);
+    for (int p = 0; p < kc; p++) {
+        __m512 b0 = _mm512_loadu_ps(b + p * NR), b1 = _mm512_loadu_ps(b + p * NR + 16);
+        TILE_FMA8(A_ROWS);
+    }
+    TILE_STORE(8);
+}
+
 /// kernel8x32 with A read in place from panels of 32 columns (sweep_sgemm_packed_a_panels):
 /// the slab's eight rows are 32 floats apart, and every 32 columns the panel changes.
 AVX512 static void kernel8x32Panels(int kc, const float *a, int aPanelStride, const float *b, float *c, int ldc,
@@ -453,14 +473,10 @@ AVX512 void sweep_conv_forward(const sweep_conv_shape *g, int batch, const float
     const int k = g->channels * g->kernel * g->kernel, spatial = g->outHeight * g->outWidth;
     const size_t inCount = (size_t)g->channels * g->height * g->width, outCount = (size_t)outChannels * spatial;
     if (!convPanel) convPanel = aligned((size_t)KC * NR);
+    static const float zeros[MR];
     for (int b = 0; b < batch; b++) {
         const float *image = input + b * inCount;
         float *out = output + b * outCount;
-        for (int o = 0; o < outChannels; o++) {
-            __m512 v = _mm512_set1_ps(bias[o]);
-            for (int j = 0; j < spatial; j += 16)
-                _mm512_mask_storeu_ps(out + (size_t)o * spatial + j, firstLanes(spatial - j), v);
-        }
         for (int j0 = 0; j0 < spatial; j0 += NR) {
             int nr = spatial - j0 < NR ? spatial - j0 : NR;
             for (int pc = 0; pc < k; pc += KC) {
@@ -468,8 +484,12 @@ AVX512 void sweep_conv_forward(const sweep_conv_shape *g, int batch, const float
                 packConvPanel(g, image, pc, kc, j0, convPanel);
                 for (int ir = 0; ir < outChannels; ir += MR) {
                     int mr = outChannels - ir < MR ? outChannels - ir : MR;
-                    kernel8x32Direct(kc, w + (size_t)ir * k + pc, k, convPanel, out + (size_t)ir * spatial + j0,
-                                     spatial, mr, nr, true);
+                    float *tile = out + (size_t)ir * spatial + j0;
+                    if (pc == 0)  // the first block starts from the bias
+                        kernel8x32DirectInit(kc, w + (size_t)ir * k, k, convPanel, tile, spatial, mr, nr,
+                                             bias ? bias + ir : zeros);
+                    else
+                        kernel8x32Direct(kc, w + (size_t)ir * k + pc, k, convPanel, tile, spatial, mr, nr, true);
                 }
             }
         }

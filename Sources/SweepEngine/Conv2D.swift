@@ -50,6 +50,8 @@ public final class Conv2D: Layer {
     var implicitGEMM = BLAS.ownKernel
     /// Scratch: dWᵀ (C·KH·KW, OC) of the implicit weight gradient, added to dW transposed.
     private let dWt = Tensor(shape: [0])
+    /// Scratch: W flipped and transposed (C, OC, KH, KW), the weights of dx's convolution.
+    private let flipped = Tensor(shape: [0])
 
     public init(inputShape: [Int], outChannels: Int, kernel: Int, stride: Int = 1, padding: Padding = .same,
                 params: ParameterStore, name: String) {
@@ -137,7 +139,7 @@ public final class Conv2D: Layer {
         let w = params.value(weight), dW = params.grad(weight), db = params.grad(bias)
         if needsInputGradient {
             dInput.reshape(x.shape)
-            dInput.zero()
+            if !implicitNow { dInput.zero() }
         }
         if implicitNow {
             // dWᵀ (C·KH·KW, OC) over the batch, then dW += its transpose; db += Σ dy;
@@ -151,6 +153,25 @@ public final class Conv2D: Layer {
                 for o in 0..<oc { db[o] += sum(dy.data + (i * oc + o) * spatial, count: spatial) }
             }
             guard needsInputGradient else { return dInput }
+            if stride == 1 {
+                // dx is the convolution of dy with W flipped and transposed (C, OC, KH, KW), padded
+                // K − 1 − pad: a full implicit GEMM again, instead of dcol = Wᵀ · dy and col2im
+                let k = kernel, area = k * k, c = inChannels
+                flipped.reshape([c * oc * area])
+                for o in 0..<oc {
+                    for ci in 0..<c {
+                        let src = w + (o * c + ci) * area, dst = flipped.data + (ci * oc + o) * area
+                        for t in 0..<area { dst[area - 1 - t] = src[t] }
+                    }
+                }
+                var shape = sweep_conv_shape(
+                    channels: Int32(oc), height: Int32(g.outHeight), width: Int32(g.outWidth), kernel: Int32(k),
+                    stride: 1, padTop: Int32(k - 1 - g.padTop), padLeft: Int32(k - 1 - g.padLeft),
+                    outHeight: Int32(g.height), outWidth: Int32(g.width))
+                sweep_conv_forward(&shape, Int32(b), dy.data, Int32(c), flipped.data, nil, dInput.data)
+                return dInput
+            }
+            dInput.zero()
             col.reshape([g.colRows * spatial])
             for i in 0..<b {
                 sgemm(transA: true, m: g.colRows, n: spatial, k: oc, a: w, b: dy.data + i * oc * spatial, c: col.data)

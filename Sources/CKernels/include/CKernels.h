@@ -46,8 +46,8 @@ typedef struct {
     int channels, height, width, kernel, stride, padTop, padLeft, outHeight, outWidth;
 } sweep_conv_shape;
 
-/// output (B, OC, OH·OW) = W (OC, C·KH·KW) · im2col(input image) + bias, per image, on AVX-512,
-/// without materialising the im2col: each 32-position panel of it is built in L1.
+/// output (B, OC, OH·OW) = W (OC, C·KH·KW) · im2col(input image) + bias (none when NULL), per
+/// image, on AVX-512, without materialising the im2col: each 32-position panel of it is built in L1.
 void sweep_conv_forward(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
                         const float *w, const float *bias, float *output);
 
