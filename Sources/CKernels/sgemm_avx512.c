@@ -433,34 +433,37 @@ AVX512 static void packConvPanel(const sweep_conv_shape *g, const float *image, 
         }
         return;
     }
-    // per run s and kw: lanes of each half that read inside the row, and where lane 0 reads
+    // per kernel offset t = kh·KW + kw and run s: the lanes of each half that read inside the
+    // image, and where lane 0 reads, relative to the channel (masks empty where the row is outside)
     const int k = g->kernel;
-    __mmask16 lowMask[NR * k], highMask[NR * k];
-    int offset[NR * k];
-    for (int s = 0; s < segments; s++) {
-        for (int q = 0; q < k; q++) {
-            int ix0 = segX[s] + q - g->padLeft;  // input column of the run's first position
+    __mmask16 lowMask[kk * segments], highMask[kk * segments];
+    int offset[kk * segments];
+    for (int t = 0; t < kk; t++) {
+        int th = t / k, tw = t % k;
+        for (int s = 0; s < segments; s++) {
+            int iy = segY[s] + th - g->padTop, ix0 = segX[s] + tw - g->padLeft;
             int lo = segLane[s] + (ix0 < 0 ? -ix0 : 0);
             int hi = segLane[s] + (g->width - ix0 < segN[s] ? g->width - ix0 : segN[s]);
-            uint32_t lanes = hi > lo ? (uint32_t)(((1ull << hi) - 1) & ~((1ull << lo) - 1)) : 0;
-            lowMask[s * k + q] = (__mmask16)(lanes & 0xFFFF);
-            highMask[s * k + q] = (__mmask16)(lanes >> 16);
-            offset[s * k + q] = ix0 - segLane[s];
+            bool inside = iy >= 0 && iy < g->height && hi > lo;
+            uint32_t lanes = inside ? (uint32_t)(((1ull << hi) - 1) & ~((1ull << lo) - 1)) : 0;
+            lowMask[t * segments + s] = (__mmask16)(lanes & 0xFFFF);
+            highMask[t * segments + s] = (__mmask16)(lanes >> 16);
+            offset[t * segments + s] = inside ? iy * g->width + ix0 - segLane[s] : 0;
         }
     }
+    const float *channel = image + (size_t)c * plane;
+    int t = k0 % kk;
     for (int i = 0; i < kc; i++) {
         __m512 v0 = _mm512_setzero_ps(), v1 = _mm512_setzero_ps();
-        const float *channel = image + (size_t)c * plane;
+        const int at = t * segments;
         for (int s = 0; s < segments; s++) {
-            int iy = segY[s] + kh - g->padTop;
-            if (iy < 0 || iy >= g->height) continue;
-            const float *src = channel + (size_t)iy * g->width + offset[s * k + kw];
-            v0 = _mm512_mask_loadu_ps(v0, lowMask[s * k + kw], src);
-            v1 = _mm512_mask_loadu_ps(v1, highMask[s * k + kw], src + 16);
+            const float *src = channel + offset[at + s];
+            v0 = _mm512_mask_loadu_ps(v0, lowMask[at + s], src);
+            v1 = _mm512_mask_loadu_ps(v1, highMask[at + s], src + 16);
         }
         _mm512_storeu_ps(panel + (size_t)i * NR, v0);
         _mm512_storeu_ps(panel + (size_t)i * NR + 16, v1);
-        if (++kw == k) kw = 0, ++kh == k ? (kh = 0, c++) : 0;
+        if (++t == kk) t = 0, channel += plane;
     }
 }
 
