@@ -9,12 +9,12 @@ public struct ConfigKey: Sendable {
 
 public enum ConfigKeys {
     public static let datasets = ["fashion-mnist", "mnist", "cifar10", "synthetic"]
-    public static let models = ["mlp", "lenet5", "rnn", "cnn", "inception", "resnet", "noop"]
-    public static let cells = ["rnn", "lstm", "gru"]
-    public static let augments = ["none", "flip", "crop", "flip+crop"]
-    public static let activations = ["relu", "tanh", "sigmoid"]
-    public static let optimizers = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "nadam", "adamw"]
-    public static let inits = ["xavier", "xavier_uniform", "he", "truncated_normal"]
+    public static let models = ModelName.allCases.map(\.rawValue)
+    public static let cells = CellName.allCases.map(\.rawValue)
+    public static let augments = AugmentName.allCases.map(\.rawValue)
+    public static let activations = ActivationName.allCases.map(\.rawValue)
+    public static let optimizers = OptimizerName.allCases.map(\.rawValue)
+    public static let inits = InitName.allCases.map(\.rawValue)
 
     public static let all: [ConfigKey] = [
         choice("dataset", datasets) { $0.dataset = $1 },
@@ -25,16 +25,16 @@ public enum ConfigKeys {
         int("train_per_class", min: 1) { $0.trainPerClass = $1 },
         int("test_per_class", min: 1) { $0.testPerClass = $1 },
         double("validation_fraction", "a number with 0 <= f < 1") { $0 >= 0 && $0 < 1 } set: { $0.validationFraction = $1 },
-        choice("model", models) { $0.model = $1 },
+        choice("model", ModelName.self) { $0.model = $1 },
         ConfigKey(name: "architecture", expects: "a network in the architecture language") { v, c throws(ConfigError) in
             // kept in canonical form: two spellings of one network are one task
             c.architecture = try Architecture(parsing: v).description
         },
-        choice("augment", augments) { $0.augment = $1 },
-        choice("cell", cells) { $0.cell = $1 },
+        choice("augment", AugmentName.self) { $0.augment = $1 },
+        choice("cell", CellName.self) { $0.cell = $1 },
         int("hidden", min: 1) { $0.hidden = $1 },
         int("layers", min: 1) { $0.layers = $1 },
-        choice("activation", activations) { $0.activation = $1 },
+        choice("activation", ActivationName.self) { $0.activation = $1 },
         double("dropout", "a probability with 0 <= p < 1") { $0 >= 0 && $0 < 1 } set: { $0.dropout = $1 },
         ConfigKey(name: "batchnorm", expects: "true or false") { v, c throws(ConfigError) in
             switch v.lowercased() {
@@ -43,7 +43,7 @@ public enum ConfigKeys {
             default: throw invalid("batchnorm", v, "true or false")
             }
         },
-        choice("optimizer", optimizers) { $0.optimizer = $1 },
+        choice("optimizer", OptimizerName.self) { $0.optimizer = $1 },
         double("learning_rate", "a number > 0") { $0 > 0 } set: { $0.learningRate = $1 },
         double("momentum", "a number >= 0") { $0 >= 0 } set: { $0.momentum = $1 },
         double("weight_decay", "a number >= 0") { $0 >= 0 } set: { $0.weightDecay = $1 },
@@ -52,7 +52,7 @@ public enum ConfigKeys {
             guard let d = Double(v), d.isFinite, d > 0 else { throw invalid("clip_norm", v, "a number > 0 or none") }
             c.clipNorm = d
         },
-        choice("init", inits) { $0.initScheme = $1 },
+        choice("init", InitName.self) { $0.initScheme = $1 },
         int("epochs", min: 1) { $0.epochs = $1 },
         int("batch_size", min: 1) { $0.batchSize = $1 },
         int("seed", min: Int.min) { $0.seed = $1 },
@@ -72,6 +72,17 @@ public enum ConfigKeys {
         return ConfigKey(name: name, expects: expects) { v, c throws(ConfigError) in
             guard values.contains(v) else { throw invalid(name, v, expects) }
             set(&c, v)
+        }
+    }
+
+    /// A key whose value is one of the cases of `T`, by raw value.
+    static func choice<T: RawRepresentable & CaseIterable & Sendable>(
+        _ name: String, _ type: T.Type, set: @escaping @Sendable (inout TrainConfig, T) -> Void
+    ) -> ConfigKey where T.RawValue == String {
+        let expects = "one of " + T.allCases.map(\.rawValue).joined(separator: ", ")
+        return ConfigKey(name: name, expects: expects) { v, c throws(ConfigError) in
+            guard let value = T(rawValue: v) else { throw invalid(name, v, expects) }
+            set(&c, value)
         }
     }
 

@@ -7,23 +7,23 @@ public struct TrainConfig: Sendable, Equatable {
     public var trainPerClass: Int? = nil
     public var testPerClass: Int? = nil
     public var validationFraction = 0.1
-    public var model = "rnn"
+    public var model = ModelName.rnn
     /// A network in the architecture language, in canonical form; replaces the preset `model` names.
     public var architecture: String? = nil
     /// Training batches only: none, flip, crop or flip+crop.
-    public var augment = "none"
-    public var cell = "lstm"
+    public var augment = AugmentName.none
+    public var cell = CellName.lstm
     public var hidden = 128
     public var layers = 1
-    public var activation: String? = nil
+    public var activation: ActivationName? = nil
     public var dropout: Double? = nil
     public var batchnorm = false
-    public var optimizer = "adam"
+    public var optimizer = OptimizerName.adam
     public var learningRate = 0.001
     public var momentum: Double? = nil
     public var weightDecay = 0.0
     public var clipNorm: Double? = nil
-    public var initScheme = "xavier"
+    public var initScheme = InitName.xavier
     public var epochs = 1
     public var batchSize = 32
     public var seed = 1
@@ -57,9 +57,15 @@ public struct TrainConfig: Sendable, Equatable {
 
     // MARK: resolved values
 
-    public var resolvedActivation: String { activation ?? (["mlp", "cnn", "inception", "resnet"].contains(model) ? "relu" : "tanh") }
-    public var resolvedDropout: Double { dropout ?? (model == "lenet5" ? 0.5 : 0) }
-    public var resolvedMomentum: Double { momentum ?? (optimizer == "rmsprop" ? 0 : 0.9) }
+    public var resolvedActivation: ActivationName {
+        if let activation { return activation }
+        switch model {
+        case .mlp, .cnn, .inception, .resnet: return .relu
+        case .lenet5, .rnn, .noop: return .tanh
+        }
+    }
+    public var resolvedDropout: Double { dropout ?? (model == .lenet5 ? 0.5 : 0) }
+    public var resolvedMomentum: Double { momentum ?? (optimizer == .rmsprop ? 0 : 0.9) }
 
     /// Every key with the value the run uses, in SPEC §3 order. Unset optional
     /// values are null; `architecture` and `augment` appear only when set, so the
@@ -72,19 +78,19 @@ public struct TrainConfig: Sendable, Equatable {
             ("train_per_class", opt(trainPerClass)),
             ("test_per_class", opt(testPerClass)),
             ("validation_fraction", .double(validationFraction)),
-            ("model", .string(model)),
-            ("cell", .string(cell)),
+            ("model", .string(model.rawValue)),
+            ("cell", .string(cell.rawValue)),
             ("hidden", .int(hidden)),
             ("layers", .int(layers)),
-            ("activation", .string(resolvedActivation)),
+            ("activation", .string(resolvedActivation.rawValue)),
             ("dropout", .double(resolvedDropout)),
             ("batchnorm", .bool(batchnorm)),
-            ("optimizer", .string(optimizer)),
+            ("optimizer", .string(optimizer.rawValue)),
             ("learning_rate", .double(learningRate)),
             ("momentum", .double(resolvedMomentum)),
             ("weight_decay", .double(weightDecay)),
             ("clip_norm", clipNorm.map(JSON.double) ?? .null),
-            ("init", .string(initScheme)),
+            ("init", .string(initScheme.rawValue)),
             ("epochs", .int(epochs)),
             ("batch_size", .int(batchSize)),
             ("seed", .int(seed)),
@@ -93,7 +99,7 @@ public struct TrainConfig: Sendable, Equatable {
         ]
         if let architecture { fields.insert(("architecture", .string(architecture)), at: 6) }
         // likewise augment, only when it does something
-        if augment != "none" { fields.insert(("augment", .string(augment)), at: architecture == nil ? 6 : 7) }
+        if augment != .none { fields.insert(("augment", .string(augment.rawValue)), at: architecture == nil ? 6 : 7) }
         return .object(fields)
     }
 }

@@ -1,3 +1,4 @@
+import SweepConfig
 import SweepData
 import SweepEngine
 
@@ -17,10 +18,10 @@ final class Augment {
     private let scratch: UnsafeMutablePointer<Float>
 
     /// nil when `kind` is none.
-    init?(_ kind: String, data: Dataset, seed: Int) {
-        guard kind != "none" else { return nil }
-        flip = kind.contains("flip")
-        padding = kind.contains("crop") ? (data.shape[1] >= 32 ? 4 : 2) : 0
+    init?(_ kind: AugmentName, data: Dataset, seed: Int) {
+        guard kind != .none else { return nil }
+        flip = kind.flips
+        padding = kind.crops ? (data.shape[1] >= 32 ? 4 : 2) : 0
         shape = data.shape
         black = data.black
         rng = RNG(seed: seed, stream: Streams.augment)

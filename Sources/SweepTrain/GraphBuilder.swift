@@ -119,7 +119,7 @@ public struct GraphBuilder {
             let rng = RNG(seed: config.seed, stream: Streams.dropout &+ UInt64(truncatingIfNeeded: name.hashValueStable))
             added = Dropout(p: Float(p), inputShape: shape, rng: rng)
         case .relu, .tanh, .sigmoid, .act:
-            let kind = l.kind == .act ? ActivationKind(rawValue: config.resolvedActivation)! : ActivationKind(rawValue: l.kind.rawValue)!
+            let kind = l.kind == .act ? ActivationKind(config.resolvedActivation) : ActivationKind(rawValue: l.kind.rawValue)!
             added = Activation(kind, inputShape: shape)
         case .rnn, .lstm, .gru:
             // an image's rows as time steps; a sequence from the layer before as it is

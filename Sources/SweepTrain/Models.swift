@@ -24,7 +24,7 @@ public enum Models {
         // mlp and lenet5 are one nn.Sequential: every layer is "net.<i>", parameters or not
         var index = 0
         func name() -> String { defer { index += 1 }; return "net.\(index)" }
-        let act = ActivationKind(rawValue: config.resolvedActivation)!
+        let act = ActivationKind(config.resolvedActivation)
         func activationAndExtras(dropout p: Double) {
             model.append(Activation(act, inputShape: model.shape), name: name())
             if p > 0 {
@@ -45,7 +45,7 @@ public enum Models {
         }
 
         switch config.model {
-        case "mlp":
+        case .mlp:
             // (dense → [batchnorm] → act → [dropout]) × layers → dense(classes)
             for _ in 0..<config.layers {
                 dense(config.hidden)
@@ -54,7 +54,7 @@ public enum Models {
             }
             dense(classes)
 
-        case "lenet5":
+        case .lenet5:
             // conv5x5(32, same) → [bn] → act → pool2 → conv5x5(64, same) → [bn] → act → pool2
             // → flatten → dense(1024) → [bn] → act → dropout → dense(classes)
             guard inputShape.count == 3, inputShape[1] >= 4, inputShape[2] >= 4 else {
@@ -74,14 +74,14 @@ public enum Models {
             activationAndExtras(dropout: config.resolvedDropout)
             dense(classes)
 
-        case "rnn":
+        case .rnn:
             // An image's rows as time steps: (B, C, H, W) → (B, H, C·W) → recurrent × layers
             // → [batchnorm] → [dropout] → dense(classes). Names follow the PyTorch module
             // {rnn: nn.RNN/LSTM/GRU(num_layers), bn, fc}, so weights map onto its state_dict.
             guard inputShape.count == 3 else { throw ConfigError("model rnn needs images, got shape \(inputShape)") }
             let (channels, height, width) = (inputShape[0], inputShape[1], inputShape[2])
             if channels > 1 { model.append(ImageRows(inputShape: inputShape), name: "rows") }
-            let cell = CellKind(rawValue: config.cell)!
+            let cell = CellKind(config.cell)
             var sequence = [height, channels * width]
             for k in 0..<config.layers {
                 let last = k == config.layers - 1
@@ -101,8 +101,8 @@ public enum Models {
             }
             model.append(Dense(inputShape: model.shape, outputs: classes, params: model.params, name: "fc"), name: "fc")
 
-        default:
-            throw ConfigError("model \(config.model) has no layers to build")
+        case .cnn, .inception, .resnet, .noop:
+            throw ConfigError("model \(config.model.rawValue) has no layers to build")
         }
         return model
     }
@@ -111,7 +111,7 @@ public enum Models {
     public static func allocate(_ model: Model, _ config: TrainConfig) {
         model.finalize()
         var initRNG = RNG(seed: config.seed, stream: Streams.initialization)
-        model.params.initialize(InitScheme(rawValue: config.initScheme)!, rng: &initRNG)
+        model.params.initialize(InitScheme(config.initScheme), rng: &initRNG)
     }
 }
 

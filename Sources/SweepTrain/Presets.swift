@@ -13,28 +13,32 @@ public enum Presets {
     static let features = "conv(32, 3) act conv(32, 3) act maxpool(2) dropout(0.25) "
         + "conv(64, 3) act conv(64, 3) act maxpool(2) dropout(0.25)"
     static let head = "flatten dense(512) act dropout(0.5) dense(classes)"
-    static let blocks = [
-        "cnn": "",
-        "inception": "concat[conv(64, 3) act | conv(64, 3) act conv(64, 3) act | conv(64, 3) act maxpool(3, 1)]",
-        "resnet": "residual[conv(128, 3) act conv(128, 3) act conv(64, 1)] act maxpool(2)",
-    ]
+    /// The block between the features and the head; nil for the presets not written here.
+    static func block(_ model: ModelName) -> String? {
+        switch model {
+        case .cnn: ""
+        case .inception: "concat[conv(64, 3) act | conv(64, 3) act conv(64, 3) act | conv(64, 3) act maxpool(3, 1)]"
+        case .resnet: "residual[conv(128, 3) act conv(128, 3) act conv(64, 1)] act maxpool(2)"
+        case .mlp, .lenet5, .rnn, .noop: nil
+        }
+    }
 
     /// The line of a preset written in the language, nil for the others (mlp, lenet5, rnn, noop).
-    public static func line(_ model: String) -> String? {
-        guard let block = blocks[model] else { return nil }
+    public static func line(_ model: ModelName) -> String? {
+        guard let block = block(model) else { return nil }
         return [features, block, head].filter { !$0.isEmpty }.joined(separator: " ")
     }
 
     /// hw4_models.py's name for a node the builder calls `net…`, nil to keep the builder's.
-    static func name(_ model: String, _ builderName: String) -> String? {
+    static func name(_ model: ModelName, _ builderName: String) -> String? {
         let parts = builderName.split(separator: ".").dropFirst().map(String.init)
         guard let item = parts.first.flatMap({ Int($0) }) else { return nil }
         if item < 12 { return "features.\(item)" }
-        let blockItems = model == "cnn" ? 0 : model == "inception" ? 1 : 3
+        let blockItems = model == .cnn ? 0 : model == .inception ? 1 : 3
         if item >= 12 + blockItems { return "head.\(item - 12 - blockItems)" }
         let rest = parts.dropFirst()
         switch model {
-        case "inception":
+        case .inception:
             // the concat is the block; branch k is b<k+1>, an nn.Sequential
             guard let branch = rest.first.flatMap({ Int($0) }) else { return "block" }
             return (["block.b\(branch + 1)"] + rest.dropFirst()).joined(separator: ".")

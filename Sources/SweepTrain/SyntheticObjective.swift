@@ -13,7 +13,7 @@ import SweepRandom
 /// loss + decay/epoch, keeping the tasks' order at every epoch.
 public struct SyntheticObjective: Sendable {
     public var bestLearningRate = 3e-3
-    public var bestOptimizer = "adam"
+    public var bestOptimizer = OptimizerName.adam
     public var optimizerPenalty = 1.0
     public var noise = 0.1
     public var decay = 1.0

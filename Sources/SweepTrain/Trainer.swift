@@ -36,12 +36,12 @@ public final class Trainer {
                     onEpoch: (EpochMetrics) -> Void = { _ in },
                     shouldStop: () -> Bool = { false }) throws -> RunResult {
         let start = clock.now
-        if config.model == "noop" { return runNoop(start: start, onEpoch: onEpoch, shouldStop: shouldStop) }
+        if config.model == .noop { return runNoop(start: start, onEpoch: onEpoch, shouldStop: shouldStop) }
 
         BLAS.setThreads(config.threads)
         let data = try dataset ?? loadDataset(Trainer.dataOptions(config))
         guard data.train.count > 0 else { throw ConfigError("dataset \(config.dataset): the training split is empty") }
-        let settings = OptimizerSettings(kind: OptimizerKind(rawValue: config.optimizer)!,
+        let settings = OptimizerSettings(kind: OptimizerKind(config.optimizer),
                                          learningRate: Float(config.learningRate),
                                          momentum: Float(config.resolvedMomentum),
                                          weightDecay: Float(config.weightDecay),

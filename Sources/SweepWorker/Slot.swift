@@ -16,7 +16,7 @@ enum Slot {
         let t0 = Date()
         do {
             let config = try TrainConfig(json: a.params)
-            let data = config.model == "noop" ? nil : try datasets.dataset(Trainer.dataOptions(config))
+            let data = config.model == .noop ? nil : try datasets.dataset(Trainer.dataOptions(config))
             let result = try Trainer(config: config, memoryLimit: memoryLimit).run(
                 dataset: data,
                 onEpoch: { m in progress(TaskProgress(taskID: a.taskID, attempt: a.attempt, epoch: m.epoch, metrics: .object(m.fields))) },

@@ -25,7 +25,7 @@ extension Sweep {
 
         func run() throws {
             let config = try TrainConfig(arguments: settings)
-            guard config.model != "noop" || config.architecture != nil else {
+            guard config.model != .noop || config.architecture != nil else {
                 throw ConfigError("model noop has no layers to describe")
             }
             let dataset = DatasetName(rawValue: config.dataset)!

@@ -5,16 +5,16 @@ import Testing
     @Test func defaultsFollowTheSpec() throws {
         let c = try TrainConfig(arguments: [])
         #expect(c.dataset == "fashion-mnist")
-        #expect(c.model == "rnn" && c.cell == "lstm" && c.hidden == 128 && c.layers == 1)
-        #expect(c.optimizer == "adam" && c.learningRate == 0.001)
+        #expect(c.model == .rnn && c.cell == .lstm && c.hidden == 128 && c.layers == 1)
+        #expect(c.optimizer == .adam && c.learningRate == 0.001)
         #expect(c.validationFraction == 0.1 && c.epochs == 1 && c.batchSize == 32 && c.seed == 1 && c.threads == 1)
-        #expect(c.initScheme == "xavier" && c.clipNorm == nil && c.weightDecay == 0 && !c.batchnorm)
+        #expect(c.initScheme == .xavier && c.clipNorm == nil && c.weightDecay == 0 && !c.batchnorm)
     }
 
     @Test func defaultsThatDependOnModelAndOptimizer() throws {
-        #expect(try TrainConfig(arguments: ["model=lenet5"]).resolvedActivation == "tanh")
+        #expect(try TrainConfig(arguments: ["model=lenet5"]).resolvedActivation == .tanh)
         #expect(try TrainConfig(arguments: ["model=lenet5"]).resolvedDropout == 0.5)
-        #expect(try TrainConfig(arguments: ["model=mlp"]).resolvedActivation == "relu")
+        #expect(try TrainConfig(arguments: ["model=mlp"]).resolvedActivation == .relu)
         #expect(try TrainConfig(arguments: ["model=mlp"]).resolvedDropout == 0)
         #expect(try TrainConfig(arguments: ["optimizer=rmsprop"]).resolvedMomentum == 0)
         #expect(try TrainConfig(arguments: ["optimizer=momentum"]).resolvedMomentum == 0.9)
@@ -30,10 +30,10 @@ import Testing
             "duration_ms=50",
         ])
         #expect(c.dataset == "cifar10" && c.dataDir == "/d" && c.trainPerClass == 500 && c.testPerClass == 88)
-        #expect(c.validationFraction == 0 && c.model == "mlp" && c.cell == "gru" && c.hidden == 64 && c.layers == 2)
-        #expect(c.activation == "sigmoid" && c.dropout == 0.25 && c.batchnorm && c.optimizer == "nadam")
+        #expect(c.validationFraction == 0 && c.model == .mlp && c.cell == .gru && c.hidden == 64 && c.layers == 2)
+        #expect(c.activation == .sigmoid && c.dropout == 0.25 && c.batchnorm && c.optimizer == .nadam)
         #expect(c.learningRate == 1.7e-4 && c.momentum == 0.08 && c.weightDecay == 0.01 && c.clipNorm == 5)
-        #expect(c.initScheme == "truncated_normal" && c.epochs == 25 && c.batchSize == 50 && c.seed == -3)
+        #expect(c.initScheme == .truncatedNormal && c.epochs == 25 && c.batchSize == 50 && c.seed == -3)
         #expect(c.threads == 2 && c.durationMs == 50)
         #expect(ConfigKeys.names.count == 25)
     }

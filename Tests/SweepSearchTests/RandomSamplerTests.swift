@@ -24,7 +24,7 @@ import SweepSpec
         #expect(try sampler.propose() == nil)   // run_cap
         // `when:` holds: momentum is set only for momentum and nesterov (elsewhere its default, 0.9 or none).
         #expect(proposed.contains { $0.config.momentum != nil })
-        #expect(proposed.allSatisfy { ["momentum", "nesterov"].contains($0.config.optimizer) == ($0.config.momentum != nil) })
+        #expect(proposed.allSatisfy { [.momentum, .nesterov].contains($0.config.optimizer) == ($0.config.momentum != nil) })
     }
 
     @Test func aRestartedSamplerGoesOnWhereItStopped() throws {

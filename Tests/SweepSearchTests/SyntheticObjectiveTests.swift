@@ -5,9 +5,9 @@ import SweepTrain
 @testable import SweepSearch
 
 @Suite struct SyntheticObjectiveTests {
-    static func config(_ learningRate: Double, _ optimizer: String, seed: Int = 1) -> TrainConfig {
+    static func config(_ learningRate: Double, _ optimizer: OptimizerName, seed: Int = 1) -> TrainConfig {
         var c = TrainConfig()
-        c.model = "noop"
+        c.model = .noop
         c.learningRate = learningRate
         c.optimizer = optimizer
         c.seed = seed
@@ -16,13 +16,13 @@ import SweepTrain
 
     @Test func aNoisyBowlOverLogLearningRate() {
         var objective = SyntheticObjective(seed: 3)
-        #expect(objective.value(Self.config(3e-3, "adam")) == objective.value(Self.config(3e-3, "adam")))
-        #expect(objective.value(Self.config(3e-3, "adam")) != SyntheticObjective(seed: 4).value(Self.config(3e-3, "adam")))
+        #expect(objective.value(Self.config(3e-3, .adam)) == objective.value(Self.config(3e-3, .adam)))
+        #expect(objective.value(Self.config(3e-3, .adam)) != SyntheticObjective(seed: 4).value(Self.config(3e-3, .adam)))
         objective.noise = 0
-        #expect(objective.value(Self.config(3e-3, "adam")) == 0)
-        #expect(abs(objective.value(Self.config(3e-2, "adam")) - 1) < 1e-12)     // one decade off: 1² = 1
-        #expect(abs(objective.value(Self.config(3e-5, "sgd")) - 5) < 1e-12)      // two decades off and the penalty
-        #expect(objective.value(Self.config(3e-3, "adam"), epoch: 1) == 1 && objective.value(Self.config(3e-3, "adam"), epoch: 4) == 0.25)
+        #expect(objective.value(Self.config(3e-3, .adam)) == 0)
+        #expect(abs(objective.value(Self.config(3e-2, .adam)) - 1) < 1e-12)     // one decade off: 1² = 1
+        #expect(abs(objective.value(Self.config(3e-5, .sgd)) - 5) < 1e-12)      // two decades off and the penalty
+        #expect(objective.value(Self.config(3e-3, .adam), epoch: 1) == 1 && objective.value(Self.config(3e-3, .adam), epoch: 4) == 0.25)
     }
 
     /// ASHA on the bowl, in-process: 27 random tasks of 27 epochs, 4 running at a

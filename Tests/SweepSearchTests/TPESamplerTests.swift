@@ -44,7 +44,7 @@ import SweepTrain
             let c = task.config
             #expect((1e-5...1).contains(c.learningRate) && (1...4).contains(c.layers))
             #expect(c.hidden % 16 == 0 && (16...256).contains(c.hidden))
-            #expect(["momentum", "nesterov"].contains(c.optimizer) == (c.momentum != nil))
+            #expect([.momentum, .nesterov].contains(c.optimizer) == (c.momentum != nil))
             #expect(c.momentum.map { (0.5...0.99).contains($0) } ?? true)
             #expect(c.dropout.map { (0..<1).contains($0) } ?? false)
         }
@@ -74,7 +74,7 @@ import SweepTrain
               batchnorm: {values: [true, false]}
             """))
         sampler.options.startupTasks = 2
-        let values = try run(&sampler, budget: 20, inFlight: 2) { $0.cell == "gru" ? 0.9 : 0.1 }
+        let values = try run(&sampler, budget: 20, inFlight: 2) { $0.cell == .gru ? 0.9 : 0.1 }
         #expect(values.count == 6 && Set(sampler.tasks.map(\.id)).count == 6)
         #expect(try sampler.propose() == nil)
     }
@@ -116,12 +116,12 @@ import SweepTrain
     @Test func inactiveParametersAreAbsent() throws {
         var sampler = TPESampler(spec: try spec(Self.bayes()))
         var configs: [TrainConfig] = []
-        for (i, optimizer) in ["sgd", "momentum", "adam", "nesterov", "sgd"].enumerated() {
+        for (i, optimizer) in [OptimizerName.sgd, .momentum, .adam, .nesterov, .sgd].enumerated() {
             var config = TrainConfig()
-            config.model = "noop"
+            config.model = .noop
             config.optimizer = optimizer
             config.seed = i
-            if ["momentum", "nesterov"].contains(optimizer) { config.momentum = 0.5 + 0.1 * Double(i) }
+            if [.momentum, .nesterov].contains(optimizer) { config.momentum = 0.5 + 0.1 * Double(i) }
             configs.append(config)
             sampler.add(config, outcome: .completed(Double(i)))
         }

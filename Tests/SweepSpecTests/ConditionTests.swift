@@ -53,7 +53,7 @@ import Testing
               cell: {value: gru, when: {model: rnn}}
               layers: {value: 2, when: {model: mlp}}
             """)
-        #expect(t.map(\.config.cell) == ["gru", "gru"])
+        #expect(t.map(\.config.cell) == [.gru, .gru])
         #expect(t.map(\.config.layers) == [1, 1])
     }
 
@@ -82,7 +82,7 @@ import Testing
             """)
         #expect(t.count == 40)
         for task in t {
-            if task.config.optimizer == "sgd" { #expect(task.config.momentum == nil) }
+            if task.config.optimizer == .sgd { #expect(task.config.momentum == nil) }
             else { #expect((0.5...0.99).contains(task.config.momentum!)) }
         }
     }

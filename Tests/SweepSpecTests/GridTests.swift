@@ -26,7 +26,7 @@ import Testing
         ])
         #expect(t.allSatisfy { $0.config.epochs == 2 })
         // Keys that are not parameters keep their defaults.
-        #expect(t.allSatisfy { $0.config.optimizer == "adam" && $0.config.batchSize == 32 })
+        #expect(t.allSatisfy { $0.config.optimizer == .adam && $0.config.batchSize == 32 })
     }
 
     @Test func idsAreFNV1aOfTheCanonicalConfiguration() throws {

@@ -29,7 +29,7 @@ import Testing
         // Until TPE lands, bayes draws like random.
         #expect(try tasks(Self.random(seed: 1, method: "bayes")).map(\.id) == a.map(\.id))
         for task in a {
-            #expect(["rnn", "lstm", "gru"].contains(task.config.cell))
+            #expect([.rnn, .lstm, .gru].contains(task.config.cell))
             #expect((8...256).contains(task.config.hidden))
             #expect((1e-4...1e-1).contains(task.config.learningRate))
             #expect((0...0.5).contains(task.config.dropout!))
@@ -67,8 +67,8 @@ import Testing
               seed: {min: 1, max: 1000000}
               cell: {values: [rnn, lstm, gru], probabilities: [0.8, 0.2, 0.0]}
             """)
-        let rnn = t.filter { $0.config.cell == "rnn" }.count
-        #expect(!t.contains { $0.config.cell == "gru" })
+        let rnn = t.filter { $0.config.cell == .rnn }.count
+        #expect(!t.contains { $0.config.cell == .gru })
         #expect((280...360).contains(rnn), "\(rnn) of 400 draws were rnn")
     }
 

@@ -40,16 +40,16 @@ import Testing
 
     @Test func quickstartMixesCellsAndOptimizers() throws {
         let tasks = try SweepSpec.load(path: sweepsDirectory().appendingPathComponent("quickstart.yaml").path).expand()
-        #expect(Set(tasks.map(\.config.cell)) == ["rnn", "lstm", "gru"])
+        #expect(Set(tasks.map(\.config.cell)) == [.rnn, .lstm, .gru])
         #expect(Set(tasks.map(\.config.optimizer)).count == 5)
-        #expect(tasks.allSatisfy { $0.config.trainPerClass != nil && $0.config.model == "rnn" })
-        #expect(tasks.filter { $0.config.optimizer == "adam" }.allSatisfy { $0.config.learningRate == 0.001 })
-        #expect(tasks.filter { $0.config.optimizer == "sgd" }.allSatisfy { $0.config.learningRate == 0.05 })
+        #expect(tasks.allSatisfy { $0.config.trainPerClass != nil && $0.config.model == .rnn })
+        #expect(tasks.filter { $0.config.optimizer == .adam }.allSatisfy { $0.config.learningRate == 0.001 })
+        #expect(tasks.filter { $0.config.optimizer == .sgd }.allSatisfy { $0.config.learningRate == 0.05 })
     }
 
     @Test func rnnStudySetsMomentumOnlyForMomentum() throws {
         let tasks = try SweepSpec.load(path: sweepsDirectory().appendingPathComponent("fashion-rnn-cells.yaml").path).expand()
-        #expect(tasks.allSatisfy { ($0.config.momentum != nil) == ($0.config.optimizer == "momentum") })
+        #expect(tasks.allSatisfy { ($0.config.momentum != nil) == ($0.config.optimizer == .momentum) })
         #expect(Set(tasks.map(\.config.hidden)) == [16, 32, 64, 128])
         #expect(tasks.allSatisfy { $0.config.epochs == 10 && $0.config.batchSize == 32 })
     }
@@ -58,8 +58,8 @@ import Testing
         for name in ["fashion-lenet5-optimizers.yaml", "cifar10-lenet5-optimizers.yaml"] {
             let tasks = try SweepSpec.load(path: sweepsDirectory().appendingPathComponent(name).path).expand()
             #expect(Set(tasks.map(\.config.learningRate)) == [0.1, 0.01, 0.001, 0.0001])
-            #expect(tasks.allSatisfy { $0.config.model == "lenet5" && $0.config.batchSize == 50
-                && $0.config.initScheme == "truncated_normal" && $0.config.resolvedDropout == 0.5 })
+            #expect(tasks.allSatisfy { $0.config.model == .lenet5 && $0.config.batchSize == 50
+                && $0.config.initScheme == .truncatedNormal && $0.config.resolvedDropout == 0.5 })
         }
         let cifar = try SweepSpec.load(path: sweepsDirectory().appendingPathComponent("cifar10-lenet5-optimizers.yaml").path).expand()
         #expect(cifar.allSatisfy { $0.config.dataset == "cifar10" && $0.config.trainPerClass == 500 && $0.config.testPerClass == 88 })

@@ -95,6 +95,6 @@ import Testing
         #expect(s.earlyTerminate == EarlyTerminate(type: "hyperband", minIter: 1, eta: 3))
         let t = try s.expand()
         #expect(t.count == 50)
-        #expect(t.allSatisfy { $0.config.model == "rnn" && (1e-4...1e-1).contains($0.config.learningRate) })
+        #expect(t.allSatisfy { $0.config.model == .rnn && (1e-4...1e-1).contains($0.config.learningRate) })
     }
 }

@@ -24,7 +24,7 @@ import SweepEngine
 
     @Test func flipMirrorsAboutHalfTheImagesAndNothingElse() {
         let original = Self.batch(40), flipped = Self.batch(40)
-        Augment("flip", data: Self.data, seed: 1)!.apply(flipped)
+        Augment(.flip, data: Self.data, seed: 1)!.apply(flipped)
         var mirrored = 0
         for b in 0..<40 {
             let a = Self.image(original, b), f = Self.image(flipped, b)
@@ -37,7 +37,7 @@ import SweepEngine
 
     @Test func cropShiftsByAtMostTwoPixelsWithBlackBorders() {
         let original = Self.batch(20), cropped = Self.batch(20)
-        Augment("crop", data: Self.data, seed: 3)!.apply(cropped)
+        Augment(.crop, data: Self.data, seed: 3)!.apply(cropped)
         let black = Self.data.black[0]
         var shifted = 0
         for b in 0..<20 {
