@@ -1,5 +1,5 @@
-/// A network written in the architecture language (the README's "Architecture
-/// language"): one line of layers separated by spaces, run in order, with
+/// A network written in the architecture language (docs/architecture.md): one
+/// line of layers separated by spaces, run in order, with
 /// `residual[ … ]` and `concat[ … | … ]` for branches. This is the line parsed,
 /// positions kept for errors; the graph is built from it elsewhere, where shapes are known.
 ///

@@ -1,4 +1,4 @@
-/// The table of training keys (SPEC §3): name, accepted values, and how a value
+/// The table of training keys (docs/keys.md): name, accepted values, and how a value
 /// is stored. Spec parameters (sweeps) are checked against the same table.
 public struct ConfigKey: Sendable {
     public let name: String

@@ -1,4 +1,4 @@
-/// The training configuration of one task (SPEC §3). Every key has a default;
+/// The training configuration of one task (docs/keys.md). Every key has a default;
 /// `activation`, `dropout` and `momentum` default per model or optimizer and are
 /// resolved here, so `canonical` lists the values a run really uses.
 public struct TrainConfig: Sendable, Equatable {
@@ -67,7 +67,7 @@ public struct TrainConfig: Sendable, Equatable {
     public var resolvedDropout: Double { dropout ?? (model == .lenet5 ? 0.5 : 0) }
     public var resolvedMomentum: Double { momentum ?? (optimizer == .rmsprop ? 0 : 0.9) }
 
-    /// Every key with the value the run uses, in SPEC §3 order. Unset optional
+    /// Every key with the value the run uses, in the order of docs/keys.md. Unset optional
     /// values are null; `architecture` and `augment` appear only when set, so the
     /// configurations (and task ids) of earlier versions stay as they were.
     public var canonical: JSON {

@@ -1,9 +1,9 @@
-/// The datasets SPEC §3 names under the key `dataset`.
+/// The datasets docs/keys.md names under the key `dataset`.
 public enum DatasetName: String, Sendable, CaseIterable {
     case fashionMNIST = "fashion-mnist", mnist, cifar10, synthetic
 }
 
-/// What to load and how to cut it (SPEC §3: dataset, data_dir, train_per_class,
+/// What to load and how to cut it (docs/keys.md § Data: dataset, data_dir, train_per_class,
 /// test_per_class, validation_fraction).
 public struct DataOptions: Sendable {
     public var name: DatasetName

@@ -1,4 +1,4 @@
-/// The nonlinearities of SPEC §3.
+/// The nonlinearities of docs/keys.md (`activation`).
 public enum ActivationKind: String, Sendable, CaseIterable {
     case relu, tanh, sigmoid
 }

@@ -1,4 +1,4 @@
-/// Weight initialisation schemes (SPEC §3 `init`).
+/// Weight initialisation schemes (docs/keys.md § Initialisation).
 public enum InitScheme: String, Sendable, CaseIterable {
     /// Glorot normal: N(0, 2 / (fan_in + fan_out)) — torch.nn.init.xavier_normal_.
     case xavier

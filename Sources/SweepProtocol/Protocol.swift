@@ -157,9 +157,9 @@ public struct TaskProgress: Sendable, Equatable {
 public struct Outcome: Sendable, Equatable {
     public var taskID: String
     public var attempt: Int
-    /// completed, failed, diverged or stopped (SPEC §4).
+    /// completed, failed, diverged or stopped (docs/metrics.md § Statuses).
     public var status: String
-    /// Final metrics (SPEC §4 names), an object.
+    /// Final metrics (names of docs/metrics.md), an object.
     public var metrics: JSON
     public var error: String?
     public var wallSeconds: Double

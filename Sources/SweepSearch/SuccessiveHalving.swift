@@ -1,6 +1,6 @@
 /// Asynchronous successive halving, ASHA (Li et al., "A System for Massively
 /// Parallel Hyperparameter Tuning", 2018), used as a stopping rule the way Ray
-/// Tune's AsyncHyperBandScheduler uses it (SPEC §5).
+/// Tune's AsyncHyperBandScheduler uses it (docs/spec.md § Early termination).
 ///
 /// Rungs sit at epochs minIter·eta^k (k < `rungLimit` when given). A task is
 /// judged once per rung, at the first report at or past the rung's epoch (and

@@ -2,7 +2,7 @@ import SweepRandom
 import Foundation
 import SweepConfig
 
-/// One entry of `parameters:`: a training key (SPEC §3), the values it takes,
+/// One entry of `parameters:`: a training key (docs/keys.md), the values it takes,
 /// and the conditions (`when:`) under which it is set at all.
 public struct SpecParameter: Sendable, Equatable {
     /// The training key, e.g. `learning_rate`.
@@ -82,7 +82,7 @@ public enum ParameterDomain: Sendable, Equatable {
         }
     }
 
-    /// The distributions `distribution:` may name (SPEC §5), in W&B's order.
+    /// The distributions `distribution:` may name (docs/spec.md § Distributions), in W&B's order.
     public static let distributionNames = [
         "constant", "categorical", "int_uniform", "uniform", "q_uniform", "log_uniform",
         "log_uniform_values", "q_log_uniform", "q_log_uniform_values", "inv_log_uniform",

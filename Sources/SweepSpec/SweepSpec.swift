@@ -6,7 +6,7 @@ public enum SearchMethod: String, Sendable, CaseIterable {
     case grid, random, bayes
 }
 
-/// `metric:` — the SPEC §4 metric a sweep optimizes.
+/// `metric:` — the metric (docs/metrics.md) a sweep optimizes.
 public struct MetricGoal: Sendable, Equatable {
     public var name: String
     public var maximize: Bool
@@ -16,7 +16,7 @@ public struct MetricGoal: Sendable, Equatable {
         self.maximize = maximize
     }
 
-    /// The metrics a spec may name (SPEC §4).
+    /// The metrics a spec may name (docs/spec.md § Metric).
     public static let names = ["train_loss", "train_accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy"]
 }
 
@@ -54,8 +54,8 @@ public struct EarlyTerminate: Sendable, Equatable {
     public var kind: Kind { Kind(rawValue: type)! }
 }
 
-/// A sweep spec (SPEC §5): W&B's sweep configuration schema, whose parameter
-/// names are training keys (SPEC §3).
+/// A sweep spec (docs/spec.md): W&B's sweep configuration schema, whose parameter
+/// names are training keys (docs/keys.md).
 public struct SweepSpec: Sendable {
     /// `name:`; by default the file's base name without extension.
     public var name: String

@@ -8,7 +8,7 @@ public struct SweepTask: Sendable, Equatable {
     public let index: Int
     public let config: TrainConfig
 
-    /// The full training configuration, every key in SPEC §3 order.
+    /// The full training configuration, every key in the order of docs/keys.md.
     public var params: JSON { config.canonical }
 
     public init(index: Int, config: TrainConfig) {
@@ -21,7 +21,7 @@ public struct SweepTask: Sendable, Equatable {
         self.config = config
     }
 
-    /// 64-bit FNV-1a of `config.canonical.encoded` (JSON, keys in SPEC §3 order),
+    /// 64-bit FNV-1a of `config.canonical.encoded` (JSON, keys in the order of docs/keys.md),
     /// as 16 lowercase hex digits.
     public static func id(of config: TrainConfig) -> String {
         hex(hash(of: config.canonical))

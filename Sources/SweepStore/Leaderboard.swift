@@ -1,6 +1,6 @@
 import SweepConfig
 
-/// A sweep's tasks ranked by one metric (SPEC §7), optionally grouped by
+/// A sweep's tasks ranked by one metric (docs/commands.md § sweep leaderboard), optionally grouped by
 /// parameters with mean and sample standard deviation per group. Pure: built
 /// from records, so it is tested without a database. Rendering is in
 /// LeaderboardFormats.swift.
@@ -15,7 +15,7 @@ public struct Leaderboard: Sendable {
         public let rank: Int?
         public let task: TaskRecord
         public let params: [(String, JSON)]
-        /// The final metrics, SPEC §4 names; empty until the task finishes.
+        /// The final metrics, names of docs/metrics.md; empty until the task finishes.
         public let metrics: [(String, JSON)]
         /// The value of the sort metric.
         public let value: Double?
@@ -38,7 +38,7 @@ public struct Leaderboard: Sendable {
         public func std(_ name: String) -> Double? { std.first { $0.0 == name }?.1 }
     }
 
-    /// The metric names of SPEC §4, accepted by `--sort` even before any task has finished.
+    /// The metric names of docs/metrics.md, accepted by `--sort` even before any task has finished.
     public static let knownMetrics = ["epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
                                       "test_loss", "test_accuracy", "samples_per_second", "wall_seconds", "parameters"]
     /// Fields of a stored result line that are not metrics.
@@ -68,7 +68,7 @@ public struct Leaderboard: Sendable {
     }
 
     /// - Throws: `ConfigError` for a sort metric or group-by parameter that
-    ///   neither SPEC §3/§4 nor the sweep's tasks know.
+    ///   neither docs/keys.md, docs/metrics.md nor the sweep's tasks know.
     public init(sweep: SweepRecord, tasks: [TaskRecord], sort: String? = nil, groupBy: [String] = []) throws(ConfigError) {
         self.sweep = sweep
         let sortMetric = sort ?? sweep.metric

@@ -1,7 +1,7 @@
 import Foundation
 import SweepConfig
 
-/// The four output formats of `sweep leaderboard` (SPEC §7).
+/// The four output formats of `sweep leaderboard` (docs/commands.md § Output formats).
 extension Leaderboard {
     /// The leaderboard as text in `format`, limited to the best `top` rows (or groups).
     public func render(_ format: Format, top: Int? = nil) -> String {
@@ -17,7 +17,7 @@ extension Leaderboard {
 
     // MARK: json
 
-    /// One object per line inside a JSON array, keys in SPEC §7 order.
+    /// One object per line inside a JSON array, keys in the order of docs/commands.md § Output formats.
     public func json(top: Int? = nil) -> String {
         let objects: [JSON] = groupBy.isEmpty
             ? shown(rows, top: top).map { row in

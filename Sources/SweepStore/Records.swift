@@ -19,7 +19,7 @@ public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 }
 
-/// Where a task stands (SPEC §4). The last four are final: once a task reaches
+/// Where a task stands (docs/metrics.md § Statuses). The last four are final: once a task reaches
 /// one of them the store never changes it again.
 public enum TaskStatus: String, Sendable, CaseIterable {
     case pending, running, completed, failed, diverged, stopped
@@ -79,7 +79,7 @@ public struct TaskRecord: Sendable, Equatable {
     public var startedAt: Double?
     public var finishedAt: Double?
     public var error: String?
-    /// The final metrics, a JSON object with SPEC §4 names; nil until finished.
+    /// The final metrics, a JSON object with the names of docs/metrics.md; nil until finished.
     public var metrics: String?
     public var wallSeconds: Double?
 

@@ -1,11 +1,11 @@
 import SweepConfig
 
-/// How a run ended (SPEC §4).
+/// How a run ended (docs/metrics.md § Statuses).
 public enum RunStatus: String, Sendable {
     case completed, failed, diverged, stopped
 }
 
-/// The metrics of one epoch (SPEC §4). Validation metrics are nil when the run
+/// The metrics of one epoch (docs/metrics.md). Validation metrics are nil when the run
 /// holds out no validation set.
 public struct EpochMetrics: Sendable, Equatable {
     public var epoch: Int
@@ -33,7 +33,7 @@ public struct EpochMetrics: Sendable, Equatable {
         self.parameters = parameters
     }
 
-    /// Metric name → value, in SPEC §4 order. Timing fields are the last two.
+    /// Metric name → value, in the order of docs/metrics.md. Timing fields are the last two.
     public var fields: [(String, JSON)] {
         func num(_ d: Double?) -> JSON { d.map(JSON.double) ?? .null }
         return [

@@ -1,7 +1,7 @@
 import SweepConfig
 import SweepEngine
 
-/// Builds the models of SPEC §3 for a dataset's image shape [C, H, W].
+/// Builds the models of docs/keys.md § Models for a dataset's image shape [C, H, W].
 /// Parameter names follow one nn.Sequential ("net.<index>.weight"), so a trained
 /// model maps one to one onto a PyTorch state_dict of the same stack.
 public enum Models {

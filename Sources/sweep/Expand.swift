@@ -7,7 +7,7 @@ extension Sweep {
     struct Expand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the tasks a sweep spec expands to.",
-            discussion: "Specs use W&B's sweep schema with training keys as parameter names (SPEC §5). "
+            discussion: "Specs use W&B's sweep schema with training keys as parameter names (docs/spec.md). "
                 + "Notes about the spec go to stderr.")
 
         enum Format: String, ExpressibleByArgument, CaseIterable {

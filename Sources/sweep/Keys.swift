@@ -3,7 +3,7 @@ import Foundation
 import SweepConfig
 import ZeroMQ
 
-/// CURVE key files (SPEC §6): Z85 text, one key per file; `PREFIX.key` holds the
+/// CURVE key files (docs/runtime.md § Encryption (CURVE)): Z85 text, one key per file; `PREFIX.key` holds the
 /// secret (mode 0600), `PREFIX.pub` the public key.
 enum KeyFiles {
     static func read(_ path: String, option: String) throws -> String {

@@ -6,7 +6,7 @@ import SweepStore
 import Glibc
 #endif
 
-/// The live progress of a sweep (SPEC §2): on a terminal one line rewritten in
+/// The live progress of a sweep (docs/commands.md § Progress): on a terminal one line rewritten in
 /// place with done/total, running, failed, elapsed, ETA and the best metric so
 /// far; off a terminal one plain line per finished task.
 final class ProgressDisplay {

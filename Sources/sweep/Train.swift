@@ -7,7 +7,7 @@ extension Sweep {
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run one training in this process.",
-            discussion: "Keys (SPEC §3): " + ConfigKeys.all.map { "\($0.name) (\($0.expects))" }.joined(separator: "; "))
+            discussion: "Keys (docs/keys.md): " + ConfigKeys.all.map { "\($0.name) (\($0.expects))" }.joined(separator: "; "))
 
         @Flag(help: "Print one JSON object per line: one per epoch, then the result.")
         var json = false

@@ -5,7 +5,7 @@ import TestSupport
 import Glibc
 #endif
 
-/// The chaos test of issue 5 (SPEC §6): a coordinator and 4 workers as real
+/// The chaos test of issue 5 (docs/runtime.md): a coordinator and 4 workers as real
 /// `sweep` processes over TCP; workers are SIGKILLed at random moments and
 /// replaced, and the coordinator is SIGKILLed once and started again with the
 /// same command. Afterwards every task is in the store exactly once, completed,

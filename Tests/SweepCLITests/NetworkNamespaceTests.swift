@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The real network test (issue 5, SPEC §6): the coordinator and two workers in
+/// The real network test (issue 5, docs/runtime.md): the coordinator and two workers in
 /// three network namespaces joined by veth pairs; one worker's link is cut in the
 /// middle of a task, and that task must be finished by the other worker.
 ///

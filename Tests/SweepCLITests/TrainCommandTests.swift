@@ -39,7 +39,7 @@ import TestSupport
         #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
     }
 
-    /// SPEC §4: one JSON object per epoch, then the result with every metric.
+    /// docs/metrics.md § sweep train --json: one JSON object per epoch, then the result with every metric.
     @Test func jsonOutputHasEpochsThenResult() throws {
         let r = try runSweep(["train", "--json", "epochs=2"] + Self.small)
         #expect(r.status == 0, "\(r.stderr)")

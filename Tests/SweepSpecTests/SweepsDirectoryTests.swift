@@ -11,6 +11,9 @@ import Testing
         "fashion-rnn-cells.yaml": 180,
         "fashion-lenet5-optimizers.yaml": 24,
         "cifar10-lenet5-optimizers.yaml": 24,
+        "fashion-hw4-blocks.yaml": 12,
+        "cifar10-hw4-blocks.yaml": 12,
+        "fashion-own-architectures.yaml": 8,
     ]
 
     static func specs() throws -> [URL] {
@@ -63,5 +66,27 @@ import Testing
         }
         let cifar = try SweepSpec.load(path: sweepsDirectory().appendingPathComponent("cifar10-lenet5-optimizers.yaml").path).expand()
         #expect(cifar.allSatisfy { $0.config.dataset == "cifar10" && $0.config.trainPerClass == 500 && $0.config.testPerClass == 88 })
+    }
+
+    @Test func homework4StudiesCrossBlocksAugmentationAndRMSprop() throws {
+        for name in ["fashion-hw4-blocks.yaml", "cifar10-hw4-blocks.yaml"] {
+            let tasks = try SweepSpec.load(path: sweepsDirectory().appendingPathComponent(name).path).expand()
+            #expect(Set(tasks.map(\.config.model)) == ["cnn", "inception", "resnet"], "\(name)")
+            #expect(Set(tasks.map(\.config.augment)) == ["none", "flip+crop"], "\(name)")
+            #expect(Set(tasks.map(\.config.learningRate)) == [1e-4, 1e-3], "\(name)")
+            #expect(tasks.allSatisfy { $0.config.optimizer == "rmsprop" && $0.config.architecture == nil }, "\(name)")
+        }
+        let cifar = try SweepSpec.load(path: sweepsDirectory().appendingPathComponent("cifar10-hw4-blocks.yaml").path).expand()
+        #expect(cifar.allSatisfy { $0.config.dataset == "cifar10" && $0.config.trainPerClass == nil && $0.config.epochs == 50 })
+        let fashion = try SweepSpec.load(path: sweepsDirectory().appendingPathComponent("fashion-hw4-blocks.yaml").path).expand()
+        #expect(fashion.allSatisfy { $0.config.dataset == "fashion-mnist" && $0.config.trainPerClass == 200 })
+    }
+
+    @Test func ownArchitecturesSweepTwoLines() throws {
+        let tasks = try SweepSpec.load(path: sweepsDirectory().appendingPathComponent("fashion-own-architectures.yaml").path).expand()
+        let lines = Set(tasks.compactMap(\.config.architecture))
+        #expect(lines.count == 2)
+        #expect(lines.contains { $0.contains("residual[") } && lines.contains { $0.contains("concat[") })
+        #expect(tasks.allSatisfy { $0.config.architecture != nil })
     }
 }

@@ -15,7 +15,7 @@ func params(_ pairs: [(String, String)]) -> String {
     (try! TrainConfig(pairs: pairs)).canonical.encoded
 }
 
-/// Final metrics JSON with SPEC §4 names.
+/// Final metrics JSON with the names of docs/metrics.md.
 func metrics(testAccuracy: Double, testLoss: Double, trainLoss: Double = 0.5, epoch: Int = 1) -> String {
     JSON.object([
         ("epoch", .int(epoch)),
