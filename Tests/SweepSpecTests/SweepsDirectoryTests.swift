@@ -71,10 +71,10 @@ import Testing
     @Test func homework4StudiesCrossBlocksAugmentationAndRMSprop() throws {
         for name in ["fashion-hw4-blocks.yaml", "cifar10-hw4-blocks.yaml"] {
             let tasks = try SweepSpec.load(path: sweepsDirectory().appendingPathComponent(name).path).expand()
-            #expect(Set(tasks.map(\.config.model)) == ["cnn", "inception", "resnet"], "\(name)")
-            #expect(Set(tasks.map(\.config.augment)) == ["none", "flip+crop"], "\(name)")
+            #expect(Set(tasks.map(\.config.model)) == [.cnn, .inception, .resnet], "\(name)")
+            #expect(Set(tasks.map(\.config.augment)) == [.none, .flipCrop], "\(name)")
             #expect(Set(tasks.map(\.config.learningRate)) == [1e-4, 1e-3], "\(name)")
-            #expect(tasks.allSatisfy { $0.config.optimizer == "rmsprop" && $0.config.architecture == nil }, "\(name)")
+            #expect(tasks.allSatisfy { $0.config.optimizer == .rmsprop && $0.config.architecture == nil }, "\(name)")
         }
         let cifar = try SweepSpec.load(path: sweepsDirectory().appendingPathComponent("cifar10-hw4-blocks.yaml").path).expand()
         #expect(cifar.allSatisfy { $0.config.dataset == "cifar10" && $0.config.trainPerClass == nil && $0.config.epochs == 50 })
