@@ -59,6 +59,8 @@ public struct TrainConfig: Sendable, Equatable {
 
     public var resolvedActivation: ActivationName {
         if let activation { return activation }
+        // a network of one's own: relu, as in the homework-4 networks it is usually built from
+        if architecture != nil { return .relu }
         switch model {
         case .mlp, .cnn, .inception, .resnet: return .relu
         case .lenet5, .rnn, .noop: return .tanh

@@ -16,6 +16,10 @@ import Testing
         #expect(try TrainConfig(arguments: ["model=lenet5"]).resolvedDropout == 0.5)
         #expect(try TrainConfig(arguments: ["model=mlp"]).resolvedActivation == .relu)
         #expect(try TrainConfig(arguments: ["model=mlp"]).resolvedDropout == 0)
+        // a line of one's own: act is relu, whatever the (default rnn) model says, unless activation is given
+        #expect(try TrainConfig(arguments: ["architecture=conv(8, 3) act dense(classes)"]).resolvedActivation == .relu)
+        #expect(try TrainConfig(arguments: ["architecture=dense(classes)", "activation=tanh"]).resolvedActivation == .tanh)
+        #expect(try TrainConfig(arguments: ["model=rnn"]).resolvedActivation == .tanh)
         #expect(try TrainConfig(arguments: ["optimizer=rmsprop"]).resolvedMomentum == 0)
         #expect(try TrainConfig(arguments: ["optimizer=momentum"]).resolvedMomentum == 0.9)
         #expect(try TrainConfig(arguments: ["model=lenet5", "dropout=0"]).resolvedDropout == 0)
