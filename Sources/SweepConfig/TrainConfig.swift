@@ -104,4 +104,13 @@ public struct TrainConfig: Sendable, Equatable {
         if augment != .none { fields.insert(("augment", .string(augment.rawValue)), at: architecture == nil ? 6 : 7) }
         return .object(fields)
     }
+
+    /// `canonical` with `architecture` and `augment` always present (null and "none" when
+    /// unset): every key in the same places for every task, as `sweep expand` shows them.
+    public var complete: JSON {
+        guard case .object(var fields) = canonical else { return canonical }
+        if architecture == nil { fields.insert(("architecture", .null), at: 6) }
+        if augment == .none { fields.insert(("augment", .string(augment.rawValue)), at: 7) }
+        return .object(fields)
+    }
 }

@@ -45,7 +45,7 @@ extension Sweep {
             var out = "["
             for (i, task) in tasks.enumerated() {
                 out += i == 0 ? "\n" : ",\n"
-                JSON.object([("task_id", .string(task.id)), ("params", task.params)]).write(to: &out)
+                JSON.object([("task_id", .string(task.id)), ("params", task.config.complete)]).write(to: &out)
             }
             out += tasks.isEmpty ? "]\n" : "\n]\n"
             FileHandle.standardOutput.write(Data(out.utf8))
@@ -53,7 +53,7 @@ extension Sweep {
 
         private func printTable(_ tasks: [SweepTask], of sweep: SweepSpec) {
             let rows = tasks.map { task -> [(String, JSON)] in
-                guard case .object(let fields) = task.params else { return [] }
+                guard case .object(let fields) = task.config.complete else { return [] }
                 return fields
             }
             // Only the keys that differ between tasks; with one task, the spec's own keys.
