@@ -13,15 +13,28 @@ public struct GraphBuilder {
     let config: TrainConfig
     let classes: Int
     let model: Model
-    /// Another name for a node than the builder's (a preset's PyTorch module names).
-    let rename: (String) -> String?
+    let naming: Naming
+
+    /// Other names than the builder's: a preset's PyTorch module names.
+    public struct Naming {
+        /// The name of the node at a builder path (`net.<i>…`), nil to keep the path.
+        public var node: (String) -> String?
+        /// For a recurrent layer's node: the module its parameters are declared under and its
+        /// layer there (nn.LSTM(num_layers) names weight_ih_l<k> in one module); nil: its own, 0.
+        public var recurrent: (String) -> (module: String, layer: Int)?
+
+        public init(node: @escaping (String) -> String? = { _ in nil },
+                    recurrent: @escaping (String) -> (module: String, layer: Int)? = { _ in nil }) {
+            self.node = node
+            self.recurrent = recurrent
+        }
+    }
 
     /// Declares the network of `architecture` (parameters declared, nothing allocated).
     public static func declare(_ architecture: Architecture, config: TrainConfig, inputShape: [Int],
-                               classes: Int, prefix: String = "net",
-                               rename: @escaping (String) -> String? = { _ in nil }) throws(ConfigError) -> Model {
+                               classes: Int, prefix: String = "net", naming: Naming = Naming()) throws(ConfigError) -> Model {
         let builder = GraphBuilder(config: config, classes: classes, model: Model(inputShape: inputShape, classes: classes),
-                                   rename: rename)
+                                   naming: naming)
         let end = try builder.sequence(architecture.nodes, from: Model.input, prefix: prefix)
         let shape = builder.model.shape(of: end)
         guard shape == [classes] else {
@@ -36,11 +49,12 @@ public struct GraphBuilder {
         var at = input
         for (i, item) in items.enumerated() {
             let path = "\(prefix).\(i)"
-            let name = rename(path) ?? path
+            let name = naming.node(path) ?? path
             switch item {
             case .layer(let l):
-                let next = i + 1 < items.count ? items[i + 1] : nil
-                at = try layer(l, reading: at, name: name, beforeRecurrent: next.map(Self.isRecurrent) ?? false)
+                // a recurrent layer returns its whole sequence when another one follows (dropout between)
+                let next = items[(i + 1)...].first { !Self.isDropout($0) }
+                at = try layer(l, reading: at, path: path, name: name, beforeRecurrent: next.map(Self.isRecurrent) ?? false)
             case .residual(let body, let position):
                 let end = try sequence(body, from: at, prefix: path)
                 let (a, b) = (model.shape(of: at), model.shape(of: end))
@@ -67,8 +81,14 @@ public struct GraphBuilder {
         return false
     }
 
+    static func isDropout(_ item: Architecture.Node) -> Bool {
+        if case .layer(let l) = item { return l.kind == .dropout }
+        return false
+    }
+
     /// Adds one layer reading `input`; returns its node.
-    func layer(_ l: Architecture.Layer, reading input: Int, name: String, beforeRecurrent: Bool) throws(ConfigError) -> Int {
+    func layer(_ l: Architecture.Layer, reading input: Int, path: String, name: String,
+               beforeRecurrent: Bool) throws(ConfigError) -> Int {
         let shape = model.shape(of: input)
         let params = model.params
         func fail(_ what: String) -> ConfigError { ConfigError("architecture: \(l.kind.rawValue) at position \(l.position) \(what)") }
@@ -125,13 +145,16 @@ public struct GraphBuilder {
             // an image's rows as time steps; a sequence from the layer before as it is
             var at = input, sequence = shape
             if shape.count == 3 {
-                if shape[0] > 1 { at = model.add(ImageRows(inputShape: shape), input: input, name: name + ".rows") }
+                if shape[0] > 1 {
+                    at = model.add(ImageRows(inputShape: shape), input: input, name: naming.node(path + ".rows") ?? name + ".rows")
+                }
                 sequence = [shape[1], shape[0] * shape[2]]
             }
             guard sequence.count == 2 else { throw fail("needs an image or a sequence (T, N), got \(shape)") }
             let cell: CellKind = l.kind == .rnn ? .rnn : l.kind == .lstm ? .lstm : .gru
+            let (module, index) = naming.recurrent(name) ?? (name, 0)
             return model.add(Recurrent(inputShape: sequence, cell: cell, hidden: try count(0), returnSequences: beforeRecurrent,
-                                       params: params, name: name, layerIndex: 0), input: at, name: name)
+                                       params: params, name: module, layerIndex: index), input: at, name: name)
         }
         return model.add(added, input: input, name: name)
     }

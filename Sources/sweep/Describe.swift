@@ -30,7 +30,7 @@ extension Sweep {
             }
             let dataset = DatasetName(rawValue: config.dataset)!
             let model = try Models.declare(config, inputShape: dataset.imageShape, classes: dataset.classes)
-            let line = config.architecture ?? Presets.line(config.model)
+            let line = config.architecture ?? Presets.line(config)
             let rows = model.nodes.map { node in
                 (name: node.name, kind: LayerNames.kind(node), shape: node.outputShape, parameters: node.parameters)
             }

@@ -15,7 +15,7 @@ import SweepEngine
     @Test(arguments: [("cnn", [3, 32, 32], 2_168_362), ("inception", [3, 32, 32], 6_510_378), ("resnet", [3, 32, 32], 825_194),
                       ("cnn", [1, 28, 28], 1_676_266), ("inception", [1, 28, 28], 5_035_242), ("resnet", [1, 28, 28], 595_242)])
     func homeworkNetworksHavePyTorchsParameterCounts(_ name: String, _ shape: [Int], _ count: Int) throws {
-        let model = try build(Presets.line(ModelName(rawValue: name)!)!, shape)
+        let model = try build(Presets.line(TrainConfig(arguments: ["model=\(name)"]))!, shape)
         #expect(model.parameterCount == count)
         #expect(model.shape == [10])
     }
