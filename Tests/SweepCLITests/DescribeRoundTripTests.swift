@@ -25,7 +25,8 @@ import TestSupport
     /// The preset and its line give the same kinds, shapes and parameters in the same order;
     /// only the names differ (the preset's are hw4_models.py's). The line is shown as the
     /// table shows it, and a second round gives the same line.
-    @Test(arguments: [("cnn", "fashion-mnist"), ("inception", "cifar10"), ("resnet", "fashion-mnist"), ("resnet", "cifar10")])
+    @Test(arguments: [("cnn", "fashion-mnist"), ("cnn", "cifar10"), ("inception", "fashion-mnist"), ("inception", "cifar10"),
+                      ("resnet", "fashion-mnist"), ("resnet", "cifar10")])
     func presetsRoundTripThroughTheirLines(_ model: String, _ dataset: String) throws {
         let preset = try describe(["model=\(model)", "dataset=\(dataset)"])
         let line = try #require(preset.line)
