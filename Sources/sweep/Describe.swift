@@ -30,7 +30,7 @@ extension Sweep {
                 throw ConfigError("model noop has no layers to describe")
             }
             let dataset = DatasetName(rawValue: config.dataset)!
-            let model = try Models.declare(config, inputShape: dataset.imageShape, classes: dataset.classes)
+            let model = try Models.declare(config)
             // `act` written out: the line builds this network whatever the model key says
             let line = try (config.architecture ?? Presets.line(config.model))
                 .map { try Architecture(parsing: $0).resolvingAct(config.resolvedActivation).description }
