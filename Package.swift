@@ -99,7 +99,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "SweepConfigTests", dependencies: ["SweepConfig"]),
         .testTarget(name: "SweepDataTests", dependencies: ["SweepData", "SweepRandom", "TestSupport"]),
-        .testTarget(name: "SweepTrainTests", dependencies: ["SweepTrain", "SweepConfig", "TestSupport"]),
+        .testTarget(name: "SweepTrainTests", dependencies: ["SweepTrain", "SweepConfig", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "SweepSpecTests", dependencies: ["SweepSpec", "SweepRandom", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SweepRandomTests", dependencies: ["SweepRandom"]),

@@ -82,6 +82,30 @@ public struct Architecture: Sendable, Equatable, CustomStringConvertible {
     /// The line in canonical form: single spaces, `, ` between arguments.
     public var description: String { nodes.map(\.description).joined(separator: " ") }
 
+    /// The same line with every `act` written as the activation it stands for (`relu`,
+    /// `tanh` or `sigmoid`): `act` follows the configuration's model, so only the resolved
+    /// line builds the same network wherever it goes (`sweep describe` shows it).
+    public func resolvingAct(_ activation: ActivationName) -> Architecture {
+        let kind: Kind
+        switch activation {
+        case .relu: kind = .relu
+        case .tanh: kind = .tanh
+        case .sigmoid: kind = .sigmoid
+        }
+        func resolve(_ node: Node) -> Node {
+            switch node {
+            case .layer(var l):
+                if l.kind == .act { l.kind = kind }
+                return .layer(l)
+            case .residual(let body, let position): return .residual(body.map(resolve), position: position)
+            case .concat(let branches, let position): return .concat(branches.map { $0.map(resolve) }, position: position)
+            }
+        }
+        return Architecture(nodes: nodes.map(resolve))
+    }
+
+    private init(nodes: [Node]) { self.nodes = nodes }
+
     /// Parses a line; a bad one throws one line naming the token and its position.
     public init(parsing line: String) throws(ConfigError) {
         var parser = Parser(line)

@@ -11,7 +11,8 @@ extension Sweep {
         static let configuration = CommandConfiguration(
             abstract: "Show the network a configuration builds: one row per layer (name, output shape, parameters) and the total.",
             discussion: "Shapes are per sample, for the dataset's images (fashion-mnist, mnist, synthetic: 1×28×28; cifar10: 3×32×32). "
-                + "Networks written in the architecture language (the architecture key, and model=cnn, inception, resnet) show their line.")
+                + "Networks written in the architecture language (the architecture key, and model=cnn, inception, resnet) show their line, "
+                + "with act written as the activation it stands for, so that the line builds the same network.")
 
         enum Format: String, ExpressibleByArgument, CaseIterable {
             case table, json
@@ -29,8 +30,10 @@ extension Sweep {
                 throw ConfigError("model noop has no layers to describe")
             }
             let dataset = DatasetName(rawValue: config.dataset)!
-            let model = try Models.declare(config, inputShape: dataset.imageShape, classes: dataset.classes)
-            let line = config.architecture ?? Presets.line(config)
+            let model = try Models.declare(config)
+            // `act` written out: the line builds this network whatever the model key says
+            let line = try (config.architecture ?? Presets.line(config))
+                .map { try Architecture(parsing: $0).resolvingAct(config.resolvedActivation).description }
             let rows = model.nodes.map { node in
                 (name: node.name, kind: LayerNames.kind(node), shape: node.outputShape, parameters: node.parameters)
             }

@@ -25,7 +25,7 @@ extension Sweep {
             let tasks: [SweepTask]
             do {
                 sweep = try SweepSpec.load(path: spec)
-                tasks = try sweep.expand()
+                tasks = try SweepSession.expand(sweep)
             } catch let error as SpecError {
                 throw ConfigError(error.message)
             }

@@ -3,6 +3,7 @@ import SweepConfig
 import SweepCoordinator
 import SweepSpec
 import SweepStore
+import SweepTrain
 import ZeroMQ
 
 /// What `sweep run` and `sweep coordinator` share: load and expand the spec,
@@ -40,8 +41,12 @@ struct SweepSession {
         do { return try SweepSpec.load(path: path) } catch let e as SpecError { throw ConfigError(e.message) }
     }
 
+    /// The spec's tasks, each network written as a line checked to build for its dataset.
     static func expand(_ spec: SweepSpec) throws -> [SweepTask] {
-        do { return try spec.expand() } catch let e as SpecError { throw ConfigError(e.message) }
+        let tasks: [SweepTask]
+        do { tasks = try spec.expand() } catch let e as SpecError { throw ConfigError(e.message) }
+        do { try Models.checkLines(tasks.lazy.map(\.config)) } catch { throw ConfigError("\(spec.path): \(error.message)") }
+        return tasks
     }
 
     /// Runs the coordinator until the sweep ends, a signal stops it, or `everyRound`

@@ -27,7 +27,7 @@ import TestSupport
         let r = try runSweep(["describe", "model=resnet", "dataset=cifar10"])
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n").map(String.init)
-        #expect(lines[0].hasPrefix("architecture: conv(32, 3) act conv(32, 3) act maxpool(2)"))
+        #expect(lines[0].hasPrefix("architecture: conv(32, 3) relu conv(32, 3) relu maxpool(2)"))
         #expect(lines.contains { $0.hasPrefix("block.0.conv1 (conv2d)") && $0.contains("[128, 8, 8]") && $0.hasSuffix("73,856") })
         #expect(lines.contains { $0.hasPrefix("block.0 (add)") })
         #expect(lines.last == "Total params: 825,194")

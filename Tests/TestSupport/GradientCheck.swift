@@ -77,3 +77,12 @@ public func maxAbsDiff(_ a: [Float], _ b: [Float]) -> Float {
     for i in 0..<a.count { m = max(m, abs(a[i] - b[i])) }
     return m
 }
+
+/// The largest |actual − expected| / max(1, |expected|): absolute below 1, relative above,
+/// how golden values are compared. Infinite when the lengths differ.
+public func maxScaledDiff(_ actual: [Float], _ expected: [Float]) -> Float {
+    guard actual.count == expected.count else { return .infinity }
+    var worst: Float = 0
+    for i in 0..<actual.count { worst = max(worst, abs(actual[i] - expected[i]) / max(1, abs(expected[i]))) }
+    return worst
+}
