@@ -41,14 +41,24 @@ import TestSupport
         #expect(table.stdout.split(separator: "\n").first.map(String.init) == "architecture: \(line)")
     }
 
-    /// mlp, lenet5 and rnn are built in code, not written as lines (README: not yet): they
-    /// describe without one.
-    @Test(arguments: ["mlp", "lenet5", "rnn"])
-    func presetsWithoutALineDescribeWithoutOne(_ model: String) throws {
-        let d = try describe(["model=\(model)"])
-        #expect(d.line == nil)
-        #expect(d.rows.last == Row(kind: "dense", shape: [10], parameters: d.rows.last?.parameters ?? -1))
-        #expect(d.rows.reduce(0) { $0 + $1.parameters } == d.total && d.total > 0)
+    /// mlp, lenet5 and rnn read their keys into their lines: given back with the keys the
+    /// line names (hidden, dropout), the line builds the same network, layer for layer.
+    @Test(arguments: [
+        (["model=mlp", "layers=2", "hidden=64", "dropout=0.1", "batchnorm=true"], ["hidden=64", "dropout=0.1"]),
+        (["model=lenet5"], ["dropout=0.5"]),
+        (["model=lenet5", "batchnorm=true", "dataset=cifar10"], ["dropout=0.5", "dataset=cifar10"]),
+        (["model=rnn", "cell=gru", "layers=2", "dropout=0.2", "hidden=32", "batchnorm=true", "dataset=cifar10"],
+         ["hidden=32", "dropout=0.2", "dataset=cifar10"]),
+        (["model=rnn"], []),
+    ])
+    func presetsWithKeysRoundTripThroughTheirLines(_ settings: [String], _ keys: [String]) throws {
+        let preset = try describe(settings)
+        let line = try #require(preset.line)
+        let again = try describe(["architecture=\(line)"] + keys)
+        #expect(again.rows == preset.rows, "\(line)")
+        #expect(again.total == preset.total)
+        #expect(again.line == line)
+        #expect(preset.rows.last == Row(kind: "dense", shape: [10], parameters: preset.rows.last?.parameters ?? -1))
     }
 
     @Test(arguments: [
