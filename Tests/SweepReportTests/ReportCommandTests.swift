@@ -390,6 +390,35 @@ struct CommandFailed: Error, CustomStringConvertible { let text: String; var des
         #expect(p.stdout.hasPrefix("3 "), "54 samples in batches of 20: 3 steps; got \(p.stdout)")
     }
 
+    /// model=rnn, built from its line, keeps the names of one PyTorch module per part: two
+    /// stacked GRU layers load into one nn.GRU(num_layers=2), and bn and fc as they are.
+    @Test(.enabled(if: torchPython != nil, "no Python with torch (README, Benchmarks): PyTorch loading not checked"))
+    func stackedRecurrentLayersLoadIntoOnePyTorchModule() throws {
+        let dir = makeTemporaryDirectory("sweep-train-out")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try runSweep(["train", "--out", dir, "dataset=synthetic", "model=rnn", "cell=gru", "layers=2", "hidden=16",
+                              "dropout=0.2", "batchnorm=true", "train_per_class=2", "test_per_class=1", "epochs=1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let script = """
+            import sys, torch
+            import torch.nn as nn
+            from safetensors.torch import load_file
+            class RowGRU(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.rnn = nn.GRU(28, 16, num_layers=2, batch_first=True, dropout=0.2)
+                    self.bn = nn.BatchNorm1d(16)
+                    self.fc = nn.Linear(16, 10)
+            net = RowGRU()
+            net.load_state_dict(load_file(sys.argv[1]), strict=True)
+            print(sum(p.numel() for p in net.parameters()))
+            """
+        let p = try runCommand(Self.torchPython!, ["-c", script, dir + "/weights.safetensors"])
+        #expect(p.status == 0, "\(p.stderr)")
+        // GRU: 3·16·(28 + 16) + 2·3·16 for layer 0, 3·16·(16 + 16) + 2·3·16 for layer 1; bn 32; fc 170
+        #expect(p.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(2208 + 1632 + 32 + 170)")
+    }
+
     /// model=cnn, inception and resnet load into the homework's own modules (hw4_models.py,
     /// written out here as it defines them) with strict names.
     @Test(.enabled(if: torchPython != nil, "no Python with torch (README, Benchmarks): PyTorch loading not checked"),
