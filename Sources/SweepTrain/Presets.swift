@@ -25,6 +25,8 @@ import SweepConfig
 ///     resnet     features residual[conv1 relu conv2 relu proj] relu maxpool(2) head
 ///
 /// `act` is the `activation` key (relu by default for these, tanh for lenet5 and rnn).
+/// With `batchnorm=true` the homework networks get a batchnorm after every convolution and
+/// the hidden dense layer, before its activation, and keep the builder's `net.<i>` names.
 public enum Presets {
     static let features = "conv(32, 3) act conv(32, 3) act maxpool(2) dropout(0.25) "
         + "conv(64, 3) act conv(64, 3) act maxpool(2) dropout(0.25)"
@@ -70,7 +72,14 @@ public enum Presets {
             items.append(("dense(classes)", "fc"))
             return items
         case .cnn, .inception, .resnet:
-            return [([features, block(config.model)!, head].filter { !$0.isEmpty }.joined(separator: " "), nil)]
+            var line = [features, block(config.model)!, head].filter { !$0.isEmpty }.joined(separator: " ")
+            if bn {
+                // batchnorm after every convolution and the hidden dense, before its activation
+                line = line.replacingOccurrences(of: ", 3) act", with: ", 3) batchnorm act")
+                    .replacingOccurrences(of: "conv(64, 1)]", with: "conv(64, 1) batchnorm]")
+                    .replacingOccurrences(of: "dense(512) act", with: "dense(512) batchnorm act")
+            }
+            return [(line, nil)]
         case .noop:
             return nil
         }
@@ -80,7 +89,8 @@ public enum Presets {
     static func naming(_ config: TrainConfig) -> GraphBuilder.Naming {
         switch config.model {
         case .cnn, .inception, .resnet:
-            return GraphBuilder.Naming(node: { name(config.model, $0) })
+            // hw4_models.py has no batchnorm: with it, the builder's own net.<i> names
+            return config.batchnorm ? GraphBuilder.Naming() : GraphBuilder.Naming(node: { name(config.model, $0) })
         case .rnn:
             let names = (items(config) ?? []).map(\.name)
             return GraphBuilder.Naming(

@@ -20,6 +20,21 @@ import SweepEngine
         #expect(model.shape == [10])
     }
 
+    /// batchnorm=true puts a batchnorm after every convolution and the hidden dense of the
+    /// homework networks (its 2 parameters and 2 running statistics per channel); names are net.<i>.
+    @Test(arguments: [("cnn", 5, 2 * (32 + 32 + 64 + 64 + 512)), ("inception", 9, 2 * (32 + 32 + 64 + 64 + 4 * 64 + 512)),
+                      ("resnet", 8, 2 * (32 + 32 + 64 + 64 + 128 + 128 + 64 + 512))])
+    func batchnormKeyAddsOneAfterEveryConvolution(_ name: String, _ count: Int, _ extra: Int) throws {
+        let plain = try Models.declare(TrainConfig(arguments: ["model=\(name)"]), inputShape: [1, 28, 28], classes: 10)
+        let bn = try Models.declare(TrainConfig(arguments: ["model=\(name)", "batchnorm=true"]), inputShape: [1, 28, 28], classes: 10)
+        #expect(bn.nodes.filter { node in
+            if case .layer(let l) = node.operation { return l is BatchNorm }
+            return false
+        }.count == count)
+        #expect(bn.parameterCount == plain.parameterCount + extra)
+        #expect(bn.nodes.first?.name == "net.0" && plain.nodes.first?.name == "features.0")
+    }
+
     @Test func namesFollowTheLinesNesting() throws {
         let model = try build("conv(4, 3) residual[conv(4, 3) relu] concat[conv(2, 1) | relu conv(3, 1)] flatten dense(classes)", [1, 6, 6])
         #expect(model.params.refs.map(\.name) == [
