@@ -42,6 +42,8 @@ for m in ${models//,/ }; do
   done
 done
 echo "$load_start $(load)" > "$out/load"
+# What augmentation costs: flip+crop on every batch of cnn-cifar32, as a share of the step.
+"$bin" --model cnn-cifar32 --seconds "$seconds" --threads "$threads" --augment flip+crop > "$out/augment.json"
 python3 - "$out" <<'PY'
 import json, sys, os, statistics
 d = sys.argv[1]
@@ -63,6 +65,8 @@ for m, rs in sweep.items():
     ratio = f"{s / t:.2f}x" if t else "-"
     ts = f"{t:.1f}" if t else "-"
     print(f"{m:16s} {s:9.1f} {ts:>9s} {ratio:>6s} {g:8.1f} {rss:7.1f}")
+a = json.load(open(os.path.join(d, "augment.json")))
+print(f"augment=flip+crop on cnn-cifar32: {100 * a['augment_share']:.2f}% of a training step ({a['samples_per_s']:.1f} samples/s)")
 load = open(os.path.join(d, "load")).read().split()
 print(f"load average (1 min): {load[0]} before, {load[1]} after")
 if not torch:

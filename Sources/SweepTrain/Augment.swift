@@ -8,7 +8,7 @@ import SweepEngine
 /// (32×32) with black, as torchvision's RandomCrop(padding=…) then Normalize do. Each
 /// image draws its flip, then its offsets, from the run's own stream, so a run is
 /// bit-identical from its seed; evaluation batches are never touched.
-final class Augment {
+public final class Augment {
     let flip: Bool
     let padding: Int
     private let shape: [Int]
@@ -18,20 +18,26 @@ final class Augment {
     private let scratch: UnsafeMutablePointer<Float>
 
     /// nil when `kind` is none.
-    init?(_ kind: AugmentName, data: Dataset, seed: Int) {
+    convenience init?(_ kind: AugmentName, data: Dataset, seed: Int) {
+        self.init(kind, shape: data.shape, black: data.black, seed: seed)
+    }
+
+    /// For images of `shape` [C, H, W] whose black (0 before normalisation) is `black[c]`
+    /// per channel; nil when `kind` is none.
+    public init?(_ kind: AugmentName, shape: [Int], black: [Float], seed: Int) {
         guard kind != .none else { return nil }
         flip = kind.flips
-        padding = kind.crops ? (data.shape[1] >= 32 ? 4 : 2) : 0
-        shape = data.shape
-        black = data.black
+        padding = kind.crops ? (shape[1] >= 32 ? 4 : 2) : 0
+        self.shape = shape
+        self.black = black
         rng = RNG(seed: seed, stream: Streams.augment)
-        scratch = .allocate(capacity: data.imageSize)
+        scratch = .allocate(capacity: shape.reduce(1, *))
     }
 
     deinit { scratch.deallocate() }
 
     /// Rewrites the images of a batch (B, C, H, W) in place.
-    func apply(_ images: Tensor) {
+    public func apply(_ images: Tensor) {
         let (c, h, w) = (shape[0], shape[1], shape[2])
         let size = c * h * w
         for b in 0..<images.batch {

@@ -62,13 +62,16 @@ func die(_ message: String) -> Never {
 }
 
 var args = CommandLine.arguments.dropFirst()
-var name = "lenet5-cifar28", seconds = 6.0, threads = 1, profile = false
+var name = "lenet5-cifar28", seconds = 6.0, threads = 1, profile = false, augmentName = AugmentName.none
 while let a = args.popFirst() {
     switch a {
     case "--model": name = args.popFirst() ?? name
     case "--seconds": seconds = Double(args.popFirst() ?? "") ?? seconds
     case "--threads": threads = Int(args.popFirst() ?? "") ?? threads
     case "--profile": profile = true
+    case "--augment":
+        guard let a = args.popFirst().flatMap(AugmentName.init(rawValue:)) else { die("--augment takes none, flip, crop or flip+crop") }
+        augmentName = a
     case "--list": print(models.keys.sorted().joined(separator: "\n")); exit(0)
     default: die("unknown argument \(a)")
     }
@@ -86,7 +89,18 @@ for i in 0..<x.count { x[i] = rng.normal() }
 let labels = UnsafeMutablePointer<Int32>.allocate(capacity: bench.batch)
 for i in 0..<bench.batch { labels[i] = Int32(rng.below(10)) }
 
+// --augment: the batch is augmented before every step, as the trainer does, and the time
+// it takes is reported as a share of the step (black is -1: data normalised to mean 0).
+let augment = Augment(augmentName, shape: bench.shape, black: Array(repeating: -1, count: bench.shape[0]), seed: 1)
+let clock = ContinuousClock()
+var augmentTime = Duration.zero
+
 @MainActor func step() {
+    if let augment {
+        let t = clock.now
+        augment.apply(x)
+        augmentTime += clock.now - t
+    }
     model.params.zeroGrads()
     let logits = model.forward(x, mode: .train)
     _ = loss.forward(logits: logits, labels: labels)
@@ -132,14 +146,15 @@ for _ in 0..<5 { step() }
     print("optimizer           ", ms(opt))
 }
 if profile { profileSteps(20) }
+augmentTime = .zero
 /// User + system CPU seconds of this process so far.
 func cpuSeconds() -> Double {
     var u = rusage()
     getrusage(RUSAGE_SELF.rawValue, &u)
     return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6
 }
-let clock = ContinuousClock()
 var rates: [Double] = [], cpuRates: [Double] = []
+let measureStart = clock.now
 for _ in 0..<3 {
     var n = 0
     let t0 = clock.now, c0 = cpuSeconds()
@@ -164,4 +179,11 @@ print(JSON.object([
     ("gflops", .double((rate * mflop / 1e3 * 10).rounded() / 10)),
     ("peak_rss_mb", .double((rssMB * 10).rounded() / 10)),
     ("gemm", .string(BLAS.gemm)),
+    ("augment", .string(augmentName.rawValue)),
+    ("augment_share", .double(seconds(augmentTime) / seconds(clock.now - measureStart))),
 ]).encoded)
+
+func seconds(_ d: Duration) -> Double {
+    let (s, atto) = d.components
+    return Double(s) + Double(atto) * 1e-18
+}
