@@ -467,12 +467,208 @@ AVX512 static void packConvPanel(const sweep_conv_shape *g, const float *image, 
     }
 }
 
+// ---- Stride 1: no im2col panels at all ----
+// At stride 1 the image is copied once into a zero-bordered copy of (OH + K − 1) rows of
+// Wp = OW + K − 1, and output positions are counted in that width: p = y·Wp + x, the last
+// K − 1 of each row being junk, computed and never stored. Then row r = (c, kh, kw) of the
+// im2col over 32 consecutive positions is 32 consecutive floats of the copy, at
+// c·Hp·Wp + kh·Wp + kw + p: the micro-kernels read B (forward) or A (weight gradient)
+// straight from it, and no panel is built. The junk costs (K − 1) / Wp more FMAs.
+
+/// Per thread: the zero-bordered image, its offsets per im2col row, dy in padded positions
+/// (OC × P) and transposed in blocks of 32 channels (P × 32 per block).
+static _Thread_local float *padBuffer, *dyPadded, *dyBlocks;
+static _Thread_local size_t padSize, dyPaddedSize, dyBlocksSize;
+static _Thread_local int *rowOffsets;
+static _Thread_local size_t rowOffsetsSize;
+
+static float *grow(float *p, size_t *size, size_t need) {
+    if (need <= *size) return p;
+    free(p);
+    *size = need;
+    return aligned(need);
+}
+
+/// The stride-1 geometry in padded positions.
+typedef struct { int hp, wp, positions; } paddedShape;
+
+static paddedShape padded(const sweep_conv_shape *g) {
+    paddedShape s = {g->outHeight + g->kernel - 1, g->outWidth + g->kernel - 1, 0};
+    s.positions = (g->outHeight - 1) * s.wp + g->outWidth;
+    return s;
+}
+
+/// image (C, H, W) -> padBuffer (C, Hp, Wp) with the image at (padTop, padLeft), zeros around
+/// (and 32 floats of slack, which panels past the last position read and never use).
+static void padImage(const sweep_conv_shape *g, paddedShape s, const float *image) {
+    const size_t plane = (size_t)s.hp * s.wp, need = g->channels * plane + 2 * NR;
+    padBuffer = grow(padBuffer, &padSize, need);
+    memset(padBuffer, 0, need * sizeof(float));
+    for (int c = 0; c < g->channels; c++) {
+        for (int iy = 0; iy < g->height; iy++) {
+            int py = iy + g->padTop;
+            if (py < 0 || py >= s.hp) continue;
+            int ix0 = g->padLeft < 0 ? -g->padLeft : 0, ix1 = g->width;
+            if (ix1 + g->padLeft > s.wp) ix1 = s.wp - g->padLeft;
+            if (ix1 <= ix0) continue;
+            memcpy(padBuffer + c * plane + (size_t)py * s.wp + ix0 + g->padLeft,
+                   image + ((size_t)c * g->height + iy) * g->width + ix0, (size_t)(ix1 - ix0) * sizeof(float));
+        }
+    }
+}
+
+/// rowOffsets[r] for r = (c·K + kh)·K + kw: where im2col row r starts in padBuffer.
+static const int *offsetsOf(const sweep_conv_shape *g, paddedShape s) {
+    const size_t k = (size_t)g->channels * g->kernel * g->kernel;
+    if (k > rowOffsetsSize) {
+        free(rowOffsets);
+        rowOffsets = malloc(k * sizeof(int));
+        if (!rowOffsets) abort();
+        rowOffsetsSize = k;
+    }
+    int r = 0;
+    for (int c = 0; c < g->channels; c++)
+        for (int kh = 0; kh < g->kernel; kh++)
+            for (int kw = 0; kw < g->kernel; kw++) rowOffsets[r++] = (c * s.hp + kh) * s.wp + kw;
+    return rowOffsets;
+}
+
+/// Tile (mr ≤ 8 output channels × 32 padded positions from j0) = bias + W rows · B, B's row p
+/// being the 32 floats at base + offsets[p]; the positions that are not junk are stored
+/// into out (OC, OH·OW).
+AVX512 static void convTile(int kc, const float *w, int ldw, const float *base, const int *offsets,
+                            const float *init, int mr, int j0, paddedShape s, int outWidth, float *out,
+                            int outStride) {
+#define TILE_INIT_ROW(i) __m512 c##i##0 = _mm512_set1_ps(init[i < mr ? i : 0]), c##i##1 = c##i##0
+    TILE_INIT_ROW(0); TILE_INIT_ROW(1); TILE_INIT_ROW(2); TILE_INIT_ROW(3);
+    TILE_INIT_ROW(4); TILE_INIT_ROW(5); TILE_INIT_ROW(6); TILE_INIT_ROW(7);
+#undef TILE_INIT_ROW
+    const float *r0 = w, *r1 = w + (mr > 1 ? ldw : 0), *r2 = w + (mr > 2 ? 2 * ldw : 0);
+    const float *r3 = w + (mr > 3 ? 3 * ldw : 0), *r4 = w + (mr > 4 ? 4 * ldw : 0);
+    const float *r5 = w + (mr > 5 ? 5 * ldw : 0), *r6 = w + (mr > 6 ? 6 * ldw : 0);
+    const float *r7 = w + (mr > 7 ? 7 * ldw : 0);
+    base += j0;
+    for (int p = 0; p < kc; p++) {
+        const float *b = base + offsets[p];
+        __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+        TILE_FMA8(A_ROWS);
+    }
+    __m512 acc[8][2] = {TILE_ACC8};
+    // the runs of one output row each among the 32 positions, junk skipped
+    for (int lane = 0; lane < NR && j0 + lane < s.positions;) {
+        int pos = j0 + lane, y = pos / s.wp, x = pos % s.wp;
+        if (x >= outWidth) {
+            lane += s.wp - x;
+            continue;
+        }
+        int n = outWidth - x;
+        if (n > NR - lane) n = NR - lane;
+        if (n > s.positions - pos) n = s.positions - pos;
+        uint32_t lanes = (uint32_t)((((1ull << n) - 1)) << lane);
+        __mmask16 lo = (__mmask16)(lanes & 0xFFFF), hi = (__mmask16)(lanes >> 16);
+        float *dst = out + (size_t)y * outWidth + x - lane;  // lane l goes to dst[l]
+        for (int i = 0; i < mr; i++) {
+            _mm512_mask_storeu_ps(dst + (size_t)i * outStride, lo, acc[i][0]);
+            _mm512_mask_storeu_ps(dst + (size_t)i * outStride + 16, hi, acc[i][1]);
+        }
+        lane += n;
+    }
+}
+
+AVX512 static void convForwardStride1(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
+                                      const float *w, const float *bias, float *output) {
+    const int k = g->channels * g->kernel * g->kernel, spatial = g->outHeight * g->outWidth;
+    const size_t inCount = (size_t)g->channels * g->height * g->width, outCount = (size_t)outChannels * spatial;
+    const paddedShape s = padded(g);
+    static const float zeros[MR];
+    for (int b = 0; b < batch; b++) {
+        padImage(g, s, input + b * inCount);
+        const int *offsets = offsetsOf(g, s);
+        float *out = output + b * outCount;
+        for (int j0 = 0; j0 < s.positions; j0 += NR) {
+            for (int ir = 0; ir < outChannels; ir += MR) {
+                int mr = outChannels - ir < MR ? outChannels - ir : MR;
+                convTile(k, w + (size_t)ir * k, k, padBuffer, offsets, bias ? bias + ir : zeros, mr, j0, s,
+                         g->outWidth, out + (size_t)ir * spatial, spatial);
+            }
+        }
+    }
+}
+
+/// dWᵀ rows [0, mr) of a slab (C tile mr × 32 channels) += Σ over positions q < kc of
+/// A(i, q) · B(q, ·), A's row i being the floats at a[i] + q, B rows of 32 contiguous.
+AVX512 static void kernel8x32RowPointers(int kc, const float *const a[8], const float *b, float *c, int ldc, int mr,
+                                         int nr) {
+    const bool accumulate = true;
+    TILE_ZERO(8);
+    const float *r0 = a[0], *r1 = a[1], *r2 = a[2], *r3 = a[3], *r4 = a[4], *r5 = a[5], *r6 = a[6], *r7 = a[7];
+    for (int p = 0; p < kc; p++) {
+        __m512 b0 = _mm512_loadu_ps(b + p * NR), b1 = _mm512_loadu_ps(b + p * NR + 16);
+        TILE_FMA8(A_ROWS);
+    }
+    TILE_STORE(8);
+}
+
+AVX512 static void convWeightGradStride1(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
+                                         const float *dy, float *dWt) {
+    const int k = g->channels * g->kernel * g->kernel, spatial = g->outHeight * g->outWidth;
+    const size_t inCount = (size_t)g->channels * g->height * g->width, outCount = (size_t)outChannels * spatial;
+    const paddedShape s = padded(g);
+    const int oc32 = roundUp32(outChannels), positions = s.positions;
+    dyPadded = grow(dyPadded, &dyPaddedSize, (size_t)outChannels * positions);
+    dyBlocks = grow(dyBlocks, &dyBlocksSize, (size_t)oc32 * positions);
+    for (int b = 0; b < batch; b++) {
+        padImage(g, s, input + b * inCount);
+        const int *offsets = offsetsOf(g, s);
+        // dy in padded positions (junk zero), then transposed: block o0 holds (positions × 32)
+        const float *d = dy + b * outCount;
+        for (int o = 0; o < outChannels; o++) {
+            float *row = dyPadded + (size_t)o * positions;
+            for (int y = 0; y < g->outHeight; y++) {
+                memcpy(row + (size_t)y * s.wp, d + (size_t)o * spatial + (size_t)y * g->outWidth,
+                       (size_t)g->outWidth * sizeof(float));
+                if (y + 1 < g->outHeight)
+                    memset(row + (size_t)y * s.wp + g->outWidth, 0, (size_t)(s.wp - g->outWidth) * sizeof(float));
+            }
+        }
+        for (int o0 = 0; o0 < outChannels; o0 += NR)
+            packB(true, dyPadded, positions, 0, positions, o0, outChannels - o0 < NR ? outChannels - o0 : NR,
+                  dyBlocks + (size_t)o0 * positions);
+        // dWᵀ (K, OC) += col (K, positions) · dyᵀ (positions, OC), 256 positions at a time
+        for (int o0 = 0; o0 < outChannels; o0 += NR) {
+            int nr = outChannels - o0 < NR ? outChannels - o0 : NR;
+            for (int p0 = 0; p0 < positions; p0 += KC) {
+                int pn = positions - p0 < KC ? positions - p0 : KC;
+                const float *block = dyBlocks + (size_t)o0 * positions + (size_t)p0 * NR;
+                for (int ir = 0; ir < k; ir += MR) {
+                    int mr = k - ir < MR ? k - ir : MR;
+                    const float *rows[8];
+                    for (int i = 0; i < 8; i++) rows[i] = padBuffer + offsets[ir + (i < mr ? i : 0)] + p0;
+                    kernel8x32RowPointers(pn, rows, block, dWt + (size_t)ir * outChannels + o0, outChannels, mr, nr);
+                }
+            }
+        }
+    }
+}
+
+/// Whether a convolution takes the stride-1 path: when its junk, (K − 1) / Wp of the FMAs,
+/// costs less than building panels, about 16 / OC of them (a panel row takes some 8 cycles
+/// to build and feeds OC / 2 cycles of FMAs): 32×32 images at any width, 8×8 ones up to
+/// 64 channels (resnet's 128-channel block keeps its panels).
+static bool directStride1(const sweep_conv_shape *g, int outChannels) {
+    return g->stride == 1 && (g->kernel - 1) * outChannels < 16 * (g->outWidth + g->kernel - 1);
+}
+
 /// Per thread: one im2col panel, and dyᵀ of one image packed for the weight gradient.
 static _Thread_local float *convPanel, *convDyT;
 static _Thread_local size_t convDyTSize;
 
 AVX512 void sweep_conv_forward(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
                                const float *w, const float *bias, float *output) {
+    if (directStride1(g, outChannels)) {
+        convForwardStride1(g, batch, input, outChannels, w, bias, output);
+        return;
+    }
     const int k = g->channels * g->kernel * g->kernel, spatial = g->outHeight * g->outWidth;
     const size_t inCount = (size_t)g->channels * g->height * g->width, outCount = (size_t)outChannels * spatial;
     if (!convPanel) convPanel = aligned((size_t)KC * NR);
@@ -501,6 +697,10 @@ AVX512 void sweep_conv_forward(const sweep_conv_shape *g, int batch, const float
 
 AVX512 void sweep_conv_weight_grad(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
                                    const float *dy, float *dWt) {
+    if (directStride1(g, outChannels)) {
+        convWeightGradStride1(g, batch, input, outChannels, dy, dWt);
+        return;
+    }
     const int k = g->channels * g->kernel * g->kernel, spatial = g->outHeight * g->outWidth;
     const int oc32 = roundUp32(outChannels), s32 = roundUp32(spatial);
     const size_t inCount = (size_t)g->channels * g->height * g->width, outCount = (size_t)outChannels * spatial;

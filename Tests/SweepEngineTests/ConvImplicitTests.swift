@@ -6,7 +6,9 @@ import TestSupport
 /// sweep_conv_weight_grad) against the im2col + GEMM path, on the shapes where its panel
 /// building has edges: runs of positions that cross output rows (widths 5, 7, 14, 28),
 /// padding on either side, strides of 2, kernels of 1 to 7, more than one block of 256
-/// im2col rows, and output channels that fill neither a slab of 8 nor a panel of 32.
+/// im2col rows, and output channels that fill neither a slab of 8 nor a panel of 32. At
+/// stride 1 both of its paths run: straight from a zero-bordered copy, and through panels
+/// where the copy's junk columns would cost more (many channels on a small image).
 @Suite(.enabled(if: BLAS.ownKernel, "needs the AVX-512 kernels"))
 struct ConvImplicitTests {
     struct Case: CustomStringConvertible, Sendable {
@@ -18,6 +20,8 @@ struct ConvImplicitTests {
         Case(shape: [3, 32, 32], out: 32, kernel: 3, stride: 1, padding: .same),
         Case(shape: [32, 16, 16], out: 64, kernel: 3, stride: 1, padding: .same),
         Case(shape: [64, 8, 8], out: 40, kernel: 3, stride: 1, padding: .same),   // 576 rows: three blocks
+        Case(shape: [64, 8, 8], out: 128, kernel: 3, stride: 1, padding: .same),  // stride 1 through panels (CKernels' directStride1)
+        Case(shape: [16, 7, 7], out: 96, kernel: 3, stride: 1, padding: .same),
         Case(shape: [64, 8, 8], out: 13, kernel: 1, stride: 1, padding: .same),
         Case(shape: [1, 28, 28], out: 32, kernel: 3, stride: 1, padding: .same),
         Case(shape: [5, 14, 14], out: 9, kernel: 3, stride: 1, padding: .same),
