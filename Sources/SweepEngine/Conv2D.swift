@@ -42,11 +42,12 @@ public final class Conv2D: Layer {
     /// GEMM panels. Internal so that tests can force several chunks per batch.
     var colBudget = 1 << 18
 
-    /// With the AVX-512 kernels (`BLAS.ownKernelNow`), the forward pass and the weight
-    /// gradient run as implicit GEMMs in CKernels (sweep_conv_forward, sweep_conv_weight_grad),
-    /// which build each 32-position panel of the im2col in L1 instead of writing it all out:
-    /// on the homework-4 CNNs the im2col and the GEMM's repacking of it took a fifth of a step.
-    /// Internal so that tests can compare both paths.
+    /// With the AVX-512 kernels (`BLAS.ownKernelNow`), the forward pass, the weight gradient
+    /// and (at stride 1) the input gradient run as implicit GEMMs in CKernels
+    /// (sweep_conv_forward, sweep_conv_weight_grad), which never write the im2col out: at
+    /// stride 1 they read it from a zero-bordered copy of the image, otherwise they build
+    /// each 32-position panel of it in L1. On the homework-4 CNNs the im2col and the GEMM's
+    /// repacking of it took a fifth of a step. Internal so that tests can compare both paths.
     var implicitGEMM = BLAS.ownKernel
     /// Scratch: dWᵀ (C·KH·KW, OC) of the implicit weight gradient, added to dW transposed.
     private let dWt = Tensor(shape: [0])
@@ -142,8 +143,7 @@ public final class Conv2D: Layer {
             if !implicitNow { dInput.zero() }
         }
         if implicitNow {
-            // dWᵀ (C·KH·KW, OC) over the batch, then dW += its transpose; db += Σ dy;
-            // and dx through dcol = Wᵀ · dy and col2im, one image at a time
+            // dWᵀ (C·KH·KW, OC) over the batch, then dW += its transpose; db += Σ dy; then dx
             dWt.reshape([g.colRows * oc])
             dWt.zero()
             var shape = g.cShape
@@ -171,6 +171,7 @@ public final class Conv2D: Layer {
                 sweep_conv_forward(&shape, Int32(b), dy.data, Int32(c), flipped.data, nil, dInput.data)
                 return dInput
             }
+            // other strides: dcol = Wᵀ · dy and col2im, one image at a time
             dInput.zero()
             col.reshape([g.colRows * spatial])
             for i in 0..<b {
