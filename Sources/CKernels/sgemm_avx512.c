@@ -197,17 +197,26 @@ AVX512 static void kernel4x32(int kc, const float *a, const float *b, float *c, 
     TILE_STORE(4);
 }
 
+/// The eight rows r0…r7 of a row-major A (a, lda) for a slab of mr rows: rows ≥ mr read row
+/// 0 again (in bounds); their sums are never stored.
+#define A_ROW_POINTERS(a, lda)                                                                    \
+    const float *r0 = (a), *r1 = (a) + (mr > 1 ? (lda) : 0), *r2 = (a) + (mr > 2 ? 2 * (lda) : 0); \
+    const float *r3 = (a) + (mr > 3 ? 3 * (lda) : 0), *r4 = (a) + (mr > 4 ? 4 * (lda) : 0);          \
+    const float *r5 = (a) + (mr > 5 ? 5 * (lda) : 0), *r6 = (a) + (mr > 6 ? 6 * (lda) : 0);          \
+    const float *r7 = (a) + (mr > 7 ? 7 * (lda) : 0)
+/// The accumulators of a tile started from init[i] (a convolution's bias) in every lane.
+#define TILE_INIT_ROW(i) __m512 c##i##0 = _mm512_set1_ps(init[i < mr ? i : 0]), c##i##1 = c##i##0
+#define TILE_INIT8                                                  \
+    TILE_INIT_ROW(0); TILE_INIT_ROW(1); TILE_INIT_ROW(2); TILE_INIT_ROW(3); \
+    TILE_INIT_ROW(4); TILE_INIT_ROW(5); TILE_INIT_ROW(6); TILE_INIT_ROW(7)
+
 /// kernel8x32 with A read where it is, row-major (a[i·lda + p]), instead of from a packed
 /// slab: the eight broadcasts of each p come from eight rows. For an A small enough to
 /// stay in L1 (a recurrent step's h or dGates), which packing would only copy.
 AVX512 static void kernel8x32Direct(int kc, const float *a, int lda, const float *b, float *c, int ldc, int mr,
                                     int nr, bool accumulate) {
     TILE_ZERO(8);
-    // rows ≥ mr read row 0 again (in bounds); their sums are never stored
-    const float *r0 = a, *r1 = a + (mr > 1 ? lda : 0), *r2 = a + (mr > 2 ? 2 * lda : 0);
-    const float *r3 = a + (mr > 3 ? 3 * lda : 0), *r4 = a + (mr > 4 ? 4 * lda : 0);
-    const float *r5 = a + (mr > 5 ? 5 * lda : 0), *r6 = a + (mr > 6 ? 6 * lda : 0);
-    const float *r7 = a + (mr > 7 ? 7 * lda : 0);
+    A_ROW_POINTERS(a, lda);
     for (int p = 0; p < kc; p++) {
         __m512 b0 = _mm512_loadu_ps(b + p * NR), b1 = _mm512_loadu_ps(b + p * NR + 16);
         TILE_FMA8(A_ROWS);
@@ -220,14 +229,8 @@ AVX512 static void kernel8x32Direct(int kc, const float *a, int lda, const float
 AVX512 static void kernel8x32DirectInit(int kc, const float *a, int lda, const float *b, float *c, int ldc, int mr,
                                         int nr, const float *init) {
     const bool accumulate = false;
-#define TILE_INIT_ROW(i) __m512 c##i##0 = _mm512_set1_ps(init[i < mr ? i : 0]), c##i##1 = c##i##0
-    TILE_INIT_ROW(0); TILE_INIT_ROW(1); TILE_INIT_ROW(2); TILE_INIT_ROW(3);
-    TILE_INIT_ROW(4); TILE_INIT_ROW(5); TILE_INIT_ROW(6); TILE_INIT_ROW(7);
-#undef TILE_INIT_ROW
-    const float *r0 = a, *r1 = a + (mr > 1 ? lda : 0), *r2 = a + (mr > 2 ? 2 * lda : 0);
-    const float *r3 = a + (mr > 3 ? 3 * lda : 0), *r4 = a + (mr > 4 ? 4 * lda : 0);
-    const float *r5 = a + (mr > 5 ? 5 * lda : 0), *r6 = a + (mr > 6 ? 6 * lda : 0);
-    const float *r7 = a + (mr > 7 ? 7 * lda : 0);
+    TILE_INIT8;
+    A_ROW_POINTERS(a, lda);
     for (int p = 0; p < kc; p++) {
         __m512 b0 = _mm512_loadu_ps(b + p * NR), b1 = _mm512_loadu_ps(b + p * NR + 16);
         TILE_FMA8(A_ROWS);
@@ -539,14 +542,8 @@ static const int *offsetsOf(const sweep_conv_shape *g, paddedShape s) {
 AVX512 static void convTile(int kc, const float *w, int ldw, const float *base, const int *offsets,
                             const float *init, int mr, int j0, paddedShape s, int outWidth, float *out,
                             int outStride) {
-#define TILE_INIT_ROW(i) __m512 c##i##0 = _mm512_set1_ps(init[i < mr ? i : 0]), c##i##1 = c##i##0
-    TILE_INIT_ROW(0); TILE_INIT_ROW(1); TILE_INIT_ROW(2); TILE_INIT_ROW(3);
-    TILE_INIT_ROW(4); TILE_INIT_ROW(5); TILE_INIT_ROW(6); TILE_INIT_ROW(7);
-#undef TILE_INIT_ROW
-    const float *r0 = w, *r1 = w + (mr > 1 ? ldw : 0), *r2 = w + (mr > 2 ? 2 * ldw : 0);
-    const float *r3 = w + (mr > 3 ? 3 * ldw : 0), *r4 = w + (mr > 4 ? 4 * ldw : 0);
-    const float *r5 = w + (mr > 5 ? 5 * ldw : 0), *r6 = w + (mr > 6 ? 6 * ldw : 0);
-    const float *r7 = w + (mr > 7 ? 7 * ldw : 0);
+    TILE_INIT8;
+    A_ROW_POINTERS(w, ldw);
     base += j0;
     for (int p = 0; p < kc; p++) {
         const float *b = base + offsets[p];

@@ -11,10 +11,7 @@ import TestSupport
 /// where the copy's junk columns would cost more (many channels on a small image).
 @Suite(.enabled(if: BLAS.ownKernel, "needs the AVX-512 kernels"))
 struct ConvImplicitTests {
-    struct Case: CustomStringConvertible, Sendable {
-        var shape: [Int], out: Int, kernel: Int, stride: Int, padding: Padding
-        var description: String { "\(shape) -> \(out), k\(kernel) s\(stride) \(padding)" }
-    }
+    typealias Case = LayerGradientTests.ConvCase
 
     static let cases = [
         Case(shape: [3, 32, 32], out: 32, kernel: 3, stride: 1, padding: .same),
