@@ -135,10 +135,16 @@ public final class Model {
     /// Adds parameter gradients for dLogits (B, classes); returns the input's gradient when
     /// `needsInputGradient`, else an empty tensor.
     @discardableResult
-    public func backward(_ dLogits: Tensor) -> Tensor {
+    public func backward(_ dLogits: Tensor) -> Tensor { backward(dLogits, from: last) }
+
+    /// `backward` from node `start`'s output, given the gradient of that output (B, its
+    /// shape): what a picture of one filter asks of the input (gradient ascent), or of a
+    /// layer (Grad-CAM, through `gradient(of:)`). Nodes after `start` take no part.
+    @discardableResult
+    public func backward(_ dOutput: Tensor, from start: Int) -> Tensor {
         for i in gradients.indices { gradients[i] = nil }
-        gradients[nodes.count] = dLogits
-        for i in nodes.indices.reversed() {
+        gradients[start + 1] = dOutput
+        for i in nodes.indices.prefix(start + 1).reversed() {
             guard let d = gradients[i + 1] else { continue }   // feeds nothing
             let node = nodes[i]
             switch node.operation {
@@ -149,6 +155,13 @@ public final class Model {
         }
         return needsInputGradient ? gradients[0] ?? empty : empty
     }
+
+    /// The gradient of node `node`'s output from the last `backward` (nil where none reached
+    /// it), valid until the next one.
+    public func gradient(of node: Int) -> Tensor? { gradients[node + 1] }
+
+    /// Node `node`'s output from the last `forward`, valid until the next one.
+    public func output(of node: Int) -> Tensor { outputs[node] }
 
     /// Hands `dx` to node `j` (or the input): as it is when `j` feeds one input, summed with
     /// the others' into the graph's own buffer when it feeds several.
