@@ -174,14 +174,19 @@ public struct RunInsights: Sendable, Equatable {
     public var steps: StepLosses
     public var activations: [LayerActivations]
     public var filters: Filters?
+    /// Every layer's activations over training (absent from older results).
+    public var trace: ActivationTrace?
 
-    public init(steps: StepLosses, activations: [LayerActivations] = [], filters: Filters? = nil) {
+    public init(steps: StepLosses, activations: [LayerActivations] = [], filters: Filters? = nil,
+                trace: ActivationTrace? = nil) {
         self.steps = steps
         self.activations = activations
         self.filters = filters
+        self.trace = trace
     }
 
-    /// `{"loss_every":N,"steps_per_epoch":S,"steps":[[step,loss],…],"activations":[…],"filters":{…}|null}`;
+    /// `{"loss_every":N,"steps_per_epoch":S,"steps":[[step,loss],…],"activations":[…],"filters":{…}|null,
+    /// "trace":{…}}` (`ActivationTrace.json`; absent when there is none);
     /// an activation is `{"layer","kind","shape","stage","mean","std","zeros","count"}` plus
     /// `"saturated"` where saturation was measured (older insights lack it).
     public var json: JSON {
@@ -200,10 +205,12 @@ public struct RunInsights: Sendable, Equatable {
             .object([("layer", .string(f.layer)), ("shape", .array(f.shape.map(JSON.int))),
                      ("values", .array(f.values.map { JSON.double(Double("\($0)") ?? Double($0)) }))])
         } ?? .null
-        return .object([
+        var fields: [(String, JSON)] = [
             ("loss_every", .int(self.steps.every)), ("steps_per_epoch", .int(self.steps.stepsPerEpoch)),
             ("steps", steps), ("activations", activations), ("filters", filters),
-        ])
+        ]
+        if let trace { fields.append(("trace", trace.json)) }
+        return .object(fields)
     }
 
     /// Reads the form `json` writes; nil when it is not that form.
@@ -235,8 +242,9 @@ public struct RunInsights: Sendable, Equatable {
             filters = Filters(layer: layer, shape: shape.compactMap(\.intValue),
                               values: values.map { Float($0.doubleValue ?? .nan) })
         }
+        // "trace": absent from older insights; one that does not read is left out, not fatal
         self.init(steps: StepLosses(every: every, stepsPerEpoch: perEpoch, points: points),
-                  activations: activations, filters: filters)
+                  activations: activations, filters: filters, trace: json["trace"].flatMap(ActivationTrace.init(json:)))
     }
 }
 
@@ -321,17 +329,30 @@ final class ActivationRecorder {
         }
     }
 
-    var activations: [LayerActivations] {
+    /// The nodes whose outputs are recorded (all but those that only reshape or, in eval, copy
+    /// their input), each with its stage.
+    static func recordedNodes(_ model: Model) -> [(node: Int, stage: LayerActivations.Stage)] {
         let nodes = model.nodes
-        return nodes.indices.flatMap { i -> [LayerActivations] in
-            guard !isIdentityInEval(i) else { return [] }
-            let node = nodes[i]
+        func layer(_ i: Int) -> Layer? {
+            if case .layer(let l) = nodes[i].operation { return l }
+            return nil
+        }
+        let identity = { (i: Int) in layer(i).map(LayerNames.isIdentityInEval) ?? false }
+        let isNonlinearity = { (i: Int) in layer(i).map(LayerNames.isNonlinearity) ?? false }
+        return nodes.indices.filter { !identity($0) }.map { i in
             // the next node that does more than copy decides whether this one feeds a nonlinearity
-            let next = nodes.indices[(i + 1)...].first { !isIdentityInEval($0) }
-            let isNonlinearity = { (k: Int) in self.layer(k).map(LayerNames.isNonlinearity) ?? false }
+            let next = nodes.indices[(i + 1)...].first { !identity($0) }
             let stage: LayerActivations.Stage =
                 isNonlinearity(i) ? .afterNonlinearity
                 : next.map(isNonlinearity) == true ? .beforeNonlinearity : .other
+            return (i, stage)
+        }
+    }
+
+    var activations: [LayerActivations] {
+        let nodes = model.nodes
+        return Self.recordedNodes(model).flatMap { i, stage -> [LayerActivations] in
+            let node = nodes[i]
             let output = LayerActivations(layer: node.name, kind: LayerNames.kind(node), shape: node.outputShape,
                                           stage: stage, statistics: sums[i].statistics)
             guard let r = layer(i) as? Recurrent else { return [output] }

@@ -58,6 +58,7 @@ public final class Trainer {
         var result = RunResult(status: .completed, config: config, epochs: [])
         let stepsPerEpoch = (data.train.count + config.batchSize - 1) / config.batchSize
         loop.stepLosses = StepLosses(every: StepLosses.interval(stepsPerEpoch: stepsPerEpoch), stepsPerEpoch: stepsPerEpoch)
+        loop.trace = TraceRecorder(model: model, data: data, stepsPerEpoch: stepsPerEpoch)
         var activations: [LayerActivations] = []
         for epoch in 1...config.epochs {
             shuffle.shuffle(&order)
@@ -97,13 +98,14 @@ public final class Trainer {
                 if let recorder, data.test.count > 0 { activations = recorder.activations }
                 if pass.stopped { result.status = .stopped }
             }
+            if !pass.diverged { loop.trace?.histograms(epoch: epoch) }
             metrics.wallSeconds = (clock.now - start).seconds
             result.epochs.append(metrics)
             onEpoch(metrics)
             if result.status != .completed { break }
         }
         result.insights = RunInsights(steps: loop.stepLosses, activations: activations,
-                                      filters: model.firstConvolutionFilters)
+                                      filters: model.firstConvolutionFilters, trace: loop.trace?.trace)
         result.weights = model.stateDict(steps: loop.steps)
         return result
     }
@@ -151,6 +153,8 @@ final class Loop {
     var stepLosses = StepLosses(every: 1, stepsPerEpoch: 1)
     /// Rewrites training batches (the `augment` key); evaluation batches are left alone.
     var augment: Augment?
+    /// Takes every layer's statistics every `trace.every` steps.
+    var trace: TraceRecorder?
     private var windowLoss = 0.0
 
     init(model: Model, data: Dataset, batchSize: Int) {
@@ -199,6 +203,7 @@ final class Loop {
                 stepLosses.append(windowLoss / Double(stepLosses.every), at: steps)
                 windowLoss = 0
             }
+            if let trace, steps % trace.every == 0 { trace.record(step: steps) }
             if shouldStop() { pass.stopped = true; break }
         }
         if pass.samples > 0 {
