@@ -32,6 +32,8 @@ public struct HTMLReport {
         let filters = filterGrids()
         if !filters.isEmpty { sections.append(("filters", "First-layer filters", filters)) }
         sections.append(("activations", "Activation statistics", activationTables()))
+        let trace = traceSection()
+        if !trace.isEmpty { sections.append(("activations-over-training", "Activations over training", trace)) }
 
         var html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -228,6 +230,24 @@ public struct HTMLReport {
         return html + "</div>"
     }
 
+    /// The best task's activation trace: the statistics over training, and the histograms
+    /// stacked by epoch (tasks from before the trace have none, and the section is left out).
+    private func traceSection() -> String {
+        guard let r = detailed.first(where: { $0.insights?.trace != nil }), let insights = r.insights,
+              let trace = insights.trace else { return "" }
+        var html = "<p class=\"note\">\(caption(r)). Every layer on \(ActivationTrace.images) fixed test images (the same for every task) at about ten points an epoch; "
+        html += "the histograms on \(ActivationTrace.histogramImages) at the end of each epoch. A convolution's output and the batchnorm after it are separate lines.</p>\n"
+        html += "<div class=\"charts\">\n"
+        for svg in TraceCharts.statistics(trace, stepsPerEpoch: insights.steps.stepsPerEpoch, id: "trace-\(r.taskID)") {
+            html += figure(svg)
+        }
+        html += "</div>\n<h3>Histograms by epoch</h3>\n<div class=\"ridge-grid\">\n"
+        for k in trace.layers.indices where !trace.histograms.isEmpty {
+            html += "<figure class=\"ridges\">\(TraceCharts.histograms(trace, layer: k, id: "ridges-\(r.taskID)-\(k)"))</figure>\n"
+        }
+        return html + "</div>"
+    }
+
     private func percent(_ share: Double?) -> String { share.map { String(format: "%.1f%%", $0 * 100) } ?? "" }
 
     private func caption(_ r: ReportRun) -> String {
@@ -285,6 +305,8 @@ public struct HTMLReport {
     svg .tick { fill: var(--muted); } svg .axis-label { fill: var(--ink); font-size: 12px; }
     svg .chart-title { font-size: 13px; font-weight: 600; fill: var(--ink); }
     svg .legend text { fill: var(--ink); }
+    .ridge-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(240px, 1fr)); gap: 10px 18px; }
+    figure.ridges { margin: 0; } .ridges .kind { fill: #666; font-size: 11px; }
     .filter-grids { display: grid; grid-template-columns: repeat(auto-fill, minmax(400px, 1fr)); gap: 18px 26px; }
     .filter-grid { max-width: 420px; }
     .filter-grid img { image-rendering: pixelated; max-width: 100%; height: auto; border: 1px solid var(--rule); }
