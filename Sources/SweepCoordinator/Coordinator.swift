@@ -39,8 +39,9 @@ public final class Coordinator {
     /// The endpoint actually bound (tcp://127.0.0.1:* resolved).
     public let endpoint: String
     public var log: (String) -> Void = { line in FileHandle.standardError.write(Data(("coordinator: " + line + "\n").utf8)) }
-    /// Called for every task that ends: id, status, final metrics JSON text.
-    public var onFinished: (String, TaskStatus, String) -> Void = { _, _, _ in }
+    /// Called for every task that ends: id, status, final metrics JSON text, and the sweep
+    /// metric's final value in them (nil when absent or not a number).
+    public var onFinished: (String, TaskStatus, String, Double?) -> Void = { _, _, _, _ in }
     /// Called once per loop round, on the loop's thread (progress display).
     public var onRound: () -> Void = {}
 
@@ -173,7 +174,7 @@ public final class Coordinator {
             switch e {
             case .send(let peer, let m): send(m, to: peer)
             case .log(let line): log(line)
-            case .finished(let id, let status, let metrics): onFinished(id, status, metrics)
+            case .finished(let id, let status, let metrics, let value): onFinished(id, status, metrics, value)
             case .store, .weights: break
             }
         }

@@ -49,8 +49,9 @@ public enum Effect: Sendable {
     case send(PeerID, Message)
     case store(StoreUpdate)
     case log(String)
-    /// A task ended (for progress output); metrics is its final metrics JSON text.
-    case finished(taskID: String, status: TaskStatus, metrics: String)
+    /// A task ended (for progress output); metrics is its final metrics JSON text, value
+    /// the sweep metric's final value in it (nil when absent or not a number).
+    case finished(taskID: String, status: TaskStatus, metrics: String, value: Double?)
     /// A task's trained weights (a safetensors file) to write durably before the
     /// round's store commit: as the task's own file (`--save-weights`) and/or as
     /// the sweep's best.
@@ -613,7 +614,8 @@ public final class CoordinatorCore {
         }
         effects.append(.store(.finished(sweepID: sweep.id, taskID: tasks[i].id, status: status, metrics: metrics,
                                         error: error, wallSeconds: wallSeconds, worker: worker, at: now)))
-        effects.append(.finished(taskID: tasks[i].id, status: status, metrics: metrics))
+        effects.append(.finished(taskID: tasks[i].id, status: status, metrics: metrics,
+                                 value: metricValue(in: json).flatMap { $0.isNaN ? nil : $0 }))
     }
 
     private func popPending() -> Int? {
