@@ -66,6 +66,7 @@ public enum SlotServer {
                 let out = output
                 let outcome = Slot.train(a, datasets: datasets, memoryLimit: memoryLimit,
                                          isCancelled: { checkStdin(); return cancelled.contains(a.taskID) },
+                                         pause: { self.wait(upTo: $0) },
                                          progress: { p in _ = PipeFrames.write(Codec.encode(.progress(p)), to: out) },
                                          weights: { file in
                                              for chunk in WeightsChunk.split(file, taskID: a.taskID, attempt: a.attempt) {
@@ -91,8 +92,19 @@ public enum SlotServer {
 
         /// While training: reads stdin if it holds something (a cancel), without blocking.
         func checkStdin() {
+            wait(milliseconds: 0)
+        }
+
+        /// A no-op task's wait: until `duration` passed or stdin has something (a cancel), read then.
+        func wait(upTo duration: Duration) {
+            let (s, a) = duration.components
+            wait(milliseconds: max(1, Int32(clamping: s * 1000 + (a + 999_999_999_999_999) / 1_000_000_000_000_000)))
+        }
+
+        /// Reads stdin once it holds something, waiting up to `milliseconds`.
+        private func wait(milliseconds: Int32) {
             var fd = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
-            guard poll(&fd, 1, 0) > 0 else { return }
+            guard poll(&fd, 1, milliseconds) > 0 else { return }
             guard reader.fill(from: 0) else { exit(0) }
             take()
         }
