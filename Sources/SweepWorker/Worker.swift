@@ -73,6 +73,9 @@ public final class Worker {
     private let slots: SlotPool
     /// Reports of the slots not yet handed to the core (a task reaching its slot says `started`).
     private var slotReports: [SlotReport] = []
+    /// Credit the core granted in this loop round, sent as one `ready` before the next poll:
+    /// several results in one round ask for their next tasks in one message.
+    private var credit = 0
 
     public init(options: Options, context: Context) throws {
         self.options = options
@@ -98,6 +101,7 @@ public final class Worker {
         try apply(core.start(now: now))
         var stopRequested = false
         while true {
+            sendCredit()
             let wait = min(core.nextDeadline(now: now), Self.stopCheckInterval)
             let timeout = max(1, Int((wait * 1000).rounded(.up)))
             // no DEALER during a reconnect's backoff: the slots are still heard
@@ -144,10 +148,14 @@ public final class Worker {
     private func applyEffects(_ effects: [WorkerCore.Effect]) throws -> Bool? {
         for e in effects {
             switch e {
-            case .connect: try connect()
+            case .connect:
+                credit = 0   // the hello resets the coordinator's view; the core grants again after it
+                try connect()
             case .disconnect:
+                credit = 0
                 dealer?.close()
                 dealer = nil
+            case .send(.ready(let n)): credit += n
             case .send(let m): try send(Codec.encode(m))
             case .forward(let frames): try send(frames)
             case .submit(let a, let encoded): slotReports += slots.submit(a, encoded: encoded)
@@ -163,6 +171,13 @@ public final class Worker {
             }
         }
         return nil
+    }
+
+    /// The round's credit, in one `ready`.
+    private func sendCredit() {
+        guard credit > 0 else { return }
+        try? send(Codec.encode(.ready(credit: credit)))
+        credit = 0
     }
 
     /// A new DEALER; the core's hello and resends follow on it.
