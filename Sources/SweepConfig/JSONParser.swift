@@ -13,8 +13,11 @@ extension JSON {
         try parse(Array(text.utf8))
     }
 
-    public static func parse(_ bytes: [UInt8]) throws(ParseError) -> JSON {
-        var p = Parser(bytes: bytes)
+    /// `rawMembers`: members of the top-level object whose values are checked but kept as the
+    /// text they came in (`.raw`), for a reader that only passes them on (a worker hands a task's
+    /// parameters to its slot process, which reads them itself).
+    public static func parse(_ bytes: [UInt8], rawMembers: Set<String> = []) throws(ParseError) -> JSON {
+        var p = Parser(bytes: bytes, rawMembers: rawMembers)
         let v = try p.value(depth: 0)
         p.skipSpace()
         guard p.i == bytes.count else { throw p.fail("trailing characters") }
@@ -23,6 +26,7 @@ extension JSON {
 
     private struct Parser {
         let bytes: [UInt8]
+        var rawMembers: Set<String> = []
         var i = 0
         static let maxDepth = 64
 
@@ -57,7 +61,14 @@ extension JSON {
                     skipSpace()
                     guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                     i += 1
-                    fields.append((key, try value(depth: depth + 1)))
+                    if depth == 0 && rawMembers.contains(key) {
+                        skipSpace()
+                        let start = i
+                        try skipValue(depth: depth + 1)
+                        fields.append((key, .raw(String(decoding: bytes[start..<i], as: UTF8.self))))
+                    } else {
+                        fields.append((key, try value(depth: depth + 1)))
+                    }
                     skipSpace()
                     guard i < bytes.count else { throw fail("unexpected end") }
                     if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -85,6 +96,61 @@ extension JSON {
             }
         }
 
+        /// Checks a value as `value` does, building nothing.
+        mutating func skipValue(depth: Int) throws(ParseError) {
+            guard depth < Parser.maxDepth else { throw fail("nested too deeply") }
+            skipSpace()
+            guard i < bytes.count else { throw fail("unexpected end") }
+            switch bytes[i] {
+            case UInt8(ascii: "{"):
+                i += 1
+                skipSpace()
+                if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return }
+                while true {
+                    skipSpace()
+                    guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a key") }
+                    try skipString()
+                    skipSpace()
+                    guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+                    i += 1
+                    try skipValue(depth: depth + 1)
+                    skipSpace()
+                    guard i < bytes.count else { throw fail("unexpected end") }
+                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                    if bytes[i] == UInt8(ascii: "}") { i += 1; return }
+                    throw fail("expected ',' or '}'")
+                }
+            case UInt8(ascii: "["):
+                i += 1
+                skipSpace()
+                if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return }
+                while true {
+                    try skipValue(depth: depth + 1)
+                    skipSpace()
+                    guard i < bytes.count else { throw fail("unexpected end") }
+                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                    if bytes[i] == UInt8(ascii: "]") { i += 1; return }
+                    throw fail("expected ',' or ']'")
+                }
+            case UInt8(ascii: "\""): try skipString()
+            case UInt8(ascii: "t"): _ = try literal("true", .null)
+            case UInt8(ascii: "f"): _ = try literal("false", .null)
+            case UInt8(ascii: "n"): _ = try literal("null", .null)
+            default: _ = try number()
+            }
+        }
+
+        /// Checks a string as `string` does; one without escapes is not copied.
+        mutating func skipString() throws(ParseError) {
+            var end = i + 1
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+            if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+                i = end + 1
+                return
+            }
+            _ = try string()
+        }
+
         mutating func number() throws(ParseError) -> JSON {
             let start = i
             var isInteger = true
@@ -98,10 +164,26 @@ extension JSON {
                 break
             }
             guard i > start else { throw fail("unexpected character") }
+            if isInteger, i - start <= 18, let v = Self.smallInteger(bytes[start..<i]) { return .int(v) }
             let text = String(decoding: bytes[start..<i], as: UTF8.self)
             if isInteger, let v = Int(text) { return .int(v) }
             guard let d = Double(text), d.isFinite else { i = start; throw fail("invalid number") }
             return .double(d)
+        }
+
+        /// An integer of up to 18 characters (it cannot overflow), read without making a String;
+        /// nil for what is not one (a lone "-", a leading zero: left to the general path).
+        static func smallInteger(_ digits: ArraySlice<UInt8>) -> Int? {
+            var k = digits.startIndex
+            let negative = digits[k] == UInt8(ascii: "-")
+            if negative { k += 1 }
+            guard k < digits.endIndex, digits[k] != UInt8(ascii: "0") || digits.endIndex - k == 1 else { return nil }
+            var v = 0
+            while k < digits.endIndex {
+                v = v * 10 + Int(digits[k] - UInt8(ascii: "0"))
+                k += 1
+            }
+            return negative ? -v : v
         }
 
         mutating func hex4() throws(ParseError) -> UInt32 {
@@ -124,7 +206,15 @@ extension JSON {
 
         mutating func string() throws(ParseError) -> String {
             i += 1  // opening quote
-            var out: [UInt8] = []
+            // fast path: no escape before the closing quote (keys, ids, most values) is decoded in place
+            var end = i
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+            if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+                defer { i = end + 1 }
+                return String(decoding: bytes[i..<end], as: UTF8.self)
+            }
+            var out: [UInt8] = Array(bytes[i..<end])
+            i = end
             while true {
                 guard i < bytes.count else { throw fail("unterminated string") }
                 let c = bytes[i]

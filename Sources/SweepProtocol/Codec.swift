@@ -69,7 +69,9 @@ public enum Codec {
         }
     }
 
-    public static func decode(_ frames: [[UInt8]]) throws(ProtocolError) -> Message {
+    /// `rawMembers`: body members checked but kept as their text (`JSON.raw`), for a reader that
+    /// only passes them on: a worker reads a task's `params` so, and its slot process parses them.
+    public static func decode(_ frames: [[UInt8]], rawMembers: Set<String> = []) throws(ProtocolError) -> Message {
         let isWeights = frames.count == 4 && frames[1].elementsEqual("weights".utf8)
         guard frames.count == 3 || isWeights else { throw ProtocolError("expected 3 frames, got \(frames.count)") }
         guard frames[0].elementsEqual(Wire.version.utf8) else {
@@ -87,7 +89,7 @@ public enum Codec {
             }
         }
         let body: JSON
-        do { body = try JSON.parse(frames[2]) } catch { throw ProtocolError("\(kind): \(error)") }
+        do { body = try JSON.parse(frames[2], rawMembers: rawMembers) } catch { throw ProtocolError("\(kind): \(error)") }
         guard case .object = body else { throw ProtocolError("\(kind): body is not a JSON object") }
         var fields = Fields(kind: kind, body: body)
         switch kind {
@@ -199,8 +201,11 @@ private struct Fields {
 
     func object(_ name: String) throws(ProtocolError) -> JSON {
         let v = try field(name)
-        guard case .object = v else { throw ProtocolError("\(kind): \(name) must be an object") }
-        return v
+        switch v {
+        case .object: return v
+        case .raw(let text) where text.utf8.first == UInt8(ascii: "{"): return v   // checked, kept as text
+        default: throw ProtocolError("\(kind): \(name) must be an object")
+        }
     }
 
     mutating func array(_ name: String) throws(ProtocolError) -> [JSON] {

@@ -110,9 +110,10 @@ public final class WorkerCore {
     }
 
     /// A message from the coordinator, as it arrived (malformed ones are logged and dropped).
+    /// A task's parameters stay text (checked, not built): its slot process reads them.
     public func receive(frames: [[UInt8]], now: Double) -> [Effect] {
         let message: Message
-        do { message = try Codec.decode(frames) } catch {
+        do { message = try Codec.decode(frames, rawMembers: ["params"]) } catch {
             return [.log("dropped a message from the coordinator: \(error)")]
         }
         return receive(message, frames: frames, now: now)

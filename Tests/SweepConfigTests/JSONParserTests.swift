@@ -35,6 +35,30 @@ import Testing
         #expect(try JSON.parse(text) == .string(expected))
     }
 
+    /// Integers read without a String (up to 18 characters), the rest as before.
+    @Test(arguments: [("0", JSON.int(0)), ("-0", .int(0)), ("007", .int(7)), ("-42", .int(-42)),
+                      ("123456789012345678", .int(123456789012345678)), ("9223372036854775807", .int(Int.max)),
+                      ("-9223372036854775808", .int(Int.min)), ("92233720368547758070", .double(9.223372036854776e19))])
+    func readsIntegers(_ text: String, _ expected: JSON) throws {
+        let v = try JSON.parse(text)
+        #expect(v == expected)
+        if case .int = expected { #expect(v.intValue == expected.intValue) }
+    }
+
+    /// Members asked for as text are checked as any value and kept as they came.
+    @Test func keepsRawMembersAsTheirText() throws {
+        let text = #"{"id":"a","params":{"x":[1,2.5,"\u00e9"],"y":null},"n":3}"#
+        let v = try JSON.parse(Array(text.utf8), rawMembers: ["params"])
+        guard case .raw(let raw)? = v["params"] else { Issue.record("params is not raw: \(v)"); return }
+        #expect(raw == #"{"x":[1,2.5,"\u00e9"],"y":null}"#)
+        #expect(v["n"] == .int(3))
+        // text as this encoder writes it (a coordinator's task) is the same value, written the same
+        let canonical = #"{"id":"a","params":{"x":[1,2.5,"é"],"y":null},"n":3}"#
+        #expect(try JSON.parse(Array(canonical.utf8), rawMembers: ["params"]) == (try JSON.parse(canonical)))
+        #expect(throws: JSON.ParseError.self) { try JSON.parse(Array(#"{"params":{"x":[1,]}}"#.utf8), rawMembers: ["params"]) }
+        #expect(throws: JSON.ParseError.self) { try JSON.parse(Array(#"{"params":{"x":"\u12"}}"#.utf8), rawMembers: ["params"]) }
+    }
+
     @Test func rejectsDeepNesting() {
         #expect(throws: JSON.ParseError.self) { try JSON.parse(String(repeating: "[", count: 100) + String(repeating: "]", count: 100)) }
     }
