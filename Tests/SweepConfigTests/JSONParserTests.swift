@@ -59,6 +59,22 @@ import Testing
         #expect(throws: JSON.ParseError.self) { try JSON.parse(Array(#"{"params":{"x":"\u12"}}"#.utf8), rawMembers: ["params"]) }
     }
 
+    /// The byte writer (the wire's) writes what the String writer writes.
+    @Test func bytesAndTextAreTheSameEncoding() throws {
+        let values: [JSON] = [
+            .object([("a", .int(0)), ("b", .int(-7)), ("c", .int(Int.max)), ("d", .int(Int.min)), ("e", .double(-0.0)),
+                     ("f", .double(1e15)), ("g", .double(123456789.0)), ("h", .double(2.5e-05)), ("i", .double(.nan)),
+                     ("j", .string("x\"y\\\n\u{01}é😀")), ("k", .array([.null, .bool(true), .bool(false)])), ("l", .raw("[1, 2]"))]),
+            .string(""), .array([]), .object([]), .int(10), .double(-3.75),
+        ]
+        for v in values {
+            var text = ""
+            v.write(to: &text)
+            #expect(String(decoding: v.encodedBytes, as: UTF8.self) == text)
+            #expect(v.encoded == text)
+        }
+    }
+
     @Test func rejectsDeepNesting() {
         #expect(throws: JSON.ParseError.self) { try JSON.parse(String(repeating: "[", count: 100) + String(repeating: "]", count: 100)) }
     }
