@@ -96,9 +96,17 @@ public enum SlotServer {
         }
 
         /// A no-op task's wait: until `duration` passed or stdin has something (a cancel), read then.
+        /// poll counts whole milliseconds: the last fraction of one is slept exactly, so a 50 ms
+        /// task takes 50 ms, not up to 51 (its caller asks again with what is left).
         func wait(upTo duration: Duration) {
             let (s, a) = duration.components
-            wait(milliseconds: max(1, Int32(clamping: s * 1000 + (a + 999_999_999_999_999) / 1_000_000_000_000_000)))
+            let milliseconds = s * 1000 + a / 1_000_000_000_000_000
+            if milliseconds >= 1 {
+                wait(milliseconds: Int32(clamping: milliseconds))
+            } else {
+                var t = timespec(tv_sec: 0, tv_nsec: Int(max(0, a / 1_000_000_000)))
+                nanosleep(&t, nil)
+            }
         }
 
         /// Reads stdin once it holds something, waiting up to `milliseconds`.
