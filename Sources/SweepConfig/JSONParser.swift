@@ -44,23 +44,46 @@ extension JSON {
             return v
         }
 
+        /// Opens a container (`{` or `[`): true when it closes at once (empty).
+        mutating func open(closing close: UInt8) -> Bool {
+            i += 1
+            skipSpace()
+            guard i < bytes.count, bytes[i] == close else { return false }
+            i += 1
+            return true
+        }
+
+        /// After a member or an item: true at the container's end, false after a comma.
+        mutating func next(closing close: UInt8) throws(ParseError) -> Bool {
+            skipSpace()
+            guard i < bytes.count else { throw fail("unexpected end") }
+            if bytes[i] == UInt8(ascii: ",") { i += 1; return false }
+            if bytes[i] == close { i += 1; return true }
+            throw fail(close == UInt8(ascii: "}") ? "expected ',' or '}'" : "expected ',' or ']'")
+        }
+
+        /// An object member's key and its colon; `read`: whether the key is wanted (else only checked).
+        mutating func key(read: Bool) throws(ParseError) -> String? {
+            skipSpace()
+            guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a key") }
+            let key: String?
+            if read { key = try string() } else { try skipString(); key = nil }
+            skipSpace()
+            guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+            i += 1
+            return key
+        }
+
         mutating func value(depth: Int) throws(ParseError) -> JSON {
             guard depth < Parser.maxDepth else { throw fail("nested too deeply") }
             skipSpace()
             guard i < bytes.count else { throw fail("unexpected end") }
             switch bytes[i] {
             case UInt8(ascii: "{"):
-                i += 1
                 var fields: [(String, JSON)] = []
-                skipSpace()
-                if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(fields) }
-                while true {
-                    skipSpace()
-                    guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a key") }
-                    let key = try string()
-                    skipSpace()
-                    guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
-                    i += 1
+                if open(closing: UInt8(ascii: "}")) { return .object(fields) }
+                repeat {
+                    let key = try key(read: true)!
                     if depth == 0 && rawMembers.contains(key) {
                         skipSpace()
                         let start = i
@@ -69,25 +92,15 @@ extension JSON {
                     } else {
                         fields.append((key, try value(depth: depth + 1)))
                     }
-                    skipSpace()
-                    guard i < bytes.count else { throw fail("unexpected end") }
-                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(fields) }
-                    throw fail("expected ',' or '}'")
-                }
+                } while try !next(closing: UInt8(ascii: "}"))
+                return .object(fields)
             case UInt8(ascii: "["):
-                i += 1
                 var items: [JSON] = []
-                skipSpace()
-                if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
-                while true {
+                if open(closing: UInt8(ascii: "]")) { return .array(items) }
+                repeat {
                     items.append(try value(depth: depth + 1))
-                    skipSpace()
-                    guard i < bytes.count else { throw fail("unexpected end") }
-                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
-                    throw fail("expected ',' or ']'")
-                }
+                } while try !next(closing: UInt8(ascii: "]"))
+                return .array(items)
             case UInt8(ascii: "\""): return .string(try string())
             case UInt8(ascii: "t"): return try literal("true", .bool(true))
             case UInt8(ascii: "f"): return try literal("false", .bool(false))
@@ -103,35 +116,16 @@ extension JSON {
             guard i < bytes.count else { throw fail("unexpected end") }
             switch bytes[i] {
             case UInt8(ascii: "{"):
-                i += 1
-                skipSpace()
-                if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return }
-                while true {
-                    skipSpace()
-                    guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a key") }
-                    try skipString()
-                    skipSpace()
-                    guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
-                    i += 1
+                if open(closing: UInt8(ascii: "}")) { return }
+                repeat {
+                    _ = try key(read: false)
                     try skipValue(depth: depth + 1)
-                    skipSpace()
-                    guard i < bytes.count else { throw fail("unexpected end") }
-                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if bytes[i] == UInt8(ascii: "}") { i += 1; return }
-                    throw fail("expected ',' or '}'")
-                }
+                } while try !next(closing: UInt8(ascii: "}"))
             case UInt8(ascii: "["):
-                i += 1
-                skipSpace()
-                if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return }
-                while true {
+                if open(closing: UInt8(ascii: "]")) { return }
+                repeat {
                     try skipValue(depth: depth + 1)
-                    skipSpace()
-                    guard i < bytes.count else { throw fail("unexpected end") }
-                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if bytes[i] == UInt8(ascii: "]") { i += 1; return }
-                    throw fail("expected ',' or ']'")
-                }
+                } while try !next(closing: UInt8(ascii: "]"))
             case UInt8(ascii: "\""): try skipString()
             case UInt8(ascii: "t"): _ = try literal("true", .null)
             case UInt8(ascii: "f"): _ = try literal("false", .null)
