@@ -12,7 +12,23 @@ public enum JSON: Sendable, Equatable {
     /// Already encoded JSON text, written verbatim (e.g. a stored configuration).
     case raw(String)
 
-    public static func == (a: JSON, b: JSON) -> Bool { a.encoded == b.encoded }
+    /// Values are equal when they encode to the same text. The common cases are decided without
+    /// encoding (a decoder's `!= .null` encoded a whole object before), the rest by the encoding.
+    public static func == (a: JSON, b: JSON) -> Bool {
+        switch (a, b) {
+        case (.raw, _), (_, .raw): return a.encoded == b.encoded
+        case (.null, .null): return true
+        case (.null, .double(let d)), (.double(let d), .null): return !d.isFinite   // written as null
+        case (.null, _), (_, .null): return false
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.int(let x), .int(let y)): return x == y
+        case (.string(let x), .string(let y)): return x == y
+        case (.array(let x), .array(let y)): return x.count == y.count && zip(x, y).allSatisfy { $0 == $1 }
+        case (.object(let x), .object(let y)):
+            return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        default: return a.encoded == b.encoded
+        }
+    }
 
     public var encoded: String {
         String(decoding: encodedBytes, as: UTF8.self)

@@ -59,6 +59,16 @@ import Testing
         #expect(throws: JSON.ParseError.self) { try JSON.parse(Array(#"{"params":{"x":"\u12"}}"#.utf8), rawMembers: ["params"]) }
     }
 
+    /// Equality is equality of the encodings, decided without encoding where it can be.
+    @Test func equalityIsTheEncodings() {
+        let values: [JSON] = [.null, .double(.nan), .double(.infinity), .int(3), .double(3), .bool(true), .string("é"),
+                              .string("e\u{301}"), .array([.int(1)]), .raw("[1]"), .object([("a", .null)]), .raw(#"{"a":null}"#),
+                              .object([("a", .double(.nan))]), .object([("b", .null)]), .string("null"), .raw("null")]
+        for a in values {
+            for b in values { #expect((a == b) == (a.encoded == b.encoded), "\(a) == \(b)") }
+        }
+    }
+
     /// The byte writer (the wire's) writes what the String writer writes.
     @Test func bytesAndTextAreTheSameEncoding() throws {
         let values: [JSON] = [
