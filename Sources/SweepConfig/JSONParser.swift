@@ -130,8 +130,30 @@ extension JSON {
             case UInt8(ascii: "t"): _ = try literal("true", .null)
             case UInt8(ascii: "f"): _ = try literal("false", .null)
             case UInt8(ascii: "n"): _ = try literal("null", .null)
-            default: _ = try number()
+            default: try skipNumber()
             }
+        }
+
+        /// Checks a number as `number` does. A plain decimal (digits, at most one point, no
+        /// exponent, under 300 characters) is finite and is checked by its shape alone, as
+        /// Double's reader would accept it; the rest goes through `number`.
+        mutating func skipNumber() throws(ParseError) {
+            let start = i
+            var k = i
+            if k < bytes.count, bytes[k] == UInt8(ascii: "-") { k += 1 }
+            var digits = 0, points = 0
+            while k < bytes.count {
+                let c = bytes[k]
+                if c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") { digits += 1 }
+                else if c == UInt8(ascii: ".") { points += 1 }
+                else if c == UInt8(ascii: "e") || c == UInt8(ascii: "E") || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") {
+                    _ = try number()   // an exponent, or a sign where none belongs: the general reader decides
+                    return
+                } else { break }
+                k += 1
+            }
+            guard digits > 0, points <= 1, k - start < 300 else { _ = try number(); return }
+            i = k
         }
 
         /// Checks a string as `string` does; one without escapes is not copied.

@@ -219,7 +219,10 @@ public final class CoordinatorCore {
     /// Handles one message from a peer: decodes it (malformed ones are logged and dropped).
     public func receive(from peer: PeerID, frames: [[UInt8]], now: Double) -> [Effect] {
         let message: Message
-        do { message = try Codec.decode(frames) } catch {
+        // an epoch's metrics are stored as they came (checked, not built and written again),
+        // unless the stopping rule reads them
+        let asText: Set<String> = search.stopping == nil && frames.count == 3 && frames[1].elementsEqual("progress".utf8) ? ["metrics"] : []
+        do { message = try Codec.decode(frames, rawMembers: asText) } catch {
             return [.log("dropped a message from \(describe(peer)): \(error)")]
         }
         return receive(from: peer, message: message, now: now)

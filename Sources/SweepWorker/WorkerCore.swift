@@ -173,7 +173,9 @@ public final class WorkerCore {
     public func slotReported(frames: [[UInt8]], taskID: String, now: Double) -> [Effect] {
         let kind = frames.count == 3 || frames.count == 4 ? String(decoding: frames[1], as: UTF8.self) : nil
         guard kind == "result" else { return report(kind: kind, taskID: taskID, outcome: nil, frames: frames, now: now) }
-        return slotReported(frames: frames, now: now)
+        // its status, error and wall time matter here; its metrics and insights only to the coordinator
+        let message = try? Codec.decode(frames, rawMembers: ["metrics", "insights"])
+        return report(kind: message?.kind, taskID: taskID, outcome: message.flatMap(Self.outcome), frames: frames, now: now)
     }
 
     /// A slot's report, decoded, with the frames it came in.

@@ -59,6 +59,16 @@ import Testing
         #expect(throws: JSON.ParseError.self) { try JSON.parse(Array(#"{"params":{"x":"\u12"}}"#.utf8), rawMembers: ["params"]) }
     }
 
+    /// A number kept as text is accepted exactly when it would be read.
+    @Test(arguments: ["0", "-0", "1.", ".5", "-.5", "007", "1.2.3", "-", ".", "1-2", "1e5", "1e999", "-1E-3", "2.5e+3",
+                      "12345678901234567890123", String(repeating: "9", count: 310), "1" + String(repeating: "0", count: 305) + ".5",
+                      "3.14", "-12.0", "1..2", "--1"])
+    func checksNumbersKeptAsTextAsItReadsThem(_ number: String) {
+        let read = (try? JSON.parse(number)) != nil
+        let kept = (try? JSON.parse(Array(#"{"p":\#(number)}"#.utf8), rawMembers: ["p"])) != nil
+        #expect(read == kept, "\(number)")
+    }
+
     /// Equality is equality of the encodings, decided without encoding where it can be.
     @Test func equalityIsTheEncodings() {
         let values: [JSON] = [.null, .double(.nan), .double(.infinity), .int(3), .double(3), .bool(true), .string("é"),
