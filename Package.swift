@@ -80,7 +80,11 @@ let package = Package(
             dependencies: [
                 "SweepConfig", "SweepTrain", "SweepSpec", "SweepStore", "SweepCoordinator", "SweepWorker", "SweepReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
+            ],
+            // The Swift runtime and Foundation linked in (as the container image's build does): a
+            // worker starts a `sweep slot` process per slot, and resolving the shared Swift libraries'
+            // symbols took over half of each one's start (256 slots: seconds of CPU before any task).
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "-lCoreFoundation", "-Xlinker", "-l_FoundationICU", "-Xlinker", "-l_FoundationCShims", "-Xlinker", "-l_FoundationCollections"])]),
         // Throughput and memory benchmark (make bench).
         .executableTarget(
             name: "sweep-bench",

@@ -13,8 +13,11 @@ extension JSON {
         try parse(Array(text.utf8))
     }
 
-    public static func parse(_ bytes: [UInt8]) throws(ParseError) -> JSON {
-        var p = Parser(bytes: bytes)
+    /// `rawMembers`: members of the top-level object whose values are checked but kept as the
+    /// text they came in (`.raw`), for a reader that only passes them on (a worker hands a task's
+    /// parameters to its slot process, which reads them itself).
+    public static func parse(_ bytes: [UInt8], rawMembers: Set<String> = []) throws(ParseError) -> JSON {
+        var p = Parser(bytes: bytes, rawMembers: rawMembers)
         let v = try p.value(depth: 0)
         p.skipSpace()
         guard p.i == bytes.count else { throw p.fail("trailing characters") }
@@ -23,6 +26,7 @@ extension JSON {
 
     private struct Parser {
         let bytes: [UInt8]
+        var rawMembers: Set<String> = []
         var i = 0
         static let maxDepth = 64
 
@@ -40,49 +44,127 @@ extension JSON {
             return v
         }
 
+        /// Opens a container (`{` or `[`): true when it closes at once (empty).
+        mutating func open(closing close: UInt8) -> Bool {
+            i += 1
+            skipSpace()
+            guard i < bytes.count, bytes[i] == close else { return false }
+            i += 1
+            return true
+        }
+
+        /// After a member or an item: true at the container's end, false after a comma.
+        mutating func next(closing close: UInt8) throws(ParseError) -> Bool {
+            skipSpace()
+            guard i < bytes.count else { throw fail("unexpected end") }
+            if bytes[i] == UInt8(ascii: ",") { i += 1; return false }
+            if bytes[i] == close { i += 1; return true }
+            throw fail(close == UInt8(ascii: "}") ? "expected ',' or '}'" : "expected ',' or ']'")
+        }
+
+        /// An object member's key and its colon; `read`: whether the key is wanted (else only checked).
+        mutating func key(read: Bool) throws(ParseError) -> String? {
+            skipSpace()
+            guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a key") }
+            let key: String?
+            if read { key = try string() } else { try skipString(); key = nil }
+            skipSpace()
+            guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+            i += 1
+            return key
+        }
+
         mutating func value(depth: Int) throws(ParseError) -> JSON {
             guard depth < Parser.maxDepth else { throw fail("nested too deeply") }
             skipSpace()
             guard i < bytes.count else { throw fail("unexpected end") }
             switch bytes[i] {
             case UInt8(ascii: "{"):
-                i += 1
                 var fields: [(String, JSON)] = []
-                skipSpace()
-                if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(fields) }
-                while true {
-                    skipSpace()
-                    guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a key") }
-                    let key = try string()
-                    skipSpace()
-                    guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
-                    i += 1
-                    fields.append((key, try value(depth: depth + 1)))
-                    skipSpace()
-                    guard i < bytes.count else { throw fail("unexpected end") }
-                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(fields) }
-                    throw fail("expected ',' or '}'")
-                }
+                if open(closing: UInt8(ascii: "}")) { return .object(fields) }
+                repeat {
+                    let key = try key(read: true)!
+                    if depth == 0 && rawMembers.contains(key) {
+                        skipSpace()
+                        let start = i
+                        try skipValue(depth: depth + 1)
+                        fields.append((key, .raw(String(decoding: bytes[start..<i], as: UTF8.self))))
+                    } else {
+                        fields.append((key, try value(depth: depth + 1)))
+                    }
+                } while try !next(closing: UInt8(ascii: "}"))
+                return .object(fields)
             case UInt8(ascii: "["):
-                i += 1
                 var items: [JSON] = []
-                skipSpace()
-                if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
-                while true {
+                if open(closing: UInt8(ascii: "]")) { return .array(items) }
+                repeat {
                     items.append(try value(depth: depth + 1))
-                    skipSpace()
-                    guard i < bytes.count else { throw fail("unexpected end") }
-                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
-                    throw fail("expected ',' or ']'")
-                }
+                } while try !next(closing: UInt8(ascii: "]"))
+                return .array(items)
             case UInt8(ascii: "\""): return .string(try string())
             case UInt8(ascii: "t"): return try literal("true", .bool(true))
             case UInt8(ascii: "f"): return try literal("false", .bool(false))
             case UInt8(ascii: "n"): return try literal("null", .null)
             default: return try number()
             }
+        }
+
+        /// Checks a value as `value` does, building nothing.
+        mutating func skipValue(depth: Int) throws(ParseError) {
+            guard depth < Parser.maxDepth else { throw fail("nested too deeply") }
+            skipSpace()
+            guard i < bytes.count else { throw fail("unexpected end") }
+            switch bytes[i] {
+            case UInt8(ascii: "{"):
+                if open(closing: UInt8(ascii: "}")) { return }
+                repeat {
+                    _ = try key(read: false)
+                    try skipValue(depth: depth + 1)
+                } while try !next(closing: UInt8(ascii: "}"))
+            case UInt8(ascii: "["):
+                if open(closing: UInt8(ascii: "]")) { return }
+                repeat {
+                    try skipValue(depth: depth + 1)
+                } while try !next(closing: UInt8(ascii: "]"))
+            case UInt8(ascii: "\""): try skipString()
+            case UInt8(ascii: "t"): _ = try literal("true", .null)
+            case UInt8(ascii: "f"): _ = try literal("false", .null)
+            case UInt8(ascii: "n"): _ = try literal("null", .null)
+            default: try skipNumber()
+            }
+        }
+
+        /// Checks a number as `number` does. A plain decimal (digits, at most one point, no
+        /// exponent, under 300 characters) is finite and is checked by its shape alone, as
+        /// Double's reader would accept it; the rest goes through `number`.
+        mutating func skipNumber() throws(ParseError) {
+            let start = i
+            var k = i
+            if k < bytes.count, bytes[k] == UInt8(ascii: "-") { k += 1 }
+            var digits = 0, points = 0
+            while k < bytes.count {
+                let c = bytes[k]
+                if c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") { digits += 1 }
+                else if c == UInt8(ascii: ".") { points += 1 }
+                else if c == UInt8(ascii: "e") || c == UInt8(ascii: "E") || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") {
+                    _ = try number()   // an exponent, or a sign where none belongs: the general reader decides
+                    return
+                } else { break }
+                k += 1
+            }
+            guard digits > 0, points <= 1, k - start < 300 else { _ = try number(); return }
+            i = k
+        }
+
+        /// Checks a string as `string` does; one without escapes is not copied.
+        mutating func skipString() throws(ParseError) {
+            var end = i + 1
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+            if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+                i = end + 1
+                return
+            }
+            _ = try string()
         }
 
         mutating func number() throws(ParseError) -> JSON {
@@ -98,10 +180,26 @@ extension JSON {
                 break
             }
             guard i > start else { throw fail("unexpected character") }
+            if isInteger, i - start <= 18, let v = Self.smallInteger(bytes[start..<i]) { return .int(v) }
             let text = String(decoding: bytes[start..<i], as: UTF8.self)
             if isInteger, let v = Int(text) { return .int(v) }
             guard let d = Double(text), d.isFinite else { i = start; throw fail("invalid number") }
             return .double(d)
+        }
+
+        /// An integer of up to 18 characters (it cannot overflow), read without making a String;
+        /// nil for what is not one (a lone "-", a leading zero: left to the general path).
+        static func smallInteger(_ digits: ArraySlice<UInt8>) -> Int? {
+            var k = digits.startIndex
+            let negative = digits[k] == UInt8(ascii: "-")
+            if negative { k += 1 }
+            guard k < digits.endIndex, digits[k] != UInt8(ascii: "0") || digits.endIndex - k == 1 else { return nil }
+            var v = 0
+            while k < digits.endIndex {
+                v = v * 10 + Int(digits[k] - UInt8(ascii: "0"))
+                k += 1
+            }
+            return negative ? -v : v
         }
 
         mutating func hex4() throws(ParseError) -> UInt32 {
@@ -124,7 +222,15 @@ extension JSON {
 
         mutating func string() throws(ParseError) -> String {
             i += 1  // opening quote
-            var out: [UInt8] = []
+            // fast path: no escape before the closing quote (keys, ids, most values) is decoded in place
+            var end = i
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+            if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+                defer { i = end + 1 }
+                return String(decoding: bytes[i..<end], as: UTF8.self)
+            }
+            var out: [UInt8] = Array(bytes[i..<end])
+            i = end
             while true {
                 guard i < bytes.count else { throw fail("unterminated string") }
                 let c = bytes[i]

@@ -39,8 +39,9 @@ public final class Coordinator {
     /// The endpoint actually bound (tcp://127.0.0.1:* resolved).
     public let endpoint: String
     public var log: (String) -> Void = { line in FileHandle.standardError.write(Data(("coordinator: " + line + "\n").utf8)) }
-    /// Called for every task that ends: id, status, final metrics JSON text.
-    public var onFinished: (String, TaskStatus, String) -> Void = { _, _, _ in }
+    /// Called for every task that ends: id, status, final metrics JSON text, and the sweep
+    /// metric's final value in them (nil when absent or not a number).
+    public var onFinished: (String, TaskStatus, String, Double?) -> Void = { _, _, _, _ in }
     /// Called once per loop round, on the loop's thread (progress display).
     public var onRound: () -> Void = {}
 
@@ -82,6 +83,10 @@ public final class Coordinator {
         return startWall + Double(s) + Double(a) * 1e-18
     }
 
+    /// Messages read before their effects are applied (tasks sent, updates handed to the
+    /// committer) while more wait: about eight tasks' worth (started, progress, result, ready).
+    static let messagesPerRound = 32
+
     /// Seconds the coordinator stays after the last task ended, so `done` reaches every worker.
     private var linger: Double { min(0.2, options.settings.heartbeatInterval) }
 
@@ -98,12 +103,17 @@ public final class Coordinator {
                                  timeoutMilliseconds: max(1, min(timeout, 1000)))
             var effects: [Effect] = []
             if ready[0].readable {
-                // drain what arrived, up to a bound so heartbeats and commits keep their pace
+                // drain what arrived, up to a bound so heartbeats and commits keep their pace; a burst
+                // (256 slots ending their tasks together) is applied every `messagesPerRound` messages,
+                // so the first results' next tasks leave while the rest are read
                 var n = 0
                 while n < 4096, let frames = try router.receive(dontWait: true) {
                     n += 1
-                    guard frames.count >= 2 else { continue }
-                    effects += core.receive(from: frames[0], frames: Array(frames.dropFirst()), now: now)
+                    if frames.count >= 2 { effects += core.receive(from: frames[0], frames: Array(frames.dropFirst()), now: now) }
+                    if n % Self.messagesPerRound == 0 {
+                        try apply(effects)
+                        effects = []
+                    }
                 }
             }
             effects += core.tick(now: now)
@@ -173,7 +183,7 @@ public final class Coordinator {
             switch e {
             case .send(let peer, let m): send(m, to: peer)
             case .log(let line): log(line)
-            case .finished(let id, let status, let metrics): onFinished(id, status, metrics)
+            case .finished(let id, let status, let metrics, let value): onFinished(id, status, metrics, value)
             case .store, .weights: break
             }
         }

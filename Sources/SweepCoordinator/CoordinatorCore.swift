@@ -49,8 +49,9 @@ public enum Effect: Sendable {
     case send(PeerID, Message)
     case store(StoreUpdate)
     case log(String)
-    /// A task ended (for progress output); metrics is its final metrics JSON text.
-    case finished(taskID: String, status: TaskStatus, metrics: String)
+    /// A task ended (for progress output); metrics is its final metrics JSON text, value
+    /// the sweep metric's final value in it (nil when absent or not a number).
+    case finished(taskID: String, status: TaskStatus, metrics: String, value: Double?)
     /// A task's trained weights (a safetensors file) to write durably before the
     /// round's store commit: as the task's own file (`--save-weights`) and/or as
     /// the sweep's best.
@@ -218,7 +219,10 @@ public final class CoordinatorCore {
     /// Handles one message from a peer: decodes it (malformed ones are logged and dropped).
     public func receive(from peer: PeerID, frames: [[UInt8]], now: Double) -> [Effect] {
         let message: Message
-        do { message = try Codec.decode(frames) } catch {
+        // an epoch's metrics are stored as they came (checked, not built and written again),
+        // unless the stopping rule reads them
+        let asText: Set<String> = search.stopping == nil && frames.count == 3 && frames[1].elementsEqual("progress".utf8) ? ["metrics"] : []
+        do { message = try Codec.decode(frames, rawMembers: asText) } catch {
             return [.log("dropped a message from \(describe(peer)): \(error)")]
         }
         return receive(from: peer, message: message, now: now)
@@ -613,7 +617,8 @@ public final class CoordinatorCore {
         }
         effects.append(.store(.finished(sweepID: sweep.id, taskID: tasks[i].id, status: status, metrics: metrics,
                                         error: error, wallSeconds: wallSeconds, worker: worker, at: now)))
-        effects.append(.finished(taskID: tasks[i].id, status: status, metrics: metrics))
+        effects.append(.finished(taskID: tasks[i].id, status: status, metrics: metrics,
+                                 value: metricValue(in: json).flatMap { $0.isNaN ? nil : $0 }))
     }
 
     private func popPending() -> Int? {

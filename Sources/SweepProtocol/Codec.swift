@@ -17,21 +17,21 @@ public struct ProtocolError: Error, CustomStringConvertible, Sendable, Equatable
 /// that asks for weights gets them.
 public enum Codec {
     public static func encode(_ message: Message) -> [[UInt8]] {
-        let frames = [Array(Wire.version.utf8), Array(message.kind.utf8), Array(body(message).utf8)]
+        let frames = [Array(Wire.version.utf8), Array(message.kind.utf8), body(message)]
         if case .weights(let w) = message { return frames + [w.bytes] }
         return frames
     }
 
-    static func body(_ message: Message) -> String {
+    static func body(_ message: Message) -> [UInt8] {
         switch message {
         case .hello(let h):
             return JSON.object([
                 ("worker_id", .string(h.workerID)), ("host", .string(h.host)), ("pid", .int(h.pid)),
                 ("cores", .int(h.cores)), ("slots", .int(h.slots)), ("holding", .array(h.holding.map(JSON.string))),
                 ("reports_started", .bool(h.reportsStarts)),
-            ]).encoded
+            ]).encodedBytes
         case .ready(let credit):
-            return JSON.object([("credit", .int(credit))]).encoded
+            return JSON.object([("credit", .int(credit))]).encodedBytes
         case .task(let a):
             var fields: [(String, JSON)] = [
                 ("sweep", .string(a.sweep)), ("task_id", .string(a.taskID)), ("attempt", .int(a.attempt)), ("params", a.params),
@@ -40,17 +40,17 @@ public enum Codec {
                 fields.append(("weights", .object([("all", .bool(w.all)), ("metric", .string(w.metric)),
                                                    ("maximize", .bool(w.maximize)), ("best", w.best.map(JSON.double) ?? .null)])))
             }
-            return JSON.object(fields).encoded
+            return JSON.object(fields).encodedBytes
         case .weights(let w):
             return JSON.object([
                 ("task_id", .string(w.taskID)), ("attempt", .int(w.attempt)), ("offset", .int(w.offset)), ("total", .int(w.total)),
-            ]).encoded
+            ]).encodedBytes
         case .started(let id, let attempt):
-            return JSON.object([("task_id", .string(id)), ("attempt", .int(attempt))]).encoded
+            return JSON.object([("task_id", .string(id)), ("attempt", .int(attempt))]).encodedBytes
         case .progress(let p):
             return JSON.object([
                 ("task_id", .string(p.taskID)), ("attempt", .int(p.attempt)), ("epoch", .int(p.epoch)), ("metrics", p.metrics),
-            ]).encoded
+            ]).encodedBytes
         case .result(let o):
             var fields: [(String, JSON)] = [
                 ("task_id", .string(o.taskID)), ("attempt", .int(o.attempt)), ("status", .string(o.status)),
@@ -61,15 +61,17 @@ public enum Codec {
                 // the hash as hex text: JSON numbers do not hold 64 bits
                 fields.append(("weights", .object([("bytes", .int(w.bytes)), ("fnv1a", .string(String(w.fnv1a, radix: 16)))])))
             }
-            return JSON.object(fields).encoded
+            return JSON.object(fields).encodedBytes
         case .ack(let id), .cancel(let id):
-            return JSON.object([("task_id", .string(id))]).encoded
+            return JSON.object([("task_id", .string(id))]).encodedBytes
         case .done, .bye, .heartbeat:
-            return ""
+            return []
         }
     }
 
-    public static func decode(_ frames: [[UInt8]]) throws(ProtocolError) -> Message {
+    /// `rawMembers`: body members checked but kept as their text (`JSON.raw`), for a reader that
+    /// only passes them on: a worker reads a task's `params` so, and its slot process parses them.
+    public static func decode(_ frames: [[UInt8]], rawMembers: Set<String> = []) throws(ProtocolError) -> Message {
         let isWeights = frames.count == 4 && frames[1].elementsEqual("weights".utf8)
         guard frames.count == 3 || isWeights else { throw ProtocolError("expected 3 frames, got \(frames.count)") }
         guard frames[0].elementsEqual(Wire.version.utf8) else {
@@ -87,7 +89,7 @@ public enum Codec {
             }
         }
         let body: JSON
-        do { body = try JSON.parse(frames[2]) } catch { throw ProtocolError("\(kind): \(error)") }
+        do { body = try JSON.parse(frames[2], rawMembers: rawMembers) } catch { throw ProtocolError("\(kind): \(error)") }
         guard case .object = body else { throw ProtocolError("\(kind): body is not a JSON object") }
         var fields = Fields(kind: kind, body: body)
         switch kind {
@@ -199,8 +201,11 @@ private struct Fields {
 
     func object(_ name: String) throws(ProtocolError) -> JSON {
         let v = try field(name)
-        guard case .object = v else { throw ProtocolError("\(kind): \(name) must be an object") }
-        return v
+        switch v {
+        case .object: return v
+        case .raw(let text) where text.utf8.first == UInt8(ascii: "{"): return v   // checked, kept as text
+        default: throw ProtocolError("\(kind): \(name) must be an object")
+        }
     }
 
     mutating func array(_ name: String) throws(ProtocolError) -> [JSON] {

@@ -30,6 +30,11 @@ public struct SyntheticObjective: Sendable {
 
     /// The loss after `epoch` (1-based) of `config.epochs`.
     public func value(_ config: TrainConfig, epoch: Int) -> Double {
-        value(config) + decay / Double(max(epoch, 1))
+        value(atEpoch: epoch, of: value(config))
+    }
+
+    /// The loss after `epoch` of a configuration whose final value is `final` (`value(config)`).
+    public func value(atEpoch epoch: Int, of final: Double) -> Double {
+        final + decay / Double(max(epoch, 1))
     }
 }

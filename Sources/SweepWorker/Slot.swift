@@ -11,7 +11,9 @@ import SweepTrain
 enum Slot {
     /// Trains `a`; when the coordinator wants this run's weights (see `WeightsRequest`),
     /// `weights` gets the safetensors file before the outcome is returned.
+    /// `pause`: how a no-op task waits (see `Trainer.run`).
     static func train(_ a: Assignment, datasets: DatasetCache, memoryLimit: MemoryLimit, isCancelled: () -> Bool,
+                      pause: ((Duration) -> Void)? = nil,
                       progress: (TaskProgress) -> Void, weights: ([UInt8]) -> Void = { _ in }) -> Outcome {
         let t0 = Date()
         do {
@@ -20,7 +22,7 @@ enum Slot {
             let result = try Trainer(config: config, memoryLimit: memoryLimit).run(
                 dataset: data,
                 onEpoch: { m in progress(TaskProgress(taskID: a.taskID, attempt: a.attempt, epoch: m.epoch, metrics: .object(m.fields))) },
-                shouldStop: isCancelled)
+                shouldStop: isCancelled, pause: pause)
             let metrics = result.final.map { JSON.object($0.fields) } ?? .object([])
             var digest: WeightsDigest?
             if let tensors = result.weights, result.status == .completed || result.status == .stopped,

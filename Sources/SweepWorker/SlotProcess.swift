@@ -1,6 +1,5 @@
 import CLinux
 import Foundation
-import Synchronization
 import SweepProtocol
 import SweepTrain
 #if canImport(Glibc)
@@ -14,27 +13,30 @@ import Glibc
 /// itself: the run ends as a `failed` result naming the signal, and a new process
 /// is started at once, ahead of the next task.
 ///
-/// Only the slot's driver thread calls `run`; `cancel` may come from the worker's loop.
-final class SlotProcess: @unchecked Sendable {
+/// No thread of its own: the worker's loop polls `output` and `errors` beside its
+/// socket and calls `readOutput` and `readErrors` when they are readable, so a task's
+/// reports reach the coordinator without a hop through another thread (a thread per
+/// slot woke twice per task and took a sixth of the worker's CPU on no-op tasks).
+final class SlotProcess {
     /// What starts the child: the `sweep` executable and its arguments.
     let command: [String]
     let memoryLimit: MemoryLimit
     let slot: Int
     private let host = ProcessInfo.processInfo.hostName
 
-    private let lock = Mutex<State>(State())
-    private struct State {
-        var pid: pid_t = 0
-        var input: Int32 = -1
-        /// The task the child is training.
-        var current: String?
-    }
-    private var output: Int32 = -1
-    private var errors: Int32 = -1
-    private var errorsOpen = false
+    private(set) var pid: pid_t = 0
+    private var input: Int32 = -1
+    /// The child's stdout, where its messages come; -1 while no child runs.
+    private(set) var output: Int32 = -1
+    /// The child's stderr, -1 once it ended.
+    private(set) var errors: Int32 = -1
     private var reader = FrameReader()
     /// The end of what the child wrote to stderr, for the error of a crash.
     private var stderrTail: [UInt8] = []
+    /// Counts the children started: a descriptor polled before a restart belongs to the old one.
+    private(set) var generation = 0
+    /// The task the child is training, and since when.
+    private(set) var current: (assignment: Assignment, since: Date)?
 
     init(slot: Int, command: [String], memoryLimit: MemoryLimit) {
         self.slot = slot
@@ -42,7 +44,7 @@ final class SlotProcess: @unchecked Sendable {
         self.memoryLimit = memoryLimit
     }
 
-    var pid: pid_t { lock.withLock { $0.pid } }
+    var isIdle: Bool { current == nil }
 
     /// Starts the child (ahead of its first task, and again after a crash).
     func start() throws {
@@ -89,21 +91,19 @@ final class SlotProcess: @unchecked Sendable {
             close(toChild[1]); close(fromChild[0]); close(errFromChild[0])
             throw SlotStartError(reason: "\(command[0]): \(String(cString: strerror(rc)))")
         }
+        generation += 1
         output = fromChild[0]
         errors = errFromChild[0]
+        input = toChild[1]
+        self.pid = pid
         reader = FrameReader()
         stderrTail = []
-        errorsOpen = true
-        lock.withLock {
-            $0.pid = pid
-            $0.input = toChild[1]
-            $0.current = nil
-        }
+        current = nil
     }
 
     /// Waits until the child says it is ready (its first message), so that the worker
     /// connects only once its slots can train: 256 slot processes starting while tasks
-    /// already run would take their CPU. A child that dies first cannot start.
+    /// already ran took their CPU. A child that dies first cannot start.
     func awaitReady() throws {
         while true {
             if let frames = reader.next(), Self.kind(of: frames, is: "heartbeat") { return }
@@ -115,60 +115,58 @@ final class SlotProcess: @unchecked Sendable {
         }
     }
 
-    /// Sends `a` to the child and forwards everything it reports until its result,
-    /// which is forwarded too. A child that dies first yields a `failed` result of
-    /// its own, naming the signal, and is replaced.
-    func run(_ a: Assignment, encoded: [[UInt8]]? = nil, cancelled: Bool, forward: ([[UInt8]]) -> Void) {
+    /// Sends `a` to the child (`encoded`: the task message as it arrived, passed on as it
+    /// is), which must be idle. Returns what to report at once: nothing, or the task's
+    /// `failed` result when no child could take it (it died, or none could be started).
+    func begin(_ a: Assignment, encoded: [[UInt8]]? = nil, cancelled: Bool) -> [[[UInt8]]] {
         let t0 = Date()
         if pid == 0 {
             do { try start() } catch {
-                forward(Codec.encode(.result(failure(a, since: t0, error: "could not start a slot process on host \(host): \(error)"))))
-                return
+                return [Codec.encode(.result(failure(a, since: t0, error: "could not start a slot process on host \(host): \(error)")))]
             }
         }
-        let sent = lock.withLock { s -> Bool in
-            s.current = a.taskID
-            let ok = PipeFrames.write(encoded ?? Codec.encode(.task(a)), to: s.input)
-            return ok && (!cancelled || PipeFrames.write(Codec.encode(.cancel(taskID: a.taskID)), to: s.input))
+        current = (a, t0)
+        let sent = PipeFrames.write(encoded ?? Codec.encode(.task(a)), to: input)
+            && (!cancelled || PipeFrames.write(Codec.encode(.cancel(taskID: a.taskID)), to: input))
+        return sent ? [] : died()
+    }
+
+    /// Reads what the child wrote (its stdout is readable) and returns its messages to
+    /// forward, in order; its result ends the task. When its stdout ends (or breaks the
+    /// format), the child died: the task it was training ends `failed`, naming how, and a
+    /// new child is started.
+    func readOutput() -> [[[UInt8]]] {
+        guard output >= 0 else { return [] }
+        let open = reader.fill(from: output)
+        var out: [[[UInt8]]] = []
+        while let frames = reader.next() {
+            // its first message says it is ready (a restarted slot's is read here)
+            if Self.kind(of: frames, is: "heartbeat") { continue }
+            if Self.kind(of: frames, is: "result") { current = nil }
+            out.append(frames)
         }
-        if sent, let frames = pump(until: a, forward: forward) {
-            lock.withLock { $0.current = nil }
-            forward(frames)
-            return
-        }
-        // the child died: its last words, its exit status, and a new child for the next task
+        if !open || reader.corrupt { out += died() }
+        return out
+    }
+
+    /// The child is gone: its last words, its exit status, a failed result for its task
+    /// if it had one, and a new child for the next task.
+    private func died() -> [[[UInt8]]] {
         let status = reap()
-        var error = "the slot process \(status) on host \(host)"
-        if let words = lastWords() {
-            error += ": " + words
-            if words.contains("allocate") { error += "; the task memory limit is \(memoryLimit)" }
+        var out: [[[UInt8]]] = []
+        if let (a, t0) = current {
+            current = nil
+            var error = "the slot process \(status) on host \(host)"
+            if let words = lastWords() {
+                error += ": " + words
+                if words.contains("allocate") { error += "; the task memory limit is \(memoryLimit)" }
+            }
+            out.append(Codec.encode(.result(failure(a, since: t0, error: error))))
         }
-        forward(Codec.encode(.result(failure(a, since: t0, error: error))))
         do { try start() } catch {
             // tried again at the next task
         }
-    }
-
-    /// Reads the child's stdout and stderr until its result (returned), forwarding the
-    /// rest; nil when the child's stdout ends (or breaks the format) first.
-    private func pump(until a: Assignment, forward: ([[UInt8]]) -> Void) -> [[UInt8]]? {
-        while true {
-            while let frames = reader.next() {
-                if Self.kind(of: frames, is: "result") { return frames }
-                // a restarted slot's "ready" is read here, with the task's first reports
-                if Self.kind(of: frames, is: "heartbeat") { continue }
-                forward(frames)
-            }
-            if reader.corrupt { return nil }
-            var fds = [pollfd(fd: output, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: errorsOpen ? errors : -1, events: Int16(POLLIN), revents: 0)]
-            if poll(&fds, 2, -1) < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
-            if fds[1].revents != 0 { readErrors() }
-            if fds[0].revents != 0, !reader.fill(from: output) { return nil }
-        }
+        return out
     }
 
     /// Whether a message is of this kind, read from its frames without decoding its body.
@@ -177,11 +175,16 @@ final class SlotProcess: @unchecked Sendable {
     }
 
     /// Appends what the child's stderr holds to the kept tail; at its end, stops reading it.
-    private func readErrors() {
+    func readErrors() {
+        guard errors >= 0 else { return }
         var chunk = [UInt8](repeating: 0, count: 4096)
         let n = chunk.withUnsafeMutableBytes { Glibc.read(errors, $0.baseAddress, $0.count) }
         if n < 0 && errno == EINTR { return }
-        guard n > 0 else { errorsOpen = false; return }
+        guard n > 0 else {
+            close(errors)
+            errors = -1
+            return
+        }
         stderrTail += chunk[0..<n]
         if stderrTail.count > 8192 { stderrTail.removeFirst(stderrTail.count - 8192) }
     }
@@ -193,22 +196,17 @@ final class SlotProcess: @unchecked Sendable {
 
     /// Asks the child to stop `taskID` (early termination) if it is training it.
     func cancel(_ taskID: String) {
-        lock.withLock { s in
-            guard s.current == taskID, s.input >= 0 else { return }
-            _ = PipeFrames.write(Codec.encode(.cancel(taskID: taskID)), to: s.input)
-        }
+        guard current?.assignment.taskID == taskID, input >= 0 else { return }
+        _ = PipeFrames.write(Codec.encode(.cancel(taskID: taskID)), to: input)
     }
 
-    /// Waits for the child to end (it has closed its stdout) and says how it ended:
-    /// "died (signal 9, SIGKILL)" or "exited with status 3".
+    /// Waits for the child to end (it has closed its stdout, or is being killed) and says
+    /// how it ended: "died (signal 9, SIGKILL)" or "exited with status 3".
     private func reap() -> String {
-        let pid = lock.withLock { s -> pid_t in
-            if s.input >= 0 { close(s.input) }
-            s.input = -1
-            s.current = nil
-            defer { s.pid = 0 }
-            return s.pid
-        }
+        if input >= 0 { close(input) }
+        input = -1
+        let pid = self.pid
+        self.pid = 0
         var status: Int32 = 0
         // its stdout closed: it is exiting, or wedged after closing it
         let deadline = Date().addingTimeInterval(2)
@@ -221,11 +219,9 @@ final class SlotProcess: @unchecked Sendable {
             usleep(1000)
         }
         // dead now: the rest of its stderr (its last words) ends at EOF
-        while errorsOpen { readErrors() }
-        close(output)
-        close(errors)
+        while errors >= 0 { readErrors() }
+        if output >= 0 { close(output) }
         output = -1
-        errors = -1
         return Self.describe(status: status)
     }
 
@@ -250,10 +246,10 @@ final class SlotProcess: @unchecked Sendable {
 
     /// Ends the child, idle or not (the worker is leaving and has handed its task back).
     func stop() {
-        let pid = self.pid
         guard pid > 0 else { return }
         kill(pid, SIGKILL)
         _ = reap()
+        current = nil
     }
 }
 

@@ -66,6 +66,7 @@ public enum SlotServer {
                 let out = output
                 let outcome = Slot.train(a, datasets: datasets, memoryLimit: memoryLimit,
                                          isCancelled: { checkStdin(); return cancelled.contains(a.taskID) },
+                                         pause: { self.wait(upTo: $0) },
                                          progress: { p in _ = PipeFrames.write(Codec.encode(.progress(p)), to: out) },
                                          weights: { file in
                                              for chunk in WeightsChunk.split(file, taskID: a.taskID, attempt: a.attempt) {
@@ -91,8 +92,27 @@ public enum SlotServer {
 
         /// While training: reads stdin if it holds something (a cancel), without blocking.
         func checkStdin() {
+            wait(milliseconds: 0)
+        }
+
+        /// A no-op task's wait: until `duration` passed or stdin has something (a cancel), read then.
+        /// poll counts whole milliseconds: the last fraction of one is slept exactly, so a 50 ms
+        /// task takes 50 ms, not up to 51 (its caller asks again with what is left).
+        func wait(upTo duration: Duration) {
+            let (s, a) = duration.components
+            let milliseconds = s * 1000 + a / 1_000_000_000_000_000
+            if milliseconds >= 1 {
+                wait(milliseconds: Int32(clamping: milliseconds))
+            } else {
+                var t = timespec(tv_sec: 0, tv_nsec: Int(max(0, a / 1_000_000_000)))
+                nanosleep(&t, nil)
+            }
+        }
+
+        /// Reads stdin once it holds something, waiting up to `milliseconds`.
+        private func wait(milliseconds: Int32) {
             var fd = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
-            guard poll(&fd, 1, 0) > 0 else { return }
+            guard poll(&fd, 1, milliseconds) > 0 else { return }
             guard reader.fill(from: 0) else { exit(0) }
             take()
         }

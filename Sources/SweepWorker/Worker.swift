@@ -5,8 +5,8 @@ import SweepTrain
 import ZeroMQ
 
 /// A worker process: one DEALER connection to the coordinator and `slots`
-/// training slots, each a child process (see `SlotPool`). Slots report through an inproc
-/// socket, so the socket loop never blocks on training. The loop, in order:
+/// training slots, each a child process (see `SlotPool`) whose pipes the loop polls
+/// beside its socket, so it never blocks on training. The loop, in order:
 /// poll → handle what arrived → reconnect if the coordinator went silent →
 /// send heartbeats that are due.
 ///
@@ -68,11 +68,14 @@ public final class Worker {
 
     private let context: Context
     private var dealer: Socket?
-    private let events: Socket
-    private let eventsEndpoint: String
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
     private let slots: SlotPool
+    /// Reports of the slots not yet handed to the core (a task reaching its slot says `started`).
+    private var slotReports: [SlotReport] = []
+    /// Credit the core granted in this loop round, sent as one `ready` before the next poll:
+    /// several results in one round ask for their next tasks in one message.
+    private var credit = 0
 
     public init(options: Options, context: Context) throws {
         self.options = options
@@ -83,12 +86,7 @@ public final class Worker {
                           identity: Hello(workerID: workerID, host: host, pid: Int(getpid()),
                                           cores: ProcessInfo.processInfo.activeProcessorCount, slots: options.slots,
                                           reportsStarts: true))
-        eventsEndpoint = "inproc://sweep-worker-\(workerID)"
-        events = try context.socket(.pull)
-        try events.setLinger(milliseconds: 0)
-        try events.bind(eventsEndpoint)
-        slots = try SlotPool(count: options.slots, context: context, endpoint: eventsEndpoint,
-                             command: options.slotCommand, memoryLimit: options.taskMemory)
+        slots = try SlotPool(count: options.slots, command: options.slotCommand, memoryLimit: options.taskMemory)
         start = clock.now
     }
 
@@ -100,41 +98,67 @@ public final class Worker {
     /// Runs until the coordinator says the sweep is over (with `exitWhenDone`) or
     /// `shouldStop` says so. Returns true when the sweep was reported done.
     public func run(shouldStop: () -> Bool = { false }) throws -> Bool {
-        _ = try apply(core.start(now: now))
+        try apply(core.start(now: now))
         var stopRequested = false
         while true {
+            sendCredit()
             let wait = min(core.nextDeadline(now: now), Self.stopCheckInterval)
             let timeout = max(1, Int((wait * 1000).rounded(.up)))
             // no DEALER during a reconnect's backoff: the slots are still heard
-            let items = [PollItem(events)] + (dealer.map { [PollItem($0)] } ?? [])
+            let pipes = slots.descriptors
+            let items = pipes.map { PollItem(fileDescriptor: $0.fd) } + (dealer.map { [PollItem($0)] } ?? [])
             let ready = try poll(items, timeoutMilliseconds: timeout)
             // each input's effects are applied before the next is read: a task reaches its slot,
             // and a result the coordinator, without waiting for the rest of the drain
-            if ready.count > 1 && ready[1].readable, let dealer {
-                while let frames = try dealer.receive(dontWait: true) { _ = try apply(core.receive(frames: frames, now: now)) }
+            if ready.count > pipes.count && ready[pipes.count].readable, let dealer {
+                while let frames = try dealer.receive(dontWait: true) { try apply(core.receive(frames: frames, now: now)) }
             }
-            if ready[0].readable {
-                while let frames = try events.receive(dontWait: true) { _ = try apply(core.slotReported(frames: frames, now: now)) }
+            for (k, pipe) in pipes.enumerated() where ready[k].readable {
+                slotReports += slots.readable(pipe)
+                try applySlotReports()
             }
             if !stopRequested && shouldStop() {
                 stopRequested = true
-                _ = try apply(core.stop(now: now, queued: slots.takeQueued()))
+                try apply(core.stop(now: now, queued: slots.takeQueued()))
             }
             if let done = try apply(core.tick(now: now)) { return done }
         }
     }
 
-    /// Applies the core's effects in order; returns `exit`'s answer when there is one.
+    /// Applies the core's effects in order, then hands the core what the slots reported
+    /// meanwhile; returns `exit`'s answer when there is one.
+    @discardableResult
     private func apply(_ effects: [WorkerCore.Effect]) throws -> Bool? {
+        let exit = try applyEffects(effects)
+        try applySlotReports()
+        return exit
+    }
+
+    /// The slots' reports, in order, to the core (which forwards them), and its answers applied.
+    private func applySlotReports() throws {
+        var k = 0
+        while k < slotReports.count {
+            let r = slotReports[k]
+            k += 1
+            _ = try applyEffects(core.slotReported(frames: r.frames, taskID: r.taskID, now: now))
+        }
+        slotReports.removeAll(keepingCapacity: true)
+    }
+
+    private func applyEffects(_ effects: [WorkerCore.Effect]) throws -> Bool? {
         for e in effects {
             switch e {
-            case .connect: try connect()
+            case .connect:
+                credit = 0   // the hello resets the coordinator's view; the core grants again after it
+                try connect()
             case .disconnect:
+                credit = 0
                 dealer?.close()
                 dealer = nil
+            case .send(.ready(let n)): credit += n
             case .send(let m): try send(Codec.encode(m))
             case .forward(let frames): try send(frames)
-            case .submit(let a, let encoded): slots.submit(a, encoded: encoded)
+            case .submit(let a, let encoded): slotReports += slots.submit(a, encoded: encoded)
             case .cancel(let id): slots.cancel(id)
             case .bye:
                 // the bye must get out before close(): with linger 0 an unsent bye was dropped now and
@@ -147,6 +171,13 @@ public final class Worker {
             }
         }
         return nil
+    }
+
+    /// The round's credit, in one `ready`.
+    private func sendCredit() {
+        guard credit > 0 else { return }
+        try? send(Codec.encode(.ready(credit: credit)))
+        credit = 0
     }
 
     /// A new DEALER; the core's hello and resends follow on it.
@@ -175,6 +206,5 @@ public final class Worker {
     public func close() {
         slots.stop()
         dealer?.close()
-        events.close()
     }
 }

@@ -110,9 +110,10 @@ public final class WorkerCore {
     }
 
     /// A message from the coordinator, as it arrived (malformed ones are logged and dropped).
+    /// A task's parameters stay text (checked, not built): its slot process reads them.
     public func receive(frames: [[UInt8]], now: Double) -> [Effect] {
         let message: Message
-        do { message = try Codec.decode(frames) } catch {
+        do { message = try Codec.decode(frames, rawMembers: ["params"]) } catch {
             return [.log("dropped a message from the coordinator: \(error)")]
         }
         return receive(message, frames: frames, now: now)
@@ -162,22 +163,52 @@ public final class WorkerCore {
 
     /// A slot's report as it encoded it (started, progress, weights or result), to forward unchanged.
     public func slotReported(frames: [[UInt8]], now: Double) -> [Effect] {
-        report(try? Codec.decode(frames), frames: frames, now: now)
+        let message = try? Codec.decode(frames)
+        return report(kind: message?.kind, taskID: message.flatMap(Self.taskID), outcome: message.flatMap(Self.outcome),
+                      frames: frames, now: now)
+    }
+
+    /// A slot's report about `taskID` (the task the slot was given): only a result is decoded,
+    /// the rest is forwarded as it came (decoding every epoch cost more than the no-op task).
+    public func slotReported(frames: [[UInt8]], taskID: String, now: Double) -> [Effect] {
+        let kind = frames.count == 3 || frames.count == 4 ? String(decoding: frames[1], as: UTF8.self) : nil
+        guard kind == "result" else { return report(kind: kind, taskID: taskID, outcome: nil, frames: frames, now: now) }
+        // its status, error and wall time matter here; its metrics and insights only to the coordinator
+        let message = try? Codec.decode(frames, rawMembers: ["metrics", "insights"])
+        return report(kind: message?.kind, taskID: taskID, outcome: message.flatMap(Self.outcome), frames: frames, now: now)
     }
 
     /// A slot's report, decoded, with the frames it came in.
     public func slotReported(_ message: Message, frames: [[UInt8]], now: Double) -> [Effect] {
-        report(message, frames: frames, now: now)
+        report(kind: message.kind, taskID: Self.taskID(message), outcome: Self.outcome(message), frames: frames, now: now)
     }
 
-    private func report(_ message: Message?, frames: [[UInt8]], now: Double) -> [Effect] {
-        var effects: [Effect] = []
-        if case .started(let id, _)? = message, running[id] != nil { begun.insert(id) }
-        if case .weights(let w)? = message { weightsMessages[w.taskID, default: []].append(frames) }
-        if case .progress(let p)? = message, !cancelled.contains(p.taskID) {
-            progressMessages[p.taskID, default: []].append(frames)
+    private static func taskID(_ m: Message) -> String? {
+        switch m {
+        case .started(let id, _): id
+        case .progress(let p): p.taskID
+        case .weights(let w): w.taskID
+        case .result(let o): o.taskID
+        default: nil
         }
-        guard case .result(let o)? = message else {
+    }
+
+    private static func outcome(_ m: Message) -> Outcome? {
+        if case .result(let o) = m { return o }
+        return nil
+    }
+
+    private func report(kind: String?, taskID: String?, outcome: Outcome?, frames: [[UInt8]], now: Double) -> [Effect] {
+        var effects: [Effect] = []
+        if let id = taskID {
+            switch kind {
+            case "started"?: if running[id] != nil { begun.insert(id) }
+            case "weights"?: weightsMessages[id, default: []].append(frames)
+            case "progress"?: if !cancelled.contains(id) { progressMessages[id, default: []].append(frames) }
+            default: break
+            }
+        }
+        guard let o = outcome else {
             forward(frames, now: now, &effects)   // started, progress, weights
             return effects
         }

@@ -219,7 +219,9 @@ enum LibZMQ {
         var writable: Bool
     }
 
-    /// `zmq_poll`; EINTR returns all-false so callers can check a stop flag.
+    /// `zmq_poll`; EINTR returns all-false so callers can check a stop flag. A plain file
+    /// descriptor whose other end hung up (a pipe whose writer exited) or that failed is
+    /// readable: zmq_poll says POLLERR there, not POLLIN, and a read then gives the EOF or error.
     static func poll(_ entries: [PollEntry], timeoutMilliseconds: Int) throws(ZMQError) -> [(readable: Bool, writable: Bool)] {
         var items = entries.map { entry in
             zmq_pollitem_t(socket: entry.socket, fd: entry.fileDescriptor,
@@ -232,7 +234,10 @@ enum LibZMQ {
             if error == .interrupted { return entries.map { _ in (false, false) } }
             throw error
         }
-        return items.map { (Int32($0.revents) & ZMQ_POLLIN != 0, Int32($0.revents) & ZMQ_POLLOUT != 0) }
+        return zip(entries, items).map { entry, item in
+            let readable = entry.socket == nil && entry.readable ? ZMQ_POLLIN | ZMQ_POLLERR : ZMQ_POLLIN
+            return (Int32(item.revents) & readable != 0, Int32(item.revents) & ZMQ_POLLOUT != 0)
+        }
     }
 
     // MARK: CURVE and Z85

@@ -8,7 +8,9 @@ import Glibc
 
 /// The live progress of a sweep (docs/commands.md § Progress): on a terminal one line rewritten in
 /// place with done/total, running, failed, elapsed, ETA and the best metric so
-/// far; off a terminal one plain line per finished task.
+/// far; off a terminal one plain line per finished task, written once per loop round
+/// (`tick`) rather than one write per task: at thousands of tasks a second the
+/// writes cost the coordinator more than the tasks.
 final class ProgressDisplay {
     let total: Int
     let metric: MetricGoal
@@ -20,6 +22,8 @@ final class ProgressDisplay {
     private var running = 0
     private var failed = 0
     private let start = Date()
+    /// Lines of finished tasks not yet written (off a terminal).
+    private var pending = ""
 
     init(total: Int, metric: MetricGoal, alreadyDone: Int) {
         self.total = total
@@ -31,22 +35,39 @@ final class ProgressDisplay {
         }
     }
 
-    func finished(_ id: String, _ status: TaskStatus, _ metrics: String, running: Int, failed: Int) {
+    /// `value`: the task's final value of the sweep metric.
+    func finished(_ id: String, _ status: TaskStatus, value: Double?, running: Int, failed: Int) {
         done += 1
         self.running = running
         self.failed = failed
-        let value = (try? JSON.parse(metrics))?[metric.name]?.doubleValue
         if let v = value, best == nil || (metric.maximize ? v > best!.value : v < best!.value) { best = (v, id) }
         if isTerminal {
             redraw()
         } else {
-            let shown = value.map { String(format: "%@ %.4f", metric.name, $0) } ?? "-"
-            printLine("[\(done)/\(total)] \(id) \(status.rawValue) \(shown)")
+            let shown = value.map { metric.name + " " + Self.fixed4($0) } ?? "-"
+            pending += "[\(done)/\(total)] \(id) \(status.rawValue) \(shown)\n"
         }
     }
 
-    /// Called every loop round: redraws the terminal line once a second (elapsed and ETA move on their own).
+    /// `%.4f` without Foundation's formatter (which took a tenth of the coordinator's loop).
+    static func fixed4(_ v: Double) -> String {
+        var buffer = [CChar](repeating: 0, count: 64)
+        let n = withVaList([v]) { vsnprintf(&buffer, buffer.count, "%.4f", $0) }
+        guard n >= 0, n < buffer.count else { return String(format: "%.4f", v) }
+        return String(decoding: buffer[0..<Int(n)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Writes the finished tasks' lines that wait (off a terminal).
+    func flush() {
+        guard !pending.isEmpty else { return }
+        FileHandle.standardOutput.write(Data(pending.utf8))
+        pending = ""
+    }
+
+    /// Called every loop round: writes the round's lines; on a terminal, redraws the line once a
+    /// second (elapsed and ETA move on their own).
     func tick(running: Int, failed: Int) {
+        flush()
         guard isTerminal, Date().timeIntervalSince(lastDraw) >= 1 else { return }
         self.running = running
         self.failed = failed
@@ -67,12 +88,14 @@ final class ProgressDisplay {
     /// A line on stderr; on a terminal the progress line is cleared first and drawn again
     /// below it, so the two do not run into each other.
     func note(_ line: String) {
+        flush()
         if isTerminal { FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8)) }
         printError(line)
         if isTerminal { redraw() }
     }
 
     func end() {
+        flush()
         if isTerminal { FileHandle.standardOutput.write(Data("\n".utf8)) }
     }
 

@@ -18,6 +18,8 @@ struct Sweep: ParsableCommand {
     /// Exit codes (docs/commands.md § Exit codes): 0 success, 1 the work failed, 2 bad usage or bad input
     /// (one line on stderr naming the culprit, never a trace).
     static func main() {
+        // a worker starts one slot process per slot: its own arguments skip the parser's walk of every command
+        if let slot = SlotCommand(workerArguments: Array(CommandLine.arguments.dropFirst())) { slot.run() }
         do {
             var command = try parseAsRoot(Environment.arguments())  // SWEEP_* variables as options
             try command.run()

@@ -64,8 +64,8 @@ struct SweepSession {
                 if verbose || line.hasPrefix("warning:") || line.hasPrefix("store:") { progress.note("coordinator: " + line) }
             }
         }
-        coordinator.onFinished = { id, status, metrics in
-            progress.finished(id, status, metrics, running: coordinator.core.running, failed: coordinator.core.failedCount)
+        coordinator.onFinished = { id, status, _, value in
+            progress.finished(id, status, value: value, running: coordinator.core.running, failed: coordinator.core.failedCount)
         }
         var carryOn = true
         var roundError: Error?

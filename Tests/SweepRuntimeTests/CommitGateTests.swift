@@ -31,7 +31,7 @@ import SweepStore
             case .send(_, .ack(let id)): "ack \(id)"
             case .send(_, let m): m.kind
             case .log(let line): "log \(line)"
-            case .finished(let id, _, _): "finished \(id)"
+            case .finished(let id, _, _, _): "finished \(id)"
             case .store, .weights: "?"
             }
         }
@@ -44,7 +44,7 @@ import SweepStore
         #expect(Self.describe(out) == ["ack a", "log fine"])
 
         store.full = true
-        out = try gate.commit(Self.result("b"), then: [Self.ack("b"), .finished(taskID: "b", status: .completed, metrics: "{}")],
+        out = try gate.commit(Self.result("b"), then: [Self.ack("b"), .finished(taskID: "b", status: .completed, metrics: "{}", value: nil)],
                               now: 1, store: store.apply)
         #expect(gate.isHolding)
         #expect(Self.describe(out) == ["log store: disk full (/s/sweep.db): holding 1 result(s) unacknowledged; retrying every 1 s"])

@@ -45,6 +45,18 @@ import Testing
         #expect(try poll(items, timeoutMilliseconds: 1000).map(\.readable) == [false, true])
     }
 
+    /// A pipe whose writer is gone is readable (the read says EOF): zmq_poll reports the
+    /// hang-up as POLLERR, and a worker that waited for POLLIN never saw its slot process die.
+    @Test func aHungUpPipeIsReadable() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]) }
+        let items = [PollItem(fileDescriptor: fds[0])]
+        #expect(try poll(items, timeoutMilliseconds: 0).map(\.readable) == [false])
+        close(fds[1])
+        #expect(try poll(items, timeoutMilliseconds: 1000).map(\.readable) == [true])
+    }
+
     @Test func sameSocketTwiceDoesNotDeadlock() throws {
         let pair = try RouterDealerPair(.inproc)
         defer { pair.close() }
