@@ -14,12 +14,15 @@ import ZeroMQ
 /// result and credit and decides what to send, and the loop applies its effects.
 /// A slot sees "train this, report progress, report the result", never frames.
 public final class Worker {
-    /// Prefetch only while tasks take less than this (seconds, moving average): a
-    /// slot that frees up then finds its next task already queued here instead of
-    /// waiting a round trip to the coordinator, which commits a result before it
-    /// hands out more work. A queued task can delay the end of a sweep by one
-    /// task's duration, so long tasks are never queued.
-    public static let prefetchBelow = 1.0
+    /// By default, prefetch only while tasks take less than this (seconds, moving
+    /// average; `Options.prefetchBelow`): a slot that frees up then finds its next task
+    /// already queued here instead of waiting a round trip to the coordinator, which
+    /// commits a result before it hands out more work. A queued task can delay the end
+    /// of a sweep by one task's duration while other slots idle, which outweighs the
+    /// round trip (a millisecond or two) once tasks take tens of milliseconds:
+    /// bench/scale.sh (256 slots, 50 ms tasks, quiet 2-core Xeon) ran +9.5%, +44% and
+    /// +47% over the ideal time with a limit of 1 s, +7.9%, +10.9% and +10.9% with this one.
+    public static let prefetchBelow = 0.02
 
     /// Longest poll (seconds): the stop request is a flag set by a signal handler,
     /// and a signal may land on any thread, so the loop looks at it this often.
@@ -40,6 +43,8 @@ public final class Worker {
         public var curve: (serverKey: String, publicKey: String, secretKey: String)?
         /// Tasks to hold beyond the slots while tasks are short (see `Worker.prefetchBelow`).
         public var prefetch: Int
+        /// Seconds (moving average of task durations) under which tasks are prefetched.
+        public var prefetchBelow: Double
         /// What starts a slot process: the `sweep` executable and `slot`.
         public var slotCommand: [String]
         /// What each slot's task may use (`--max-task-memory`).
@@ -47,10 +52,11 @@ public final class Worker {
         public init(endpoint: String, slots: Int, slotCommand: [String], taskMemory: MemoryLimit, exitWhenDone: Bool = false,
                     heartbeatInterval: Double = Wire.heartbeatInterval, liveness: Int = Wire.liveness,
                     grace: Double = 30, curve: (serverKey: String, publicKey: String, secretKey: String)? = nil,
-                    prefetch: Int = 0) {
+                    prefetch: Int = 0, prefetchBelow: Double = Worker.prefetchBelow) {
             self.slotCommand = slotCommand
             self.taskMemory = taskMemory
             self.prefetch = prefetch
+            self.prefetchBelow = prefetchBelow
             self.grace = grace
             self.endpoint = endpoint
             self.slots = slots

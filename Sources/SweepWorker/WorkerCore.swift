@@ -93,7 +93,7 @@ public final class WorkerCore {
 
     /// Tasks to hold beyond the slots now.
     private var prefetch: Int {
-        guard let t = recentTaskSeconds, t < Worker.prefetchBelow else { return 0 }
+        guard let t = recentTaskSeconds, t < options.prefetchBelow else { return 0 }
         return options.prefetch
     }
 

@@ -32,8 +32,11 @@ extension Sweep {
         @Option(help: "On SIGTERM or SIGINT, seconds to let running tasks finish before handing them back.")
         var grace = 30.0
 
-        @Option(help: "Tasks to queue beyond the slots while tasks take under a second, so a free slot need not wait for the coordinator's round trip: a number, or auto (half the slots, at least 1).")
+        @Option(help: "Tasks to queue beyond the slots while tasks are short (see --prefetch-below), so a free slot need not wait for the coordinator's round trip: a number, or auto (half the slots, at least 1).")
         var prefetch = "auto"
+
+        @Option(help: "Seconds a task may take on average for tasks to be prefetched; longer ones are never queued, as a queued task can wait while other slots idle at the end of a sweep.")
+        var prefetchBelow = Worker.prefetchBelow
 
         @Option(help: "Memory each slot's task may use, e.g. 4G or 512M; a task that needs more fails instead of waking the host's OOM killer. auto: this machine's memory (or its cgroup limit) shared by the slots.")
         var maxTaskMemory = "auto"
@@ -56,6 +59,7 @@ extension Sweep {
             guard heartbeat > 0, heartbeat.isFinite else { throw ValidationError("--heartbeat must be > 0") }
             guard liveness >= 1 else { throw ValidationError("--liveness must be at least 1") }
             guard grace >= 0, grace.isFinite else { throw ValidationError("--grace must be >= 0") }
+            guard prefetchBelow >= 0, prefetchBelow.isFinite else { throw ValidationError("--prefetch-below must be >= 0") }
             guard prefetch == "auto" || (Int(prefetch) ?? -1) >= 0 else {
                 throw ValidationError("--prefetch must be a number >= 0 or auto, got '\(prefetch)'")
             }
@@ -92,7 +96,8 @@ extension Sweep {
                 worker = try Worker(options: .init(endpoint: connect, slots: slots, slotCommand: [Sweep.executable, "slot"],
                                                    taskMemory: taskMemory, exitWhenDone: exitWhenDone,
                                                    heartbeatInterval: heartbeat, liveness: liveness, grace: grace,
-                                                   curve: curve, prefetch: Int(prefetch) ?? max(1, slots / 2)),
+                                                   curve: curve, prefetch: Int(prefetch) ?? max(1, slots / 2),
+                                                   prefetchBelow: prefetchBelow),
                                    context: context)
             } catch let e as ZMQError {
                 throw ConfigError("--connect \(connect): \(e.message)")

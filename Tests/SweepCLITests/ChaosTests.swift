@@ -58,9 +58,9 @@ import Glibc
         defer { processes.endAll() }
         let (endpoint, firstCoordinator) = try Self.startCoordinator(specPath, chaosDB, logs: dir, processes)
         let coordinatorArgs = Self.coordinatorArguments(specPath, chaosDB, endpoint)
-        // the default prefetch (auto: one task queued behind the slot while tasks are short)
+        // the default prefetch (auto: one task queued behind the slot), for these 200 ms tasks too
         let workerArgs = ["worker", "--connect", endpoint, "--concurrency", "1", "--exit-when-done",
-                          "--grace", "1", "--quiet"] + Self.heartbeat
+                          "--prefetch-below", "1", "--grace", "1", "--quiet"] + Self.heartbeat
         var workersStarted = 0
         func startWorker() throws -> LoggedProcess {
             workersStarted += 1

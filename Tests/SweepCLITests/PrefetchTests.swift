@@ -20,10 +20,11 @@ import TestSupport
         defer { processes.endAll() }
         let coordinator = try processes.sweep(["coordinator", spec, "--bind", "tcp://127.0.0.1:*", "--db", db])
         let endpoint = try coordinator.listeningEndpoint()
-        let first = try processes.sweep(["worker", "--connect", endpoint, "--concurrency", "1", "--prefetch", "2", "--grace", "10"])
+        let first = try processes.sweep(["worker", "--connect", endpoint, "--concurrency", "1", "--prefetch", "2",
+                                          "--prefetch-below", "1", "--grace", "10"])
         let mine = "worker like '%-\(first.pid)-%'"
 
-        // after its first result (300 ms < 1 s) it asks for two more than its one slot
+        // after its first result (300 ms < the 1 s of --prefetch-below) it asks for two more than its one slot
         var held = 0
         waitUntil(timeout: 10, poll: 0.05) {
             held = Self.count(db, "status = 'running' and \(mine)")

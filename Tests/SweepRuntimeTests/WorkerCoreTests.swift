@@ -12,10 +12,13 @@ import SweepTrain
     static let endpoint = "tcp://coordinator:5555"
 
     /// Heartbeat 1 s, liveness 3: the coordinator is silent after 3 s without a word.
+    /// The prefetch limit of these tests' cores (seconds), as `--prefetch-below 1` sets it.
+    static let prefetchBelow = 1.0
+
     static func makeCore(slots: Int = 1, prefetch: Int = 0, exitWhenDone: Bool = false, grace: Double = 10) -> WorkerCore {
         WorkerCore(options: .init(endpoint: endpoint, slots: slots, slotCommand: [], taskMemory: MemoryLimit(bytes: 1e9, source: "test"),
                                   exitWhenDone: exitWhenDone, heartbeatInterval: 1,
-                                  liveness: 3, grace: grace, prefetch: prefetch),
+                                  liveness: 3, grace: grace, prefetch: prefetch, prefetchBelow: Self.prefetchBelow),
                    identity: Hello(workerID: "w", host: "h", pid: 1, cores: 2, slots: slots))
     }
 
@@ -223,21 +226,21 @@ import SweepTrain
         #expect(k < 10)
     }
 
-    /// Tasks of `Worker.prefetchBelow` seconds or more (moving average) are never queued.
+    /// Tasks of `Self.prefetchBelow` seconds or more (moving average) are never queued.
     @Test func longTasksAreNotPrefetched() {
         let core = Self.makeCore(slots: 1, prefetch: 2)
         _ = core.start(now: 0)
         _ = core.receive(Self.task("a"), now: 0)
-        #expect(Self.credit(Self.report(core, Self.result("a", seconds: Worker.prefetchBelow), now: 1)) == [1])
+        #expect(Self.credit(Self.report(core, Self.result("a", seconds: Self.prefetchBelow), now: 1)) == [1])
         #expect(Self.credit(core.receive(Self.task("b"), now: 1.1)).isEmpty, "no task beyond the slot")
         // short tasks bring the average under the bar: prefetch resumes…
         Self.report(core, Self.result("b", seconds: 0.1), now: 1.2)
-        #expect(core.recentTaskSeconds! < Worker.prefetchBelow)
+        #expect(core.recentTaskSeconds! < Self.prefetchBelow)
         _ = core.receive(Self.task("c"), now: 1.3)
         #expect(core.running.count == 1 && core.outstandingCredit == 1, "one queued task asked for")
         // …and a long one ends it again (0.8 × 0.82 + 0.2 × 5 > 1)
         Self.report(core, Self.result("c", seconds: 5), now: 6.3)
-        #expect(core.recentTaskSeconds! >= Worker.prefetchBelow)
+        #expect(core.recentTaskSeconds! >= Self.prefetchBelow)
         _ = core.receive(Self.task("d"), now: 6.4)
         #expect(core.outstandingCredit == 0 && Self.credit(core.receive(Self.task("e"), now: 6.4)).isEmpty)
     }
