@@ -17,6 +17,9 @@ public struct HTMLReport {
     public var detailedRuns = 6
     /// Dots per scatter plot at most (the best tasks): a 100,000-task sweep stays a page, not 20 MB.
     public var scatterPoints = 2000
+    /// "Inside the best network" (`ProbePictures`), when the caller could build it: it needs
+    /// the saved weights and the test data, which the report's records do not hold.
+    public var inside: String?
 
     public init(data: ReportData) { self.data = data }
 
@@ -34,6 +37,7 @@ public struct HTMLReport {
         sections.append(("activations", "Activation statistics", activationTables()))
         let trace = traceSection()
         if !trace.isEmpty { sections.append(("activations-over-training", "Activations over training", trace)) }
+        if let inside { sections.append(("inside", "Inside the best network", inside)) }
 
         var html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -305,6 +309,8 @@ public struct HTMLReport {
     svg .tick { fill: var(--muted); } svg .axis-label { fill: var(--ink); font-size: 12px; }
     svg .chart-title { font-size: 13px; font-weight: 600; fill: var(--ink); }
     svg .legend text { fill: var(--ink); }
+    .probe-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(250px, 1fr)); gap: 8px 16px; }
+    figure.probe { margin: 0 0 12px 0; } figure.probe img { max-width: 100%; height: auto; image-rendering: pixelated; }
     .ridge-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(240px, 1fr)); gap: 10px 18px; }
     figure.ridges { margin: 0; } .ridges .kind { fill: #666; font-size: 11px; }
     .filter-grids { display: grid; grid-template-columns: repeat(auto-fill, minmax(400px, 1fr)); gap: 18px 26px; }
@@ -331,12 +337,15 @@ public struct HTMLReport {
     }
     """
 
-    /// Marks each filter image with whether the browser decoded it (tests read the
+    /// Marks each filter image and picture of the best network with whether the browser decoded it (tests read the
     /// dumped DOM), and the page as rendered once that is known.
     static let script = """
     window.addEventListener('load', function () {
       document.querySelectorAll('img.filters').forEach(function (img) {
         img.setAttribute('data-decoded', img.complete && img.naturalWidth > 0 ? 'true' : 'false');
+      });
+      document.querySelectorAll('img.probe').forEach(function (img) {
+        img.setAttribute('data-probe-decoded', img.complete && img.naturalWidth > 0 ? 'true' : 'false');
       });
       document.body.setAttribute('data-rendered', 'true');
     });

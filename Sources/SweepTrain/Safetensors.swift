@@ -128,3 +128,28 @@ extension Model {
         return tensors
     }
 }
+
+extension Model {
+    /// Takes the values of `stateDict`'s tensors (as `stateDict(steps:)` writes them: every
+    /// parameter by name, batchnorm's running statistics); nil, or the first name or shape
+    /// that does not fit, as an error's text.
+    public func load(stateDict tensors: [Safetensors.Tensor]) -> String? {
+        let byName = Dictionary(tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for ref in params.refs {
+            guard let t = byName[ref.name], t.dtype == .f32, t.shape == ref.shape else {
+                return "no \(ref.name) of shape \(ref.shape) among the saved weights"
+            }
+            params.set(ref, t.floats)
+        }
+        for case let bn as BatchNorm in layers {
+            let module = String(bn.weight.name.dropLast(".weight".count))
+            guard let mean = byName[module + ".running_mean"], let variance = byName[module + ".running_var"],
+                  mean.shape == [bn.runningMean.count], variance.shape == [bn.runningVar.count] else {
+                return "no running statistics of \(module) among the saved weights"
+            }
+            bn.runningMean = mean.floats
+            bn.runningVar = variance.floats
+        }
+        return nil
+    }
+}

@@ -1,8 +1,12 @@
 import ArgumentParser
 import Foundation
 import SweepConfig
+import SweepCoordinator
+import SweepData
+import SweepEngine
 import SweepReport
 import SweepStore
+import SweepTrain
 
 extension Sweep {
     struct Report: ParsableCommand {
@@ -23,11 +27,50 @@ extension Sweep {
             let sweep = try options.select(in: store)
             let data = try StoreOptions.reading { try ReportData.load(store: store, sweep: sweep) }
             let stamp = ISO8601DateFormatter().string(from: Date())
-            let html = HTMLReport(data: data).render(generated: stamp)
+            var report = HTMLReport(data: data)
+            report.inside = Self.inside(data: data, store: options.db, sweep: sweep.name)
+            let html = report.render(generated: stamp)
             do { try html.write(toFile: out, atomically: true, encoding: .utf8) } catch {
                 throw ConfigError("--out \(out): cannot write (\(error.localizedDescription))")
             }
             printLine("wrote \(out) (\(data.runs.count) tasks of sweep '\(sweep.name)', \(html.utf8.count / 1024) KiB)")
+        }
+
+        /// The pictures of the best task's network from its saved weights (`best.safetensors`
+        /// beside the store) on the test data; a line saying why when they cannot be made.
+        static func inside(data: ReportData, store: String, sweep: String) -> String {
+            func unavailable(_ why: String) -> String { "<p class=\"note\">No pictures of the best network: \(escape(why)).</p>" }
+            let directory = WeightsFiles.directory(store: store, sweep: sweep)
+            guard let id = (try? String(contentsOfFile: directory + "/best.txt", encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines),
+                  let bytes = FileManager.default.contents(atPath: directory + "/best.safetensors") else {
+                return unavailable("no saved weights in \(directory)")
+            }
+            guard let run = data.runs.first(where: { $0.taskID == id }), let params = try? JSON.parse(run.row.task.params),
+                  let config = try? TrainConfig(json: params) else { return unavailable("task \(id) is not in this store") }
+            guard config.model != .noop || config.architecture != nil else { return unavailable("model noop has no network") }
+            do {
+                let dataset = try loadDataset(Trainer.dataOptions(config))
+                let model = try Models.make(config, inputShape: dataset.shape, classes: dataset.classes)
+                if let error = model.load(stateDict: try Safetensors.decode(Array(bytes)).tensors) { return unavailable(error) }
+                // the test images: the first of each class, and up to 1,000 to choose top images from
+                let count = min(dataset.test.count, 1000), size = dataset.shape.reduce(1, *)
+                let images = Tensor(shape: [count] + dataset.shape)
+                let labels = UnsafeMutablePointer<Int32>.allocate(capacity: max(count, 1))
+                defer { labels.deallocate() }
+                dataset.gather(dataset.test, indices: Array(0..<count)[...], images: images.data, labels: labels)
+                let pool = (0..<count).map { Array(UnsafeBufferPointer(start: images.data + $0 * size, count: size)) }
+                var firsts: [(image: [Float], label: Int)] = []
+                for c in 0..<dataset.classes {
+                    if let i = (0..<count).first(where: { Int(labels[$0]) == c }) { firsts.append((pool[i], c)) }
+                }
+                return ProbePictures.html(NetworkProbe(model), images: firsts.map(\.image), labels: firsts.map(\.label), pool: pool,
+                                          caption: "Task <code>\(escape(id))</code>, the best of the sweep")
+            } catch let error as ConfigError {
+                return unavailable(error.message)
+            } catch {
+                return unavailable("\(error)")
+            }
         }
     }
 }

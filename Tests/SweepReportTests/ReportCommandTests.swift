@@ -152,13 +152,37 @@ struct CommandFailed: Error, CustomStringConvertible { let text: String; var des
         #expect(dom.components(separatedBy: "<table class=\"activation-summary\"").count - 1 == 2)
     }
 
+    /// The best task's network pictured from its saved weights: for one test image per class
+    /// (synthetic: 10), occlusion and Grad-CAM; per convolution, feature maps and top images
+    /// with gradient ascent (LeNet5: 2 convolutions; an MLP has none and the page says so);
+    /// every picture decodes in the browser.
+    @Test(.enabled(if: chromium != nil, "chromium is not installed: run `make deps-browser` to check the report in a browser"))
+    func theBestNetworkIsPicturedFromItsSavedWeights() throws {
+        let sweep = try SmallSweep.get()
+        let out = sweep.dir + "/inside.html"
+        let r = try runSweep(["report", "--db", sweep.db, "--out", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        let html = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(html.contains("<section id=\"inside\">"))
+        func count(_ picture: String) -> Int { html.components(separatedBy: "data-picture=\"\(picture)\"").count - 1 }
+        #expect(count("occlusion-gradcam") == 10)
+        let convolutional = count("feature-maps") > 0
+        #expect(convolutional ? count("feature-maps") == 2 && count("filters") == 2 : html.contains("No convolution"))
+        let d = try Self.runBrowser(["--virtual-time-budget=5000", "--dump-dom", "file://\(out)"])
+        let decoded = d.stdout.components(separatedBy: "data-probe-decoded=\"true\"").count - 1
+        #expect(decoded == (convolutional ? 14 : 10) && !d.stdout.contains("data-probe-decoded=\"false\""), "\(decoded) decoded")
+    }
+
     /// The filter images are PNGs of 32 5×5 filters in 4 rows of 8, and show the stored weights.
     @Test func filterImagesAreThePNGsOfTheStoredFilters() throws {
         let sweep = try SmallSweep.get()
         let out = sweep.dir + "/filters.html"
         #expect(try runSweep(["report", "--db", sweep.db, "--out", out]).status == 0)
         let html = try String(contentsOfFile: out, encoding: .utf8)
-        let uris = html.components(separatedBy: "src=\"data:image/png;base64,").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        // the filter grids' images (the pictures of the best network are others)
+        let uris = html.components(separatedBy: "<img class=\"filters\"").dropFirst().compactMap { tag in
+            tag.components(separatedBy: "src=\"data:image/png;base64,").dropFirst().first.map { String($0.prefix { $0 != "\"" }) }
+        }
         #expect(uris.count == 4)
         let store = try Store(path: sweep.db, readOnly: true)
         let data = try ReportData.load(store: store, sweep: try store.selectSweep(named: nil).sweep)

@@ -1,0 +1,157 @@
+import Foundation
+import SweepEngine
+import SweepTrain
+
+/// The report's look inside one trained network (`NetworkProbe`): for one test image per
+/// class, occlusion and Grad-CAM maps over the image with the true and predicted class;
+/// each convolution's feature maps for those images; the test images that excite up to 16
+/// filters of each convolution most; and those filters' favourite inputs by gradient ascent.
+/// Every picture is a PNG (libpng) inlined in the page.
+public enum ProbePictures {
+    /// Filters shown per convolution at most.
+    public static let filters = 16
+
+    /// The section's HTML. `images` are one per class (label `labels[i]`), `pool` the test
+    /// images the top images are chosen from.
+    public static func html(_ probe: NetworkProbe, images: [[Float]], labels: [Int], pool: [[Float]],
+                            caption: String) -> String {
+        let shape = probe.model.inputShape
+        let convs = probe.convolutions
+        var html = "<p class=\"note\">\(caption). Computed from its saved weights on one test image per class (the same images for every task).</p>\n"
+        guard shape.count == 3 else {
+            return html + "<p class=\"note\">Its input is not an image: no occlusion, Grad-CAM or feature maps.</p>"
+        }
+        let probabilities = probe.probabilities(images)
+
+        // occlusion and Grad-CAM
+        html += "<h3>Occlusion and Grad-CAM</h3>\n<p class=\"note\">Occlusion: the probability of the true class with a grey square over each place (dark: the square hides what the network needs). "
+        html += "Grad-CAM: the last convolution's maps weighted by their mean gradient for the predicted class, over the image (red: what the class rests on).</p>\n"
+        html += "<div class=\"probe-grid\">\n"
+        let patch = max(2, shape[1] / 7), stride = max(1, patch / 2)
+        let camLayer = convs.last.map(probe.mapsNode(of:))
+        for (i, image) in images.enumerated() {
+            let predicted = probabilities[i].indices.max { probabilities[i][$0] < probabilities[i][$1] } ?? 0
+            let occlusion = probe.occlusion(image, label: labels[i], patch: patch, stride: stride,
+                                            fill: Array(repeating: 0, count: shape[0]))
+            var canvas = Canvas(width: shape[2] * 3 + 8, height: shape[1], zoom: 4)
+            canvas.image(image, shape: shape, at: (0, 0))
+            canvas.heat(occlusion.map, rows: occlusion.rows, columns: occlusion.columns, over: image, shape: shape,
+                        at: (shape[2] + 4, 0), invert: true)
+            if let camLayer {
+                let cam = probe.gradCAM(image, classIndex: predicted, layer: camLayer)
+                canvas.heat(cam.map, rows: cam.rows, columns: cam.columns, over: image, shape: shape, at: (2 * shape[2] + 8, 0))
+            }
+            html += "<figure class=\"probe\" data-picture=\"occlusion-gradcam\">\(canvas.img(alt: "image, occlusion and Grad-CAM"))"
+            html += "<figcaption>true \(labels[i]) · predicted \(predicted) (\(String(format: "%.0f%%", probabilities[i][predicted] * 100)))</figcaption></figure>\n"
+        }
+        html += "</div>\n"
+        guard !convs.isEmpty else {
+            return html + "<p class=\"note\">No convolution: no feature maps, top images or filter pictures.</p>"
+        }
+
+        // feature maps: per convolution, a row per image, up to 16 channels
+        html += "<h3>Feature maps</h3>\n<p class=\"note\">Each convolution's maps after its activation, one row per image (class 0 at the top), up to \(filters) channels, each map on its own range.</p>\n"
+        let maps = images.map { probe.featureMaps($0) }
+        for (k, conv) in convs.enumerated() {
+            let s = maps[0][k].shape, (c, h, w) = (s[0], s[1], s[2]), shown = min(c, filters)
+            var canvas = Canvas(width: shown * (w + 1), height: images.count * (h + 1), zoom: max(1, 56 / max(h, w)))
+            for (row, m) in maps.enumerated() {
+                for ch in 0..<shown {
+                    canvas.gray(Array(m[k].values[(ch * h * w)..<((ch + 1) * h * w)]), rows: h, columns: w,
+                                at: (ch * (w + 1), row * (h + 1)))
+                }
+            }
+            let name = probe.model.nodes[conv].name
+            html += "<figure class=\"probe\" data-picture=\"feature-maps\" data-layer=\"\(escape(name))\">\(canvas.img(alt: "feature maps of \(name)"))"
+            html += "<figcaption><code>\(escape(name))</code> \(c)×\(h)×\(w)</figcaption></figure>\n"
+        }
+
+        // top images and gradient ascent
+        html += "<h3>What the filters respond to</h3>\n<p class=\"note\">Per convolution, up to \(filters) filters, one row each: the 9 test images that excite it most (of \(pool.count)), then the input that excites it most, grown by gradient ascent from noise.</p>\n"
+        for conv in convs {
+            let count = min(probe.model.shape(of: conv)[0], filters)
+            let top = probe.topImages(pool, layer: conv, filters: Array(0..<count), count: 9)
+            var canvas = Canvas(width: 10 * (shape[2] + 1) + 3, height: count * (shape[1] + 1), zoom: 2)
+            for f in 0..<count {
+                for (j, index) in top[f].enumerated() { canvas.image(pool[index], shape: shape, at: (j * (shape[2] + 1), f * (shape[1] + 1))) }
+                let ascent = probe.gradientAscent(layer: conv, filter: f, steps: 20, rate: 0.1, seed: f + 1)
+                canvas.image(ascent.image, shape: shape, at: (9 * (shape[2] + 1) + 3, f * (shape[1] + 1)))
+            }
+            let name = probe.model.nodes[conv].name
+            html += "<figure class=\"probe\" data-picture=\"filters\" data-layer=\"\(escape(name))\">\(canvas.img(alt: "top images and gradient ascent of \(name)"))"
+            html += "<figcaption><code>\(escape(name))</code>: top 9 test images | gradient ascent</figcaption></figure>\n"
+        }
+        return html
+    }
+}
+
+/// An RGB picture built from float maps, each scaled to its own range, enlarged with square pixels.
+struct Canvas {
+    let width: Int, height: Int, zoom: Int
+    private var pixels: [UInt8]
+
+    init(width: Int, height: Int, zoom: Int) {
+        (self.width, self.height, self.zoom) = (width, height, zoom)
+        pixels = Array(repeating: 255, count: width * height * zoom * zoom * 3)
+    }
+
+    private mutating func set(_ x: Int, _ y: Int, _ rgb: (Double, Double, Double)) {
+        guard x >= 0, y >= 0, x < width, y < height else { return }
+        let w = width * zoom
+        func byte(_ v: Double) -> UInt8 { UInt8(max(0, min(255, (v * 255).rounded()))) }
+        for dy in 0..<zoom {
+            for dx in 0..<zoom {
+                let p = ((y * zoom + dy) * w + x * zoom + dx) * 3
+                (pixels[p], pixels[p + 1], pixels[p + 2]) = (byte(rgb.0), byte(rgb.1), byte(rgb.2))
+            }
+        }
+    }
+
+    /// values in 0…1 on their own range (0.5 where they are all equal).
+    private static func scaled(_ values: [Float]) -> [Double] {
+        let finite = values.filter(\.isFinite)
+        let lo = Double(finite.min() ?? 0), hi = Double(finite.max() ?? 0)
+        return values.map { hi > lo && $0.isFinite ? (Double($0) - lo) / (hi - lo) : 0.5 }
+    }
+
+    /// An image (C, H, W): RGB when it has three channels, grey otherwise (the channel mean).
+    mutating func image(_ image: [Float], shape: [Int], at origin: (Int, Int)) {
+        let (c, h, w) = (shape[0], shape[1], shape[2])
+        let shown = c == 3 ? Self.scaled(image) : Self.scaled((0..<(h * w)).map { p in
+            (0..<c).reduce(Float(0)) { $0 + image[$1 * h * w + p] } / Float(c)
+        })
+        for y in 0..<h {
+            for x in 0..<w {
+                let p = y * w + x
+                set(origin.0 + x, origin.1 + y, c == 3 ? (shown[p], shown[h * w + p], shown[2 * h * w + p]) : (shown[p], shown[p], shown[p]))
+            }
+        }
+    }
+
+    /// A map in grey on its own range.
+    mutating func gray(_ values: [Float], rows: Int, columns: Int, at origin: (Int, Int)) {
+        let v = Self.scaled(values)
+        for y in 0..<rows { for x in 0..<columns { set(origin.0 + x, origin.1 + y, (v[y * columns + x], v[y * columns + x], v[y * columns + x])) } }
+    }
+
+    /// A map (rows × columns, stretched over the image) in red over the image in grey: the
+    /// higher the value (the lower with `invert`), the redder.
+    mutating func heat(_ map: [Float], rows: Int, columns: Int, over image: [Float], shape: [Int], at origin: (Int, Int),
+                       invert: Bool = false) {
+        let (c, h, w) = (shape[0], shape[1], shape[2])
+        let base = Self.scaled((0..<(h * w)).map { p in (0..<c).reduce(Float(0)) { $0 + image[$1 * h * w + p] } / Float(c) })
+        let heat = Self.scaled(map).map { invert ? 1 - $0 : $0 }
+        for y in 0..<h {
+            for x in 0..<w {
+                let m = heat[min(rows - 1, y * rows / h) * columns + min(columns - 1, x * columns / w)], g = 0.35 + 0.5 * base[y * w + x]
+                set(origin.0 + x, origin.1 + y, (g * (1 - m) + m, g * (1 - m) + 0.15 * m, g * (1 - m) + 0.1 * m))
+            }
+        }
+    }
+
+    func img(alt: String) -> String {
+        let image = PNG.Image(width: width * zoom, height: height * zoom, channels: 3, pixels: pixels)
+        guard let png = try? PNG.encode(image) else { return "" }
+        return "<img class=\"probe\" alt=\"\(escape(alt))\" width=\"\(image.width)\" height=\"\(image.height)\" src=\"data:image/png;base64,\(Data(png).base64EncodedString())\">"
+    }
+}
