@@ -1,4 +1,6 @@
 import Foundation
+import SweepConfig
+import SweepData
 import SweepEngine
 import SweepTrain
 
@@ -11,22 +13,55 @@ public enum ProbePictures {
     /// Filters shown per convolution at most.
     public static let filters = 16
 
-    /// The section's HTML. `images` are one per class (label `labels[i]`), `pool` the test
-    /// images the top images are chosen from.
-    public static func html(_ probe: NetworkProbe, images: [[Float]], labels: [Int], pool: [[Float]],
-                            caption: String) -> String {
+    /// One picture: its kind (occlusion-gradcam, feature-maps, filters), a file name
+    /// without extension, and its caption as HTML.
+    public struct Picture {
+        public var kind: String
+        public var name: String
+        public var caption: String
+        public var layer: String?
+        public var image: PNG.Image
+    }
+
+    /// What the pictures are made from: the trained model and the test images.
+    public struct Inputs {
+        public let probe: NetworkProbe
+        /// The first test image of each class, and its class.
+        public let images: [[Float]], labels: [Int]
+        /// The test images the top images are chosen from (the first 1,000).
+        public let pool: [[Float]]
+    }
+
+    /// The model of `config` with `weights` (a state dict as training saves it), and its
+    /// dataset's test images. Throws ConfigError when the data cannot be loaded or the
+    /// weights do not fit.
+    public static func inputs(config: TrainConfig, weights: [Safetensors.Tensor]) throws -> Inputs {
+        let dataset = try loadDataset(Trainer.dataOptions(config))
+        let model = try Models.make(config, inputShape: dataset.shape, classes: dataset.classes)
+        if let error = model.load(stateDict: weights) { throw ConfigError(error) }
+        let count = min(dataset.test.count, 1000), size = dataset.shape.reduce(1, *)
+        let all = Tensor(shape: [count] + dataset.shape)
+        let labels = UnsafeMutablePointer<Int32>.allocate(capacity: max(count, 1))
+        defer { labels.deallocate() }
+        dataset.gather(dataset.test, indices: Array(0..<count)[...], images: all.data, labels: labels)
+        let pool = (0..<count).map { Array(UnsafeBufferPointer(start: all.data + $0 * size, count: size)) }
+        var firsts: [(image: [Float], label: Int)] = []
+        for c in 0..<dataset.classes {
+            if let i = (0..<count).first(where: { Int(labels[$0]) == c }) { firsts.append((pool[i], c)) }
+        }
+        return Inputs(probe: NetworkProbe(model), images: firsts.map(\.image), labels: firsts.map(\.label), pool: pool)
+    }
+
+    /// Every picture, and a note for each kind that does not apply.
+    public static func pictures(_ inputs: Inputs) -> (pictures: [Picture], notes: [String: String]) {
+        let (probe, images, labels, pool) = (inputs.probe, inputs.images, inputs.labels, inputs.pool)
         let shape = probe.model.inputShape
         let convs = probe.convolutions
-        var html = "<p class=\"note\">\(caption). Computed from its saved weights on one test image per class (the same images for every task).</p>\n"
         guard shape.count == 3 else {
-            return html + "<p class=\"note\">Its input is not an image: no occlusion, Grad-CAM or feature maps.</p>"
+            return ([], ["occlusion-gradcam": "Its input is not an image: no occlusion, Grad-CAM or feature maps."])
         }
+        var pictures: [Picture] = []
         let probabilities = probe.probabilities(images)
-
-        // occlusion and Grad-CAM
-        html += "<h3>Occlusion and Grad-CAM</h3>\n<p class=\"note\">Occlusion: the probability of the true class with a grey square over each place (dark: the square hides what the network needs). "
-        html += "Grad-CAM: the last convolution's maps weighted by their mean gradient for the predicted class, over the image (red: what the class rests on).</p>\n"
-        html += "<div class=\"probe-grid\">\n"
         let patch = max(2, shape[1] / 7), stride = max(1, patch / 2)
         let camLayer = convs.last.map(probe.mapsNode(of:))
         for (i, image) in images.enumerated() {
@@ -41,16 +76,13 @@ public enum ProbePictures {
                 let cam = probe.gradCAM(image, classIndex: predicted, layer: camLayer)
                 canvas.heat(cam.map, rows: cam.rows, columns: cam.columns, over: image, shape: shape, at: (2 * shape[2] + 8, 0))
             }
-            html += "<figure class=\"probe\" data-picture=\"occlusion-gradcam\">\(canvas.img(alt: "image, occlusion and Grad-CAM"))"
-            html += "<figcaption>true \(labels[i]) · predicted \(predicted) (\(String(format: "%.0f%%", probabilities[i][predicted] * 100)))</figcaption></figure>\n"
+            pictures.append(Picture(kind: "occlusion-gradcam", name: "class-\(labels[i])-occlusion-gradcam",
+                                    caption: "true \(labels[i]) · predicted \(predicted) (\(String(format: "%.0f%%", probabilities[i][predicted] * 100)))",
+                                    image: canvas.image))
         }
-        html += "</div>\n"
         guard !convs.isEmpty else {
-            return html + "<p class=\"note\">No convolution: no feature maps, top images or filter pictures.</p>"
+            return (pictures, ["feature-maps": "No convolution (a recurrent network reads the image row by row): no Grad-CAM, feature maps, top images or filter pictures."])
         }
-
-        // feature maps: per convolution, a row per image, up to 16 channels
-        html += "<h3>Feature maps</h3>\n<p class=\"note\">Each convolution's maps after its activation, one row per image (class 0 at the top), up to \(filters) channels, each map on its own range.</p>\n"
         let maps = images.map { probe.featureMaps($0) }
         for (k, conv) in convs.enumerated() {
             let s = maps[0][k].shape, (c, h, w) = (s[0], s[1], s[2]), shown = min(c, filters)
@@ -62,12 +94,9 @@ public enum ProbePictures {
                 }
             }
             let name = probe.model.nodes[conv].name
-            html += "<figure class=\"probe\" data-picture=\"feature-maps\" data-layer=\"\(escape(name))\">\(canvas.img(alt: "feature maps of \(name)"))"
-            html += "<figcaption><code>\(escape(name))</code> \(c)×\(h)×\(w)</figcaption></figure>\n"
+            pictures.append(Picture(kind: "feature-maps", name: "feature-maps-\(name)", caption: "<code>\(escape(name))</code> \(c)×\(h)×\(w)",
+                                    layer: name, image: canvas.image))
         }
-
-        // top images and gradient ascent
-        html += "<h3>What the filters respond to</h3>\n<p class=\"note\">Per convolution, up to \(filters) filters, one row each: the 9 test images that excite it most (of \(pool.count)), then the input that excites it most, grown by gradient ascent from noise.</p>\n"
         for conv in convs {
             let count = min(probe.model.shape(of: conv)[0], filters)
             let top = probe.topImages(pool, layer: conv, filters: Array(0..<count), count: 9)
@@ -78,10 +107,36 @@ public enum ProbePictures {
                 canvas.image(ascent.image, shape: shape, at: (9 * (shape[2] + 1) + 3, f * (shape[1] + 1)))
             }
             let name = probe.model.nodes[conv].name
-            html += "<figure class=\"probe\" data-picture=\"filters\" data-layer=\"\(escape(name))\">\(canvas.img(alt: "top images and gradient ascent of \(name)"))"
-            html += "<figcaption><code>\(escape(name))</code>: top 9 test images | gradient ascent</figcaption></figure>\n"
+            pictures.append(Picture(kind: "filters", name: "filters-\(name)",
+                                    caption: "<code>\(escape(name))</code>: top 9 test images | gradient ascent", layer: name, image: canvas.image))
         }
-        return html
+        return (pictures, [:])
+    }
+
+    /// The section's HTML, every picture inlined.
+    public static func html(_ inputs: Inputs, caption: String) -> String {
+        let (pictures, notes) = Self.pictures(inputs)
+        func figures(_ kind: String) -> String {
+            pictures.filter { $0.kind == kind }.map { p in
+                "<figure class=\"probe\" data-picture=\"\(kind)\"\(p.layer.map { " data-layer=\"\(escape($0))\"" } ?? "")>"
+                    + "\(img(p.image, alt: p.name))<figcaption>\(p.caption)</figcaption></figure>\n"
+            }.joined()
+        }
+        var html = "<p class=\"note\">\(caption). Computed from its saved weights on the first test image of each class (the same images for every task).</p>\n"
+        if let note = notes["occlusion-gradcam"] { return html + "<p class=\"note\">\(note)</p>" }
+        html += "<h3>Occlusion and Grad-CAM</h3>\n<p class=\"note\">Each image, then its occlusion map: the probability of the true class with a grey square over each place (red: the square hides what the network needs); "
+        html += "then Grad-CAM: the last convolution's maps weighted by their mean gradient for the predicted class (red: what the class rests on).</p>\n"
+        html += "<div class=\"probe-grid\">\n" + figures("occlusion-gradcam") + "</div>\n"
+        if let note = notes["feature-maps"] { return html + "<p class=\"note\">\(note)</p>" }
+        html += "<h3>Feature maps</h3>\n<p class=\"note\">Each convolution's maps after its activation, one row per image (class 0 at the top), up to \(filters) channels, each map on its own range.</p>\n"
+        html += figures("feature-maps")
+        html += "<h3>What the filters respond to</h3>\n<p class=\"note\">Per convolution, up to \(filters) filters, one row each: the 9 test images that excite it most (of \(inputs.pool.count)), then the input that excites it most, grown by gradient ascent from noise.</p>\n"
+        return html + figures("filters")
+    }
+
+    static func img(_ image: PNG.Image, alt: String) -> String {
+        guard let png = try? PNG.encode(image) else { return "" }
+        return "<img class=\"probe\" alt=\"\(escape(alt))\" width=\"\(image.width)\" height=\"\(image.height)\" src=\"data:image/png;base64,\(Data(png).base64EncodedString())\">"
     }
 }
 
@@ -149,9 +204,5 @@ struct Canvas {
         }
     }
 
-    func img(alt: String) -> String {
-        let image = PNG.Image(width: width * zoom, height: height * zoom, channels: 3, pixels: pixels)
-        guard let png = try? PNG.encode(image) else { return "" }
-        return "<img class=\"probe\" alt=\"\(escape(alt))\" width=\"\(image.width)\" height=\"\(image.height)\" src=\"data:image/png;base64,\(Data(png).base64EncodedString())\">"
-    }
+    var image: PNG.Image { PNG.Image(width: width * zoom, height: height * zoom, channels: 3, pixels: pixels) }
 }

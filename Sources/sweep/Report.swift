@@ -50,21 +50,8 @@ extension Sweep {
                   let config = try? TrainConfig(json: params) else { return unavailable("task \(id) is not in this store") }
             guard config.model != .noop || config.architecture != nil else { return unavailable("model noop has no network") }
             do {
-                let dataset = try loadDataset(Trainer.dataOptions(config))
-                let model = try Models.make(config, inputShape: dataset.shape, classes: dataset.classes)
-                if let error = model.load(stateDict: try Safetensors.decode(Array(bytes)).tensors) { return unavailable(error) }
-                // the test images: the first of each class, and up to 1,000 to choose top images from
-                let count = min(dataset.test.count, 1000), size = dataset.shape.reduce(1, *)
-                let images = Tensor(shape: [count] + dataset.shape)
-                let labels = UnsafeMutablePointer<Int32>.allocate(capacity: max(count, 1))
-                defer { labels.deallocate() }
-                dataset.gather(dataset.test, indices: Array(0..<count)[...], images: images.data, labels: labels)
-                let pool = (0..<count).map { Array(UnsafeBufferPointer(start: images.data + $0 * size, count: size)) }
-                var firsts: [(image: [Float], label: Int)] = []
-                for c in 0..<dataset.classes {
-                    if let i = (0..<count).first(where: { Int(labels[$0]) == c }) { firsts.append((pool[i], c)) }
-                }
-                return ProbePictures.html(NetworkProbe(model), images: firsts.map(\.image), labels: firsts.map(\.label), pool: pool,
+                let weights = try Safetensors.decode(Array(bytes)).tensors
+                return ProbePictures.html(try ProbePictures.inputs(config: config, weights: weights),
                                           caption: "Task <code>\(escape(id))</code>, the best of the sweep")
             } catch let error as ConfigError {
                 return unavailable(error.message)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SweepConfig
+import SweepReport
 import SweepTrain
 
 extension Sweep {
@@ -12,7 +13,7 @@ extension Sweep {
         @Flag(help: "Print one JSON object per line: one per epoch, then the result.")
         var json = false
 
-        @Option(help: "Write result.json, epochs.jsonl, insights.json and weights.safetensors (PyTorch state_dict names) into this directory.")
+        @Option(help: "Write result.json, epochs.jsonl, insights.json, weights.safetensors (PyTorch state_dict names) and pictures/ (the trained network's occlusion, Grad-CAM, feature maps and filters as PNG) into this directory.")
         var out: String?
 
         @Argument(help: "Training configuration as KEY=VALUE words, e.g. model=lenet5 epochs=2.")
@@ -39,9 +40,28 @@ extension Sweep {
                     do { try Data(file).write(to: URL(fileURLWithPath: out + "/weights.safetensors"), options: .atomic) } catch {
                         throw WorkFailed(message: "\(out)/weights.safetensors: cannot write (\(error.localizedDescription))")
                     }
+                    try writePictures(config: config, weights: weights, to: out + "/pictures")
                 }
             }
             if result.status == .failed { throw WorkFailed(message: result.error ?? "training failed") }
+        }
+
+        /// The pictures of the trained network (ProbePictures) as PNG files in `directory`, with
+        /// notes.txt for those that do not apply; one line on stderr when they cannot be made.
+        func writePictures(config: TrainConfig, weights: [Safetensors.Tensor], to directory: String) throws {
+            guard config.model != .noop || config.architecture != nil else { return }
+            let made: (pictures: [ProbePictures.Picture], notes: [String: String])
+            do { made = ProbePictures.pictures(try ProbePictures.inputs(config: config, weights: weights)) } catch {
+                printError("no pictures of the network: \((error as? ConfigError)?.message ?? "\(error)")")
+                return
+            }
+            try prepareDirectory(directory)
+            for p in made.pictures {
+                do { try Data(try PNG.encode(p.image)).write(to: URL(fileURLWithPath: "\(directory)/\(p.name).png"), options: .atomic) } catch {
+                    throw WorkFailed(message: "\(directory)/\(p.name).png: cannot write (\(error))")
+                }
+            }
+            if !made.notes.isEmpty { try write(made.notes.values.sorted().joined(separator: "\n") + "\n", to: directory + "/notes.txt") }
         }
 
         static func describe(_ m: EpochMetrics, epochs: Int) -> String {

@@ -371,6 +371,28 @@ struct CommandFailed: Error, CustomStringConvertible { let text: String; var des
         #expect(insights.activations.map(\.layer) == ["rnn.l0", "rnn.l0.input_gate", "rnn.l0.forget_gate", "rnn.l0.cell_gate",
                                                       "rnn.l0.output_gate", "bn", "fc"])
         #expect(insights.activations[0].stage == .afterNonlinearity)
+        // a recurrent network: occlusion of one image per class, and a note for the rest
+        let pictures = try FileManager.default.contentsOfDirectory(atPath: dir + "/pictures").sorted()
+        #expect(pictures == (0..<10).map { "class-\($0)-occlusion-gradcam.png" } + ["notes.txt"])
+        #expect(try String(contentsOfFile: dir + "/pictures/notes.txt", encoding: .utf8).contains("No convolution"))
+    }
+
+    /// `sweep train --out` pictures a CNN: per class its occlusion and Grad-CAM, per convolution
+    /// its feature maps and filters; every file a PNG of a sensible size.
+    @Test func trainOutPicturesTheTrainedNetwork() throws {
+        let dir = makeTemporaryDirectory("sweep-train-out")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try runSweep(["train", "--out", dir, "dataset=synthetic", "model=lenet5", "train_per_class=10", "test_per_class=4",
+                              "epochs=1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir + "/pictures").sorted()
+        #expect(names == ((0..<10).map { "class-\($0)-occlusion-gradcam.png" }
+                          + ["feature-maps-net.0.png", "feature-maps-net.3.png", "filters-net.0.png", "filters-net.3.png"]).sorted())
+        for name in names {
+            let image = try PNG.decode(Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/pictures/" + name))))
+            #expect(image.width >= 84 && image.height >= 28 && image.channels == 3, "\(name) \(image.width)×\(image.height)")
+            #expect(Set(image.pixels).count > 8, "\(name) is not flat")
+        }
     }
 
     @Test(.enabled(if: torchPython != nil, "no Python with torch (README, Benchmarks): PyTorch loading not checked"))
