@@ -2,8 +2,6 @@ import ArgumentParser
 import Foundation
 import SweepConfig
 import SweepCoordinator
-import SweepData
-import SweepEngine
 import SweepReport
 import SweepStore
 import SweepTrain
