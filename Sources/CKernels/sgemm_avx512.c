@@ -578,9 +578,9 @@ AVX512 static void convForwardStride1(const sweep_conv_shape *g, int batch, cons
     const size_t inCount = (size_t)g->channels * g->height * g->width, outCount = (size_t)outChannels * spatial;
     const paddedShape s = padded(g);
     static const float zeros[MR];
+    const int *offsets = offsetsOf(g, s);   // the same for every image
     for (int b = 0; b < batch; b++) {
         padImage(g, s, input + b * inCount);
-        const int *offsets = offsetsOf(g, s);
         float *out = output + b * outCount;
         for (int j0 = 0; j0 < s.positions; j0 += NR) {
             for (int ir = 0; ir < outChannels; ir += MR) {
@@ -614,9 +614,9 @@ AVX512 static void convWeightGradStride1(const sweep_conv_shape *g, int batch, c
     const int oc32 = roundUp32(outChannels), positions = s.positions;
     dyPadded = grow(dyPadded, &dyPaddedSize, (size_t)outChannels * positions);
     dyBlocks = grow(dyBlocks, &dyBlocksSize, (size_t)oc32 * positions);
+    const int *offsets = offsetsOf(g, s);   // the same for every image
     for (int b = 0; b < batch; b++) {
         padImage(g, s, input + b * inCount);
-        const int *offsets = offsetsOf(g, s);
         // dy in padded positions (junk zero), then transposed: block o0 holds (positions × 32)
         const float *d = dy + b * outCount;
         for (int o = 0; o < outChannels; o++) {

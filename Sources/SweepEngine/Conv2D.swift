@@ -136,7 +136,6 @@ public final class Conv2D: Layer {
         // dW (OC, C·KH·KW) += dyc · colᵀ, db (OC) += Σ dyc, dcol = Wᵀ · dyc -> col2im -> dx
         guard let x = input else { preconditionFailure("Conv2D.backward before forward") }
         let g = geometry, b = x.batch, oc = outChannels, spatial = g.colColumns
-        let chunk = chunkSize(batch: b)
         let w = params.value(weight), dW = params.grad(weight), db = params.grad(bias)
         if needsInputGradient {
             dInput.reshape(x.shape)
@@ -180,6 +179,7 @@ public final class Conv2D: Layer {
             }
             return dInput
         }
+        let chunk = chunkSize(batch: b)
         var b0 = 0
         while b0 < b {
             let n = min(chunk, b - b0), ld = n * spatial

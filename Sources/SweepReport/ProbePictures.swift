@@ -169,12 +169,16 @@ struct Canvas {
         return values.map { hi > lo && $0.isFinite ? (Double($0) - lo) / (hi - lo) : 0.5 }
     }
 
+    /// An image (C, H, W) as one grey plane (H, W): the mean of its channels.
+    private static func channelMean(_ image: [Float], shape: [Int]) -> [Float] {
+        let (c, area) = (shape[0], shape[1] * shape[2])
+        return (0..<area).map { p in (0..<c).reduce(Float(0)) { $0 + image[$1 * area + p] } / Float(c) }
+    }
+
     /// An image (C, H, W): RGB when it has three channels, grey otherwise (the channel mean).
     mutating func image(_ image: [Float], shape: [Int], at origin: (Int, Int)) {
         let (c, h, w) = (shape[0], shape[1], shape[2])
-        let shown = c == 3 ? Self.scaled(image) : Self.scaled((0..<(h * w)).map { p in
-            (0..<c).reduce(Float(0)) { $0 + image[$1 * h * w + p] } / Float(c)
-        })
+        let shown = Self.scaled(c == 3 ? image : Self.channelMean(image, shape: shape))
         for y in 0..<h {
             for x in 0..<w {
                 let p = y * w + x
@@ -193,8 +197,8 @@ struct Canvas {
     /// higher the value (the lower with `invert`), the redder.
     mutating func heat(_ map: [Float], rows: Int, columns: Int, over image: [Float], shape: [Int], at origin: (Int, Int),
                        invert: Bool = false) {
-        let (c, h, w) = (shape[0], shape[1], shape[2])
-        let base = Self.scaled((0..<(h * w)).map { p in (0..<c).reduce(Float(0)) { $0 + image[$1 * h * w + p] } / Float(c) })
+        let (h, w) = (shape[1], shape[2])
+        let base = Self.scaled(Self.channelMean(image, shape: shape))
         let heat = Self.scaled(map).map { invert ? 1 - $0 : $0 }
         for y in 0..<h {
             for x in 0..<w {

@@ -25,15 +25,7 @@ import TestSupport
         // the trained model, rebuilt from its weights, on the trace's images
         let data = try loadDataset(Trainer.dataOptions(config))
         let model = try Models.make(config, inputShape: data.shape, classes: data.classes)
-        let weights = try #require(result.weights)
-        for t in weights {
-            if let ref = model.params.ref(named: t.name) { model.params.set(ref, t.floats) }
-        }
-        for case let bn as BatchNorm in model.layers {
-            let module = String(bn.weight.name.dropLast(".weight".count))
-            bn.runningMean = try #require(weights.first { $0.name == module + ".running_mean" }).floats
-            bn.runningVar = try #require(weights.first { $0.name == module + ".running_var" }).floats
-        }
+        #expect(model.load(stateDict: try #require(result.weights)) == nil)
         func outputs(_ count: Int) -> [String: [Float]] {
             let indices = ActivationTrace.imageIndices(testCount: data.test.count, count: count)
             let images = Tensor(shape: [indices.count] + data.shape)
