@@ -125,6 +125,13 @@ public enum BLAS {
 
     public static var threads: Int { Int(openblas_get_num_threads()) }
 
+    /// Ends the thread pool that OpenBLAS starts as it loads (one thread per core but
+    /// one); a threaded call later starts it again. For a process that trains nothing
+    /// itself: a worker, whose slots then fork from a process of one thread.
+    public static func endThreadPool() {
+        _ = blas_thread_shutdown_()
+    }
+
     /// OpenBLAS's kernel set, e.g. "Cooperlake", or "Haswell" (AVX2) when
     /// OPENBLAS_CORETYPE forces it.
     public static var core: String { String(cString: openblas_get_corename()) }

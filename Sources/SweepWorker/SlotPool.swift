@@ -22,10 +22,21 @@ final class SlotPool {
 
     /// `command`: the `sweep` executable and the arguments that make it a slot.
     /// Returns once every slot process said it is ready.
+    ///
+    /// A process with one thread (a `sweep worker` before it connects) forks its slots;
+    /// any other (a test, a worker restarting a crashed slot) starts `command`. Only a
+    /// process with one thread may fork and go on without exec: another thread could hold
+    /// a lock (malloc's, the runtime's) that no thread of the child would ever release.
     init(count: Int, command: [String], memoryLimit: MemoryLimit) throws {
         processes = (0..<count).map { SlotProcess(slot: $0, command: command, memoryLimit: memoryLimit) }
-        for process in processes { try process.start() }
+        let fork = Self.threadCount() == 1
+        for process in processes { try process.start(fork: fork) }
         for process in processes { try process.awaitReady() }
+    }
+
+    /// This process's threads (/proc/self/task), 0 if unknown.
+    static func threadCount() -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 0
     }
 
     /// A descriptor to poll for reading: a slot process's stdout or stderr.
