@@ -40,3 +40,8 @@ static inline void sweep_set_command_line(int argc, char **argv, const char *tex
     for (unsigned long i = 0; i < length; i++) start[i] = text[i];
     for (char *p = start + length; p <= end; p++) *p = 0;
 }
+
+/// Names the calling thread (its comm, as top and ps -o comm show it; 15 bytes at most).
+static inline int sweep_set_thread_name(const char *name) {
+    return prctl(PR_SET_NAME, (unsigned long)name, 0UL, 0UL, 0UL);
+}

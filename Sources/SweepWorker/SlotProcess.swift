@@ -147,6 +147,7 @@ final class SlotProcess {
         title.withUnsafeBufferPointer { t in
             sweep_set_command_line(CommandLine.argc, CommandLine.unsafeArgv, t.baseAddress, UInt(t.count - 1))
         }
+        _ = sweep_set_thread_name("sweep-slot")
         SlotServer.run(parent: worker, memoryLimit: memoryLimit)
     }
 

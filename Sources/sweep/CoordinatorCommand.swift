@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import SweepConfig
 import SweepCoordinator
-import SweepEngine
 import ZeroMQ
 
 extension Sweep {
@@ -45,7 +44,6 @@ extension Sweep {
 
         func run() throws {
             Signals.install()
-            BLAS.endThreadPool()   // it trains nothing itself, and the pool's threads spin as they start
             let secret = try curveSecret.map { try KeyFiles.read($0, option: "--curve-secret") }
             let authorized = try authorizedKeys.map { try KeyFiles.authorized(in: $0) }
             if secret == nil && KeyFiles.isPublic(bind) {

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import SweepConfig
 import SweepCoordinator
-import SweepEngine
 import SweepStore
 import SweepTrain
 import ZeroMQ
@@ -37,7 +36,6 @@ extension Sweep {
 
         func run() throws {
             Signals.install()
-            BLAS.endThreadPool()   // it trains nothing itself, and the pool's threads spin as they start
             let session = try SweepSession(specPath: spec, db: db)
             let context = try Context()
             // an abstract socket (Linux): nothing on disk that could outlive the run

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SweepConfig
 import SweepData
+import SweepEngine
 import SweepSpec
 import SweepStore
 #if canImport(Glibc)
@@ -18,6 +19,12 @@ struct Sweep: ParsableCommand {
     /// Exit codes (docs/commands.md § Exit codes): 0 success, 1 the work failed, 2 bad usage or bad input
     /// (one line on stderr naming the culprit, never a trace).
     static func main() {
+        // OpenBLAS started its thread pool as it loaded, and its threads spin for about 0.1 s of CPU;
+        // these commands train nothing in this process (a slot's tasks start it again if they ask
+        // for threads), and a worker must have one thread to fork its slots (SlotPool)
+        if let command = CommandLine.arguments.dropFirst().first, ["worker", "slot", "coordinator", "run"].contains(command) {
+            BLAS.endThreadPool()
+        }
         // a worker starts one slot process per slot: its own arguments skip the parser's walk of every command
         if let slot = SlotCommand(workerArguments: Array(CommandLine.arguments.dropFirst())) { slot.run() }
         do {

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import SweepConfig
-import SweepEngine
 import SweepTrain
 import SweepWorker
 import ZeroMQ
@@ -74,8 +73,6 @@ extension Sweep {
 
         func run() throws {
             Signals.install()
-            // the worker trains nothing itself; with one thread, it forks its slots (SlotPool)
-            BLAS.endThreadPool()
             // a worker of `sweep run` dies with it, however the run ends
             if let parentPid { ParentDeath.follow(parent: parentPid) }
             let slots = Int(concurrency) ?? CPUQuota.autoSlots()

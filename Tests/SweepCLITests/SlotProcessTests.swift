@@ -91,6 +91,40 @@ import TestSupport
         #expect(worker.wait(timeout: 20).status == 0)
     }
 
+    /// A worker forks its slots before it connects: each is a process of one thread that
+    /// holds its own pipes and nothing else (no other slot's pipe, no socket of the worker),
+    /// and ps shows it as a slot.
+    @Test func aWorkerForksSlotsThatHoldOnlyTheirOwnPipes() throws {
+        let dir = makeTemporaryDirectory("sweep-test-fork")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let spec = DistributedRunTests.writeSpec(dir, """
+            name: fork
+            method: grid
+            parameters:
+              model: {value: noop}
+              duration_ms: {value: 200}
+              seed: {values: [1, 2, 3]}
+            """)
+        let db = dir + "/sweep.db"
+        let (endpoint, coordinator) = try Self.coordinator(spec, db, dir)
+        let worker = try LoggedProcess(["worker", "--connect", endpoint, "--concurrency", "3", "--exit-when-done"],
+                                       logPrefix: dir + "/worker")
+        defer { worker.end(); coordinator.end() }
+        #expect(waitUntil(timeout: 20) { Self.slots(of: worker.pid).count == 3 })
+        let slots = Self.slots(of: worker.pid)
+        #expect(Set(slots.map { commandLine($0).split(separator: " ").suffix(4).joined(separator: " ") })
+                == Set((0..<3).map { "--parent \(worker.pid) --slot \($0)" }), "\(slots.map(commandLine))")
+        for slot in slots {
+            let comm = (try? String(contentsOfFile: "/proc/\(slot)/comm", encoding: .utf8)) ?? ""
+            #expect(comm == "sweep-slot\n", "forked, named for ps: \(comm)")
+            #expect((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(slot)/task").count) == 1)
+            let fds = Set((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(slot)/fd")) ?? [])
+            #expect(fds == ["0", "1", "2", "3"], "its stdin, its messages' stdout (3), stdout to stderr: \(fds)")
+        }
+        #expect(coordinator.wait(timeout: 30).status == 0)
+        #expect(worker.wait(timeout: 20).status == 0)
+    }
+
     /// A task whose slot dies on every attempt ends `failed`, naming the signal and the hosts.
     @Test func aTaskThatKeepsCrashingFailsNamingTheSignalAndHosts() throws {
         let dir = makeTemporaryDirectory("sweep-test-crash-always")
