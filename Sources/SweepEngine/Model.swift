@@ -118,9 +118,11 @@ public final class Model {
     }
 
     /// input (B, inputShape...) -> logits (B, classes). `observe` sees each node's output as
-    /// it is made (the activation statistics), with the node's index.
-    public func forward(_ x: Tensor, mode: Mode, observe: ((Int, Tensor) -> Void)? = nil) -> Tensor {
-        for i in nodes.indices {
+    /// it is made (the activation statistics), with the node's index. With `through`, only
+    /// the nodes up to that one run, and its output is returned (what a probe of a layer needs).
+    public func forward(_ x: Tensor, mode: Mode, through last: Int? = nil, observe: ((Int, Tensor) -> Void)? = nil) -> Tensor {
+        if let last { precondition(nodes.indices.contains(last)) }
+        for i in nodes.indices.prefix(last.map { $0 + 1 } ?? nodes.count) {
             let node = nodes[i]
             for (k, j) in node.inputs.enumerated() { inputTensors[i][k] = j == Model.input ? x : outputs[j] }
             switch node.operation {
@@ -129,6 +131,7 @@ public final class Model {
             }
             observe?(i, outputs[i])
         }
+        if let last { return outputs[last] }
         return outputs.last ?? x
     }
 

@@ -17,9 +17,12 @@ public struct HTMLReport {
     public var detailedRuns = 6
     /// Dots per scatter plot at most (the best tasks): a 100,000-task sweep stays a page, not 20 MB.
     public var scatterPoints = 2000
-    /// "Inside the best network" (`ProbePictures`), when the caller could build it: it needs
-    /// the saved weights and the test data, which the report's records do not hold.
-    public var inside: String?
+    /// "Inside the networks" (`ProbePictures`): the pictures of each task whose weights were
+    /// saved (task id → HTML), which the caller builds from the weights files and the test
+    /// data (the report's records hold neither).
+    public var pictures: [String: String] = [:]
+    /// Why there are no pictures (no weights saved, a noop sweep), shown in their place.
+    public var picturesNote: String?
 
     public init(data: ReportData) { self.data = data }
 
@@ -37,7 +40,9 @@ public struct HTMLReport {
         sections.append(("activations", "Activation statistics", activationTables()))
         let trace = traceSection()
         if !trace.isEmpty { sections.append(("activations-over-training", "Activations over training", trace)) }
-        if let inside { sections.append(("inside", "Inside the best network", inside)) }
+        if !pictures.isEmpty || picturesNote != nil {
+            sections.append(("inside", pictures.count > 1 ? "Inside the networks" : "Inside the best network", insideSection()))
+        }
 
         var html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -77,7 +82,9 @@ public struct HTMLReport {
         for r in data.runs.prefix(leaderboardRows) {
             let row = r.row
             html += "<tr class=\"\(row.rank == 1 ? "best " : "")\(row.task.status.rawValue)\"><td>\(row.rank.map(String.init) ?? "–")</td>"
-            html += "<td><code>\(escape(row.task.taskID))</code></td><td>\(row.task.status.rawValue)</td>"
+            let id = "<code>\(escape(row.task.taskID))</code>"
+            html += "<td>\(pictures[row.task.taskID] == nil ? id : "<a href=\"#pictures-\(escape(row.task.taskID))\" title=\"its network's pictures\">\(id)</a>")</td>"
+            html += "<td>\(row.task.status.rawValue)</td>"
             html += params.map { "<td>\(escape(CurveAggregation.text(row.param($0))))</td>" }.joined()
             html += metrics.map { m in "<td class=\"num\">\(row.metric(m)?.doubleValue.map(formatNumber) ?? "–")</td>" }.joined()
             html += "<td class=\"num\">\(row.task.wallSeconds.map { String(format: "%.1f", $0) } ?? "–")</td></tr>\n"
@@ -252,6 +259,27 @@ public struct HTMLReport {
         return html + "</div>"
     }
 
+    // MARK: inside the networks
+
+    /// One fold per task with pictures, in leaderboard order: the best open, the others
+    /// closed, one click away (here or from the leaderboard's task ids), so a sweep that
+    /// saved 200 tasks' weights stays a page to scroll.
+    private func insideSection() -> String {
+        var html = ""
+        if let picturesNote { html += "<p class=\"note\">\(escape(picturesNote))</p>\n" }
+        let pictured = data.runs.filter { pictures[$0.taskID] != nil }
+        guard !pictured.isEmpty else { return html }
+        html += "<p class=\"note\">From the saved weights of \(pictured.count == 1 ? "the best task" : "\(pictured.count) tasks (the best, and every task of <code>--save-weights</code>)"), "
+        html += "on the first test image of each class: the same images for every task, so two tasks' pictures compare."
+        if pictured.count > 1 { html += " The best task's are open; click a task (here or in the leaderboard) for its own." }
+        html += "</p>\n"
+        for (k, r) in pictured.enumerated() {
+            html += "<details class=\"pictures\" id=\"pictures-\(escape(r.taskID))\" data-task=\"\(escape(r.taskID))\"\(k == 0 ? " open" : "")>"
+            html += "<summary>\(caption(r))</summary>\n\(pictures[r.taskID]!)</details>\n"
+        }
+        return html
+    }
+
     private func percent(_ share: Double?) -> String { share.map { String(format: "%.1f%%", $0 * 100) } ?? "" }
 
     private func caption(_ r: ReportRun) -> String {
@@ -311,6 +339,9 @@ public struct HTMLReport {
     svg .legend text { fill: var(--ink); }
     .probe-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(250px, 1fr)); gap: 8px 16px; }
     figure.probe { margin: 0 0 12px 0; } figure.probe img { max-width: 100%; height: auto; image-rendering: pixelated; }
+    details.pictures { border-top: 1px solid var(--rule); padding: 4px 0; }
+    details.pictures > summary { cursor: pointer; padding: 4px 0; font-size: 0.92rem; }
+    details.pictures[open] > summary { font-weight: 600; }
     .ridge-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(240px, 1fr)); gap: 10px 18px; }
     figure.ridges { margin: 0; } .ridges .kind { fill: #666; font-size: 11px; }
     .filter-grids { display: grid; grid-template-columns: repeat(auto-fill, minmax(400px, 1fr)); gap: 18px 26px; }
@@ -340,7 +371,13 @@ public struct HTMLReport {
     /// Marks each filter image and picture of the best network with whether the browser decoded it (tests read the
     /// dumped DOM), and the page as rendered once that is known.
     static let script = """
+    function openTarget() {
+      var target = location.hash ? document.getElementById(decodeURIComponent(location.hash.slice(1))) : null;
+      if (target && target.tagName === 'DETAILS') { target.open = true; target.scrollIntoView(); }
+    }
+    window.addEventListener('hashchange', openTarget);
     window.addEventListener('load', function () {
+      openTarget();
       document.querySelectorAll('img.filters').forEach(function (img) {
         img.setAttribute('data-decoded', img.complete && img.naturalWidth > 0 ? 'true' : 'false');
       });

@@ -20,6 +20,27 @@ public enum PNG {
             self.channels = channels
             self.pixels = pixels
         }
+
+        /// The image with every pixel a `zoom` × `zoom` square.
+        public func enlarged(by zoom: Int) -> Image {
+            guard zoom > 1 else { return self }
+            let rowBytes = width * channels
+            var out = [UInt8](repeating: 0, count: rowBytes * zoom * height * zoom)
+            for y in 0..<height {
+                let row = y * zoom * rowBytes * zoom
+                for x in 0..<width {
+                    for c in 0..<channels {
+                        let v = pixels[y * rowBytes + x * channels + c]
+                        for dx in 0..<zoom { out[row + (x * zoom + dx) * channels + c] = v }
+                    }
+                }
+                for dy in 1..<zoom {
+                    out.replaceSubrange((row + dy * rowBytes * zoom)..<(row + (dy + 1) * rowBytes * zoom),
+                                        with: out[row..<(row + rowBytes * zoom)])
+                }
+            }
+            return Image(width: width * zoom, height: height * zoom, channels: channels, pixels: out)
+        }
     }
 
     public struct PNGError: Error, CustomStringConvertible, Sendable {

@@ -20,7 +20,12 @@ public enum ProbePictures {
         public var name: String
         public var caption: String
         public var layer: String?
+        /// The picture at one pixel per value; shown (and written to files) `zoom` times larger.
         public var image: PNG.Image
+        public var zoom: Int
+
+        /// The picture as a file shows it: every pixel a `zoom` × `zoom` square.
+        public var enlarged: PNG.Image { image.enlarged(by: zoom) }
     }
 
     /// What the pictures are made from: the trained model and the test images.
@@ -35,8 +40,9 @@ public enum ProbePictures {
     /// The model of `config` with `weights` (a state dict as training saves it), and its
     /// dataset's test images. Throws ConfigError when the data cannot be loaded or the
     /// weights do not fit.
-    public static func inputs(config: TrainConfig, weights: [Safetensors.Tensor]) throws -> Inputs {
-        let dataset = try loadDataset(Trainer.dataOptions(config))
+    public static func inputs(config: TrainConfig, weights: [Safetensors.Tensor], datasets: DatasetCache? = nil) throws -> Inputs {
+        let options = Trainer.dataOptions(config)
+        let dataset = try datasets?.dataset(options) ?? loadDataset(options)
         let model = try Models.make(config, inputShape: dataset.shape, classes: dataset.classes)
         if let error = model.load(stateDict: weights) { throw ConfigError(error) }
         let count = min(dataset.test.count, 1000), size = dataset.shape.reduce(1, *)
@@ -78,10 +84,10 @@ public enum ProbePictures {
             }
             pictures.append(Picture(kind: "occlusion-gradcam", name: "class-\(labels[i])-occlusion-gradcam",
                                     caption: "true \(labels[i]) · predicted \(predicted) (\(String(format: "%.0f%%", probabilities[i][predicted] * 100)))",
-                                    image: canvas.image))
+                                    image: canvas.image, zoom: canvas.zoom))
         }
         guard !convs.isEmpty else {
-            return (pictures, ["feature-maps": "No convolution (a recurrent network reads the image row by row): no Grad-CAM, feature maps, top images or filter pictures."])
+            return (pictures, ["feature-maps": "No convolution (a recurrent network reads the image row by row, an MLP sees it flat): no Grad-CAM, feature maps, top images or filter pictures."])
         }
         let maps = images.map { probe.featureMaps($0) }
         for (k, conv) in convs.enumerated() {
@@ -95,34 +101,41 @@ public enum ProbePictures {
             }
             let name = probe.model.nodes[conv].name
             pictures.append(Picture(kind: "feature-maps", name: "feature-maps-\(name)", caption: "<code>\(escape(name))</code> \(c)×\(h)×\(w)",
-                                    layer: name, image: canvas.image))
+                                    layer: name, image: canvas.image, zoom: canvas.zoom))
         }
-        for conv in convs {
-            let count = min(probe.model.shape(of: conv)[0], filters)
-            let top = probe.topImages(pool, layer: conv, filters: Array(0..<count), count: 9)
+        let shown = convs.map { Array(0..<min(probe.model.shape(of: $0)[0], filters)) }
+        let tops = probe.topImages(pool, layers: Array(zip(convs, shown)), count: 9)
+        for (k, conv) in convs.enumerated() {
+            let count = shown[k].count
             var canvas = Canvas(width: 10 * (shape[2] + 1) + 3, height: count * (shape[1] + 1), zoom: 2)
+            let ascents = probe.gradientAscent(layer: conv, filters: shown[k], steps: 20, rate: 0.1, seeds: shown[k].map { $0 + 1 })
             for f in 0..<count {
-                for (j, index) in top[f].enumerated() { canvas.image(pool[index], shape: shape, at: (j * (shape[2] + 1), f * (shape[1] + 1))) }
-                let ascent = probe.gradientAscent(layer: conv, filter: f, steps: 20, rate: 0.1, seed: f + 1)
-                canvas.image(ascent.image, shape: shape, at: (9 * (shape[2] + 1) + 3, f * (shape[1] + 1)))
+                for (j, index) in tops[k][f].enumerated() { canvas.image(pool[index], shape: shape, at: (j * (shape[2] + 1), f * (shape[1] + 1))) }
+                canvas.image(ascents[f].image, shape: shape, at: (9 * (shape[2] + 1) + 3, f * (shape[1] + 1)))
             }
             let name = probe.model.nodes[conv].name
             pictures.append(Picture(kind: "filters", name: "filters-\(name)",
-                                    caption: "<code>\(escape(name))</code>: top 9 test images | gradient ascent", layer: name, image: canvas.image))
+                                    caption: "<code>\(escape(name))</code>: top 9 test images | gradient ascent", layer: name,
+                                    image: canvas.image, zoom: canvas.zoom))
         }
         return (pictures, [:])
     }
 
-    /// The section's HTML, every picture inlined.
-    public static func html(_ inputs: Inputs, caption: String) -> String {
-        let (pictures, notes) = Self.pictures(inputs)
+    /// One network's pictures as HTML, every picture inlined.
+    public static func html(_ inputs: Inputs) -> String {
+        html(pictures(inputs), pool: inputs.pool.count)
+    }
+
+    /// The HTML of pictures made from `pool` test images, every picture inlined.
+    public static func html(_ made: (pictures: [Picture], notes: [String: String]), pool: Int) -> String {
+        let (pictures, notes) = made
         func figures(_ kind: String) -> String {
             pictures.filter { $0.kind == kind }.map { p in
                 "<figure class=\"probe\" data-picture=\"\(kind)\"\(p.layer.map { " data-layer=\"\(escape($0))\"" } ?? "")>"
-                    + "\(img(p.image, alt: p.name))<figcaption>\(p.caption)</figcaption></figure>\n"
+                    + "\(img(p.image, alt: p.name, zoom: p.zoom))<figcaption>\(p.caption)</figcaption></figure>\n"
             }.joined()
         }
-        var html = "<p class=\"note\">\(caption). Computed from its saved weights on the first test image of each class (the same images for every task).</p>\n"
+        var html = ""
         if let note = notes["occlusion-gradcam"] { return html + "<p class=\"note\">\(note)</p>" }
         html += "<h3>Occlusion and Grad-CAM</h3>\n<p class=\"note\">Each image, then its occlusion map: the probability of the true class with a grey square over each place (red: the square hides what the network needs); "
         html += "then Grad-CAM: the last convolution's maps weighted by their mean gradient for the predicted class (red: what the class rests on).</p>\n"
@@ -130,36 +143,37 @@ public enum ProbePictures {
         if let note = notes["feature-maps"] { return html + "<p class=\"note\">\(note)</p>" }
         html += "<h3>Feature maps</h3>\n<p class=\"note\">Each convolution's maps after its activation, one row per image (class 0 at the top), up to \(filters) channels, each map on its own range.</p>\n"
         html += figures("feature-maps")
-        html += "<h3>What the filters respond to</h3>\n<p class=\"note\">Per convolution, up to \(filters) filters, one row each: the 9 test images that excite it most (of \(inputs.pool.count)), then the input that excites it most, grown by gradient ascent from noise.</p>\n"
+        html += "<h3>What the filters respond to</h3>\n<p class=\"note\">Per convolution, up to \(filters) filters, one row each: the 9 test images that excite it most (of \(pool)), then the input that excites it most, grown by gradient ascent from noise.</p>\n"
         return html + figures("filters")
     }
 
-    static func img(_ image: PNG.Image, alt: String) -> String {
+    /// The picture at one pixel per value, shown `zoom` times larger with square pixels
+    /// (a quarter to a sixteenth of the bytes of a PNG drawn enlarged).
+    static func img(_ image: PNG.Image, alt: String, zoom: Int) -> String {
         guard let png = try? PNG.encode(image) else { return "" }
-        return "<img class=\"probe\" alt=\"\(escape(alt))\" width=\"\(image.width)\" height=\"\(image.height)\" src=\"data:image/png;base64,\(Data(png).base64EncodedString())\">"
+        return "<img class=\"probe\" alt=\"\(escape(alt))\" width=\"\(image.width * zoom)\" height=\"\(image.height * zoom)\" src=\"data:image/png;base64,\(Data(png).base64EncodedString())\">"
     }
 }
 
-/// An RGB picture built from float maps, each scaled to its own range, enlarged with square pixels.
+/// An RGB picture built from float maps, each scaled to its own range, at one pixel per
+/// value; `zoom` is how much larger it is shown.
 struct Canvas {
     let width: Int, height: Int, zoom: Int
     private var pixels: [UInt8]
+    /// Whether any pixel is not grey: a grey picture is stored with one channel, a third of the bytes.
+    private var colored = false
 
     init(width: Int, height: Int, zoom: Int) {
         (self.width, self.height, self.zoom) = (width, height, zoom)
-        pixels = Array(repeating: 255, count: width * height * zoom * zoom * 3)
+        pixels = Array(repeating: 255, count: width * height * 3)
     }
 
     private mutating func set(_ x: Int, _ y: Int, _ rgb: (Double, Double, Double)) {
         guard x >= 0, y >= 0, x < width, y < height else { return }
-        let w = width * zoom
         func byte(_ v: Double) -> UInt8 { UInt8(max(0, min(255, (v * 255).rounded()))) }
-        for dy in 0..<zoom {
-            for dx in 0..<zoom {
-                let p = ((y * zoom + dy) * w + x * zoom + dx) * 3
-                (pixels[p], pixels[p + 1], pixels[p + 2]) = (byte(rgb.0), byte(rgb.1), byte(rgb.2))
-            }
-        }
+        let p = (y * width + x) * 3
+        (pixels[p], pixels[p + 1], pixels[p + 2]) = (byte(rgb.0), byte(rgb.1), byte(rgb.2))
+        if pixels[p] != pixels[p + 1] || pixels[p + 1] != pixels[p + 2] { colored = true }
     }
 
     /// values in 0…1 on their own range (0.5 where they are all equal).
@@ -208,5 +222,10 @@ struct Canvas {
         }
     }
 
-    var image: PNG.Image { PNG.Image(width: width * zoom, height: height * zoom, channels: 3, pixels: pixels) }
+    var image: PNG.Image {
+        guard colored else {
+            return PNG.Image(width: width, height: height, channels: 1, pixels: (0..<(width * height)).map { pixels[$0 * 3] })
+        }
+        return PNG.Image(width: width, height: height, channels: 3, pixels: pixels)
+    }
 }

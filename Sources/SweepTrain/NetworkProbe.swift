@@ -121,26 +121,37 @@ public final class NetworkProbe {
     /// The `count` images of `images` that excite each of `filters` of node `layer` most (by
     /// the largest value of the filter's map), best first; ties to the earlier image.
     public func topImages(_ images: [[Float]], layer: Int, filters: [Int], count: Int) -> [[Int]] {
-        let shape = model.shape(of: layer), area = shape.dropFirst().reduce(1, *)
-        var peaks = [[Float]](repeating: [], count: filters.count)
+        topImages(images, layers: [(layer, filters)], count: count)[0]
+    }
+
+    /// `topImages` for several layers at once: one forward pass over the images (up to the
+    /// last of the layers) serves them all. Per layer, per filter, the image indices.
+    public func topImages(_ images: [[Float]], layers: [(layer: Int, filters: [Int])], count: Int) -> [[[Int]]] {
+        guard let deepest = layers.map(\.layer).max() else { return [] }
+        var peaks = layers.map { [[Float]](repeating: [], count: $0.filters.count) }
+        let shapes = layers.map { model.shape(of: $0.layer) }
         var start = 0
         while start < images.count {
             let part = Array(images[start..<min(start + 64, images.count)])
-            _ = model.forward(batch(part), mode: .eval) { i, out in
-                guard i == layer else { return }
-                for b in 0..<part.count {
-                    for (f, filter) in filters.enumerated() {
-                        let base = (b * shape[0] + filter) * area
-                        var top = -Float.infinity
-                        for p in 0..<area { top = max(top, out[base + p]) }
-                        peaks[f].append(top)
+            _ = model.forward(batch(part), mode: .eval, through: deepest) { i, out in
+                for (k, (layer, filters)) in layers.enumerated() where layer == i {
+                    let shape = shapes[k], area = shape.dropFirst().reduce(1, *)
+                    for b in 0..<part.count {
+                        for (f, filter) in filters.enumerated() {
+                            let base = (b * shape[0] + filter) * area
+                            var top = -Float.infinity
+                            for p in 0..<area { top = max(top, out[base + p]) }
+                            peaks[k][f].append(top)
+                        }
                     }
                 }
             }
             start += part.count
         }
-        return peaks.map { values in
-            Array(values.indices.sorted { values[$0] != values[$1] ? values[$0] > values[$1] : $0 < $1 }.prefix(count))
+        return peaks.map { layer in
+            layer.map { values in
+                Array(values.indices.sorted { values[$0] != values[$1] ? values[$0] > values[$1] : $0 < $1 }.prefix(count))
+            }
         }
     }
 
@@ -151,30 +162,48 @@ public final class NetworkProbe {
     /// ReLU that is zero everywhere at the start has no gradient to climb.
     public func gradientAscent(layer: Int, filter: Int, steps: Int = 30, rate: Float = 1, seed: Int = 1)
         -> (image: [Float], before: Float, after: Float) {
-        let shape = model.shape(of: layer), area = shape.dropFirst().reduce(1, *)
-        var rng = RNG(seed: seed, stream: 0x6A5C)
-        let x = Tensor(shape: [1] + model.inputShape)
-        for i in 0..<x.count { x[i] = 0.1 * rng.normal() }
-        let dMap = Tensor(shape: [1] + shape)
-        for p in 0..<area { dMap[filter * area + p] = 1 / Float(area) }
-        func activation() -> Float {
-            var mean: Float = 0
-            _ = model.forward(x, mode: .eval) { i, out in
-                guard i == layer else { return }
-                for p in 0..<area { mean += out[filter * area + p] }
-            }
-            return mean / Float(area)
+        gradientAscent(layer: layer, filters: [filter], steps: steps, rate: rate, seeds: [seed])[0]
+    }
+
+    /// `gradientAscent` for several filters of one layer at once, one image each (from noise
+    /// seeded by `seeds`), climbed together as one batch: in evaluation mode the images do
+    /// not meet (batchnorm uses its running statistics), and each step's gradient is scaled by
+    /// its own image's RMS, so each climbs as it would alone.
+    public func gradientAscent(layer: Int, filters: [Int], steps: Int = 30, rate: Float = 1, seeds: [Int])
+        -> [(image: [Float], before: Float, after: Float)] {
+        precondition(filters.count == seeds.count)
+        let n = filters.count, shape = model.shape(of: layer), area = shape.dropFirst().reduce(1, *)
+        let size = model.inputShape.reduce(1, *), maps = shape.reduce(1, *)
+        let x = Tensor(shape: [n] + model.inputShape)
+        for (b, seed) in seeds.enumerated() {
+            var rng = RNG(seed: seed, stream: 0x6A5C)
+            for i in 0..<size { x[b * size + i] = 0.1 * rng.normal() }
         }
-        let before = activation()
+        let dMap = Tensor(shape: [n] + shape)
+        for (b, filter) in filters.enumerated() {
+            for p in 0..<area { dMap[b * maps + filter * area + p] = 1 / Float(area) }
+        }
+        func activations() -> [Float] {
+            let out = model.forward(x, mode: .eval, through: layer)
+            return filters.enumerated().map { b, filter in
+                var mean: Float = 0
+                for p in 0..<area { mean += out[b * maps + filter * area + p] }
+                return mean / Float(area)
+            }
+        }
+        let before = activations()
         for _ in 0..<steps {
-            _ = activation()
+            _ = activations()
             let g = model.backward(dMap, from: layer)
             model.params.zeroGrads()
-            var square: Float = 0
-            for i in 0..<g.count { square += g[i] * g[i] }
-            let scale = rate / (sqrtf(square / Float(g.count)) + 1e-5)
-            for i in 0..<x.count { x[i] += scale * g[i] }
+            for b in 0..<n {
+                var square: Float = 0
+                for i in 0..<size { square += g[b * size + i] * g[b * size + i] }
+                let scale = rate / (sqrtf(square / Float(size)) + 1e-5)
+                for i in 0..<size { x[b * size + i] += scale * g[b * size + i] }
+            }
         }
-        return (x.array, before, activation())
+        let after = activations()
+        return (0..<n).map { b in (Array(UnsafeBufferPointer(start: x.data + b * size, count: size)), before[b], after[b]) }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import SweepConfig
 import SweepData
 import SweepProtocol
@@ -39,18 +38,5 @@ enum Slot {
             return Outcome(taskID: a.taskID, attempt: a.attempt, status: "failed", metrics: .object([]),
                            error: "\(error)", wallSeconds: Date().timeIntervalSince(t0))
         }
-    }
-}
-
-/// Datasets loaded by this worker, shared by its slots (they are immutable).
-final class DatasetCache: Sendable {
-    private let cache = Mutex<[String: Dataset]>([:])
-
-    func dataset(_ o: DataOptions) throws -> Dataset {
-        let key = "\(o.name.rawValue)|\(o.directory ?? "")|\(o.trainPerClass ?? -1)|\(o.testPerClass ?? -1)|\(o.validationFraction)"
-        if let d = cache.withLock({ $0[key] }) { return d }
-        let d = try loadDataset(o)
-        cache.withLock { $0[key] = d }
-        return d
     }
 }

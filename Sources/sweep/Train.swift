@@ -57,7 +57,7 @@ extension Sweep {
             }
             try prepareDirectory(directory)
             for p in made.pictures {
-                do { try Data(try PNG.encode(p.image)).write(to: URL(fileURLWithPath: "\(directory)/\(p.name).png"), options: .atomic) } catch {
+                do { try Data(try PNG.encode(p.enlarged)).write(to: URL(fileURLWithPath: "\(directory)/\(p.name).png"), options: .atomic) } catch {
                     throw WorkFailed(message: "\(directory)/\(p.name).png: cannot write (\(error))")
                 }
             }

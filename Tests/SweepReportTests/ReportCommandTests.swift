@@ -152,25 +152,56 @@ struct CommandFailed: Error, CustomStringConvertible { let text: String; var des
         #expect(dom.components(separatedBy: "<table class=\"activation-summary\"").count - 1 == 2)
     }
 
-    /// The best task's network pictured from its saved weights: for one test image per class
-    /// (synthetic: 10), occlusion and Grad-CAM; per convolution, feature maps and top images
-    /// with gradient ascent (LeNet5: 2 convolutions; an MLP has none and the page says so);
-    /// every picture decodes in the browser.
+    /// Every network whose weights were saved (`--save-weights`: all 8) pictured from its
+    /// weights, one fold per task, the best open: for one test image per class (synthetic:
+    /// 10), occlusion and Grad-CAM; per convolution, feature maps and top images with gradient
+    /// ascent (LeNet5: 2 convolutions; an MLP has none and the page says so). Every picture
+    /// decodes in the browser; a leaderboard link opens its task's fold; the pictures are kept
+    /// beside the weights and made again only when the weights change.
     @Test(.enabled(if: chromium != nil, "chromium is not installed: run `make deps-browser` to check the report in a browser"))
-    func theBestNetworkIsPicturedFromItsSavedWeights() throws {
+    func everyNetworkWithSavedWeightsIsPictured() throws {
         let sweep = try SmallSweep.get()
         let out = sweep.dir + "/inside.html"
+        try? FileManager.default.removeItem(atPath: sweep.weights + "/pictures")
         let r = try runSweep(["report", "--db", sweep.db, "--out", out])
         #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("pictures of 8 network(s), 8 made in"), "\(r.stdout)")
         let html = try String(contentsOfFile: out, encoding: .utf8)
-        #expect(html.contains("<section id=\"inside\">"))
-        func count(_ picture: String) -> Int { html.components(separatedBy: "data-picture=\"\(picture)\"").count - 1 }
-        #expect(count("occlusion-gradcam") == 10)
-        let convolutional = count("feature-maps") > 0
-        #expect(convolutional ? count("feature-maps") == 2 && count("filters") == 2 : html.contains("No convolution"))
+        #expect(html.contains("<section id=\"inside\">\n<h2>Inside the networks</h2>"))
+        func count(_ s: String, in text: String? = nil) -> Int { (text ?? html).components(separatedBy: s).count - 1 }
+        // the 8 tasks of --save-weights, one fold each; the best one open, first
+        let best = try String(contentsOfFile: sweep.weights + "/best.txt", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(count("<details class=\"pictures\"") == 8)
+        #expect(count("<details class=\"pictures\" id=\"pictures-\(best)\" data-task=\"\(best)\" open>") == 1)
+        #expect(count(" open>") == 1)
+        let folds = html.components(separatedBy: "<details class=\"pictures\"").dropFirst()
+        #expect(folds.first?.contains("id=\"pictures-\(best)\"") == true, "the best task's fold comes first")
+        // every task's id in the leaderboard leads to its fold
+        #expect(count("<a href=\"#pictures-") == 8)
+        // 10 overlays per network; lenet5's two convolutions have maps and filters, the MLPs say why they have none
+        #expect(count("data-picture=\"occlusion-gradcam\"") == 80)
+        #expect(count("data-picture=\"feature-maps\"") == 8 && count("data-picture=\"filters\"") == 8)
+        for fold in folds {
+            #expect(count("data-picture=\"feature-maps\"", in: fold) == 2 || fold.contains("No convolution"))
+        }
         let d = try Self.runBrowser(["--virtual-time-budget=5000", "--dump-dom", "file://\(out)"])
         let decoded = d.stdout.components(separatedBy: "data-probe-decoded=\"true\"").count - 1
-        #expect(decoded == (convolutional ? 14 : 10) && !d.stdout.contains("data-probe-decoded=\"false\""), "\(decoded) decoded")
+        #expect(decoded == 96 && !d.stdout.contains("data-probe-decoded=\"false\""), "\(decoded) decoded")
+        // a link to a task's pictures opens its fold
+        let other = try #require(folds.dropFirst().first.flatMap { $0.components(separatedBy: "data-task=\"").dropFirst().first?.prefix(16) })
+        let opened = try Self.runBrowser(["--virtual-time-budget=5000", "--dump-dom", "file://\(out)#pictures-\(other)"])
+        #expect(opened.stdout.contains("id=\"pictures-\(other)\" data-task=\"\(other)\" open=\"\""), "the linked fold opens")
+
+        // made once: the next report reads them back, the same; a changed weights file is pictured again
+        let again = try runSweep(["report", "--db", sweep.db, "--out", out + ".2"])
+        #expect(again.stdout.contains("pictures of 8 network(s), 8 kept from an earlier report"), "\(again.stdout)")
+        let second = try String(contentsOfFile: out + ".2", encoding: .utf8)
+        func inside(_ page: String) -> String { page.components(separatedBy: "<section id=\"inside\">").last ?? "" }
+        #expect(inside(second) == inside(html))
+        let file = sweep.weights + "/\(other).safetensors"
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(5)], ofItemAtPath: file)
+        let third = try runSweep(["report", "--db", sweep.db, "--out", out + ".3"])
+        #expect(third.stdout.contains("pictures of 8 network(s), 1 made in") && third.stdout.contains("7 kept"), "\(third.stdout)")
     }
 
     /// The filter images are PNGs of 32 5×5 filters in 4 rows of 8, and show the stored weights.
@@ -390,7 +421,9 @@ struct CommandFailed: Error, CustomStringConvertible { let text: String; var des
                           + ["feature-maps-net.0.png", "feature-maps-net.3.png", "filters-net.0.png", "filters-net.3.png"]).sorted())
         for name in names {
             let image = try PNG.decode(Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/pictures/" + name))))
-            #expect(image.width >= 84 && image.height >= 28 && image.channels == 3, "\(name) \(image.width)×\(image.height)")
+            // the overlays in colour, the maps and filters (of grey images) in grey; enlarged, as a file is looked at
+            #expect(image.width >= 84 && image.height >= 28, "\(name) \(image.width)×\(image.height)")
+            #expect(image.channels == (name.hasPrefix("class-") ? 3 : 1), "\(name): \(image.channels) channel(s)")
             #expect(Set(image.pixels).count > 8, "\(name) is not flat")
         }
     }
