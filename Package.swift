@@ -57,7 +57,7 @@ let package = Package(
         // Dataset loaders: IDX (MNIST, Fashion-MNIST), CIFAR-10 binary, synthetic.
         .target(name: "SweepData", dependencies: ["CZlib", "SweepRandom"], swiftSettings: fastMath),
         // One training run: config + data + engine -> per-epoch metrics.
-        .target(name: "SweepTrain", dependencies: ["SweepConfig", "SweepEngine", "SweepData", "SweepRandom"]),
+        .target(name: "SweepTrain", dependencies: ["SweepConfig", "SweepEngine", "SweepData", "SweepRandom", "CKernels"]),
         // A thin Swift wrapper over libzmq: context, sockets, multipart messages, poll, options.
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         // Sweep specs (W&B schema, YAML): parsing, validation, expansion into tasks.

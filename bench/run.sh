@@ -44,6 +44,13 @@ done
 echo "$load_start $(load)" > "$out/load"
 # What augmentation costs: flip+crop on every batch of cnn-cifar32, as a share of the step.
 "$bin" --model cnn-cifar32 --seconds "$seconds" --threads "$threads" --augment flip+crop > "$out/augment.json"
+# What the activation trace costs (target: at most 3% of a training step), in epochs of 6
+# steps (the end of every epoch has its point and histograms) and of 63 (about ten points).
+for m in cnn-cifar32 lenet5-fashion lstm-128; do
+  for e in 6 63; do
+    "$bin" --model "$m" --seconds "$seconds" --threads "$threads" --trace "$e" >> "$out/trace.jsonl"
+  done
+done
 python3 - "$out" <<'PY'
 import json, sys, os, statistics
 d = sys.argv[1]
@@ -67,6 +74,9 @@ for m, rs in sweep.items():
     print(f"{m:16s} {s:9.1f} {ts:>9s} {ratio:>6s} {g:8.1f} {rss:7.1f}")
 a = json.load(open(os.path.join(d, "augment.json")))
 print(f"augment=flip+crop on cnn-cifar32: {100 * a['augment_share']:.2f}% of a training step ({a['samples_per_s']:.1f} samples/s)")
+for l in open(os.path.join(d, "trace.jsonl")):
+    t = json.loads(l)
+    print(f"activation trace on {t['model']}, epochs of {t['trace_epoch_steps']} steps: +{100 * t['trace_share']:.2f}% of a training step")
 load = open(os.path.join(d, "load")).read().split()
 print(f"load average (1 min): {load[0]} before, {load[1]} after")
 if not torch:

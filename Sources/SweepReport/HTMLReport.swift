@@ -247,7 +247,7 @@ public struct HTMLReport {
         guard let r = detailed.first(where: { $0.insights?.trace != nil }), let insights = r.insights,
               let trace = insights.trace else { return "" }
         var html = "<p class=\"note\">\(caption(r)). Every layer on \(ActivationTrace.images) fixed test images (the same for every task) at about ten points an epoch; "
-        html += "the histograms on \(ActivationTrace.histogramImages) at the end of each epoch. A convolution's output and the batchnorm after it are separate lines.</p>\n"
+        html += "their histograms at the end of each epoch. A convolution's output and the batchnorm after it are separate lines.</p>\n"
         html += "<div class=\"charts\">\n"
         for svg in TraceCharts.statistics(trace, stepsPerEpoch: insights.steps.stepsPerEpoch, id: "trace-\(r.taskID)") {
             html += figure(svg)

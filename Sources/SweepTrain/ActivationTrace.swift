@@ -1,10 +1,12 @@
+import CKernels
 import SweepConfig
 import SweepData
 import SweepEngine
 
 /// Every layer's activations over training, on fixed test images (the same images for every
 /// task, so two tasks' curves compare): its mean, std and share of zeros on 8 images at
-/// about ten points an epoch, and a histogram of its values on 32 at the end of every epoch. The
+/// about ten points an epoch, and a histogram of its values on the same images at the end of
+/// every epoch (with that epoch's last point, from the same pass). The
 /// layers are those of the end-of-training statistics (`LayerActivations`), with their kind
 /// and stage, so the output of a convolution and of the batchnorm after it stay apart.
 public struct ActivationTrace: Sendable, Equatable {
@@ -24,11 +26,10 @@ public struct ActivationTrace: Sendable, Equatable {
 
     /// Bins of every histogram.
     public static let bins = 24
-    /// Test images the points are taken on: an eval pass over 8 images costs about a twelfth
-    /// of a training step of 32, so ten points an epoch add ~1% to an epoch of 60 steps.
+    /// Test images the points and histograms are taken on: an eval pass over 8 images costs
+    /// about a twelfth of a training step of 32 (`interval`). A convolution's maps give
+    /// thousands of values even so.
     public static let images = 8
-    /// Test images the histograms are taken on (once an epoch): the points' and more.
-    public static let histogramImages = 32
 
     public var layers: [Layer]
     /// The training steps (1-based, across epochs) of the points.
@@ -40,7 +41,7 @@ public struct ActivationTrace: Sendable, Equatable {
     public var histograms: [Histograms] = []
 
     /// The test images of every trace: the first `count` of the split's indices shuffled with
-    /// a fixed seed (not the run's), in increasing order; the points' are among the histograms'.
+    /// a fixed seed (not the run's), in increasing order.
     public static func imageIndices(testCount: Int, count: Int = images) -> [Int] {
         var rng = RNG(seed: 0, stream: 0x7EAC)
         var all = Array(0..<testCount)
@@ -48,8 +49,19 @@ public struct ActivationTrace: Sendable, Equatable {
         return all.prefix(count).sorted()
     }
 
-    /// Points per epoch at `stepsPerEpoch` steps: every this many steps.
-    public static func interval(stepsPerEpoch: Int) -> Int { max(1, stepsPerEpoch / 10) }
+    /// Share of training time that points between epochs may take at most.
+    public static let budget = 0.015
+
+    /// Points per epoch at `stepsPerEpoch` steps of `batchSize`: every this many steps, for
+    /// about ten an epoch, but no closer than `budget` allows. A point is an evaluation
+    /// forward pass over `images` images, about a third of a training step over as many
+    /// (forward, backward, update), so it costs images / (3 · batchSize) of a step: every
+    /// step at batch 32 would be +8%, which epochs of a few steps would pay. The end of an
+    /// epoch always has its point besides (`TraceRecorder.endOfEpoch`).
+    public static func interval(stepsPerEpoch: Int, batchSize: Int) -> Int {
+        let cheapest = (Double(images) / (3 * budget * Double(max(1, batchSize)))).rounded(.up)
+        return max(1, stepsPerEpoch / 10, Int(cheapest))
+    }
 
     /// `{"layers":[{"name","kind","stage"}],"steps":[…],"mean":[[…]],"std":…,"zeros":…,
     /// "histograms":[{"epoch","lo":[…],"hi":[…],"counts":[[…]]}]}`.
@@ -108,32 +120,34 @@ public struct ActivationTrace: Sendable, Equatable {
 /// Takes an `ActivationTrace` while a model trains: `record(step:)` between steps (an eval
 /// pass over the trace's images, which leaves training as it would have gone: no dropout
 /// draw, no batchnorm update) and `histograms(epoch:)` after each epoch.
-final class TraceRecorder {
+public final class TraceRecorder {
     let model: Model
-    let every: Int
-    private(set) var trace: ActivationTrace
-    /// The points' images, and the histograms'.
-    private let images: Tensor, histogramImages: Tensor
+    public let every: Int
+    public private(set) var trace: ActivationTrace
+    /// The images of the points and histograms.
+    private let images: Tensor
     /// The recorded nodes, in the order of `trace.layers`.
     private let nodes: [Int]
     /// Per node index: its place in `nodes`, or nil.
     private let place: [Int?]
 
     /// nil when the test split is empty.
-    init?(model: Model, data: Dataset, stepsPerEpoch: Int) {
+    convenience init?(model: Model, data: Dataset, stepsPerEpoch: Int, batchSize: Int) {
         guard data.test.count > 0 else { return nil }
+        let indices = ActivationTrace.imageIndices(testCount: data.test.count)
+        let images = Tensor(shape: [indices.count] + data.shape)
+        let labels = UnsafeMutablePointer<Int32>.allocate(capacity: indices.count)
+        defer { labels.deallocate() }
+        data.gather(data.test, indices: indices[...], images: images.data, labels: labels)
+        self.init(model: model, images: images, every: ActivationTrace.interval(stepsPerEpoch: stepsPerEpoch, batchSize: batchSize))
+    }
+
+    /// A trace of `model` on these images (B, its input shape), a point every `every` steps
+    /// (what sweep-bench times).
+    public init(model: Model, images: Tensor, every: Int) {
         self.model = model
-        every = ActivationTrace.interval(stepsPerEpoch: stepsPerEpoch)
-        func gather(_ count: Int) -> Tensor {
-            let indices = ActivationTrace.imageIndices(testCount: data.test.count, count: count)
-            let images = Tensor(shape: [indices.count] + data.shape)
-            let labels = UnsafeMutablePointer<Int32>.allocate(capacity: indices.count)
-            defer { labels.deallocate() }
-            data.gather(data.test, indices: indices[...], images: images.data, labels: labels)
-            return images
-        }
-        images = gather(ActivationTrace.images)
-        histogramImages = gather(ActivationTrace.histogramImages)
+        self.every = every
+        self.images = images
         let recorded = ActivationRecorder.recordedNodes(model)
         nodes = recorded.map(\.node)
         var place = [Int?](repeating: nil, count: model.nodes.count)
@@ -145,56 +159,60 @@ final class TraceRecorder {
     }
 
     /// The statistics of every recorded node now, as `step`'s point.
-    func record(step: Int) {
-        var stats = [ValueStatistics](repeating: StatisticsAccumulator().statistics, count: nodes.count)
-        _ = model.forward(images, mode: .eval) { [place] i, y in
-            guard let k = place[i] else { return }
-            var sum = StatisticsAccumulator()
-            sum.add(y.data, count: y.count)
-            stats[k] = sum.statistics
-        }
-        trace.steps.append(step)
-        trace.mean.append(stats.map(\.mean))
-        trace.std.append(stats.map(\.std))
-        trace.zeros.append(stats.map(\.zeroFraction))
+    public func record(step: Int) {
+        pass(point: step, histograms: nil)
     }
 
-    /// Every recorded node's histogram now, as `epoch`'s.
-    func histograms(epoch: Int) {
-        let bins = ActivationTrace.bins
-        var h = ActivationTrace.Histograms(epoch: epoch, lo: Array(repeating: 0, count: nodes.count),
-                                           hi: Array(repeating: 0, count: nodes.count),
-                                           counts: Array(repeating: Array(repeating: 0, count: bins), count: nodes.count))
-        _ = model.forward(histogramImages, mode: .eval) { [place] i, y in
-            guard let k = place[i], y.count > 0 else { return }
-            let (lo, hi) = ActivationTrace.range(y.buffer)
-            h.lo[k] = Double(lo)
-            h.hi[k] = Double(hi)
-            h.counts[k] = ActivationTrace.histogram(y.buffer, lo: lo, hi: hi, bins: bins)
+    /// After an epoch, at training step `step`: its histograms, and its last point unless
+    /// the steps' interval just took it, from one pass.
+    public func endOfEpoch(_ epoch: Int, step: Int) {
+        pass(point: step > 0 && trace.steps.last != step ? step : nil, histograms: epoch)
+    }
+
+    /// One evaluation pass over the images: the point of step `point` and the histograms
+    /// of epoch `histograms`, those that are asked for.
+    private func pass(point: Int?, histograms epoch: Int?) {
+        let bins = ActivationTrace.bins, count = nodes.count
+        var stats = [ValueStatistics](repeating: StatisticsAccumulator().statistics, count: count)
+        var h = ActivationTrace.Histograms(epoch: epoch ?? 0, lo: Array(repeating: 0, count: count), hi: Array(repeating: 0, count: count),
+                                           counts: Array(repeating: Array(repeating: 0, count: bins), count: count))
+        _ = model.forward(images, mode: .eval) { [place] i, y in
+            guard let k = place[i] else { return }
+            if point != nil {
+                var sum = StatisticsAccumulator()
+                sum.add(y.data, count: y.count)
+                stats[k] = sum.statistics
+            }
+            if epoch != nil, y.count > 0 {
+                let (lo, hi) = ActivationTrace.range(y.buffer)
+                h.lo[k] = Double(lo)
+                h.hi[k] = Double(hi)
+                h.counts[k] = ActivationTrace.histogram(y.buffer, lo: lo, hi: hi, bins: bins)
+            }
         }
-        trace.histograms.append(h)
+        if let point {
+            trace.steps.append(point)
+            trace.mean.append(stats.map(\.mean))
+            trace.std.append(stats.map(\.std))
+            trace.zeros.append(stats.map(\.zeroFraction))
+        }
+        if epoch != nil { trace.histograms.append(h) }
     }
 }
 
 extension ActivationTrace {
     /// The smallest and largest finite value (0, 0 when there is none).
     static func range(_ values: UnsafeMutableBufferPointer<Float>) -> (Float, Float) {
-        var lo = Float.infinity, hi = -Float.infinity
-        for v in values where v.isFinite {
-            lo = min(lo, v)
-            hi = max(hi, v)
-        }
-        return lo <= hi ? (lo, hi) : (0, 0)
+        var lo: Float = 0, hi: Float = 0
+        if let base = values.baseAddress { sweep_range_f32(base, values.count, &lo, &hi) }
+        return (lo, hi)
     }
 
     /// Counts of `bins` equal bins over [lo, hi], the top one closed; values outside or not finite are left out.
     static func histogram(_ values: UnsafeMutableBufferPointer<Float>, lo: Float, hi: Float, bins: Int) -> [Int] {
         var counts = [Int](repeating: 0, count: bins)
-        let width = (hi - lo) / Float(bins)
-        for v in values where v.isFinite && v >= lo && v <= hi {
-            let b = width > 0 ? min(Int((v - lo) / width), bins - 1) : 0
-            counts[b] += 1
-        }
+        guard let base = values.baseAddress else { return counts }
+        counts.withUnsafeMutableBufferPointer { sweep_histogram_f32(base, values.count, lo, hi, Int32(bins), $0.baseAddress!) }
         return counts
     }
 }

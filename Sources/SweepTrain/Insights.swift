@@ -1,3 +1,4 @@
+import CKernels
 import SweepConfig
 import SweepEngine
 
@@ -52,12 +53,7 @@ public struct StatisticsAccumulator: Sendable {
     public mutating func add(_ values: UnsafePointer<Float>, count n: Int) {
         // partial sums per batch in Double: 25 M values of a conv layer stay exact enough
         var s = 0.0, s2 = 0.0, z = 0
-        for i in 0..<n {
-            let v = Double(values[i])
-            s += v
-            s2 += v * v
-            if values[i] == 0 { z += 1 }
-        }
+        sweep_moments_f32(values, n, &s, &s2, &z)
         sum += s
         sumOfSquares += s2
         zeros += z

@@ -61,7 +61,7 @@ public final class Trainer {
         var result = RunResult(status: .completed, config: config, epochs: [])
         let stepsPerEpoch = (data.train.count + config.batchSize - 1) / config.batchSize
         loop.stepLosses = StepLosses(every: StepLosses.interval(stepsPerEpoch: stepsPerEpoch), stepsPerEpoch: stepsPerEpoch)
-        loop.trace = TraceRecorder(model: model, data: data, stepsPerEpoch: stepsPerEpoch)
+        loop.trace = TraceRecorder(model: model, data: data, stepsPerEpoch: stepsPerEpoch, batchSize: config.batchSize)
         var activations: [LayerActivations] = []
         for epoch in 1...config.epochs {
             shuffle.shuffle(&order)
@@ -101,7 +101,7 @@ public final class Trainer {
                 if let recorder, data.test.count > 0 { activations = recorder.activations }
                 if pass.stopped { result.status = .stopped }
             }
-            if !pass.diverged { loop.trace?.histograms(epoch: epoch) }
+            if !pass.diverged { loop.trace?.endOfEpoch(epoch, step: loop.steps) }
             metrics.wallSeconds = (clock.now - start).seconds
             result.epochs.append(metrics)
             onEpoch(metrics)
@@ -187,6 +187,7 @@ final class Loop {
         var pass = Pass()
         var lossSum = 0.0, correct = 0
         var start = 0
+        let epochEnd = steps + (order.count + batchSize - 1) / batchSize
         while start < order.count {
             let end = min(start + batchSize, order.count)
             load(data.train, order[start..<end])
@@ -207,7 +208,8 @@ final class Loop {
                 stepLosses.append(windowLoss / Double(stepLosses.every), at: steps)
                 windowLoss = 0
             }
-            if let trace, steps % trace.every == 0 { trace.record(step: steps) }
+            // a point due within `every` steps of the epoch's end waits for the end's own
+            if let trace, steps % trace.every == 0, steps + trace.every <= epochEnd { trace.record(step: steps) }
             if shouldStop() { pass.stopped = true; break }
         }
         if pass.samples > 0 {

@@ -63,12 +63,16 @@ func die(_ message: String) -> Never {
 
 var args = CommandLine.arguments.dropFirst()
 var name = "lenet5-cifar28", seconds = 6.0, threads = 1, profile = false, augmentName = AugmentName.none
+var traceEpoch: Int?
 while let a = args.popFirst() {
     switch a {
     case "--model": name = args.popFirst() ?? name
     case "--seconds": seconds = Double(args.popFirst() ?? "") ?? seconds
     case "--threads": threads = Int(args.popFirst() ?? "") ?? threads
     case "--profile": profile = true
+    case "--trace":
+        guard let n = args.popFirst().flatMap(Int.init), n >= 1 else { die("--trace takes the steps of an epoch, e.g. 63") }
+        traceEpoch = n
     case "--augment":
         guard let a = args.popFirst().flatMap(AugmentName.init(rawValue:)) else { die("--augment takes none, flip, crop or flip+crop") }
         augmentName = a
@@ -95,6 +99,19 @@ let augment = Augment(augmentName, shape: bench.shape, black: Array(repeating: -
 let clock = ContinuousClock()
 var augmentTime = Duration.zero
 
+// --trace STEPS: the activation trace as the trainer takes it in epochs of STEPS steps (a
+// point every ActivationTrace.interval steps, a point and histograms at each epoch's end),
+// on random images; the time it takes is reported as a share of training.
+@MainActor func randomImages(_ count: Int) -> Tensor {
+    let t = Tensor(shape: [count] + bench.shape)
+    for i in 0..<t.count { t[i] = rng.normal() }
+    return t
+}
+let trace = traceEpoch.map { steps in
+    TraceRecorder(model: model, images: randomImages(ActivationTrace.images), every: ActivationTrace.interval(stepsPerEpoch: steps, batchSize: bench.batch))
+}
+var traceTime = Duration.zero, steps = 0
+
 @MainActor func step() {
     if let augment {
         let t = clock.now
@@ -106,6 +123,14 @@ var augmentTime = Duration.zero
     _ = loss.forward(logits: logits, labels: labels)
     model.backward(loss.backward())
     optimizer.step(model.params)
+    steps += 1
+    if let trace, let traceEpoch {
+        let t = clock.now
+        let epochEnd = (steps + traceEpoch - 1) / traceEpoch * traceEpoch
+        if steps % trace.every == 0, steps + trace.every <= epochEnd { trace.record(step: steps) }
+        if steps % traceEpoch == 0 { trace.endOfEpoch(steps / traceEpoch, step: steps) }
+        traceTime += clock.now - t
+    }
 }
 
 for _ in 0..<5 { step() }
@@ -147,6 +172,7 @@ for _ in 0..<5 { step() }
 }
 if profile { profileSteps(20) }
 augmentTime = .zero
+traceTime = .zero
 /// User + system CPU seconds of this process so far.
 func cpuSeconds() -> Double {
     var u = rusage()
@@ -181,6 +207,8 @@ print(JSON.object([
     ("gemm", .string(BLAS.gemm)),
     ("augment", .string(augmentName.rawValue)),
     ("augment_share", .double(seconds(augmentTime) / seconds(clock.now - measureStart))),
+    ("trace_epoch_steps", traceEpoch.map(JSON.int) ?? .null),
+    ("trace_share", .double(seconds(traceTime) / seconds(clock.now - measureStart - traceTime))),
 ]).encoded)
 
 func seconds(_ d: Duration) -> Double {

@@ -78,3 +78,13 @@ void sweep_lstm_backward(int batch, int hidden, const float *gates, const float 
 /// p ← θ + negStep·m / (√v / bc2Sqrt + eps).
 void sweep_adam_update(int n, float *p, const float *g, float *m, float *v, float decay, float l2, float w1,
                        float beta2, float w2, float bc2Sqrt, float eps, float negStep);
+
+/// The sum and sum of squares (in double) of x[0..<n], and how many are exactly 0.
+void sweep_moments_f32(const float *x, long n, double *sum, double *sumSquares, long *zeros);
+
+/// The smallest and largest finite value of x[0..<n]; 0 and 0 when there is none.
+void sweep_range_f32(const float *x, long n, float *lo, float *hi);
+
+/// Adds to counts[0..<bins] the values of x[0..<n] in [lo, hi], in bins of equal width
+/// (hi − lo) / bins, the top one closed; all in bin 0 when lo == hi. NaN is left out.
+void sweep_histogram_f32(const float *x, long n, float lo, float hi, int bins, long *counts);
