@@ -123,12 +123,18 @@ public final class Coordinator {
                 // linger briefly so `done` reaches every worker, then exit
                 if doneAt == nil { doneAt = now }
                 if now - doneAt! >= linger {
+                    // the workers still here are told done: the workers table says they left with the sweep
+                    try apply(core.farewell(now: now))
+                    committer.stop()
+                    try release(committer.ready())
                     handOuts.remove()
                     return true
                 }
             }
         }
-        // what is queued is committed and its promises kept before the socket closes
+        // what is queued is committed and its promises kept before the socket closes; the
+        // workers table no longer counts the workers as connected (they reconnect to the next coordinator)
+        try apply(core.farewell(now: now))
         committer.stop()
         try release(committer.ready())
         if committer.isHolding {

@@ -74,8 +74,14 @@ public final class CoordinatorCore {
         var holding: Set<Int> = []
         /// Says when a slot begins a task (`started`); an older worker's tasks count from hand-out.
         var reportsStarts = false
+        /// When its `last_seen` was last stored (`CoordinatorCore.seenInterval`).
+        var seenStored: Double = 0
         var name: String { "\(workerID)@\(host)" }
     }
+
+    /// How often a worker's `last_seen` is stored at most (seconds): a heartbeat each
+    /// second from every worker must not cost a write each.
+    public static let seenInterval = 5.0
 
     struct Task {
         let id: String
@@ -240,6 +246,10 @@ public final class CoordinatorCore {
             return [.log("dropped \(message.kind) from \(describe(peer)), which has not said hello")]
         }
         peers[peer]!.lastSeen = now
+        if now - peers[peer]!.seenStored >= Self.seenInterval {
+            peers[peer]!.seenStored = now
+            effects.append(.store(.workerSeen(sweepID: sweep.id, worker: peers[peer]!.name, at: now)))
+        }
         switch message {
         case .hello: break
         case .heartbeat: break
@@ -279,6 +289,7 @@ public final class CoordinatorCore {
             receiveWeights(chunk, from: peer, &effects)
         case .bye:
             effects.append(.log("\(describe(peer)) left"))
+            gone(peer, .left, now: now, &effects)
             release(peer, reason: nil, countsAsAttempt: false, now: now, &effects)
             dispatch(now: now, &effects)
         case .task, .ack, .cancel, .done:
@@ -328,7 +339,9 @@ public final class CoordinatorCore {
                 p.holding.insert(i)
             }
         }
+        p.seenStored = now
         peers[peer] = p
+        effects.append(.store(.workerJoined(sweepID: sweep.id, worker: p.name, host: p.host, pid: p.pid, slots: p.slots, at: now)))
         effects.append(.log("worker \(p.name) joined with \(hello.slots) slot(s)" +
                             (p.holding.isEmpty ? "" : ", holding \(p.holding.count) task(s)")))
         if isFinished { send(.done, to: peer, now: now, &effects) }
@@ -427,6 +440,7 @@ public final class CoordinatorCore {
         // purge by scanning every peer (an ordered-list purge can miss dead workers)
         for (id, p) in peers where now - p.lastSeen > settings.expiry {
             effects.append(.log("worker \(p.name) silent for \(Int((now - p.lastSeen) * 1000)) ms: lost"))
+            gone(id, .lost, now: now, &effects)
             release(id, reason: "worker \(p.name) was lost", countsAsAttempt: true, now: now, &effects)
         }
         dispatch(now: now, &effects)
@@ -549,6 +563,22 @@ public final class CoordinatorCore {
     /// fails when it has used its attempts (a task that keeps killing workers).
     /// `countsAsAttempt`: the peer was lost, so a task it had begun keeps its attempt;
     /// one still queued there (prefetch) never ran and spends nothing either way.
+    /// This coordinator stops: every worker still connected is recorded as gone (`left`).
+    public func farewell(now: Double) -> [Effect] {
+        var effects: [Effect] = []
+        for id in peers.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) { gone(id, .left, now: now, &effects) }
+        return effects
+    }
+
+    /// The worker on `peer` is gone (`left` by its bye, or `lost`), as the workers table
+    /// records it, with the tasks it held that had begun when it was lost. Not for a
+    /// connection that a reconnecting worker replaced: the worker is still there.
+    private func gone(_ peer: PeerID, _ state: WorkerState, now: Double, _ effects: inout [Effect]) {
+        guard let p = peers[peer] else { return }
+        let lost = state == .lost ? p.holding.filter { tasks[$0].holder == peer && tasks[$0].begun && !tasks[$0].status.isFinished }.count : 0
+        effects.append(.store(.workerLeft(sweepID: sweep.id, worker: p.name, state: state, lost: lost, at: now)))
+    }
+
     private func release(_ peer: PeerID, reason: String?, countsAsAttempt: Bool, now: Double, _ effects: inout [Effect]) {
         guard let p = peers.removeValue(forKey: peer) else { return }
         for i in p.holding.sorted() where tasks[i].holder == peer && !tasks[i].status.isFinished {
@@ -587,6 +617,7 @@ public final class CoordinatorCore {
         var held: [Int] = []
         for (id, p) in peers where p.pid == pid && p.host == host {
             held += p.holding.filter { tasks[$0].holder == id && !tasks[$0].status.isFinished }
+            gone(id, .lost, now: now, &effects)
             release(id, reason: "worker \(p.name) \(reason)", countsAsAttempt: true, now: now, &effects)
         }
         dispatch(now: now, &effects)

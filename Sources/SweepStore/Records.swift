@@ -141,4 +141,32 @@ public enum StoreUpdate: Sendable {
     /// One decision of the early-stopping rule, `seq`-th of the sweep (JSON text, the
     /// rule's own record): a restarted coordinator replays them in order.
     case stopDecision(sweepID: Int64, seq: Int, record: String)
+    /// A worker said hello: connected since `at` (its first hello of the sweep), with
+    /// its host, process id and slots. `worker` is its name as `tasks.worker` holds it.
+    case workerJoined(sweepID: Int64, worker: String, host: String, pid: Int, slots: Int, at: Double)
+    /// A worker was heard from at `at` (stored every few seconds, not on every heartbeat).
+    case workerSeen(sweepID: Int64, worker: String, at: Double)
+    /// A worker went: it said bye (`left`), or it was taken for lost (`lost`) holding
+    /// `lost` tasks that had begun.
+    case workerLeft(sweepID: Int64, worker: String, state: WorkerState, lost: Int, at: Double)
+}
+
+/// Where a worker stands in the `workers` table.
+public enum WorkerState: String, Sendable, CaseIterable {
+    case connected, left, lost
+}
+
+/// One row of the `workers` table, with its tasks counted from `tasks`.
+public struct WorkerRecord: Sendable, Equatable {
+    public var worker: String
+    public var host: String
+    public var pid: Int
+    public var slots: Int
+    public var connectedAt: Double
+    public var lastSeen: Double
+    public var state: WorkerState
+    /// Tasks it ended (any final status), tasks it holds now, tasks it held when lost.
+    public var done: Int
+    public var running: Int
+    public var lost: Int
 }

@@ -83,6 +83,28 @@ enum Schema {
                 );
                 """)
         }
+        // The workers a sweep has seen, for `sweep status` and the live page: one row per
+        // worker process (its name as tasks.worker holds it), its state and when it was
+        // last heard from (stored every few seconds, not on every heartbeat), and the tasks
+        // it held when it was lost. The tasks it finished and runs now are counted from
+        // tasks, so a result costs no second write.
+        migrator.registerMigration("workers") { db in
+            try db.execute(sql: """
+                CREATE TABLE workers (
+                    sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+                    worker TEXT NOT NULL,
+                    host TEXT NOT NULL,
+                    pid INTEGER NOT NULL,
+                    slots INTEGER NOT NULL,
+                    connected_at REAL NOT NULL,
+                    last_seen REAL NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('connected', 'left', 'lost')),
+                    tasks_lost INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (sweep_id, worker)
+                );
+                CREATE INDEX tasks_by_worker ON tasks (sweep_id, worker, status);
+                """)
+        }
         return migrator
     }()
 }

@@ -5,7 +5,8 @@ import SweepConfig
 /// line per failed task with its error and one per task whose weights were not saved.
 public enum StatusReport {
     /// `unsavedWeights`: task id → why its weights file is missing (`Store.unsavedWeights`).
-    public static func render(sweep: SweepRecord, tasks: [TaskRecord], unsavedWeights: [String: String] = [:]) -> String {
+    public static func render(sweep: SweepRecord, tasks: [TaskRecord], unsavedWeights: [String: String] = [:],
+                              workers: [WorkerRecord] = [], now: Double = Date().timeIntervalSince1970) -> String {
         let board = try? Leaderboard(sweep: sweep, tasks: tasks)
         var counts = Dictionary(uniqueKeysWithValues: TaskStatus.allCases.map { ($0, 0) })
         for task in tasks { counts[task.status, default: 0] += 1 }
@@ -27,7 +28,34 @@ public enum StatusReport {
             guard let error = unsavedWeights[task.taskID] else { continue }
             out += "  weights not saved for \(task.taskID): \(oneLine(error))\n"
         }
+        if !workers.isEmpty { out += workerTable(workers, now: now) }
         return out
+    }
+
+    /// The workers, one line each: name, host, slots, state, when last heard from, tasks
+    /// running, done and lost.
+    static func workerTable(_ workers: [WorkerRecord], now: Double) -> String {
+        let connected = workers.filter { $0.state == .connected }
+        var out = "  workers: \(connected.count) connected (\(connected.reduce(0) { $0 + $1.slots }) slots), \(workers.count) seen\n"
+        let header = ["worker", "host", "slots", "state", "last seen", "running", "done", "lost"]
+        let rows = workers.map { w in
+            [w.worker, w.host, String(w.slots), w.state.rawValue, age(now - w.lastSeen), String(w.running), String(w.done), String(w.lost)]
+        }
+        let widths = header.indices.map { c in ([header[c]] + rows.map { $0[c] }).map(\.count).max()! }
+        for row in [header] + rows {
+            out += "    " + row.indices.map { c in c >= 2 && c != 3 ? String(repeating: " ", count: widths[c] - row[c].count) + row[c]
+                                                               : row[c].padding(toLength: widths[c], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces) + "\n"
+        }
+        return out
+    }
+
+    /// "3 s ago", "4 min ago", "2 h ago".
+    static func age(_ seconds: Double) -> String {
+        let s = max(0, seconds)
+        if s < 120 { return "\(Int(s)) s ago" }
+        if s < 7200 { return "\(Int(s / 60)) min ago" }
+        return "\(Int(s / 3600)) h ago"
     }
 
     /// The error's text on one line, at most 200 characters.

@@ -354,8 +354,8 @@ public final class Store: Sendable {
                  .resumed(_, let taskID, _), .requeued(_, let taskID, _, _), .insights(_, let taskID, _),
                  .weightsNotSaved(_, let taskID, _):
                 lastHandOut[taskID] = nil
-            case .added, .stopDecision:
-                break   // new rows and decisions: no task's row changes
+            case .added, .stopDecision, .workerJoined, .workerSeen, .workerLeft:
+                break   // new rows, decisions and workers: no task's row changes
             }
         }
         return (byHandOut, byStart)
@@ -437,8 +437,46 @@ public final class Store: Sendable {
                 INSERT INTO stop_decisions (sweep_id, seq, record) VALUES (?, ?, ?)
                 ON CONFLICT (sweep_id, seq) DO NOTHING
                 """).execute(arguments: [sweepID, seq, record])
+        case let .workerJoined(sweepID, worker, host, pid, slots, at):
+            try db.cachedStatement(sql: """
+                INSERT INTO workers (sweep_id, worker, host, pid, slots, connected_at, last_seen, state)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'connected')
+                ON CONFLICT (sweep_id, worker) DO UPDATE SET host = excluded.host, pid = excluded.pid,
+                    slots = excluded.slots, last_seen = excluded.last_seen, state = 'connected'
+                """).execute(arguments: [sweepID, worker, host, pid, slots, at, at])
+        case let .workerSeen(sweepID, worker, at):
+            try db.cachedStatement(sql: """
+                UPDATE workers SET last_seen = max(last_seen, ?) WHERE sweep_id = ? AND worker = ?
+                """).execute(arguments: [at, sweepID, worker])
+        case let .workerLeft(sweepID, worker, state, lost, at):
+            try db.cachedStatement(sql: """
+                UPDATE workers SET state = ?, tasks_lost = tasks_lost + ?, last_seen = max(last_seen, ?)
+                WHERE sweep_id = ? AND worker = ?
+                """).execute(arguments: [state.rawValue, lost, at, sweepID, worker])
         }
         return db.changesCount > 0
+    }
+
+    /// The workers the sweep has seen, the connected first, then by when they connected.
+    public func workers(sweepID: Int64) throws -> [WorkerRecord] {
+        try run {
+            try db.read { db in
+                guard try db.tableExists("workers") else { return [] }   // a store from before, opened read-only
+                return try Row.fetchAll(db, sql: """
+                    SELECT w.worker, w.host, w.pid, w.slots, w.connected_at, w.last_seen, w.state, w.tasks_lost,
+                        (SELECT count(*) FROM tasks t WHERE t.sweep_id = w.sweep_id AND t.worker = w.worker
+                            AND t.status IN ('completed', 'failed', 'diverged', 'stopped')),
+                        (SELECT count(*) FROM tasks t WHERE t.sweep_id = w.sweep_id AND t.worker = w.worker
+                            AND t.status = 'running')
+                    FROM workers w WHERE w.sweep_id = ?
+                    ORDER BY w.state != 'connected', w.connected_at, w.worker
+                    """, arguments: [sweepID]).map { row in
+                    WorkerRecord(worker: row[0], host: row[1], pid: row[2], slots: row[3], connectedAt: row[4],
+                                 lastSeen: row[5], state: WorkerState(rawValue: row[6]) ?? .lost,
+                                 done: row[8], running: row[9], lost: row[7])
+                }
+            }
+        }
     }
 
     public func close() throws {

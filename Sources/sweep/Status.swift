@@ -18,7 +18,9 @@ extension Sweep {
             for (i, sweep) in sweeps.enumerated() {
                 let tasks = try StoreOptions.reading { try store.tasks(sweepID: sweep.id) }
                 let unsaved = try StoreOptions.reading { try store.unsavedWeights(sweepID: sweep.id) }
-                print((i > 0 ? "\n" : "") + StatusReport.render(sweep: sweep, tasks: tasks, unsavedWeights: unsaved), terminator: "")
+                let workers = try StoreOptions.reading { try store.workers(sweepID: sweep.id) }
+                print((i > 0 ? "\n" : "") + StatusReport.render(sweep: sweep, tasks: tasks, unsavedWeights: unsaved, workers: workers),
+                      terminator: "")
             }
         }
     }

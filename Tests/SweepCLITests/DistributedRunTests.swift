@@ -214,6 +214,15 @@ import TestSupport
         #expect(status.status == 0, "\(status.stderr)")
         #expect(status.stdout.contains("grouped"), "\(status.stdout)")
         #expect(status.stdout.contains("completed"), "\(status.stdout)")
+        // the workers table: both local workers, gone with the run (their bye), between them the 6 tasks
+        #expect(status.stdout.contains("  workers: 0 connected (0 slots), 2 seen\n"), "\(status.stdout)")
+        let rows = status.stdout.split(separator: "\n").drop { !$0.contains("worker  ") }.dropFirst()
+        #expect(rows.count == 2, "\(status.stdout)")
+        let fields = rows.map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+        #expect(fields.allSatisfy { $0.count >= 10 && $0[3] == "left" }, "\(status.stdout)")
+        // columns: worker host slots state last seen (3 words) running done lost
+        #expect(fields.map { Int($0[$0.count - 2]) ?? -1 }.reduce(0, +) == 6, "done adds up to the tasks: \(status.stdout)")
+        #expect(fields.allSatisfy { $0.last == "0" && $0[$0.count - 3] == "0" }, "none running, none lost: \(status.stdout)")
         let g = try runSweep(["leaderboard", "--db", db, "--group-by", "hidden", "--format", "json"])
         let groups = try JSONSerialization.jsonObject(with: Data(g.stdout.utf8)) as! [[String: Any]]
         #expect(groups.count == 2)

@@ -160,9 +160,19 @@ struct CommandFailed: Error, CustomStringConvertible { let text: String; var des
     /// beside the weights and made again only when the weights change.
     @Test(.enabled(if: chromium != nil, "chromium is not installed: run `make deps-browser` to check the report in a browser"))
     func everyNetworkWithSavedWeightsIsPictured() throws {
-        let sweep = try SmallSweep.get()
+        // a copy of the store and its weights: other tests' reports keep pictures beside the shared ones
+        let shared = try SmallSweep.get()
+        let dir = makeTemporaryDirectory("sweep-pictures")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.copyItem(atPath: shared.db, toPath: dir + "/sweep.db")
+        if FileManager.default.fileExists(atPath: shared.db + "-wal") {
+            try FileManager.default.copyItem(atPath: shared.db + "-wal", toPath: dir + "/sweep.db-wal")
+        }
+        try FileManager.default.createDirectory(atPath: dir + "/weights", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: shared.weights, toPath: dir + "/weights/report-test")
+        try? FileManager.default.removeItem(atPath: dir + "/weights/report-test/pictures")
+        let sweep = SmallSweep.Built(dir: dir)
         let out = sweep.dir + "/inside.html"
-        try? FileManager.default.removeItem(atPath: sweep.weights + "/pictures")
         let r = try runSweep(["report", "--db", sweep.db, "--out", out])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("pictures of 8 network(s), 8 made in"), "\(r.stdout)")

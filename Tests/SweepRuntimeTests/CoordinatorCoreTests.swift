@@ -69,6 +69,55 @@ import SweepStore
         #expect(core.isFinished)
     }
 
+    /// The workers table's updates: a hello records the worker, it is heard from at most
+    /// every `seenInterval`, a bye makes it `left`, silence `lost` with the begun tasks it held.
+    @Test func workersAreRecordedAsTheyComeAndGo() {
+        func workerUpdates(_ e: [Effect]) -> [StoreUpdate] {
+            e.compactMap {
+                switch $0 {
+                case .store(let u):
+                    switch u {
+                    case .workerJoined, .workerSeen, .workerLeft: u
+                    default: nil
+                    }
+                default: nil
+                }
+            }
+        }
+        let core = Self.makeCore(tasks: 3)
+        // a worker that says when its slots begin a task (as every worker now does)
+        let wa = Message.hello(Hello(workerID: "wa", host: "h", pid: 1, cores: 1, slots: 2, reportsStarts: true))
+        let joined = workerUpdates(core.receive(from: Self.a, message: wa, now: 0))
+        guard case .workerJoined(1, "wa@h", "h", 1, 2, 0)? = joined.first, joined.count == 1 else {
+            Issue.record("a hello records the worker: \(joined)")
+            return
+        }
+        _ = core.receive(from: Self.b, message: hello("wb"), now: 0)
+        _ = core.receive(from: Self.a, message: .ready(credit: 2), now: 0)
+        _ = core.receive(from: Self.a, message: .started(taskID: "t0", attempt: 1), now: 0.1)
+        // heartbeats: stored once per interval, not each
+        #expect(workerUpdates(core.receive(from: Self.a, message: .heartbeat, now: 1)).isEmpty)
+        let seen = workerUpdates(core.receive(from: Self.a, message: .heartbeat, now: CoordinatorCore.seenInterval + 0.5))
+        guard case .workerSeen(1, "wa@h", CoordinatorCore.seenInterval + 0.5)? = seen.first, seen.count == 1 else {
+            Issue.record("heard from after the interval: \(seen)")
+            return
+        }
+        // b says bye: left, nothing lost
+        let bye = workerUpdates(core.receive(from: Self.b, message: .bye, now: 6)).filter {
+            if case .workerSeen = $0 { false } else { true }
+        }
+        guard case .workerLeft(1, "wb@h", .left, 0, 6)? = bye.first, bye.count == 1 else {
+            Issue.record("a bye leaves: \(bye)")
+            return
+        }
+        // a goes silent holding t0 (begun) and t1 (not begun: queued on the worker): one task lost
+        let lost = workerUpdates(core.tick(now: 20))
+        guard case .workerLeft(1, "wa@h", .lost, 1, 20)? = lost.first, lost.count == 1 else {
+            Issue.record("silence is lost, with the begun task it held: \(lost)")
+            return
+        }
+    }
+
     @Test func aTaskThatKeepsKillingWorkersFails() {
         let core = Self.makeCore(tasks: 1, maxAttempts: 2)
         var now = 0.0
@@ -214,7 +263,16 @@ import SweepStore
         let stored = try StoredCore("sweep-progress")
         defer { stored.remove() }
         let (store, sweep, core, commit) = (stored.store, stored.sweep, stored.core, stored.commit)
-        func updates(_ e: [Effect]) -> [StoreUpdate] { e.compactMap { if case .store(let u) = $0 { u } else { nil } } }
+        // the tasks' updates (a hello also records the worker in the workers table)
+        func updates(_ e: [Effect]) -> [StoreUpdate] {
+            e.compactMap {
+                switch $0 {
+                case .store(.workerJoined), .store(.workerSeen), .store(.workerLeft): nil
+                case .store(let u): u
+                default: nil
+                }
+            }
+        }
         func logs(_ e: [Effect]) -> [String] { e.compactMap { if case .log(let l) = $0 { l } else { nil } } }
 
         try commit(core.receive(from: Self.a, message: hello("wa"), now: 0))
