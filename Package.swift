@@ -23,6 +23,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // The live page and /metrics (sweep run, sweep coordinator, sweep dashboard --http).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // C libraries, reached through thin system-library targets.
@@ -69,16 +74,26 @@ let package = Package(
         // The wire protocol: message types and their codec. Knows no sockets.
         .target(name: "SweepProtocol", dependencies: ["SweepConfig"]),
         // The coordinator: a state machine driven by messages and time, and its socket loop.
-        .target(name: "SweepCoordinator", dependencies: ["SweepProtocol", "SweepStore", "SweepSpec", "SweepSearch", "SweepRandom", "ZeroMQ"]),
+        .target(name: "SweepCoordinator", dependencies: ["SweepProtocol", "SweepStore", "SweepSpec", "SweepSearch", "SweepRandom", "ZeroMQ",
+                                                        .product(name: "Metrics", package: "swift-metrics")]),
         // The worker: its socket loop, and slots that train in child processes of their own.
         .target(name: "SweepWorker", dependencies: ["SweepProtocol", "SweepTrain", "SweepData", "ZeroMQ", "CLinux"]),
         // What users look at: the HTML report (SVG curves, PNG filter grids, tables) and terminal curves.
         .target(name: "SweepReport", dependencies: ["SweepStore", "SweepTrain", "CPNG"]),
+        // The live page (`--http`): the store's state pushed to a browser as it changes, with the
+        // report's own charts, and /metrics in Prometheus's format. Hummingbird (HTTP on SwiftNIO).
+        .target(name: "SweepLive", dependencies: [
+            "SweepStore", "SweepReport", "SweepConfig",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The command line: parses and calls.
         .executableTarget(
             name: "sweep",
             dependencies: [
-                "SweepConfig", "SweepTrain", "SweepSpec", "SweepStore", "SweepCoordinator", "SweepWorker", "SweepReport",
+                "SweepConfig", "SweepTrain", "SweepSpec", "SweepStore", "SweepCoordinator", "SweepWorker", "SweepReport", "SweepLive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // The Swift runtime and Foundation linked in (as the container image's build does): a

@@ -32,9 +32,13 @@ final class Committer: @unchecked Sendable {
     // the committer thread's own:
     private var gate: CommitGate
 
-    init(store: Store, now: @escaping @Sendable () -> Double) {
+    /// Told how long each commit took (`sweep_store_commit_seconds`).
+    private let onCommit: @Sendable (Duration) -> Void
+
+    init(store: Store, now: @escaping @Sendable () -> Double, onCommit: @escaping @Sendable (Duration) -> Void = { _ in }) {
         self.store = store
         self.now = now
+        self.onCommit = onCommit
         gate = CommitGate(path: store.path)
         var ends: [Int32] = [-1, -1]
         if pipe(&ends) != 0 { fatalError("committer: pipe: \(String(cString: strerror(errno)))") }
@@ -129,7 +133,11 @@ final class Committer: @unchecked Sendable {
             committing = true
             condition.unlock()
             let result = Result { () throws -> [Effect] in
-                try gate.commit(rounds.flatMap(\.updates), then: rounds.flatMap(\.late), now: now()) { try store.apply($0) }
+                try gate.commit(rounds.flatMap(\.updates), then: rounds.flatMap(\.late), now: now()) { updates in
+                    let clock = ContinuousClock(), t0 = clock.now
+                    try store.apply(updates)
+                    onCommit(clock.now - t0)
+                }
             }
             condition.lock()
             committing = false

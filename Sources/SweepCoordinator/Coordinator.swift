@@ -33,6 +33,9 @@ public final class Coordinator {
     private let router: Socket
     private let committer: Committer
     private let handOuts: HandOutLog
+    private let metrics: CoordinatorMetrics
+    /// The core's count of malformed messages already passed to `metrics`.
+    private var malformedCounted = 0
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
     private let startWall = Date().timeIntervalSince1970
@@ -70,7 +73,13 @@ public final class Coordinator {
         endpoint = try router.lastEndpoint
         let (clock, start, startWall) = (clock, clock.now, startWall)
         self.start = start
-        committer = Committer(store: store, now: { Self.wallTime(clock: clock, start: start, startWall: startWall) })
+        let metrics = CoordinatorMetrics(sweep: sweep.name)
+        self.metrics = metrics
+        committer = Committer(store: store, now: { Self.wallTime(clock: clock, start: start, startWall: startWall) },
+                              onCommit: { d in
+                                  let (seconds, atto) = d.components
+                                  metrics.commit.recordNanoseconds(seconds * 1_000_000_000 + atto / 1_000_000_000)
+                              })
     }
 
     /// Seconds since the Unix epoch, advancing with the monotonic clock: store
@@ -172,6 +181,11 @@ public final class Coordinator {
     /// either, and a hand-out that is not stored would be run again by a restarted
     /// coordinator, which does not know the task's holder.
     private func apply(_ effects: [Effect]) throws {
+        metrics.count(effects)
+        if core.malformedMessages > malformedCounted {
+            metrics.malformed.increment(by: Int64(core.malformedMessages - malformedCounted))
+            malformedCounted = core.malformedMessages
+        }
         let round = Round(effects)
         handOuts.write(round.updates)
         for (peer, m) in round.early { send(m, to: peer) }
@@ -189,7 +203,9 @@ public final class Coordinator {
             switch e {
             case .send(let peer, let m): send(m, to: peer)
             case .log(let line): log(line)
-            case .finished(let id, let status, let metrics, let value): onFinished(id, status, metrics, value)
+            case .finished(let id, let status, let text, let value):
+                metrics.results.increment()
+                onFinished(id, status, text, value)
             case .store, .weights: break
             }
         }

@@ -105,6 +105,8 @@ public final class CoordinatorCore {
 
     public let sweep: SweepRecord
     public let settings: CoordinatorSettings
+    /// Messages dropped because they did not decode, since the start.
+    public private(set) var malformedMessages = 0
     private var tasks: [Task]
     private var indexOf: [String: Int]
     private var peers: [PeerID: Peer] = [:]
@@ -229,6 +231,7 @@ public final class CoordinatorCore {
         // unless the stopping rule reads them
         let asText: Set<String> = search.stopping == nil && frames.count == 3 && frames[1].elementsEqual("progress".utf8) ? ["metrics"] : []
         do { message = try Codec.decode(frames, rawMembers: asText) } catch {
+            malformedMessages += 1
             return [.log("dropped a message from \(describe(peer)): \(error)")]
         }
         return receive(from: peer, message: message, now: now)

@@ -29,6 +29,20 @@ public struct HTMLReport {
     static let epochMetrics = ["train_loss", "val_loss", "test_loss", "train_accuracy", "val_accuracy", "test_accuracy"]
 
     public func render(generated: String) -> String {
+        let sections = self.sections()
+        var html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        html += "<title>Sweep \(escape(data.sweep.name))</title>\n<style>\(Self.css)</style>\n</head>\n<body>\n"
+        html += header(generated: generated)
+        html += "<nav><ul>" + sections.map { "<li><a href=\"#\($0.id)\">\(escape($0.title))</a></li>" }.joined() + "</ul></nav>\n<main>\n"
+        for s in sections { html += "<section id=\"\(s.id)\">\n<h2>\(escape(s.title))</h2>\n\(s.html)\n</section>\n" }
+        html += "</main>\n<script>\(Self.script)</script>\n</body>\n</html>\n"
+        return html
+    }
+
+    /// The page's sections in order: id, title and HTML (the live page shows some of them,
+    /// drawn by the same code).
+    public func sections() -> [(id: String, title: String, html: String)] {
         var sections: [(id: String, title: String, html: String)] = []
         sections.append(("leaderboard", "Leaderboard", leaderboard()))
         sections.append(("curves", "Learning curves", curves()))
@@ -43,16 +57,17 @@ public struct HTMLReport {
         if !pictures.isEmpty || picturesNote != nil {
             sections.append(("inside", pictures.count > 1 ? "Inside the networks" : "Inside the best network", insideSection()))
         }
-
-        var html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        html += "<title>Sweep \(escape(data.sweep.name))</title>\n<style>\(Self.css)</style>\n</head>\n<body>\n"
-        html += header(generated: generated)
-        html += "<nav><ul>" + sections.map { "<li><a href=\"#\($0.id)\">\(escape($0.title))</a></li>" }.joined() + "</ul></nav>\n<main>\n"
-        for s in sections { html += "<section id=\"\(s.id)\">\n<h2>\(escape(s.title))</h2>\n\(s.html)\n</section>\n" }
-        html += "</main>\n<script>\(Self.script)</script>\n</body>\n</html>\n"
-        return html
+        return sections
     }
+
+    /// The leaderboard table (the live page's too).
+    public func leaderboardHTML() -> String { leaderboard() }
+
+    /// The learning-curve charts.
+    public func curvesHTML() -> String { curves() }
+
+    /// Each parameter against the sweep's metric.
+    public func parametersHTML() -> String { parameterView() }
 
     // MARK: header and leaderboard
 
@@ -310,7 +325,7 @@ public struct HTMLReport {
 
     // MARK: style and script
 
-    static let css = """
+    public static let css = """
     :root { --ink: #1b1f24; --muted: #5b6470; --rule: #d8dde3; --band: #f4f6f8; --accent: #0072B2; }
     * { box-sizing: border-box; }
     body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--ink); }

@@ -47,10 +47,12 @@ public struct ReportData: Sendable {
     }
 
     /// `sort` ranks by another metric than the sweep's (as `sweep leaderboard --sort`).
-    public static func load(store: Store, sweep: SweepRecord, sort: String? = nil) throws -> ReportData {
+    /// `insights`: whether to read each task's insights too (the report draws them; the live
+    /// page, which rebuilds often, does not).
+    public static func load(store: Store, sweep: SweepRecord, sort: String? = nil, insights withInsights: Bool = true) throws -> ReportData {
         let board = try Leaderboard(sweep: sweep, tasks: store.tasks(sweepID: sweep.id), sort: sort)
         let epochs = try store.allEpochs(sweepID: sweep.id)
-        let insights = try store.insights(sweepID: sweep.id)
+        let insights = withInsights ? try store.insights(sweepID: sweep.id) : [:]
         let runs = board.rows.map { row in
             ReportRun(row: row,
                       epochs: (epochs[row.task.taskID] ?? []).compactMap(parseNumbers),

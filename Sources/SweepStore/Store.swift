@@ -457,6 +457,12 @@ public final class Store: Sendable {
         return db.changesCount > 0
     }
 
+    /// A number that changes whenever another connection commits to the file (SQLite's
+    /// `PRAGMA data_version`): a reader polls it to learn that there is something new.
+    public func dataVersion() throws -> Int {
+        try run { try db.read { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 } }
+    }
+
     /// The workers the sweep has seen, the connected first, then by when they connected.
     public func workers(sweepID: Int64) throws -> [WorkerRecord] {
         try run {

@@ -34,6 +34,8 @@ extension Sweep {
         @Flag(name: .customLong("save-weights"), help: "Keep every task's trained weights (safetensors) under <db dir>/weights/<sweep>/, not only the best task's.")
         var saveWeights = false
 
+        @OptionGroup var http: HTTPOptions
+
         func validate() throws {
             guard heartbeat > 0, heartbeat.isFinite else { throw ValidationError("--heartbeat must be > 0") }
             guard liveness >= 1 else { throw ValidationError("--liveness must be at least 1") }
@@ -50,7 +52,10 @@ extension Sweep {
                 printError("coordinator: warning: \(bind) is reachable from other machines and traffic is not encrypted; " +
                            "use --curve-secret and --authorized-keys (sweep keygen)")
             }
+            let live = try http.server(fallback: nil)
             let session = try SweepSession(specPath: spec, db: db)
+            let server = try HTTPOptions.start(live, store: db, sweep: session.sweep.name, label: "coordinator")
+            defer { server?.stop() }
             let context = try Context()
             // ZAP: only workers whose public key is authorized get through the CURVE handshake
             let zap = try authorized.map { keys in

@@ -27,6 +27,8 @@ extension Sweep {
         @Option(help: "Memory each task may use, e.g. 4G or 512M; a task that needs more fails instead of waking the host's OOM killer. auto: this machine's memory (or its cgroup limit) shared by the workers.")
         var maxTaskMemory = "auto"
 
+        @OptionGroup var http: HTTPOptions
+
         func validate() throws {
             if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
             guard maxTaskMemory == "auto" || MemoryLimit.parse(maxTaskMemory) != nil else {
@@ -36,7 +38,10 @@ extension Sweep {
 
         func run() throws {
             Signals.install()
+            let live = try http.server(fallback: "127.0.0.1:0")
             let session = try SweepSession(specPath: spec, db: db)
+            let server = try HTTPOptions.start(live, store: db, sweep: session.sweep.name, label: "sweep")
+            defer { server?.stop() }
             let context = try Context()
             // an abstract socket (Linux): nothing on disk that could outlive the run
             let endpoint = "ipc://@sweep-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"

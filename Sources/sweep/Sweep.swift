@@ -14,7 +14,7 @@ struct Sweep: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
         abstract: "Hyperparameter sweeps of small neural networks across machines.",
-        subcommands: [Train.self, Describe.self, Expand.self, Run.self, CoordinatorCommand.self, WorkerCommand.self, SlotCommand.self, Leaderboard.self, Status.self, Report.self, Keygen.self])
+        subcommands: [Train.self, Describe.self, Expand.self, Run.self, CoordinatorCommand.self, WorkerCommand.self, SlotCommand.self, Leaderboard.self, Status.self, Report.self, Dashboard.self, Keygen.self])
 
     /// Exit codes (docs/commands.md § Exit codes): 0 success, 1 the work failed, 2 bad usage or bad input
     /// (one line on stderr naming the culprit, never a trace).
