@@ -67,7 +67,8 @@ let package = Package(
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         // Sweep specs (W&B schema, YAML): parsing, validation, expansion into tasks.
         .target(name: "SweepSpec", dependencies: ["SweepConfig", "SweepRandom", .product(name: "Yams", package: "Yams")]),
-        // Search: early stopping (ASHA, median) and samplers (random, TPE). Pure: no sockets, store or clock.
+        // Search: early stopping (ASHA, median), samplers (random, TPE) and parameter importance (PED-ANOVA).
+        // Pure: no sockets, store or clock.
         .target(name: "SweepSearch", dependencies: ["SweepSpec", "SweepConfig", "SweepRandom"]),
         // The SQLite store (GRDB): sweeps, tasks, per-epoch metrics, results; and the leaderboard.
         .target(name: "SweepStore", dependencies: ["SweepConfig", .product(name: "GRDB", package: "GRDB.swift")]),
@@ -78,8 +79,8 @@ let package = Package(
                                                         .product(name: "Metrics", package: "swift-metrics")]),
         // The worker: its socket loop, and slots that train in child processes of their own.
         .target(name: "SweepWorker", dependencies: ["SweepProtocol", "SweepTrain", "SweepData", "ZeroMQ", "CLinux"]),
-        // What users look at: the HTML report (SVG curves, PNG filter grids, tables) and terminal curves.
-        .target(name: "SweepReport", dependencies: ["SweepStore", "SweepTrain", "CPNG"]),
+        // What users look at: the HTML report (SVG curves, PNG filter grids, tables), terminal curves and parameter importance.
+        .target(name: "SweepReport", dependencies: ["SweepStore", "SweepTrain", "SweepSpec", "SweepSearch", "CPNG"]),
         // The live page (`--http`): the store's state pushed to a browser as it changes, with the
         // report's own charts, and /metrics in Prometheus's format. Hummingbird (HTTP on SwiftNIO).
         .target(name: "SweepLive", dependencies: [
@@ -122,7 +123,8 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "SweepSpecTests", dependencies: ["SweepSpec", "SweepRandom", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SweepRandomTests", dependencies: ["SweepRandom"]),
-        .testTarget(name: "SweepSearchTests", dependencies: ["SweepSearch", "SweepSpec", "SweepConfig", "SweepRandom", "SweepTrain"]),
+        .testTarget(name: "SweepSearchTests", dependencies: ["SweepSearch", "SweepSpec", "SweepConfig", "SweepRandom", "SweepTrain"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore", "TestSupport"]),
         .testTarget(name: "SweepProtocolTests", dependencies: ["SweepProtocol"]),
         .testTarget(name: "SweepRuntimeTests", dependencies: ["SweepCoordinator", "SweepWorker", "TestSupport"]),

@@ -5,7 +5,7 @@ import SweepTrain
 
 /// `sweep report`: one self-contained HTML page (inline CSS, SVG and PNG data
 /// URIs, no network) with the leaderboard, learning curves, a parameter-vs-metric
-/// view, the first-layer filters of CNN runs and the activation statistics.
+/// view, the parameters' importance, the first-layer filters of CNN runs and the activation statistics.
 /// Laid out for a laptop screen and, through print CSS, for A4 paper.
 public struct HTMLReport {
     public let data: ReportData
@@ -49,6 +49,7 @@ public struct HTMLReport {
         let byParameter = parameterCurves()
         if !byParameter.isEmpty { sections.append(("by-parameter", "Curves by parameter", byParameter)) }
         sections.append(("parameters", "Parameters against \(data.sweep.metric)", parameterView()))
+        sections.append(("importance", "Parameter importance", importanceSection()))
         let filters = filterGrids()
         if !filters.isEmpty { sections.append(("filters", "First-layer filters", filters)) }
         sections.append(("activations", "Activation statistics", activationTables()))
@@ -192,6 +193,20 @@ public struct HTMLReport {
             }
             html += figure(SVGChart.scatter(title: "\(metric) against \(p)", metric: metric, parameter: p, points: points, id: "scatter-\(k)"))
         }
+        return html + "</div>"
+    }
+
+    /// PED-ANOVA's importances as bars, or the line that says why there are none.
+    private func importanceSection() -> String {
+        let result = SweepImportance(board: data.board)
+        if let reason = result.unavailable { return "<p class=\"note\">\(escape(reason.prefix(1).uppercased() + reason.dropFirst())).</p>" }
+        let metric = data.sweep.metric
+        var html = "<p class=\"note\">How much each parameter mattered for reaching the best 10% of \(escape(metric)) "
+        html += "(\(data.sweep.maximize ? "maximized" : "minimized")) over the \(result.tasks) completed tasks: PED-ANOVA "
+        html += "(Watanabe et al., IJCAI 2023), as Optuna's default importance evaluator computes it. The importances sum to 1; "
+        html += "few tasks make them noisy.</p>\n<div class=\"charts\">\n"
+        html += figure(SVGChart.bars(title: "importance for \(metric)", metric: metric, xLabel: "importance (PED-ANOVA)",
+                                     bars: result.importances.map { ($0.parameter, $0.importance) }, id: "importance-bars"))
         return html + "</div>"
     }
 

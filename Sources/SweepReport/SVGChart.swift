@@ -102,6 +102,32 @@ public enum SVGChart {
         return svg + "</g></svg>"
     }
 
+    /// Horizontal bars from 0, one row per label in the order given (parameter importances):
+    /// the label on the left, the value at the bar's end.
+    public static func bars(title: String, metric: String, xLabel: String, bars: [(label: String, value: Double)], id: String) -> String {
+        let rowHeight = 22.0
+        let left = Swift.min(220, Swift.max(margin.left, 14 + 6.5 * Double(bars.map(\.label.count).max() ?? 0)))
+        let plotBottom = margin.top + rowHeight * Double(Swift.max(bars.count, 1))
+        let height = plotBottom + margin.bottom
+        // room on the right for the last bar's value
+        let xScale = Scale(min: 0, max: bars.map(\.value).max() ?? 1, from: left, to: width - margin.right - 40, pad: false)
+        var svg = open(kind: "bar", metric: metric, series: bars.count, height: height, title: title, id: id)
+        svg += "<g class=\"axes\">"
+        svg += "<rect class=\"plot\" x=\"\(f(left))\" y=\"\(f(margin.top))\" width=\"\(f(width - margin.right - left))\" height=\"\(f(plotBottom - margin.top))\"/>"
+        svg += verticalGrid(xScale, bottom: plotBottom)
+        svg += "<text class=\"axis-label\" x=\"\(f((left + width - margin.right) / 2))\" y=\"\(f(plotBottom + 34))\" text-anchor=\"middle\">\(escape(xLabel))</text>"
+        svg += "</g>"
+        for (k, bar) in bars.enumerated() {
+            let y = margin.top + rowHeight * Double(k)
+            let end = xScale(Swift.max(bar.value, 0))
+            svg += "<g class=\"bar\" data-label=\"\(escape(bar.label))\" data-value=\"\(bar.value)\"><title>\(escape(bar.label)): \(formatNumber(bar.value))</title>"
+            svg += "<text class=\"tick\" x=\"\(f(left - 6))\" y=\"\(f(y + rowHeight / 2 + 4))\" text-anchor=\"end\">\(escape(bar.label))</text>"
+            svg += "<rect x=\"\(f(left))\" y=\"\(f(y + 4))\" width=\"\(f(end - left))\" height=\"\(f(rowHeight - 8))\" fill=\"\(palette[0])\"/>"
+            svg += "<text class=\"tick\" x=\"\(f(end + 4))\" y=\"\(f(y + rowHeight / 2 + 4))\">\(String(format: "%.3f", bar.value))</text></g>"
+        }
+        return svg + "</svg>"
+    }
+
     // MARK: parts
 
     private static func open(kind: String, metric: String, series: Int, height: Double, title: String, id: String) -> String {
@@ -120,16 +146,19 @@ public enum SVGChart {
             s += "<line class=\"grid\" x1=\"\(f(margin.left))\" x2=\"\(f(width - margin.right))\" y1=\"\(f(py))\" y2=\"\(f(py))\"/>"
             s += "<text class=\"tick\" x=\"\(f(margin.left - 6))\" y=\"\(f(py + 4))\" text-anchor=\"end\">\(y.label(t))</text>"
         }
-        if let x {
-            for t in x.ticks() {
-                let px = x(t)
-                s += "<line class=\"grid\" x1=\"\(f(px))\" x2=\"\(f(px))\" y1=\"\(f(margin.top))\" y2=\"\(f(bottom))\"/>"
-                s += "<text class=\"tick\" x=\"\(f(px))\" y=\"\(f(bottom + 16))\" text-anchor=\"middle\">\(x.label(t))</text>"
-            }
-        }
+        if let x { s += verticalGrid(x, bottom: bottom) }
         s += "<text class=\"axis-label\" x=\"\(f((margin.left + width - margin.right) / 2))\" y=\"\(f(bottom + 34))\" text-anchor=\"middle\">\(escape(xLabel))</text>"
         s += "<text class=\"axis-label\" transform=\"translate(14 \(f(margin.top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(yLabel))</text>"
         return s + "</g>"
+    }
+
+    /// A grid line at each of x's ticks, from the plot's top to `bottom`, labelled below it.
+    private static func verticalGrid(_ x: Scale, bottom: Double) -> String {
+        x.ticks().map { t in
+            let px = x(t)
+            return "<line class=\"grid\" x1=\"\(f(px))\" x2=\"\(f(px))\" y1=\"\(f(margin.top))\" y2=\"\(f(bottom))\"/>"
+                + "<text class=\"tick\" x=\"\(f(px))\" y=\"\(f(bottom + 16))\" text-anchor=\"middle\">\(x.label(t))</text>"
+        }.joined()
     }
 
     private static func legend(_ labels: [String], y: Double) -> String {

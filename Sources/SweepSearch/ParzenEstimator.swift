@@ -38,6 +38,12 @@ struct ParzenEstimator {
     let weights: [Double]
     let kernels: Kernels
 
+    /// A mixture given whole (PED-ANOVA's estimators on a grid, ParameterImportance.swift).
+    init(weights: [Double], kernels: Kernels) {
+        self.weights = weights
+        self.kernels = kernels
+    }
+
     /// Kernels on observations in [low, high] (a grid when `step` is given).
     init(numeric observations: [Double], low: Double, high: Double, step: Double?, options: ParzenOptions) {
         weights = Self.mixtureWeights(observations.count, options)

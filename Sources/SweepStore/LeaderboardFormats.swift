@@ -85,7 +85,7 @@ extension Leaderboard {
         }
     }
 
-    static func csvField(_ field: String) -> String {
+    public static func csvField(_ field: String) -> String {
         guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
@@ -168,13 +168,13 @@ extension Leaderboard {
 }
 
 /// Columns of text laid out for a terminal or as a GitHub table.
-struct TextTable {
-    struct Column {
+public struct TextTable {
+    public struct Column {
         let header: String
         let right: Bool
         let cells: [String]
 
-        init(_ header: String, right: Bool, _ cells: [String]) {
+        public init(_ header: String, right: Bool, _ cells: [String]) {
             self.header = header
             self.right = right
             self.cells = cells
@@ -182,10 +182,13 @@ struct TextTable {
     }
 
     let columns: [Column]
+
+    public init(columns: [Column]) { self.columns = columns }
+
     private var rowCount: Int { columns.first?.cells.count ?? 0 }
 
     /// Aligned columns two spaces apart: numbers to the right, text to the left.
-    func aligned() -> String {
+    public func aligned() -> String {
         let widths = columns.map { c in c.cells.reduce(c.header.count) { max($0, $1.count) } }
         func line(_ cells: [String]) -> String {
             zip(zip(columns, widths), cells).map { cw, cell in
@@ -198,7 +201,7 @@ struct TextTable {
         return out
     }
 
-    func markdown() -> String {
+    public func markdown() -> String {
         func line(_ cells: [String]) -> String {
             "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n"
         }

@@ -7,7 +7,7 @@ import SweepStore
 extension Sweep {
     struct Leaderboard: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Rank a sweep's tasks by a metric, optionally as mean ± std over groups.")
+            abstract: "Rank a sweep's tasks by a metric, optionally as mean ± std over groups; or, with --importance, its parameters.")
 
         @OptionGroup var options: StoreOptions
 
@@ -26,10 +26,16 @@ extension Sweep {
         @Flag(help: "After the table, draw small curves of the top K tasks (--top, default 10): the metric per epoch and the training loss.")
         var curves = false
 
+        @Flag(help: "Instead of the tasks, how much each parameter mattered for the sweep's metric over its completed tasks (PED-ANOVA, as Optuna computes it); --top K shows the first K.")
+        var importance = false
+
         func validate() throws {
             if let top, top < 1 { throw ValidationError("--top must be at least 1, got \(top)") }
             if curves && format != .table { throw ValidationError("--curves draws in the terminal: use it with --format table") }
             if curves && !groups.isEmpty { throw ValidationError("--curves draws tasks: use it without --group-by") }
+            if importance && sort != nil { throw ValidationError("--importance uses the sweep's metric and goal: use it without --sort") }
+            if importance && !groups.isEmpty { throw ValidationError("--importance ranks parameters, not tasks: use it without --group-by") }
+            if importance && curves { throw ValidationError("--importance ranks parameters, not tasks: use it without --curves") }
         }
 
         private var groups: [String] {
@@ -41,10 +47,24 @@ extension Sweep {
             let sweep = try options.select(in: store)
             let tasks = try StoreOptions.reading { try store.tasks(sweepID: sweep.id) }
             let board = try SweepStore.Leaderboard(sweep: sweep, tasks: tasks, sort: sort, groupBy: groups)
+            if importance { return printImportance(SweepImportance(board: board)) }
             print(board.render(format, top: top), terminator: "")
             if curves {
                 let data = try StoreOptions.reading { try ReportData.load(store: store, sweep: sweep, sort: sort) }
                 print("\n" + TerminalCurves.render(data, top: top ?? 10), terminator: "")
+            }
+        }
+
+        /// The importances; when there are none, the line that says why (exit 0): on stdout for
+        /// people, on stderr after an empty csv or json table for programs.
+        private func printImportance(_ result: SweepImportance) {
+            guard let reason = result.unavailable else { return print(result.render(format, top: top), terminator: "") }
+            switch format {
+            case .table, .markdown:
+                printLine(reason)
+            case .csv, .json:
+                print(result.render(format), terminator: "")
+                printError("sweep: " + reason)
             }
         }
     }

@@ -9,7 +9,8 @@ import SweepTrain
     static let sweep = SweepRecord(id: 1, name: "random", spec: "", metric: "test_accuracy", maximize: true, createdAt: 0)
 
     /// `count` tasks, each its own learning rate and optimizer; task k ends with accuracy k/100.
-    static func data(count: Int) throws -> ReportData {
+    static func data(count: Int, spec: String = "") throws -> ReportData {
+        let sweep = SweepRecord(id: 1, name: "random", spec: spec, metric: "test_accuracy", maximize: true, createdAt: 0)
         let tasks = (0..<count).map { k in
             TaskRecord(sweepID: 1, taskID: "t\(k)", index: k,
                        params: #"{"optimizer":"\#(["sgd", "adam"][k % 2])","learning_rate":\#(0.001 * Double(k + 1))}"#,
@@ -47,6 +48,33 @@ import SweepTrain
         let html = report.render(generated: "now")
         #expect(html.contains("the best 5 of 30 finished tasks"))
         #expect(html.components(separatedBy: "<circle class=\"point\"").count - 1 == 10)
+    }
+
+    /// After the scatter plots, one bar per parameter, most important first: here the learning
+    /// rate, which orders the tasks, not the optimizer, which alternates; a note with too few tasks.
+    @Test func importanceBarsFollowTheScatterPlots() throws {
+        let spec = """
+            method: random
+            run_cap: 30
+            parameters:
+              optimizer: {values: [sgd, adam]}
+              learning_rate: {distribution: log_uniform_values, min: 0.001, max: 0.1}
+            """
+        let data = try Self.data(count: 30, spec: spec)
+        let html = HTMLReport(data: data).render(generated: "now")
+        let sections = html.components(separatedBy: "<section id=\"")
+        let ids = sections.dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        #expect(ids.firstIndex(of: "importance") == ids.firstIndex(of: "parameters")! + 1, "\(ids)")
+        let section = try #require(sections.first { $0.hasPrefix("importance\"") })
+        #expect(section.contains("data-kind=\"bar\"") && section.contains("data-series=\"2\"") && section.contains("30 completed tasks"))
+        let bars = section.components(separatedBy: "<g class=\"bar\" data-label=\"").dropFirst()
+        let labels = bars.map { String($0.prefix { $0 != "\"" }) }
+        #expect(labels == SweepImportance(board: data.board).importances.map(\.parameter))
+        #expect(labels == ["learning_rate", "optimizer"])
+
+        let one = HTMLReport(data: try Self.data(count: 1, spec: spec)).render(generated: "now")
+        #expect(one.contains("<p class=\"note\">Parameter importance needs at least 2 completed tasks with a value of test_accuracy; sweep &#39;random&#39; has 1.</p>"))
+        #expect(!one.contains("data-kind=\"bar\""))
     }
 
     @Test func textIsEscaped() throws {
