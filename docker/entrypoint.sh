@@ -7,8 +7,8 @@
 # The role is the first argument, else $SWEEP_ROLE. Every option of every sweep
 # command can come from SWEEP_<OPTION> (SWEEP_CONNECT, SWEEP_CONCURRENCY,
 # SWEEP_BIND, SWEEP_DB, SWEEP_GRACE, SWEEP_EXIT_WHEN_DONE, SWEEP_CURVE_SECRET,
-# ...): sweep reads those itself, and a command-line argument wins. This script
-# adds only:
+# SWEEP_HTTP, SWEEP_HTTP_TOKEN, ...): sweep reads those itself, and a command-line
+# argument wins. This script adds only:
 #   SWEEP_ROLE     coordinator or worker, when no argument names it
 #   SWEEP_SPEC     the coordinator's sweep spec (YAML)
 #   SWEEP_BIN      the sweep executable (default: sweep, found on PATH)

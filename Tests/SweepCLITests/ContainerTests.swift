@@ -4,7 +4,7 @@ import TestSupport
 
 /// docker/, checked without a Docker engine: the Dockerfile with hadolint, the
 /// compose files with `docker-compose config`, the Kubernetes manifests with
-/// kubernetes-validate (all three installed by `make deps-containers`), the
+/// docker/k8s/validate.py (all three installed by `make deps-containers`), the
 /// Debian package lists against the Makefile's, and the image's entrypoint run
 /// here as the container would run it.
 @Suite(.serialized) struct ContainerTests {
@@ -12,6 +12,9 @@ import TestSupport
         .deletingLastPathComponent().deletingLastPathComponent().path
     static let docker = repo + "/docker"
     static let entrypoint = docker + "/entrypoint.sh"
+    static let validateManifests = docker + "/k8s/validate.py"
+    /// The venv of `make deps-containers`, which has kubernetes-validate and jsonschema.
+    static let containerPython = repo + "/.build/container-tools/bin/python3"
     static let isCI = ProcessInfo.processInfo.environment["CI"].map { !$0.isEmpty && $0 != "false" } ?? false
 
     /// A checking tool: where `make deps-containers` installs it, or on PATH.
@@ -61,29 +64,63 @@ import TestSupport
         }
     }
 
-    @Test(.enabled(if: has("kubernetes-validate"), "kubernetes-validate is not installed (make deps-containers installs it)"))
-    func kubernetesValidateAcceptsEveryManifest() throws {
-        let validate = try Self.requireTool("kubernetes-validate")
-        let manifests = try FileManager.default.contentsOfDirectory(atPath: Self.docker + "/k8s")
-            .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { Self.docker + "/k8s/" + $0 }
-        #expect(manifests.count >= 3)
-        let r = try runCommand(validate, ["--strict"] + manifests)
-        #expect(r.status == 0, "kubernetes-validate:\n\(r.stdout)\(r.stderr)")
+    /// docker/k8s/validate.py, on the Python of `make deps-containers`: every manifest
+    /// against its schema (the built-in kinds with kubernetes-validate's, KEDA's
+    /// ScaledObject with its CRD's in docker/k8s/schemas), and the autoscalers
+    /// against the workers' slots and the coordinator's /metrics.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: containerPython) || isCI,
+                   "kubernetes-validate is not installed (make deps-containers installs it)"))
+    func everyManifestMatchesItsSchema() throws {
+        let python = Self.containerPython
+        try #require(FileManager.default.isExecutableFile(atPath: python), "\(python) is missing: `make deps-containers` makes it")
+        let r = try runCommand(python, [Self.validateManifests, Self.docker + "/k8s"])
+        #expect(r.status == 0, "docker/k8s/validate.py:\n\(r.stdout)\(r.stderr)")
         for kind in ["persistentvolumeclaim/", "deployment/sweep-coordinator", "service/sweep-coordinator",
-                     "deployment/sweep-worker", "horizontalpodautoscaler/"] {
+                     "deployment/sweep-worker", "horizontalpodautoscaler/sweep-worker", "scaledobject/sweep-worker"] {
             #expect(r.stdout.contains("passed for resource \(kind)"), "no \(kind) validated:\n\(r.stdout)")
         }
-        #expect(!r.stdout.contains("failed"), "\(r.stdout)")
-        // and it does reject a bad one
+        #expect(r.stdout.contains("count the same backlog"), "the manifests were not checked together:\n\(r.stdout)")
+        #expect(!r.stdout.contains("ERROR"), "\(r.stdout)")
+        // and it does reject bad ones: a wrong value, a misspelt field of a custom
+        // resource, a trigger key KEDA would ignore, a kind without a schema
         let dir = makeTemporaryDirectory("k8s")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try """
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata: {name: bad}
-            spec: {replicas: many, selector: {}, template: {}}
-            """.write(toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
-        #expect(try runCommand(validate, ["--strict", dir + "/bad.yaml"]).status != 0)
+        let bad = [
+            "deployment": """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: bad}
+                spec: {replicas: many, selector: {}, template: {}}
+                """,
+            "scaledobject": """
+                apiVersion: keda.sh/v1alpha1
+                kind: ScaledObject
+                metadata: {name: bad}
+                spec:
+                  scaleTargetRef: {name: sweep-worker}
+                  pollingIntervall: 15
+                  triggers: [{type: prometheus, metadata: {serverAddress: "http://p", query: "1", threshold: "2"}}]
+                """,
+            "trigger": """
+                apiVersion: keda.sh/v1alpha1
+                kind: ScaledObject
+                metadata: {name: bad}
+                spec:
+                  scaleTargetRef: {name: sweep-worker}
+                  triggers: [{type: prometheus, metadata: {serverAddress: "http://p", query: "1", treshold: "2"}}]
+                """,
+            "servicemonitor": """
+                apiVersion: monitoring.coreos.com/v1
+                kind: ServiceMonitor
+                metadata: {name: bad}
+                spec: {}
+                """,
+        ]
+        for (name, manifest) in bad {
+            try manifest.write(toFile: dir + "/\(name).yaml", atomically: true, encoding: .utf8)
+            let b = try runCommand(python, [Self.validateManifests, dir + "/\(name).yaml"])
+            #expect(b.status == 1 && b.stdout.contains("ERROR"), "\(name) passed:\n\(b.stdout)\(b.stderr)")
+        }
     }
 
     /// What each package of the Makefile's DEB_PACKAGES is to the image: whether
