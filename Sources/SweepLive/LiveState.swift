@@ -80,6 +80,7 @@ final class LiveState: Sendable {
             ("curves", report.curvesHTML()),
             ("workers", LivePage.workers(workers, now: now)),
             ("stopping", LivePage.stopDecisions(stops, metric: sweep.metric)),
+            ("importance", report.importanceHTML()),
             ("parameters", report.parametersHTML()),
         ]
         return Snapshot(version: version, sections: sections, counts: counts, workers: workers, sweepName: sweep.name, done: done)

@@ -70,6 +70,9 @@ public struct HTMLReport {
     /// Each parameter against the sweep's metric.
     public func parametersHTML() -> String { parameterView() }
 
+    /// The parameters' importance (PED-ANOVA).
+    public func importanceHTML() -> String { importanceSection() }
+
     // MARK: header and leaderboard
 
     private func header(generated: String) -> String {
