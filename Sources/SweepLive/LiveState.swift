@@ -71,7 +71,8 @@ final class LiveState: Sendable {
         let workers = try store.workers(sweepID: sweep.id)
         var counts: [TaskStatus: Int] = [:]
         for r in data.runs { counts[r.row.task.status, default: 0] += 1 }
-        let report = HTMLReport(data: data)
+        var report = HTMLReport(data: data)
+        report.taskLink = { "task/" + $0 }
         let stops = try store.stopDecisions(sweepID: sweep.id)
         let done = data.runs.allSatisfy { $0.row.task.status.isFinished } && !data.runs.isEmpty
         let sections: [(id: String, html: String)] = [

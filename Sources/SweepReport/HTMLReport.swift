@@ -23,6 +23,8 @@ public struct HTMLReport {
     public var pictures: [String: String] = [:]
     /// Why there are no pictures (no weights saved, a noop sweep), shown in their place.
     public var picturesNote: String?
+    /// Where a task's id in the leaderboard leads, when not to its pictures (the live page: its task page).
+    public var taskLink: (@Sendable (String) -> String)?
 
     public init(data: ReportData) { self.data = data }
 
@@ -102,7 +104,11 @@ public struct HTMLReport {
             let row = r.row
             html += "<tr class=\"\(row.rank == 1 ? "best " : "")\(row.task.status.rawValue)\"><td>\(row.rank.map(String.init) ?? "–")</td>"
             let id = "<code>\(escape(row.task.taskID))</code>"
-            html += "<td>\(pictures[row.task.taskID] == nil ? id : "<a href=\"#pictures-\(escape(row.task.taskID))\" title=\"its network's pictures\">\(id)</a>")</td>"
+            if let taskLink {
+                html += "<td><a href=\"\(escape(taskLink(row.task.taskID)))\" title=\"its configuration and curves\">\(id)</a></td>"
+            } else {
+                html += "<td>\(pictures[row.task.taskID] == nil ? id : "<a href=\"#pictures-\(escape(row.task.taskID))\" title=\"its network's pictures\">\(id)</a>")</td>"
+            }
             html += "<td>\(row.task.status.rawValue)</td>"
             html += params.map { "<td>\(escape(CurveAggregation.text(row.param($0))))</td>" }.joined()
             html += metrics.map { m in "<td class=\"num\">\(row.metric(m)?.doubleValue.map(formatNumber) ?? "–")</td>" }.joined()
