@@ -11,7 +11,8 @@ enum LivePage {
     /// The sections of the page, in order: id and title.
     static let layout: [(id: String, title: String)] = [
         ("progress", "Progress"), ("leaderboard", "Leaderboard"), ("curves", "Learning curves"),
-        ("workers", "Workers"), ("stopping", "Early stopping"), ("importance", "Parameter importance"), ("parameters", "Parameters"),
+        ("workers", "Workers"), ("stopping", "Early stopping"), ("importance", "Parameter importance"),
+        ("parallel", "Parallel coordinates"), ("parameters", "Parameters"),
     ]
 
     /// The page with `snapshot`'s sections already in place (it reads before its first event,

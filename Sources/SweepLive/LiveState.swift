@@ -28,6 +28,9 @@ final class LiveState: Sendable {
         var store: Store?
         var dataVersion = -1
         var builtAt = 0.0
+        /// How long the last rebuild took: the next waits at least four times that, so a
+        /// big sweep's page costs the coordinator's machine at most a fifth of a core.
+        var buildSeconds = 0.0
         var snapshot: Snapshot?
         var error: String?
     }
@@ -43,7 +46,7 @@ final class LiveState: Sendable {
     func current() throws -> Snapshot {
         try cache.withLock { c in
             let now = Date().timeIntervalSince1970
-            if let s = c.snapshot, now - c.builtAt < minimumInterval { return s }
+            if let s = c.snapshot, now - c.builtAt < max(minimumInterval, 4 * c.buildSeconds) { return s }
             if c.store == nil { c.store = try Store(path: storePath, readOnly: true) }
             let store = c.store!
             let version = try store.dataVersion()
@@ -52,6 +55,7 @@ final class LiveState: Sendable {
             c.snapshot = next
             c.dataVersion = version
             c.builtAt = now
+            c.buildSeconds = Date().timeIntervalSince1970 - now
             return next
         }
     }
@@ -82,6 +86,7 @@ final class LiveState: Sendable {
             ("workers", LivePage.workers(workers, now: now)),
             ("stopping", LivePage.stopDecisions(stops, metric: sweep.metric)),
             ("importance", report.importanceHTML()),
+            ("parallel", report.parallelHTML()),
             ("parameters", report.parametersHTML()),
         ]
         return Snapshot(version: version, sections: sections, counts: counts, workers: workers, sweepName: sweep.name, done: done)

@@ -52,6 +52,7 @@ public struct HTMLReport {
         if !byParameter.isEmpty { sections.append(("by-parameter", "Curves by parameter", byParameter)) }
         sections.append(("parameters", "Parameters against \(data.sweep.metric)", parameterView()))
         sections.append(("importance", "Parameter importance", importanceSection()))
+        sections.append(("parallel", "Parallel coordinates", parallelCoordinates()))
         let filters = filterGrids()
         if !filters.isEmpty { sections.append(("filters", "First-layer filters", filters)) }
         sections.append(("activations", "Activation statistics", activationTables()))
@@ -204,6 +205,34 @@ public struct HTMLReport {
         }
         return html + "</div>"
     }
+
+    /// Parallel coordinates of the parameters that vary against the metric, for the best
+    /// `scatterPoints` finished tasks.
+    private func parallelCoordinates() -> String {
+        let metric = data.board.sortMetric
+        let params = data.settingParams.isEmpty ? data.board.varyingParams : data.settingParams
+        let ranked = data.runs.filter { $0.row.value?.isFinite == true }
+        guard !params.isEmpty, ranked.count >= 2 else {
+            return "<p class=\"note\">Parallel coordinates need a parameter that varies and two finished tasks.</p>"
+        }
+        let shown = Array(ranked.prefix(scatterPoints))
+        var html = "<p class=\"note\">One line per task through its parameters to its final \(escape(metric)) (last axis), "
+        html += shown.count < ranked.count ? "for the best \(shown.count) of \(ranked.count) finished tasks" : "for every finished task"
+        html += "; the darker, the better. Hover a line for its task.</p>\n"
+        let axes = params.map { p in
+            (name: p, values: shown.map { r in ParamValue(text: CurveAggregation.text(r.row.param(p)), number: r.row.param(p).doubleValue) })
+        }
+        let labels = shown.map { r in
+            "\(r.taskID): " + params.map { "\($0)=\(CurveAggregation.text(r.row.param($0)))" }.joined(separator: ", ") + " → \(formatNumber(r.row.value!))"
+        }
+        html += "<figure class=\"chart parallel\">" + SVGChart.parallelCoordinates(
+            title: "parameters → \(metric)", metric: metric, maximize: data.board.maximize, axes: axes,
+            metricValues: shown.map { $0.row.value! }, labels: labels, id: "parallel") + "</figure>\n"
+        return html
+    }
+
+    /// The parallel-coordinates chart.
+    public func parallelHTML() -> String { parallelCoordinates() }
 
     /// PED-ANOVA's importances as bars, or the line that says why there are none.
     private func importanceSection() -> String {

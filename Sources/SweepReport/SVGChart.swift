@@ -102,6 +102,99 @@ public enum SVGChart {
         return svg + "</g></svg>"
     }
 
+    /// Parallel coordinates: one vertical axis per parameter and a last one for the metric,
+    /// one line per task through its values, coloured by its metric (pale: worst, dark: best)
+    /// and drawn worst first, so the best lie on top. A numeric axis runs from its smallest
+    /// value (bottom) to its largest, on a log scale when all are positive and span 10× or
+    /// more; a categorical one spaces its values evenly in the order they first appear.
+    public static func parallelCoordinates(title: String, metric: String, maximize: Bool,
+                                           axes: [(name: String, values: [ParamValue])], metricValues: [Double],
+                                           labels: [String], id: String) -> String {
+        let n = metricValues.count
+        let chartWidth = Swift.max(width, 150 * Double(axes.count + 1) + 40)
+        let top = margin.top + 16, bottom = margin.top + 16 + plotHeight, left = 60.0, right = chartWidth - 70
+        let height = bottom + 40
+        let step = (right - left) / Double(Swift.max(axes.count, 1))
+        // each axis: a position on [0, 1] (bottom to top) per task, and its tick labels
+        var positions: [[Double]] = []
+        var ticks: [[(at: Double, text: String)]] = []
+        func numeric(_ xs: [Double]) -> (positions: [Double], ticks: [(at: Double, text: String)]) {
+            let lo = xs.min() ?? 0, hi = xs.max() ?? 1
+            let log = lo > 0 && hi / lo >= 10
+            let t: (Double) -> Double = { log ? Foundation.log10($0) : $0 }
+            let span = t(hi) - t(lo)
+            let at: (Double) -> Double = { span > 0 ? (t($0) - t(lo)) / span : 0.5 }
+            return (xs.map(at), (lo == hi ? [lo] : [lo, hi]).map { (at($0), formatNumber($0) + (log && $0 == hi ? " (log)" : "")) })
+        }
+        for axis in axes {
+            let numbers = axis.values.compactMap(\.number)
+            if numbers.count == axis.values.count, !numbers.isEmpty {
+                let (p, t) = numeric(numbers)
+                positions.append(p)
+                ticks.append(t)
+            } else {
+                var categories: [String] = []
+                for v in axis.values where !categories.contains(v.text) { categories.append(v.text) }
+                let at: (String) -> Double = { c in
+                    categories.count > 1 ? Double(categories.firstIndex(of: c) ?? 0) / Double(categories.count - 1) : 0.5
+                }
+                positions.append(axis.values.map { at($0.text) })
+                ticks.append(categories.map { (at($0), $0) })
+            }
+        }
+        let finite = metricValues.map { $0.isFinite ? $0 : .nan }
+        let (metricPositions, metricTicks) = numeric(finite.filter(\.isFinite).isEmpty ? [0] : finite.filter(\.isFinite))
+        var metricAt = [Double](repeating: 0, count: n)
+        do {
+            let valid = finite.filter(\.isFinite)
+            let lo = valid.min() ?? 0, hi = valid.max() ?? 1
+            for k in 0..<n { metricAt[k] = finite[k].isFinite ? (hi > lo ? (finite[k] - lo) / (hi - lo) : 0.5) : 0 }
+        }
+        _ = metricPositions
+        positions.append(metricAt)
+        ticks.append(metricTicks)
+        let names = axes.map(\.name) + [metric]
+        var svg = "<svg class=\"chart\" id=\"\(escape(id))\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(f(chartWidth)) \(f(height))\" "
+        svg += "style=\"max-width: \(f(chartWidth))px\" "
+        svg += "role=\"img\" aria-labelledby=\"\(escape(id))-title\" data-kind=\"parallel\" data-metric=\"\(escape(metric))\" "
+        svg += "data-series=\"\(n)\" data-axes=\"\(names.count)\">"
+        svg += "<title id=\"\(escape(id))-title\">\(escape(title))</title>"
+        svg += "<text class=\"chart-title\" x=\"\(f(left))\" y=\"18\">\(escape(title))</text>"
+        // worst first, so that the best are drawn last, on top
+        let order = (0..<n).sorted { a, b in
+            let (x, y) = (finite[a], finite[b])
+            if x.isFinite != y.isFinite { return !x.isFinite }
+            return maximize ? x < y : x > y
+        }
+        svg += "<g class=\"series\" fill=\"none\" stroke-width=\"1.2\">"
+        for (rank, k) in order.enumerated() {
+            let goodness = n > 1 ? Double(rank) / Double(n - 1) : 1
+            let points = positions.indices.map { a in "\(f(left + step * Double(a))),\(f(bottom - positions[a][k] * (bottom - top)))" }
+            svg += "<polyline class=\"task\" points=\"\(points.joined(separator: " "))\" stroke=\"\(sequential(goodness))\" "
+            svg += "stroke-opacity=\"\(f(0.35 + 0.6 * goodness))\"><title>\(escape(labels[k]))</title></polyline>"
+        }
+        svg += "</g><g class=\"axes\">"
+        for (a, name) in names.enumerated() {
+            let x = left + step * Double(a)
+            svg += "<line class=\"axis\" x1=\"\(f(x))\" y1=\"\(f(top))\" x2=\"\(f(x))\" y2=\"\(f(bottom))\" stroke=\"#6b7480\" stroke-width=\"1\"/>"
+            svg += "<text class=\"axis-label\" x=\"\(f(x))\" y=\"\(f(top - 14))\" text-anchor=\"middle\">\(escape(name))</text>"
+            for t in ticks[a].prefix(12) {
+                svg += "<text class=\"tick\" x=\"\(f(x + 5))\" y=\"\(f(bottom - t.at * (bottom - top) + 4))\">\(escape(t.text))</text>"
+            }
+        }
+        return svg + "</g></svg>"
+    }
+
+    /// A colour from pale (0) to dark (1): viridis' yellow, green, blue and purple, interpolated.
+    static func sequential(_ t: Double) -> String {
+        let stops: [(Double, Double, Double)] = [(253, 231, 37), (94, 201, 98), (33, 145, 140), (59, 82, 139), (68, 1, 84)]
+        let x = Swift.min(Swift.max(t, 0), 1) * Double(stops.count - 1)
+        let i = Swift.min(Int(x), stops.count - 2), u = x - Double(i)
+        let (a, b) = (stops[i], stops[i + 1])
+        func mix(_ p: Double, _ q: Double) -> Int { Int((p + (q - p) * u).rounded()) }
+        return String(format: "#%02x%02x%02x", mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+    }
+
     /// Horizontal bars from 0, one row per label in the order given (parameter importances):
     /// the label on the left, the value at the bar's end.
     public static func bars(title: String, metric: String, xLabel: String, bars: [(label: String, value: Double)], id: String) -> String {

@@ -42,6 +42,28 @@ import SweepTrain
         #expect(html.components(separatedBy: "<circle class=\"point\"").count - 1 == 60)
     }
 
+    /// One line per finished task through an axis per parameter and the metric's; each line
+    /// ends at its task's metric on the last axis (the best at the top), and the best is drawn last.
+    @Test func parallelCoordinatesDrawEveryTaskThroughEveryAxis() throws {
+        let html = HTMLReport(data: try Self.data(count: 12)).render(generated: "now")
+        let chart = try #require(html.components(separatedBy: "data-kind=\"parallel\"").dropFirst().first?.components(separatedBy: "</svg>").first)
+        #expect(chart.contains("data-series=\"12\" data-axes=\"3\""))
+        let lines = chart.components(separatedBy: "<polyline class=\"task\" points=\"").dropFirst().map { piece in
+            (points: piece.prefix { $0 != "\"" }.split(separator: " ").map { $0.split(separator: ",").compactMap { Double($0) } },
+             label: piece.components(separatedBy: "<title>").dropFirst().first?.components(separatedBy: "</title>").first ?? "")
+        }
+        #expect(lines.count == 12 && lines.allSatisfy { $0.points.count == 3 && $0.points.allSatisfy { $0.count == 2 } })
+        // drawn worst first: the last line is t11 (accuracy 0.11), at the top of the metric's axis (smallest y)
+        let last = try #require(lines.last)
+        #expect(last.label.hasPrefix("t11: ") && last.label.hasSuffix("→ 0.11"), "\(last.label)")
+        let ys = lines.map { $0.points[2][1] }
+        #expect(ys.last == ys.min() && ys.first == ys.max(), "the metric's axis: best on top, worst at the bottom")
+        // learning_rate 0.001…0.012 spans 12×: a log axis
+        #expect(chart.contains("(log)"))
+        // one axis per parameter, then the metric
+        #expect(chart.components(separatedBy: "<line class=\"axis\"").count - 1 == 3)
+    }
+
     @Test func scatterPlotsKeepTheBestTasksOfAHugeSweep() throws {
         var report = HTMLReport(data: try Self.data(count: 30))
         report.scatterPoints = 5
