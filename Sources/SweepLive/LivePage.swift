@@ -135,25 +135,26 @@ enum LivePage {
         return html + "</tbody></table></div>"
     }
 
-    /// Each decision of the early-stopping rule, latest first: task, epoch, value, and
-    /// whether it stopped the task.
+    /// Each decision of the early-stopping rule, latest first: task, epoch (the rung's, for
+    /// hyperband), value, the cut-off it was judged against, and whether it stopped the task.
     static func stopDecisions(_ records: [String], metric: String) -> String {
-        let rows: [(task: String, epoch: Int, value: Double?, stopped: Bool)] = records.compactMap { text in
+        let rows: [(task: String, epoch: Int, value: Double?, stopped: Bool, cutoff: Double?)] = records.compactMap { text in
             guard case .object(let f)? = try? JSON.parse(text) else { return nil }
             let d = Dictionary(f, uniquingKeysWith: { a, _ in a })
             guard case .string(let task)? = d["task_id"], let epoch = d["epoch"]?.doubleValue else { return nil }
             let stopped: Bool
             if case .bool(let b)? = d["stopped"] { stopped = b } else { stopped = false }
-            return (task, Int(epoch), d["value"]?.doubleValue, stopped)
+            return (task, Int(epoch), d["value"]?.doubleValue, stopped, d["cutoff"]?.doubleValue)
         }
         guard !rows.isEmpty else { return "<p class=\"note\">No early-stopping decision (the sweep has no <code>early_terminate</code>, or no task has reached a rung).</p>" }
         let stopped = rows.filter(\.stopped).count
         var html = "<p class=\"meta\">\(rows.count) decisions, \(stopped) stopped a task.</p>\n"
         html += "<div class=\"scroll\"><table class=\"stops\"><thead><tr><th>#</th><th>task</th><th class=\"num\">epoch</th>"
-        html += "<th class=\"num\">\(escape(metric))</th><th>decision</th></tr></thead><tbody>\n"
+        html += "<th class=\"num\">\(escape(metric))</th><th class=\"num\">cut-off</th><th>decision</th></tr></thead><tbody>\n"
         for (k, r) in rows.enumerated().reversed().prefix(200) {
             html += "<tr><td>\(k + 1)</td><td><a href=\"task/\(escape(r.task))\"><code>\(escape(r.task))</code></a></td><td class=\"num\">\(r.epoch)</td>"
             html += "<td class=\"num\">\(r.value.map { String(format: "%.4g", $0) } ?? "–")</td>"
+            html += "<td class=\"num\">\(r.cutoff.map { String(format: "%.4g", $0) } ?? "–")</td>"
             html += "<td class=\"\(r.stopped ? "stopped" : "continued")\">\(r.stopped ? "stopped" : "continued")</td></tr>\n"
         }
         return html + "</tbody></table></div>"

@@ -16,15 +16,20 @@ public struct StopRecord: Sendable, Equatable, Codable {
     /// The metric; NaN (a diverged task) is encoded as null.
     public var value: Double
     public var stopped: Bool
+    /// What the task had to reach to go on, when the rule had one: the worst value still
+    /// kept at the rung (successive halving), the median of the others (median stopping).
+    /// Records from before have none.
+    public var cutoff: Double?
 
-    public init(taskID: String, epoch: Int, value: Double, stopped: Bool) {
+    public init(taskID: String, epoch: Int, value: Double, stopped: Bool, cutoff: Double? = nil) {
         self.taskID = taskID
         self.epoch = epoch
         self.value = value
         self.stopped = stopped
+        self.cutoff = cutoff
     }
 
-    private enum CodingKeys: String, CodingKey { case taskID = "task_id", epoch, value, stopped }
+    private enum CodingKeys: String, CodingKey { case taskID = "task_id", epoch, value, stopped, cutoff }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -32,6 +37,7 @@ public struct StopRecord: Sendable, Equatable, Codable {
         epoch = try c.decode(Int.self, forKey: .epoch)
         value = try c.decodeIfPresent(Double.self, forKey: .value) ?? .nan
         stopped = try c.decode(Bool.self, forKey: .stopped)
+        cutoff = try c.decodeIfPresent(Double.self, forKey: .cutoff)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -40,6 +46,7 @@ public struct StopRecord: Sendable, Equatable, Codable {
         try c.encode(epoch, forKey: .epoch)
         try c.encode(value.isNaN ? nil : value, forKey: .value)
         try c.encode(stopped, forKey: .stopped)
+        if let cutoff, cutoff.isFinite { try c.encode(cutoff, forKey: .cutoff) }
     }
 }
 

@@ -37,8 +37,10 @@ public struct MedianStopping: EarlyStopping {
         if let at = stopped[taskID] { return .stop(epoch: at) }
         if let last = curves[taskID]?.last, epoch <= last.epoch { return .continue }   // seen already
         curves[taskID, default: []].append((epoch, value))
-        let stop = epoch >= minIter && shouldStop(taskID, epoch: epoch)
-        records.append(StopRecord(taskID: taskID, epoch: epoch, value: value, stopped: stop))
+        let judged = epoch >= minIter
+        let stop = judged && shouldStop(taskID, epoch: epoch)
+        let cutoff = judged ? median(excluding: taskID, epoch: epoch) : nil
+        records.append(StopRecord(taskID: taskID, epoch: epoch, value: value, stopped: stop, cutoff: cutoff))
         if stop { stopped[taskID] = epoch }
         return stop ? .stop(epoch: epoch) : .continue
     }

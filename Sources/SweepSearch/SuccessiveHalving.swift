@@ -74,7 +74,12 @@ public struct SuccessiveHalving: EarlyStopping {
         // better < n/eta keeps it; a spec's eta may be as large as Int allows
         let (scaled, overflow) = better.multipliedReportingOverflow(by: eta)
         let stop = value.isNaN || overflow || scaled >= rungs[k].values.count
-        let record = StopRecord(taskID: taskID, epoch: epoch, value: value, stopped: stop)
+        // the worst value kept at this rung now: the ceil(n / eta)-th best
+        let n = rungs[k].values.count
+        let kept = n / eta + (n % eta == 0 ? 0 : 1)
+        let ranked = rungs[k].values.values.sorted { goal.isBetter($0, than: $1) }
+        let cutoff = kept >= 1 && kept <= ranked.count ? ranked[kept - 1] : nil
+        let record = StopRecord(taskID: taskID, epoch: epoch, value: value, stopped: stop, cutoff: cutoff)
         records.append(record)
         if stop { stopped[taskID] = epoch }
         return stop ? .stop(epoch: epoch) : .continue

@@ -107,6 +107,11 @@ import TestSupport
         let workers = json?["workers"] as? [[String: Any]] ?? []
         #expect(workers.count == 2 && workers.allSatisfy { $0["state"] as? String == "left" }, "\(workers)")
         let page = try Self.get(after)
+        // the early-stopping decisions, each with the cut-off it was judged against
+        let stops = page.body.components(separatedBy: "<table class=\"stops\">").dropFirst().first?.components(separatedBy: "</table>").first ?? ""
+        #expect(stops.contains("<th class=\"num\">cut-off</th>"), "\(stops.prefix(300))")
+        let rows = stops.components(separatedBy: "<tr><td>").dropFirst()
+        #expect(!rows.isEmpty && rows.allSatisfy { $0.contains("continued") || $0.contains("stopped") })
         #expect(page.body.contains("<div id=\"leaderboard\" class=\"live-fragment\"><div class=\"scroll\"><table class=\"leaderboard\">"),
                 "the page arrives with its sections in place")
         #expect(!page.body.contains("src=\"http") && !page.body.contains("href=\"http"), "nothing loaded from the network")

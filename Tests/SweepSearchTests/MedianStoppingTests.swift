@@ -21,7 +21,7 @@ import Testing
         ("d", 1, 1.1, .continue), ("d", 2, 0.95, .continue), ("d", 3, 1.05, .stop(epoch: 3)), ("d", 4, 0.5, .stop(epoch: 3)),
     ]
 
-    @Test func workedExample() {
+    @Test func workedExample() throws {
         var rule = MedianStopping(minIter: 2, minTasks: 2, maximize: false)
         for (task, epoch, value, expected) in Self.reports {
             #expect(rule.report(taskID: task, epoch: epoch, value: value) == expected, "\(task) epoch \(epoch)")
@@ -29,6 +29,10 @@ import Testing
         #expect(rule.records.count == 11)
         #expect(rule.median(excluding: "d", epoch: 3).map { abs($0 - (0.8 + 3.1 / 3) / 2) < 1e-12 } == true)
         #expect(rule.stopped == ["c": 2, "d": 3])
+        // each judged record carries the median it was held against; d's stop at epoch 3 was that median
+        let d3 = try #require(rule.records.first { $0.taskID == "d" && $0.epoch == 3 })
+        #expect(d3.cutoff.map { abs($0 - (0.8 + 3.1 / 3) / 2) < 1e-12 } == true, "\(d3)")
+        #expect(rule.records.filter { $0.epoch < 2 }.allSatisfy { $0.cutoff == nil }, "not judged before min_iter: no cut-off")
     }
 
     @Test func waitsForMinIterAndMinTasks() {

@@ -80,6 +80,21 @@ import SweepSpec
     ///   0.42: n 7, 2 better, keep 3 → continue
     ///   0.41: n 8, 3 better, keep 3 → stop
     ///   0.60: n 9, 0 better          → continue
+    /// Each record carries its cut-off: the worst value kept at the rung then (the
+    /// ceil(n / eta)-th best); a task is kept when it is at least as good. Older records,
+    /// without one, still decode.
+    @Test func recordsCarryTheCutoff() throws {
+        var asha = SuccessiveHalving(minIter: 1, eta: 2, rungs: 1, maximize: true)
+        for (id, v) in [("t1", 0.5), ("t2", 0.7), ("t3", 0.6), ("t4", 0.55)] { _ = asha.report(taskID: id, epoch: 1, value: v) }
+        #expect(asha.records.map(\.cutoff) == [0.5, 0.7, 0.6, 0.6])
+        #expect(asha.records.map(\.stopped) == [false, false, false, true])
+        for r in asha.records { #expect(r.stopped == (r.value < r.cutoff!), "\(r)") }
+        let old = try JSONDecoder().decode(StopRecord.self, from: Data(#"{"task_id":"t","epoch":1,"value":0.5,"stopped":false}"#.utf8))
+        #expect(old.cutoff == nil)
+        let again = try JSONDecoder().decode(StopRecord.self, from: JSONEncoder().encode(asha.records[3]))
+        #expect(again == asha.records[3])
+    }
+
     @Test func keepsTheBestThirdRoundedUp() {
         var asha = SuccessiveHalving(minIter: 1, eta: 3, maximize: true)
         for (i, v) in [0.1, 0.2, 0.3, 0.4, 0.5].enumerated() {
