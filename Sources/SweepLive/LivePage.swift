@@ -25,7 +25,12 @@ enum LivePage {
         html += "<header><h1>Sweep <span class=\"name\" id=\"sweep-name\">\(escape(snapshot?.sweepName ?? ""))</span> <span class=\"live\" id=\"live\">connecting…</span></h1></header>\n"
         html += "<nav><ul>" + layout.map { "<li><a href=\"#\($0.id)\">\(escape($0.title))</a></li>" }.joined() + "</ul></nav>\n<main>\n"
         for s in layout {
-            html += "<section id=\"section-\(s.id)\">\n<h2>\(escape(s.title))</h2>\n<div id=\"\(s.id)\" class=\"live-fragment\">\(initial[s.id] ?? "")</div>\n</section>\n"
+            html += "<section id=\"section-\(s.id)\">\n<h2>\(escape(s.title))</h2>\n"
+            if s.id == "leaderboard" {
+                html += "<div id=\"leaderboard-controls\" class=\"live-fragment\">\(initial["leaderboard-controls"] ?? "")</div>\n"
+                html += "<div id=\"leaderboard-grouped\"></div>\n"
+            }
+            html += "<div id=\"\(s.id)\" class=\"live-fragment\">\(initial[s.id] ?? "")</div>\n</section>\n"
         }
         html += "</main>\n<script>\(script)</script>\n</body>\n</html>\n"
         return html
@@ -64,6 +69,23 @@ enum LivePage {
         rows.sort(function (a, b) { var x = key(a), y = key(b); var c = x < y ? -1 : x > y ? 1 : 0; return sortBy.up ? c : -c; });
         rows.forEach(function (r) { body.appendChild(r); });
       }
+      // grouping: the grouped table replaces the plain one, fetched again at every update
+      var groupBy = '';
+      function regroup() {
+        var plain = document.getElementById('leaderboard'), grouped = document.getElementById('leaderboard-grouped');
+        if (!groupBy) { grouped.innerHTML = ''; plain.style.display = ''; return; }
+        fetch('api/leaderboard?group=' + encodeURIComponent(groupBy)).then(function (r) { return r.text(); }).then(function (html) {
+          grouped.innerHTML = html; plain.style.display = 'none';
+          grouped.setAttribute('data-group', groupBy);
+        });
+      }
+      function controls() {
+        var select = document.getElementById('group-by');
+        if (!select) return;
+        select.value = groupBy;
+        select.onchange = function () { groupBy = select.value; regroup(); };
+      }
+      controls();
       var events = new EventSource('api/events');
       events.addEventListener('update', function (e) {
         var d = JSON.parse(e.data);
@@ -73,7 +95,8 @@ enum LivePage {
           shown[s.id] = s.html;
           var el = document.getElementById(s.id);
           if (el) el.innerHTML = s.html;
-          if (s.id === 'leaderboard') sortable();
+          if (s.id === 'leaderboard') { sortable(); if (groupBy) regroup(); }
+          if (s.id === 'leaderboard-controls') controls();
         });
         document.body.setAttribute('data-version', d.version);
         status(d.done ? 'finished' : 'live', !d.done);
@@ -82,6 +105,32 @@ enum LivePage {
       events.onopen = function () { status('live', true); };
     })();
     """
+
+    /// The leaderboard's grouping: none, or one of the parameters that vary.
+    static func groupControls(_ parameters: [String]) -> String {
+        guard !parameters.isEmpty else { return "" }
+        var html = "<p class=\"meta\"><label>Group by <select id=\"group-by\"><option value=\"\">no grouping</option>"
+        for p in parameters { html += "<option value=\"\(escape(p))\">\(escape(p))</option>" }
+        return html + "</select></label> (a click on a column's header sorts)</p>"
+    }
+
+    /// A grouped leaderboard: the parameters' values, the tasks that ended, the mean ± std
+    /// of the sort metric and of the usual metrics, best group first.
+    static func grouped(_ board: Leaderboard) -> String {
+        let metrics = [board.sortMetric] + ["test_accuracy", "test_loss", "train_loss"].filter { $0 != board.sortMetric && board.metricNames.contains($0) }
+        var html = "<div class=\"scroll\"><table class=\"leaderboard grouped\"><thead><tr><th>#</th>"
+        html += board.groupBy.map { "<th>\(escape($0))</th>" }.joined() + "<th class=\"num\">n</th>"
+        html += metrics.map { "<th class=\"num\">\(escape($0)) mean ± std</th>" }.joined() + "</tr></thead><tbody>\n"
+        for g in board.groups {
+            html += "<tr><td>\(g.rank.map(String.init) ?? "–")</td>"
+            html += g.values.map { "<td>\(escape(Leaderboard.text(param: $0.1)))</td>" }.joined() + "<td class=\"num\">\(g.n)</td>"
+            html += metrics.map { m in
+                guard let mean = g.mean(m) else { return "<td class=\"num\">–</td>" }
+                return "<td class=\"num\">\(String(format: "%.4g", mean)) ± \(String(format: "%.2g", g.std(m) ?? 0))</td>"
+            }.joined() + "</tr>\n"
+        }
+        return html + "</tbody></table></div>"
+    }
 
     /// Done out of total with a bar, running, pending, failed, elapsed, the rate and the ETA.
     static func progress(_ tasks: [TaskRecord], sweep: SweepRecord, now: Double) -> String {

@@ -118,6 +118,10 @@ public final class LiveServer: Sendable {
                          try await writer.finish(nil)
                      })
         }
+        router.get("/api/leaderboard") { request, _ in
+            let names = (request.uri.queryParameters.get("group") ?? "").split(separator: ",").map(String.init).filter { !$0.isEmpty }
+            return html(try state.grouped(by: names))
+        }
         router.get("/task/:id") { _, context in
             guard let id = context.parameters.get("id"), let page = try state.task(id) else {
                 return Response(status: .notFound, headers: [.contentType: "text/plain; charset=utf-8"],

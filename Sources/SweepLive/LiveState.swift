@@ -81,6 +81,7 @@ final class LiveState: Sendable {
         let done = data.runs.allSatisfy { $0.row.task.status.isFinished } && !data.runs.isEmpty
         let sections: [(id: String, html: String)] = [
             ("progress", LivePage.progress(data.runs.map(\.row.task), sweep: sweep, now: now)),
+            ("leaderboard-controls", LivePage.groupControls(data.board.varyingParams)),
             ("leaderboard", report.leaderboardHTML()),
             ("curves", report.curvesHTML()),
             ("workers", LivePage.workers(workers, now: now)),
@@ -90,6 +91,21 @@ final class LiveState: Sendable {
             ("parameters", report.parametersHTML()),
         ]
         return Snapshot(version: version, sections: sections, counts: counts, workers: workers, sweepName: sweep.name, done: done)
+    }
+
+    /// The leaderboard grouped by `parameters` (as `sweep leaderboard --group-by`): one row
+    /// per combination of their values, with the count and the mean ± std of the metrics.
+    func grouped(by parameters: [String]) throws -> String {
+        try cache.withLock { c in
+            if c.store == nil { c.store = try Store(path: storePath, readOnly: true) }
+            guard let store = c.store, let sweep = try sweep(store) else { return "" }
+            do {
+                let board = try Leaderboard(sweep: sweep, tasks: store.tasks(sweepID: sweep.id), groupBy: parameters)
+                return LivePage.grouped(board)
+            } catch let e as ConfigError {
+                return "<p class=\"note\">\(e.message)</p>"
+            }
+        }
     }
 
     /// One task's page: its configuration, status and metrics, its curves, and its

@@ -69,7 +69,15 @@ import TestSupport
         // a real browser: the page updates itself three times over one stream, without reloading
         let shot = dir + "/live.png"
         let b = try runCommand("/usr/bin/python3", [Self.driver, Self.chromium!, url,
-                                                   "--until", "Number(document.body.dataset.version || 0) >= 3",
+                                                   // three updates pushed, and the leaderboard grouped by hidden as a user picks it
+                                                   "--until", """
+                                                   (function () {
+                                                     var s = document.getElementById('group-by');
+                                                     if (s && s.value !== 'hidden') { s.value = 'hidden'; s.onchange(); }
+                                                     return Number(document.body.dataset.version || 0) >= 3
+                                                       && document.querySelectorAll('#leaderboard-grouped tbody tr').length === 3;
+                                                   })()
+                                                   """,
                                                    "--timeout", "60",
                                                    "--eval", "performance.getEntriesByType('navigation').length",
                                                    "--eval", "document.getElementById('progress-line').textContent",
@@ -80,14 +88,14 @@ import TestSupport
                                                    "--screenshot", shot])
         #expect(b.status == 0, "\(b.stderr)")
         let result = try JSONSerialization.jsonObject(with: Data(b.stdout.utf8)) as? [String: Any]
-        #expect(result?["until"] as? Bool == true, "three updates pushed: \(b.stdout)")
+        #expect(result?["until"] as? Bool == true, "three updates pushed and the leaderboard grouped: \(b.stdout)")
         let values = result?["values"] as? [Any] ?? []
         #expect(values.count == 6)
         if values.count == 6 {
             #expect(values[0] as? Int == 1, "one navigation: updates came pushed, not by reloading")
             #expect((values[1] as? String)?.contains("of 12 tasks done") == true, "\(values[1])")
             #expect(values[2] as? Int == 2, "both local workers listed")
-            #expect(values[3] as? Int == 12, "every task in the leaderboard")
+            #expect(values[3] as? Int == 12, "every task in the (hidden) plain leaderboard")
             #expect(values[5] as? String != "connecting…")
         }
         let png = try Data(contentsOf: URL(fileURLWithPath: shot))
@@ -115,6 +123,10 @@ import TestSupport
         #expect(page.body.contains("<div id=\"leaderboard\" class=\"live-fragment\"><div class=\"scroll\"><table class=\"leaderboard\">"),
                 "the page arrives with its sections in place")
         #expect(!page.body.contains("src=\"http") && !page.body.contains("href=\"http"), "nothing loaded from the network")
+        // grouped as `sweep leaderboard --group-by hidden`: 3 groups of 4
+        let grouped = try Self.get(after + "api/leaderboard?group=hidden")
+        #expect(grouped.body.components(separatedBy: "<tr><td>").count - 1 == 3)
+        #expect(grouped.body.components(separatedBy: "<td class=\"num\">4</td>").count - 1 == 3, "\(grouped.body)")
         // a task's page: configuration, curves; an unknown one is 404
         let id = try #require(page.body.components(separatedBy: "href=\"task/").dropFirst().first?.prefix { $0 != "\"" })
         let task = try Self.get(after + "task/" + id)
