@@ -50,7 +50,7 @@ public final class LiveServer: Sendable {
     public init(store: String, sweep: String?, options: Options) throws {
         Self.bootstrapped.withLock { done in
             guard !done else { return }
-            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: Self.registry))
+            MetricsSystem.bootstrap(SweepMetricsFactory(registry: Self.registry))
             done = true
         }
         let state = LiveState(store: store, sweep: sweep)
@@ -132,14 +132,15 @@ public final class LiveServer: Sendable {
         router.get("/metrics") { _, _ in
             let s = try state.current()
             let name = s.sweepName
+            func gauge(_ label: String, _ labels: [(String, String)]) -> Prometheus.Gauge {
+                registry.makeGauge(descriptor: SweepMetricsFactory.descriptor(label), labels: labels)
+            }
             for status in TaskStatus.allCases {
-                registry.makeGauge(name: "sweep_tasks", labels: [("sweep", name), ("status", status.rawValue)])
-                    .set(Double(s.counts[status] ?? 0))
+                gauge("sweep_tasks", [("sweep", name), ("status", status.rawValue)]).set(Double(s.counts[status] ?? 0))
             }
             let connected = s.workers.filter { $0.state == .connected }
-            registry.makeGauge(name: "sweep_workers_connected", labels: [("sweep", name)]).set(Double(connected.count))
-            registry.makeGauge(name: "sweep_slots_connected", labels: [("sweep", name)])
-                .set(Double(connected.reduce(0) { $0 + $1.slots }))
+            gauge("sweep_workers_connected", [("sweep", name)]).set(Double(connected.count))
+            gauge("sweep_slots_connected", [("sweep", name)]).set(Double(connected.reduce(0) { $0 + $1.slots }))
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }

@@ -72,10 +72,16 @@ import TestSupport
                                                    // three updates pushed, and the leaderboard grouped by hidden as a user picks it
                                                    "--until", """
                                                    (function () {
+                                                     var progress = document.getElementById('progress-line'), board = document.getElementById('leaderboard');
+                                                     if (!progress || !board) return false;
+                                                     // what the page showed first: the done count and the leaderboard must change from it
+                                                     if (window.firstDone === undefined) { window.firstDone = progress.textContent; window.firstBoard = board.innerHTML; }
+                                                     window.doneChanged = window.doneChanged || progress.textContent !== window.firstDone;
+                                                     window.boardChanged = window.boardChanged || board.innerHTML !== window.firstBoard;
+                                                     if (!window.doneChanged || !window.boardChanged) return false;
                                                      var s = document.getElementById('group-by');
                                                      if (s && s.value !== 'hidden') { s.value = 'hidden'; s.onchange(); }
-                                                     return Number(document.body.dataset.version || 0) >= 3
-                                                       && document.querySelectorAll('#leaderboard-grouped tbody tr').length === 3;
+                                                     return document.querySelectorAll('#leaderboard-grouped tbody tr').length === 3;
                                                    })()
                                                    """,
                                                    "--timeout", "60",
@@ -88,7 +94,7 @@ import TestSupport
                                                    "--screenshot", shot])
         #expect(b.status == 0, "\(b.stderr)")
         let result = try JSONSerialization.jsonObject(with: Data(b.stdout.utf8)) as? [String: Any]
-        #expect(result?["until"] as? Bool == true, "three updates pushed and the leaderboard grouped: \(b.stdout)")
+        #expect(result?["until"] as? Bool == true, "the done count and the leaderboard changed on the page, then it grouped: \(b.stdout)")
         let values = result?["values"] as? [Any] ?? []
         #expect(values.count == 6)
         if values.count == 6 {
@@ -133,6 +139,15 @@ import TestSupport
         #expect(task.status == 200 && task.body.contains("<h2>Configuration</h2>") && task.body.contains("&quot;hidden&quot;"))
         #expect(task.body.contains("<svg class=\"chart\""), "its curves")
         #expect(try Self.get(after + "task/nope").status == 404)
+        // a screenshot of the finished sweep's page
+        let finished = dir + "/finished.png"
+        let f = try runCommand("/usr/bin/python3", [Self.driver, Self.chromium!, after, "--until", "document.body.dataset.version >= 1",
+                                                   "--eval", "document.getElementById('live').textContent", "--screenshot", finished])
+        #expect(f.status == 0 && f.stdout.contains("\"finished\""), "\(f.stdout) \(f.stderr)")
+        #expect((try? Data(contentsOf: URL(fileURLWithPath: finished)))?.count ?? 0 > 20_000)
+        if let keep = ProcessInfo.processInfo.environment["SWEEP_TEST_SCREENSHOTS"] {
+            try? FileManager.default.copyItem(atPath: finished, toPath: keep + "/live-finished.png")
+        }
         // Ctrl-C ends it at once
         kill(dashboard.pid, SIGINT)
         #expect(dashboard.wait(timeout: 10).status == 0)
@@ -173,9 +188,10 @@ import TestSupport
         #expect(try Self.get(url, token: "s3cret-token").status == 200)
     }
 
-    /// A real Prometheus scrapes a dashboard's /metrics with the token and answers a query on them.
+    /// A real Prometheus scrapes a running coordinator's /metrics with the token and answers
+    /// a query with the task counts; `promtool check metrics` accepts the exposition.
     @Test(.enabled(if: prometheus != nil, "prometheus is not installed: run `make deps-live`"))
-    func prometheusScrapesTheMetrics() throws {
+    func prometheusScrapesTheCoordinator() throws {
         let dir = makeTemporaryDirectory("sweep-live-prom")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let specPath = DistributedRunTests.writeSpec(dir, """
@@ -185,13 +201,18 @@ import TestSupport
               model: {value: noop}
               seed: {values: [1, 2, 3]}
             """)
-        let db = dir + "/sweep.db"
-        #expect(try runSweep(["run", specPath, "--workers", "1", "--db", db, "--http", "off"]).status == 0)
         try "prom-token".write(toFile: dir + "/token", atomically: true, encoding: .utf8)
         let processes = TestProcesses()
         defer { processes.endAll() }
-        let dashboard = try processes.sweep(["dashboard", "--db", db, "--http", "127.0.0.1:0", "--http-token", dir + "/token"])
-        let url = try Self.pageURL(dashboard)
+        // no worker: its 3 tasks wait, pending, while it serves
+        let coordinator = try processes.sweep(["coordinator", specPath, "--bind", "tcp://127.0.0.1:*", "--db", dir + "/sweep.db",
+                                               "--http", "127.0.0.1:0", "--http-token", dir + "/token"])
+        let url = try Self.pageURL(coordinator)
+        let metrics = try Self.get(url + "metrics", token: "prom-token")
+        #expect(metrics.status == 200)
+        try metrics.body.write(toFile: dir + "/metrics.txt", atomically: true, encoding: .utf8)
+        let check = try runCommand("/bin/sh", ["-c", "promtool check metrics < \(dir)/metrics.txt"])
+        #expect(check.status == 0, "promtool: \(check.stdout) \(check.stderr)")
         let target = String(url.dropFirst("http://".count).dropLast())   // 127.0.0.1:PORT
         try """
             global: {scrape_interval: 1s, evaluation_interval: 1s}
@@ -206,14 +227,14 @@ import TestSupport
         let prom = try processes.add(RunningProcess(Self.prometheus!, [
             "--config.file=\(dir)/prometheus.yml", "--storage.tsdb.path=\(dir)/tsdb",
             "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn"]))
-        let query = "http://127.0.0.1:\(port)/api/v1/query?query=" + "sweep_tasks{status=\"completed\"}"
+        let query = "http://127.0.0.1:\(port)/api/v1/query?query=" + "sweep_tasks{status=\"pending\"}"
             .addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
         var answer = ""
         let scraped = waitUntil(timeout: 60) {
             answer = (try? Self.get(query).body) ?? ""
             return answer.contains("\"sweep\":\"scraped\"") && answer.contains("\"3\"]")
         }
-        #expect(scraped, "Prometheus holds sweep_tasks{status=completed} = 3: \(answer); prometheus: \(prom.stderr)")
+        #expect(scraped, "Prometheus holds sweep_tasks{status=pending} = 3: \(answer); prometheus: \(prom.stderr)")
     }
 
     /// A TCP port nobody listens on now (bound to port 0, then closed).
