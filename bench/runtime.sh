@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench, runtime part: model=noop tasks through a real coordinator and real
 # workers on loopback (tcp://127.0.0.1), results stored durably in SQLite.
-#   bench/runtime.sh [--tasks N] [--workers W] [--slots S] [--grid-tasks M]
+#   bench/runtime.sh [--tasks N] [--workers W] [--slots S] [--grid-tasks M] [--page]
 # Prints tasks/s beside the peers' figures of ../shared/reference/peers/RESULTS.md,
 # and the coordinator's peak RSS for an M-task grid.
 set -euo pipefail
@@ -13,6 +13,7 @@ while [ $# -gt 0 ]; do
     --workers) workers=$2; shift 2;;
     --slots) slots=$2; shift 2;;
     --grid-tasks) grid=$2; shift 2;;
+    --page) page=1; shift;;
     *) echo "bench/runtime.sh: unknown argument $1" >&2; exit 2;;
   esac
 done
@@ -34,18 +35,28 @@ endpoint_of() {  # endpoint_of STDERR_FILE PID
 
 spec "$dir/noop.yaml" "$tasks"
 start=$(date +%s.%N)
+# --page: the coordinator serves the live page, and one page is open (its event stream) all along
+http=()
+[ -n "${page:-}" ] && http=(--http 127.0.0.1:0)
 # CPU time of each process (user + system), since the workers share the cores with the coordinator
 /usr/bin/time -f "%U %S" -o "$dir/coordinator.time" \
-  "$bin" coordinator "$dir/noop.yaml" --bind "tcp://127.0.0.1:*" --db "$dir/sweep.db" > "$dir/coordinator.out" 2> "$dir/coordinator.err" &
+  "$bin" coordinator "$dir/noop.yaml" --bind "tcp://127.0.0.1:*" --db "$dir/sweep.db" "${http[@]}" > "$dir/coordinator.out" 2> "$dir/coordinator.err" &
 cpid=$!
 endpoint=$(endpoint_of "$dir/coordinator.err" "$cpid")
+if [ -n "${page:-}" ]; then
+  url=$(sed -n 's/.*live page at \([^ ]*\) .*/\1/p' "$dir/coordinator.err" | head -1)
+  curl -s -N "${url}api/events" > "$dir/events.txt" &
+  viewer=$!
+fi
 for _ in $(seq "$workers"); do
   /usr/bin/time -a -f "%U %S" -o "$dir/workers.time" \
     "$bin" worker --connect "$endpoint" --concurrency "$slots" --exit-when-done --quiet &
 done
 wait $cpid
 end=$(date +%s.%N)
+if [ -n "${viewer:-}" ]; then kill "$viewer" 2>/dev/null || true; wait "$viewer" 2>/dev/null || true; fi
 wait
+if [ -n "${page:-}" ]; then echo "  (with the live page open: $(grep -c '^event: update' "$dir/events.txt" || true) updates pushed to it)"; fi
 # steady state: first task handed out to last result committed (coordinator clock)
 read -r done_tasks span < <(sqlite3 -separator ' ' "$dir/sweep.db" \
   "select count(*), max(finished_at) - min(started_at) from tasks where status = 'completed'")
