@@ -84,7 +84,7 @@ let package = Package(
         // The live page (`--http`): the store's state pushed to a browser as it changes, with the
         // report's own charts, and /metrics in Prometheus's format. Hummingbird (HTTP on SwiftNIO).
         .target(name: "SweepLive", dependencies: [
-            "SweepStore", "SweepReport", "SweepConfig",
+            "SweepStore", "SweepReport", "SweepConfig", "SweepCoordinator",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Metrics", package: "swift-metrics"),

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import SweepConfig
+import SweepCoordinator
 import SweepReport
 import SweepStore
 
@@ -116,8 +117,8 @@ final class LiveState: Sendable {
             guard let store = c.store, let sweep = try sweep(store) else { return nil }
             let data = try ReportData.load(store: store, sweep: sweep, insights: false)
             guard let run = data.runs.first(where: { $0.taskID == id }) else { return nil }
-            let pictures = (storePath as NSString).deletingLastPathComponent
-            return LivePage.task(run, sweep: sweep, picturesDirectory: (pictures.isEmpty ? "." : pictures) + "/weights/" + sweep.name + "/pictures")
+            return LivePage.task(run, sweep: sweep,
+                                 picturesDirectory: WeightsFiles.directory(store: storePath, sweep: sweep.name) + "/pictures")
         }
     }
 }
