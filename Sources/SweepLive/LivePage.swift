@@ -210,8 +210,7 @@ enum LivePage {
     }
 
     /// A task's own page.
-    static func task(_ run: ReportRun, sweep: SweepRecord, picturesDirectory: String) -> String {
-        let t = run.row.task
+    static func task(_ t: TaskRecord, epochs: [[String: Double]], sweep: SweepRecord, picturesDirectory: String) -> String {
         var html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Task \(escape(t.taskID))</title>\n"
         html += "<style>\(HTMLReport.css)\(css)</style>\n</head>\n<body>\n<header><h1>Task <span class=\"name\">\(escape(t.taskID))</span></h1>"
         html += "<p class=\"meta\"><a href=\"../\">← sweep \(escape(sweep.name))</a> · \(t.status.rawValue) · attempts \(t.attempts)"
@@ -221,7 +220,7 @@ enum LivePage {
         if let e = t.error { html += "<section><h2>Error</h2><pre>\(escape(e))</pre></section>\n" }
         var charts = ""
         for metric in ["train_loss", "val_loss", "test_loss", "train_accuracy", "val_accuracy", "test_accuracy"] {
-            let curve = run.curve(metric)
+            let curve = ReportRun.curve(metric, epochs: epochs)
             guard !curve.isEmpty else { continue }
             let series = Series(label: metric, points: curve.map { CurvePoint(x: $0.0, mean: $0.1, std: 0, n: 1) }, runs: 1)
             charts += "<figure class=\"chart\">" + SVGChart.lines(title: metric, metric: metric, xLabel: "epoch", yLabel: metric,

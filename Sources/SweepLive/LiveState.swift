@@ -48,8 +48,7 @@ final class LiveState: Sendable {
         try cache.withLock { c in
             let now = Date().timeIntervalSince1970
             if let s = c.snapshot, now - c.builtAt < max(minimumInterval, 4 * c.buildSeconds) { return s }
-            if c.store == nil { c.store = try Store(path: storePath, readOnly: true) }
-            let store = c.store!
+            let store = try open(&c)
             let version = try store.dataVersion()
             if let s = c.snapshot, version == c.dataVersion { return s }
             let next = try build(store, version: (c.snapshot?.version ?? 0) + 1, now: now)
@@ -59,6 +58,14 @@ final class LiveState: Sendable {
             c.buildSeconds = Date().timeIntervalSince1970 - now
             return next
         }
+    }
+
+    /// The store, opened read-only on first use.
+    private func open(_ c: inout Cache) throws -> Store {
+        if let store = c.store { return store }
+        let store = try Store(path: storePath, readOnly: true)
+        c.store = store
+        return store
     }
 
     /// The sweep the page follows: the one named, else the store's latest.
@@ -98,8 +105,8 @@ final class LiveState: Sendable {
     /// per combination of their values, with the count and the mean ± std of the metrics.
     func grouped(by parameters: [String]) throws -> String {
         try cache.withLock { c in
-            if c.store == nil { c.store = try Store(path: storePath, readOnly: true) }
-            guard let store = c.store, let sweep = try sweep(store) else { return "" }
+            let store = try open(&c)
+            guard let sweep = try sweep(store) else { return "" }
             do {
                 let board = try Leaderboard(sweep: sweep, tasks: store.tasks(sweepID: sweep.id), groupBy: parameters)
                 return LivePage.grouped(board)
@@ -113,11 +120,10 @@ final class LiveState: Sendable {
     /// pictures where `sweep report` made them.
     func task(_ id: String) throws -> String? {
         try cache.withLock { c in
-            if c.store == nil { c.store = try Store(path: storePath, readOnly: true) }
-            guard let store = c.store, let sweep = try sweep(store) else { return nil }
-            let data = try ReportData.load(store: store, sweep: sweep, insights: false)
-            guard let run = data.runs.first(where: { $0.taskID == id }) else { return nil }
-            return LivePage.task(run, sweep: sweep,
+            let store = try open(&c)
+            guard let sweep = try sweep(store), let task = try store.task(sweepID: sweep.id, taskID: id) else { return nil }
+            let epochs = try store.epochs(sweepID: sweep.id, taskID: id).compactMap(ReportData.parseNumbers)
+            return LivePage.task(task, epochs: epochs, sweep: sweep,
                                  picturesDirectory: WeightsFiles.directory(store: storePath, sweep: sweep.name) + "/pictures")
         }
     }

@@ -187,9 +187,9 @@ public struct HTMLReport {
 
     private func parameterView() -> String {
         let metric = data.board.sortMetric
-        let params = data.settingParams.isEmpty ? data.board.varyingParams : data.settingParams
+        let params = chartedParameters
         guard !params.isEmpty else { return "<p class=\"note\">No parameter varies in this sweep.</p>" }
-        let ranked = data.runs.filter { $0.row.value?.isFinite == true }
+        let ranked = finishedRuns
         let shown = ranked.prefix(scatterPoints)
         var html = "<p class=\"note\">Final \(escape(metric)) of "
         html += shown.count < ranked.count ? "the best \(shown.count) of \(ranked.count) finished tasks" : "every finished task"
@@ -206,12 +206,18 @@ public struct HTMLReport {
         return html + "</div>"
     }
 
+    /// The parameters the charts against the metric show: the settings', else every one that varies.
+    private var chartedParameters: [String] { data.settingParams.isEmpty ? data.board.varyingParams : data.settingParams }
+
+    /// The tasks with a finite metric, best first.
+    private var finishedRuns: [ReportRun] { data.runs.filter { $0.row.value?.isFinite == true } }
+
     /// Parallel coordinates of the parameters that vary against the metric, for the best
     /// `scatterPoints` finished tasks.
     private func parallelCoordinates() -> String {
         let metric = data.board.sortMetric
-        let params = data.settingParams.isEmpty ? data.board.varyingParams : data.settingParams
-        let ranked = data.runs.filter { $0.row.value?.isFinite == true }
+        let params = chartedParameters
+        let ranked = finishedRuns
         guard !params.isEmpty, ranked.count >= 2 else {
             return "<p class=\"note\">Parallel coordinates need a parameter that varies and two finished tasks.</p>"
         }

@@ -19,7 +19,10 @@ public struct ReportRun: Sendable {
     public var taskID: String { row.task.taskID }
 
     /// metric value per epoch, for the epochs that have it.
-    public func curve(_ metric: String) -> RunCurve {
+    public func curve(_ metric: String) -> RunCurve { Self.curve(metric, epochs: epochs) }
+
+    /// `metric` per epoch of these epochs' metrics (`ReportData.parseNumbers` of each), where they have it.
+    public static func curve(_ metric: String, epochs: [[String: Double]]) -> RunCurve {
         epochs.compactMap { e in
             guard let x = e["epoch"], let y = e[metric], y.isFinite else { return nil }
             return (x, y)
@@ -62,7 +65,7 @@ public struct ReportData: Sendable {
     }
 
     /// The numeric fields of a JSON object's text.
-    static func parseNumbers(_ text: String) -> [String: Double]? {
+    public static func parseNumbers(_ text: String) -> [String: Double]? {
         guard case .object(let fields)? = try? JSON.parse(text) else { return nil }
         var out: [String: Double] = [:]
         for (k, v) in fields { if let d = v.doubleValue { out[k] = d } }

@@ -118,18 +118,21 @@ public enum SVGChart {
         // each axis: a position on [0, 1] (bottom to top) per task, and its tick labels
         var positions: [[Double]] = []
         var ticks: [[(at: Double, text: String)]] = []
-        func numeric(_ xs: [Double]) -> (positions: [Double], ticks: [(at: Double, text: String)]) {
-            let lo = xs.min() ?? 0, hi = xs.max() ?? 1
-            let log = lo > 0 && hi / lo >= 10
+        // a numeric axis: its range from the finite values (a value that is not, a diverged
+        // task's metric, sits at the bottom); log scale where allowed and the values span 10×
+        func numeric(_ xs: [Double], allowLog: Bool) -> (positions: [Double], ticks: [(at: Double, text: String)]) {
+            let valid = xs.filter(\.isFinite)
+            let lo = valid.min() ?? 0, hi = valid.max() ?? 1
+            let log = allowLog && lo > 0 && hi / lo >= 10
             let t: (Double) -> Double = { log ? Foundation.log10($0) : $0 }
             let span = t(hi) - t(lo)
-            let at: (Double) -> Double = { span > 0 ? (t($0) - t(lo)) / span : 0.5 }
+            let at: (Double) -> Double = { $0.isFinite ? (span > 0 ? (t($0) - t(lo)) / span : 0.5) : 0 }
             return (xs.map(at), (lo == hi ? [lo] : [lo, hi]).map { (at($0), formatNumber($0) + (log && $0 == hi ? " (log)" : "")) })
         }
         for axis in axes {
             let numbers = axis.values.compactMap(\.number)
             if numbers.count == axis.values.count, !numbers.isEmpty {
-                let (p, t) = numeric(numbers)
+                let (p, t) = numeric(numbers, allowLog: true)
                 positions.append(p)
                 ticks.append(t)
             } else {
@@ -142,17 +145,11 @@ public enum SVGChart {
                 ticks.append(categories.map { (at($0), $0) })
             }
         }
+        // the metric's axis is linear: the lines' colours rank them, and its ticks must say what its positions mean
         let finite = metricValues.map { $0.isFinite ? $0 : .nan }
-        let (metricPositions, metricTicks) = numeric(finite.filter(\.isFinite).isEmpty ? [0] : finite.filter(\.isFinite))
-        var metricAt = [Double](repeating: 0, count: n)
-        do {
-            let valid = finite.filter(\.isFinite)
-            let lo = valid.min() ?? 0, hi = valid.max() ?? 1
-            for k in 0..<n { metricAt[k] = finite[k].isFinite ? (hi > lo ? (finite[k] - lo) / (hi - lo) : 0.5) : 0 }
-        }
-        _ = metricPositions
-        positions.append(metricAt)
-        ticks.append(metricTicks)
+        let metricAxis = numeric(finite, allowLog: false)
+        positions.append(metricAxis.positions)
+        ticks.append(metricAxis.ticks)
         let names = axes.map(\.name) + [metric]
         var svg = "<svg class=\"chart\" id=\"\(escape(id))\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(f(chartWidth)) \(f(height))\" "
         svg += "style=\"max-width: \(f(chartWidth))px\" "

@@ -206,19 +206,32 @@ public final class Store: Sendable {
     public func forEachTask(sweepID: Int64, _ body: (TaskRecord) throws -> Void) throws {
         try run {
             try db.read { db in
-                let rows = try Row.fetchCursor(db, sql: """
-                    SELECT sweep_id, task_id, idx, params, status, attempts, worker, started_at, finished_at,
-                           error, metrics, wall_seconds
-                    FROM tasks WHERE sweep_id = ? ORDER BY idx, task_id
-                    """, arguments: [sweepID])
-                while let row = try rows.next() {
-                    try body(TaskRecord(
-                        sweepID: row[0], taskID: row[1], index: row[2], params: row[3],
-                        status: try Self.status(row[4]), attempts: row[5], worker: row[6],
-                        startedAt: row[7], finishedAt: row[8], error: row[9], metrics: row[10], wallSeconds: row[11]))
-                }
+                let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.taskColumns) FROM tasks WHERE sweep_id = ? ORDER BY idx, task_id",
+                                               arguments: [sweepID])
+                while let row = try rows.next() { try body(Self.task(row)) }
             }
         }
+    }
+
+    /// One task of the sweep, or nil.
+    public func task(sweepID: Int64, taskID: String) throws -> TaskRecord? {
+        try run {
+            try db.read { db in
+                try Row.fetchOne(db, sql: "SELECT \(Self.taskColumns) FROM tasks WHERE sweep_id = ? AND task_id = ?",
+                                 arguments: [sweepID, taskID]).map(Self.task)
+            }
+        }
+    }
+
+    private static let taskColumns = """
+        sweep_id, task_id, idx, params, status, attempts, worker, started_at, finished_at, error, metrics, wall_seconds
+        """
+
+    /// A row of `taskColumns` as a record.
+    private static func task(_ row: Row) throws -> TaskRecord {
+        TaskRecord(sweepID: row[0], taskID: row[1], index: row[2], params: row[3],
+                   status: try status(row[4]), attempts: row[5], worker: row[6],
+                   startedAt: row[7], finishedAt: row[8], error: row[9], metrics: row[10], wallSeconds: row[11])
     }
 
     /// The per-epoch metrics JSON of one task, in epoch order.

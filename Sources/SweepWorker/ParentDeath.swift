@@ -21,6 +21,11 @@ public enum ChildEnvironment {
     public static let trainingVariables: Set<String> = ["SWEEP_DATA_DIR"]
 
     public static func filtered(_ environment: [String: String]) -> [String: String] {
-        environment.filter { !$0.key.hasPrefix("SWEEP_") || trainingVariables.contains($0.key) }
+        environment.filter { keeps($0.key) }
+    }
+
+    /// Whether a child keeps variable `name`.
+    public static func keeps(_ name: String) -> Bool {
+        !name.hasPrefix("SWEEP_") || trainingVariables.contains(name)
     }
 }

@@ -143,7 +143,7 @@ final class SlotProcess {
         // the worker's handlers, and any crash handler of the runtime: a crash ends the slot
         // with its signal, which the worker reports in one line
         for s in [SIGINT, SIGTERM, SIGPIPE, SIGCHLD, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT] { signal(s, SIG_DFL) }
-        for (key, _) in ProcessInfo.processInfo.environment where ChildEnvironment.filtered([key: ""]).isEmpty { unsetenv(key) }
+        for key in ProcessInfo.processInfo.environment.keys where !ChildEnvironment.keeps(key) { unsetenv(key) }
         title.withUnsafeBufferPointer { t in
             sweep_set_command_line(CommandLine.argc, CommandLine.unsafeArgv, t.baseAddress, UInt(t.count - 1))
         }
