@@ -84,6 +84,7 @@ bench: build
 	bench/runtime.sh
 	bench/scale.sh
 	bench/search.sh
+	bench/bigstore.sh
 
 # libFuzzer over what reads outside input (Fuzz/run.sh): the spec reader, the wire codec
 # and the architecture language, FUZZ_SECONDS each (make fuzz FUZZ_SECONDS=600 for issue 13's ten minutes),

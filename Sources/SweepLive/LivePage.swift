@@ -51,8 +51,8 @@ enum LivePage {
     (function () {
       var shown = {}, sortBy = null;
       function status(text, on) { var s = document.getElementById('live'); s.textContent = text; s.className = 'live ' + (on ? 'on' : 'off'); }
-      function sortable() {
-        var table = document.querySelector('#leaderboard table');
+      function sortable(within) {
+        var table = (within || document.getElementById('leaderboard')).querySelector('table');
         if (!table) return;
         var heads = table.querySelectorAll('thead th');
         heads.forEach(function (th, k) {
@@ -62,28 +62,41 @@ enum LivePage {
         sortRows();
       }
       function sortRows() {
-        var body = document.querySelector('#leaderboard table tbody');
-        if (!body || !sortBy) return;
+        if (!sortBy) return;
+        document.querySelectorAll('#leaderboard table tbody, #leaderboard-grouped table.leaderboard:not(.grouped) tbody').forEach(sortBody);
+      }
+      function sortBody(body) {
         var rows = Array.prototype.slice.call(body.rows);
         function key(r) { var t = r.cells[sortBy.k] ? r.cells[sortBy.k].textContent : ''; var n = parseFloat(t); return isNaN(n) ? t : n; }
         rows.sort(function (a, b) { var x = key(a), y = key(b); var c = x < y ? -1 : x > y ? 1 : 0; return sortBy.up ? c : -c; });
         rows.forEach(function (r) { body.appendChild(r); });
       }
-      // grouping: the grouped table replaces the plain one, fetched again at every update
-      var groupBy = '';
+      // grouping, or a later page: the table from the server replaces the first page, and is
+      // fetched again at every update
+      var groupBy = '', page = 1;
       function regroup() {
         var plain = document.getElementById('leaderboard'), grouped = document.getElementById('leaderboard-grouped');
-        if (!groupBy) { grouped.innerHTML = ''; plain.style.display = ''; return; }
-        fetch('api/leaderboard?group=' + encodeURIComponent(groupBy)).then(function (r) { return r.text(); }).then(function (html) {
+        if (!groupBy && page === 1) { grouped.innerHTML = ''; grouped.removeAttribute('data-group'); plain.style.display = ''; return; }
+        var query = groupBy ? 'group=' + encodeURIComponent(groupBy) : 'page=' + page;
+        fetch('api/leaderboard?' + query).then(function (r) { return r.text(); }).then(function (html) {
           grouped.innerHTML = html; plain.style.display = 'none';
-          grouped.setAttribute('data-group', groupBy);
+          if (groupBy) grouped.setAttribute('data-group', groupBy); else grouped.removeAttribute('data-group');
+          grouped.setAttribute('data-page', page);
+          if (!groupBy) sortable(grouped);
         });
       }
+      document.addEventListener('click', function (e) {
+        var a = e.target.closest ? e.target.closest('a[data-page]') : null;
+        if (!a) return;
+        e.preventDefault();
+        page = parseInt(a.getAttribute('data-page'), 10) || 1;
+        regroup();
+      });
       function controls() {
         var select = document.getElementById('group-by');
         if (!select) return;
         select.value = groupBy;
-        select.onchange = function () { groupBy = select.value; regroup(); };
+        select.onchange = function () { groupBy = select.value; page = 1; regroup(); };
       }
       controls();
       var events = new EventSource('api/events');
@@ -95,7 +108,7 @@ enum LivePage {
           shown[s.id] = s.html;
           var el = document.getElementById(s.id);
           if (el) el.innerHTML = s.html;
-          if (s.id === 'leaderboard') { sortable(); if (groupBy) regroup(); }
+          if (s.id === 'leaderboard') { sortable(); if (groupBy || page > 1) regroup(); }
           if (s.id === 'leaderboard-controls') controls();
         });
         document.body.setAttribute('data-version', d.version);
@@ -114,14 +127,19 @@ enum LivePage {
         return html + "</select></label> (a click on a column's header sorts)</p>"
     }
 
+    /// The metrics a grouped leaderboard shows: the sort metric and the usual ones.
+    static func groupedMetrics(sortMetric: String) -> [String] {
+        [sortMetric] + ["test_accuracy", "test_loss", "train_loss"].filter { $0 != sortMetric }
+    }
+
     /// A grouped leaderboard: the parameters' values, the tasks that ended, the mean ± std
     /// of the sort metric and of the usual metrics, best group first.
-    static func grouped(_ board: Leaderboard) -> String {
-        let metrics = [board.sortMetric] + ["test_accuracy", "test_loss", "train_loss"].filter { $0 != board.sortMetric && board.metricNames.contains($0) }
+    static func grouped(_ groups: [Leaderboard.Group], by parameters: [String], metrics all: [String]) -> String {
+        let metrics = all.enumerated().filter { m in m.offset == 0 || groups.contains { $0.mean(m.element) != nil } }.map(\.element)
         var html = "<div class=\"scroll\"><table class=\"leaderboard grouped\"><thead><tr><th>#</th>"
-        html += board.groupBy.map { "<th>\(escape($0))</th>" }.joined() + "<th class=\"num\">n</th>"
+        html += parameters.map { "<th>\(escape($0))</th>" }.joined() + "<th class=\"num\">n</th>"
         html += metrics.map { "<th class=\"num\">\(escape($0)) mean ± std</th>" }.joined() + "</tr></thead><tbody>\n"
-        for g in board.groups {
+        for g in groups {
             html += "<tr><td>\(g.rank.map(String.init) ?? "–")</td>"
             html += g.values.map { "<td>\(escape(Leaderboard.text(param: $0.1)))</td>" }.joined() + "<td class=\"num\">\(g.n)</td>"
             html += metrics.map { m in
@@ -132,16 +150,14 @@ enum LivePage {
         return html + "</tbody></table></div>"
     }
 
-    /// Done out of total with a bar, running, pending, failed, elapsed, the rate and the ETA.
-    static func progress(_ tasks: [TaskRecord], sweep: SweepRecord, now: Double) -> String {
-        var counts: [TaskStatus: Int] = [:]
-        for t in tasks { counts[t.status, default: 0] += 1 }
-        let total = tasks.count, done = tasks.filter { $0.status.isFinished }.count
-        let started = tasks.compactMap(\.startedAt).min()
-        let finishedAt = tasks.compactMap(\.finishedAt)
-        let elapsed = started.map { (done == total ? (finishedAt.max() ?? now) : now) - $0 } ?? 0
+    /// Done out of total with a bar, running, pending, failed, elapsed, the rate and the ETA,
+    /// from the counts per status and the store's times (`Store.times`).
+    static func progress(counts: [TaskStatus: Int], times: (firstStart: Double?, lastFinish: Double?, recent: [Double]),
+                         now: Double) -> String {
+        let total = counts.values.reduce(0, +), done = counts.filter { $0.key.isFinished }.values.reduce(0, +)
+        let elapsed = times.firstStart.map { (done == total ? (times.lastFinish ?? now) : now) - $0 } ?? 0
         // the rate of the last results (up to 20), so a sweep that sped up or slowed down says so
-        let recent = finishedAt.sorted().suffix(20)
+        let recent = times.recent
         var eta = "–"
         if done == total, total > 0 {
             eta = "done"
@@ -158,6 +174,19 @@ enum LivePage {
         html += " · elapsed \(duration(elapsed)) · ETA <span id=\"eta\">\(eta)</span></p>"
         return html
     }
+
+    /// The leaderboard's pages: where this one is, and links to the first, previous and next.
+    static func pager(page: Int, rows: Int, total: Int) -> String {
+        guard total > rows else { return "" }
+        let pages = (total + rows - 1) / rows, page = min(max(1, page), pages)
+        var html = "<p class=\"meta pager\" data-page=\"\(page)\">Rows \(format((page - 1) * rows + 1))–\(format(min(total, page * rows))) of \(format(total)) tasks"
+        if page > 1 { html += " · <a href=\"#leaderboard\" data-page=\"1\">first</a> · <a href=\"#leaderboard\" data-page=\"\(page - 1)\">‹ previous</a>" }
+        if page < pages { html += " · <a href=\"#leaderboard\" data-page=\"\(page + 1)\">next \(rows) ›</a>" }
+        return html + "</p>"
+    }
+
+    /// 100000 as "100,000".
+    static func format(_ n: Int) -> String { n.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US"))) }
 
     /// "42 s", "3 min 5 s", "2 h 10 min".
     static func duration(_ seconds: Double) -> String {
@@ -186,7 +215,7 @@ enum LivePage {
 
     /// Each decision of the early-stopping rule, latest first: task, epoch (the rung's, for
     /// hyperband), value, the cut-off it was judged against, and whether it stopped the task.
-    static func stopDecisions(_ records: [String], metric: String) -> String {
+    static func stopDecisions(_ records: [String], count: Int, metric: String) -> String {
         let rows: [(task: String, epoch: Int, value: Double?, stopped: Bool, cutoff: Double?)] = records.compactMap { text in
             guard case .object(let f)? = try? JSON.parse(text) else { return nil }
             let d = Dictionary(f, uniquingKeysWith: { a, _ in a })
@@ -197,11 +226,13 @@ enum LivePage {
         }
         guard !rows.isEmpty else { return "<p class=\"note\">No early-stopping decision (the sweep has no <code>early_terminate</code>, or no task has reached a rung).</p>" }
         let stopped = rows.filter(\.stopped).count
-        var html = "<p class=\"meta\">\(rows.count) decisions, \(stopped) stopped a task.</p>\n"
+        let first = count - rows.count   // the records are the latest of `count`
+        var html = "<p class=\"meta\">\(count) decisions" + (first > 0 ? "; the latest \(rows.count) shown, \(stopped) of them stopped a task.</p>\n"
+                                                                         : ", \(stopped) stopped a task.</p>\n")
         html += "<div class=\"scroll\"><table class=\"stops\"><thead><tr><th>#</th><th>task</th><th class=\"num\">epoch</th>"
         html += "<th class=\"num\">\(escape(metric))</th><th class=\"num\">cut-off</th><th>decision</th></tr></thead><tbody>\n"
         for (k, r) in rows.enumerated().reversed().prefix(200) {
-            html += "<tr><td>\(k + 1)</td><td><a href=\"task/\(escape(r.task))\"><code>\(escape(r.task))</code></a></td><td class=\"num\">\(r.epoch)</td>"
+            html += "<tr><td>\(first + k + 1)</td><td><a href=\"task/\(escape(r.task))\"><code>\(escape(r.task))</code></a></td><td class=\"num\">\(r.epoch)</td>"
             html += "<td class=\"num\">\(r.value.map { String(format: "%.4g", $0) } ?? "–")</td>"
             html += "<td class=\"num\">\(r.cutoff.map { String(format: "%.4g", $0) } ?? "–")</td>"
             html += "<td class=\"\(r.stopped ? "stopped" : "continued")\">\(r.stopped ? "stopped" : "continued")</td></tr>\n"

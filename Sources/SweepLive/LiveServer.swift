@@ -120,6 +120,9 @@ public final class LiveServer: Sendable {
         }
         router.get("/api/leaderboard") { request, _ in
             let names = (request.uri.queryParameters.get("group") ?? "").split(separator: ",").map(String.init).filter { !$0.isEmpty }
+            if names.isEmpty, let page = request.uri.queryParameters.get("page").flatMap({ Int($0) }) {
+                return html(try state.leaderboardPage(page))
+            }
             return html(try state.grouped(by: names))
         }
         router.get("/task/:id") { _, context in

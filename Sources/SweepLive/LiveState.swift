@@ -74,45 +74,94 @@ final class LiveState: Sendable {
         return try store.sweeps().max { $0.createdAt < $1.createdAt }
     }
 
+    /// Above this many tasks the page reads aggregates, the best tasks and an even sample
+    /// instead of every task (SweepOverview): at 100,000 tasks, loading them all took seconds.
+    static let bigSweep = 2000
+    /// The leaderboard's rows per page.
+    static let pageRows = 50
+
     private func build(_ store: Store, version: Int, now: Double) throws -> Snapshot {
         guard let sweep = try sweep(store) else {
             return Snapshot(version: version, sections: [("progress", "<p class=\"note\">No sweep in this store yet.</p>")],
                             counts: [:], workers: [], sweepName: "", done: false)
         }
-        let data = try ReportData.load(store: store, sweep: sweep, insights: false)
+        let counts = try store.counts(sweepID: sweep.id)
+        let total = counts.values.reduce(0, +), finished = counts.filter { $0.key.isFinished }.values.reduce(0, +)
+        let times = try store.times(sweepID: sweep.id, recent: 20)
         let workers = try store.workers(sweepID: sweep.id)
-        var counts: [TaskStatus: Int] = [:]
-        for r in data.runs { counts[r.row.task.status, default: 0] += 1 }
-        var report = HTMLReport(data: data)
-        report.taskLink = { "task/" + $0 }
-        let stops = try store.stopDecisions(sweepID: sweep.id)
-        let done = data.runs.allSatisfy { $0.row.task.status.isFinished } && !data.runs.isEmpty
-        let sections: [(id: String, html: String)] = [
-            ("progress", LivePage.progress(data.runs.map(\.row.task), sweep: sweep, now: now)),
-            ("leaderboard-controls", LivePage.groupControls(data.board.varyingParams)),
-            ("leaderboard", report.leaderboardHTML()),
-            ("curves", report.curvesHTML()),
+        let stops = try store.latestStopDecisions(sweepID: sweep.id, limit: 200)
+
+        // leaderboard and curves: the best page of tasks; the charts against the parameters:
+        // the best `scatterPoints`; importance: every completed task, or an even sample of them
+        let head: HTMLReport, top: HTMLReport, importance: HTMLReport, varying: [String], note: String
+        if total <= Self.bigSweep {
+            let data = try ReportData.load(store: store, sweep: sweep, insights: false)
+            head = HTMLReport(data: data)
+            (top, importance, varying, note) = (head, head, data.board.varyingParams, "")
+        } else {
+            let overview = try SweepOverview(store: store, sweep: sweep)
+            varying = overview.varyingParams
+            var charted = HTMLReport(data: ReportData(sweep: sweep, board: try overview.leaderboard(store: store, limit: 2000), runs: nil))
+            charted.rankedTotal = finished - (counts[.failed] ?? 0)
+            top = charted
+            let best = try overview.leaderboard(store: store, limit: Self.pageRows)
+            let epochs = try store.epochs(sweepID: sweep.id, taskIDs: best.rows.map(\.task.taskID))
+            head = HTMLReport(data: ReportData(sweep: sweep, board: best, runs: best.rows.map { row in
+                ReportRun(row: row, epochs: (epochs[row.task.taskID] ?? []).compactMap(ReportData.parseNumbers), insights: nil)
+            }))
+            let sample = try store.sample(sweepID: sweep.id, from: finished, limit: Self.bigSweep, finishedOnly: true)
+            importance = HTMLReport(data: ReportData(sweep: sweep, board: try Leaderboard(sweep: sweep, tasks: sample), runs: nil))
+            note = "<p class=\"note\">Computed on an even sample of \(sample.count) of the \(finished) finished tasks (every k-th by index).</p>\n"
+        }
+        var board = head
+        board.taskLink = { "task/" + $0 }
+        var sections: [(id: String, html: String)] = [
+            ("progress", LivePage.progress(counts: counts, times: times, now: now)),
+            ("leaderboard-controls", LivePage.groupControls(varying)),
+            ("leaderboard", board.leaderboardHTML(notes: false) + LivePage.pager(page: 1, rows: Self.pageRows, total: total)),
+            ("curves", head.curvesHTML()),
             ("workers", LivePage.workers(workers, now: now)),
-            ("stopping", LivePage.stopDecisions(stops, metric: sweep.metric)),
-            ("importance", report.importanceHTML()),
-            ("parallel", report.parallelHTML()),
-            ("parameters", report.parametersHTML()),
+            ("stopping", LivePage.stopDecisions(stops.records, count: stops.count, metric: sweep.metric)),
+            ("importance", note + importance.importanceHTML()),
+            ("parallel", top.parallelHTML()),
+            ("parameters", top.parametersHTML()),
         ]
-        return Snapshot(version: version, sections: sections, counts: counts, workers: workers, sweepName: sweep.name, done: done)
+        if total > Self.bigSweep { sections[3].html = "<p class=\"note\">The best \(Self.pageRows) tasks.</p>\n" + sections[3].html }
+        return Snapshot(version: version, sections: sections, counts: counts, workers: workers, sweepName: sweep.name,
+                        done: total > 0 && finished == total)
     }
 
     /// The leaderboard grouped by `parameters` (as `sweep leaderboard --group-by`): one row
-    /// per combination of their values, with the count and the mean ± std of the metrics.
+    /// per combination of their values, with the count and the mean ± std of the metrics,
+    /// summed up by SQL.
     func grouped(by parameters: [String]) throws -> String {
         try cache.withLock { c in
             let store = try open(&c)
             guard let sweep = try sweep(store) else { return "" }
-            do {
-                let board = try Leaderboard(sweep: sweep, tasks: store.tasks(sweepID: sweep.id), groupBy: parameters)
-                return LivePage.grouped(board)
-            } catch let e as ConfigError {
-                return "<p class=\"note\">\(e.message)</p>"
+            for name in parameters where ConfigKeys.byName[name] == nil {
+                return "<p class=\"note\">\(escape("--group-by: " + ConfigKeys.unknownKeyMessage(name)))</p>"
             }
+            let metrics = LivePage.groupedMetrics(sortMetric: sweep.metric)
+            let totals = try store.groups(sweepID: sweep.id, by: parameters, metrics: metrics)
+            let groups = Leaderboard.groups(totals, by: parameters, metrics: metrics, sortMetric: sweep.metric, maximize: sweep.maximize)
+            return LivePage.grouped(groups, by: parameters, metrics: metrics)
+        }
+    }
+
+    /// Page `page` (from 1) of the leaderboard, as the page's first one is drawn, with the pager.
+    func leaderboardPage(_ page: Int) throws -> String {
+        try cache.withLock { c in
+            let store = try open(&c)
+            guard let sweep = try sweep(store) else { return "" }
+            let overview = try SweepOverview(store: store, sweep: sweep)
+            let offset = (max(1, page) - 1) * Self.pageRows
+            let tasks = try store.leading(sweepID: sweep.id, metric: sweep.metric, maximize: sweep.maximize,
+                                          limit: Self.pageRows, offset: offset)
+            let board = try Leaderboard(sweep: sweep, leading: tasks, taskCount: overview.taskCount, finishedCount: overview.finishedCount,
+                                        varyingParams: overview.varyingParams, firstRank: offset + 1)
+            var report = HTMLReport(data: ReportData(sweep: sweep, board: board, runs: nil))
+            report.taskLink = { "task/" + $0 }
+            return report.leaderboardHTML(notes: false) + LivePage.pager(page: page, rows: Self.pageRows, total: overview.taskCount)
         }
     }
 

@@ -17,6 +17,9 @@ public struct HTMLReport {
     public var detailedRuns = 6
     /// Dots per scatter plot at most (the best tasks): a 100,000-task sweep stays a page, not 20 MB.
     public var scatterPoints = 2000
+    /// How many finished tasks the sweep has with a value, when `data` holds only the best of
+    /// them (the live page of a big sweep): the notes then count the whole sweep.
+    public var rankedTotal: Int?
     /// "Inside the networks" (`ProbePictures`): the pictures of each task whose weights were
     /// saved (task id → HTML), which the caller builds from the weights files and the test
     /// data (the report's records hold neither).
@@ -65,7 +68,7 @@ public struct HTMLReport {
     }
 
     /// The leaderboard table (the live page's too).
-    public func leaderboardHTML() -> String { leaderboard() }
+    public func leaderboardHTML(notes: Bool = true) -> String { leaderboard(notes: notes) }
 
     /// The learning-curve charts.
     public func curvesHTML() -> String { curves() }
@@ -94,7 +97,7 @@ public struct HTMLReport {
         return html
     }
 
-    private func leaderboard() -> String {
+    private func leaderboard(notes: Bool = true) -> String {
         let params = data.board.varyingParams
         let metrics = [data.board.sortMetric] + ["test_accuracy", "test_loss", "val_accuracy", "train_loss", "epoch"]
             .filter { $0 != data.board.sortMetric && data.board.metricNames.contains($0) }
@@ -116,8 +119,8 @@ public struct HTMLReport {
             html += "<td class=\"num\">\(row.task.wallSeconds.map { String(format: "%.1f", $0) } ?? "–")</td></tr>\n"
         }
         html += "</tbody></table></div>"
-        if data.runs.count > leaderboardRows {
-            html += "<p class=\"note\">The best \(leaderboardRows) of \(data.runs.count) tasks; <code>sweep leaderboard --db … --format csv</code> lists them all.</p>"
+        if notes, data.board.taskCount > leaderboardRows {
+            html += "<p class=\"note\">The best \(leaderboardRows) of \(data.board.taskCount) tasks; <code>sweep leaderboard --db … --format csv</code> lists them all.</p>"
         }
         return html
     }
@@ -192,7 +195,8 @@ public struct HTMLReport {
         let ranked = finishedRuns
         let shown = ranked.prefix(scatterPoints)
         var html = "<p class=\"note\">Final \(escape(metric)) of "
-        html += shown.count < ranked.count ? "the best \(shown.count) of \(ranked.count) finished tasks" : "every finished task"
+        let total = rankedTotal ?? ranked.count
+        html += shown.count < total ? "the best \(shown.count) of \(total) finished tasks" : "every finished task"
         html += " against each parameter that varies; hover a dot for its task.</p>\n<div class=\"charts small\">\n"
         for (k, p) in params.enumerated() {
             let points = shown.compactMap { r -> (x: ParamValue, y: Double, label: String)? in
@@ -223,7 +227,8 @@ public struct HTMLReport {
         }
         let shown = Array(ranked.prefix(scatterPoints))
         var html = "<p class=\"note\">One line per task through its parameters to its final \(escape(metric)) (last axis), "
-        html += shown.count < ranked.count ? "for the best \(shown.count) of \(ranked.count) finished tasks" : "for every finished task"
+        let total = rankedTotal ?? ranked.count
+        html += shown.count < total ? "for the best \(shown.count) of \(total) finished tasks" : "for every finished task"
         html += "; the darker, the better. Hover a line for its task.</p>\n"
         let axes = params.map { p in
             (name: p, values: shown.map { r in ParamValue(text: CurveAggregation.text(r.row.param(p)), number: r.row.param(p).doubleValue) })

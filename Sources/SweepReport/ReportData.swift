@@ -43,10 +43,11 @@ public struct ReportData: Sendable {
     /// In leaderboard order (best first).
     public let runs: [ReportRun]
 
-    public init(sweep: SweepRecord, board: Leaderboard, runs: [ReportRun]) {
+    /// `runs` nil: the board's rows without epochs or insights.
+    public init(sweep: SweepRecord, board: Leaderboard, runs: [ReportRun]?) {
         self.sweep = sweep
         self.board = board
-        self.runs = runs
+        self.runs = runs ?? board.rows.map { ReportRun(row: $0, epochs: [], insights: nil) }
     }
 
     /// `sort` ranks by another metric than the sweep's (as `sweep leaderboard --sort`).

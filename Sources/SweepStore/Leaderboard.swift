@@ -58,8 +58,11 @@ public struct Leaderboard: Sendable {
     /// The parameters whose value differs between two tasks of the sweep.
     public let varyingParams: [String]
 
+    /// The sweep's tasks and those finished, also those a partial board (`init(sweep:leading:…)`) leaves out.
+    public let taskCount: Int
+    public let finishedCount: Int
+
     public var best: Row? { rows.first { $0.rank != nil } }
-    public var finishedCount: Int { rows.count { $0.task.status.isFinished } }
 
     /// Whether larger is better for `metric`: the sweep's goal for its own
     /// metric; otherwise names containing "loss" go down and the others up.
@@ -70,40 +73,22 @@ public struct Leaderboard: Sendable {
     /// - Throws: `ConfigError` for a sort metric or group-by parameter that
     ///   neither docs/keys.md, docs/metrics.md nor the sweep's tasks know.
     public init(sweep: SweepRecord, tasks: [TaskRecord], sort: String? = nil, groupBy: [String] = []) throws(ConfigError) {
-        self.sweep = sweep
         let sortMetric = sort ?? sweep.metric
-        let maximize = Self.maximizes(sortMetric, in: sweep)
+        let all = try Self.parse(tasks, sweep: sweep, sortMetric: sortMetric, checkSort: sort != nil, groupBy: groupBy)
+        self.sweep = sweep
         self.sortMetric = sortMetric
+        let maximize = Self.maximizes(sortMetric, in: sweep)
         self.maximize = maximize
         self.groupBy = groupBy
-
-        var params = OrderedNames(), metrics = OrderedNames()
-        var parsed: [(TaskRecord, [(String, JSON)], [(String, JSON)])] = []
-        parsed.reserveCapacity(tasks.count)
-        for task in tasks {
-            let p = Self.fields(task.params) ?? []
-            let m = (Self.fields(task.metrics) ?? []).filter { !Self.resultFields.contains($0.0) }
-            p.forEach { params.add($0.0) }
-            m.forEach { metrics.add($0.0) }
-            parsed.append((task, p, m))
-        }
-        paramNames = params.names
-        metricNames = metrics.names
-
-        if sort != nil, !metrics.contains(sortMetric), !Self.knownMetrics.contains(sortMetric), sortMetric != sweep.metric {
-            throw ConfigError("unknown metric '\(sortMetric)' for --sort (known: \(OrderedNames(Self.knownMetrics + metricNames).names.joined(separator: ", ")))")
-        }
-        for name in groupBy where !params.contains(name) && ConfigKeys.byName[name] == nil {
-            throw ConfigError("--group-by: " + ConfigKeys.unknownKeyMessage(name))
-        }
-
-        varyingParams = Self.varying(paramNames, in: parsed.map(\.1))
+        paramNames = all.params
+        metricNames = all.metrics
+        varyingParams = Self.varying(paramNames, in: all.rows.map(\.params))
+        taskCount = tasks.count
+        finishedCount = tasks.count { $0.status.isFinished }
+        let parsed = all.rows
 
         // Sort positions, not rows: a row holds a whole task record.
-        let values: [Double?] = parsed.map { task, _, m in
-            guard task.status.isFinished, task.status != .failed else { return nil }
-            return m.first { $0.0 == sortMetric }.flatMap { Self.number($0.1) }
-        }
+        let values = parsed.map(\.value)
         let keys = tasks.map { (status: Self.statusOrder($0.status), index: $0.index, id: $0.taskID) }
         let better = Self.better(maximize)
         let ranked = keys.indices.filter { values[$0] != nil }.sorted { i, j in
@@ -114,10 +99,67 @@ public struct Leaderboard: Sendable {
             (keys[i].status, keys[i].index, keys[i].id) < (keys[j].status, keys[j].index, keys[j].id)
         }
         rows = (ranked + rest).enumerated().map { position, i in
-            Row(rank: position < ranked.count ? position + 1 : nil, task: parsed[i].0, params: parsed[i].1,
-                metrics: parsed[i].2, value: values[i])
+            Row(rank: position < ranked.count ? position + 1 : nil, task: parsed[i].task, params: parsed[i].params,
+                metrics: parsed[i].metrics, value: values[i])
         }
         groups = groupBy.isEmpty ? [] : Self.groups(of: rows, by: groupBy, metrics: metricNames, sortMetric: sortMetric, better: better)
+    }
+
+    /// The first rows of a big sweep's leaderboard without loading the rest: `leading` are
+    /// the best tasks in the leaderboard's order (`Store.leading`; the first of them ranked
+    /// `firstRank` when they are a later page), `taskCount` and
+    /// `finishedCount` count the whole sweep, and `varyingParams` are the whole sweep's.
+    /// Parameter and metric names, and the metrics worth a column, come from these rows.
+    public init(sweep: SweepRecord, leading tasks: [TaskRecord], taskCount: Int, finishedCount: Int, varyingParams: [String],
+                sort: String? = nil, firstRank: Int = 1) throws(ConfigError) {
+        let sortMetric = sort ?? sweep.metric
+        let parsed = try Self.parse(tasks, sweep: sweep, sortMetric: sortMetric, checkSort: sort != nil, groupBy: [])
+        self.sweep = sweep
+        self.sortMetric = sortMetric
+        maximize = Self.maximizes(sortMetric, in: sweep)
+        groupBy = []
+        paramNames = parsed.params
+        metricNames = parsed.metrics
+        self.varyingParams = varyingParams
+        self.taskCount = taskCount
+        self.finishedCount = finishedCount
+        var rank = firstRank - 1
+        rows = parsed.rows.map { p in
+            if p.value != nil { rank += 1 }
+            return Row(rank: p.value != nil ? rank : nil, task: p.task, params: p.params, metrics: p.metrics, value: p.value)
+        }
+        groups = []
+    }
+
+    private struct Parsed {
+        var params: [String]
+        var metrics: [String]
+        var rows: [(task: TaskRecord, params: [(String, JSON)], metrics: [(String, JSON)], value: Double?)]
+    }
+
+    /// Each task's parameters, metrics and value to rank by, and the names seen.
+    /// - Throws: `ConfigError` for a sort metric (when `checkSort`) or group-by parameter
+    ///   that neither docs/keys.md, docs/metrics.md nor the tasks know.
+    private static func parse(_ tasks: [TaskRecord], sweep: SweepRecord, sortMetric: String, checkSort: Bool,
+                              groupBy: [String]) throws(ConfigError) -> Parsed {
+        var params = OrderedNames(), metrics = OrderedNames()
+        var rows: [(task: TaskRecord, params: [(String, JSON)], metrics: [(String, JSON)], value: Double?)] = []
+        rows.reserveCapacity(tasks.count)
+        for task in tasks {
+            let p = Self.fields(task.params) ?? []
+            let m = (Self.fields(task.metrics) ?? []).filter { !Self.resultFields.contains($0.0) }
+            p.forEach { params.add($0.0) }
+            m.forEach { metrics.add($0.0) }
+            let value = task.status.isFinished && task.status != .failed ? m.first { $0.0 == sortMetric }.flatMap { Self.number($0.1) } : nil
+            rows.append((task, p, m, value))
+        }
+        if checkSort, !metrics.contains(sortMetric), !Self.knownMetrics.contains(sortMetric), sortMetric != sweep.metric {
+            throw ConfigError("unknown metric '\(sortMetric)' for --sort (known: \(OrderedNames(Self.knownMetrics + metrics.names).names.joined(separator: ", ")))")
+        }
+        for name in groupBy where !params.contains(name) && ConfigKeys.byName[name] == nil {
+            throw ConfigError("--group-by: " + ConfigKeys.unknownKeyMessage(name))
+        }
+        return Parsed(params: params.names, metrics: metrics.names, rows: rows)
     }
 
     private static func groups(of rows: [Row], by names: [String], metrics: [String], sortMetric: String,

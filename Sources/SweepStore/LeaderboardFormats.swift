@@ -98,10 +98,10 @@ extension Leaderboard {
     // MARK: table and markdown
 
     private func title(top: Int?) -> String {
-        var s = "\(sweep.name): \(finishedCount) of \(rows.count) tasks finished; "
+        var s = "\(sweep.name): \(finishedCount) of \(taskCount) tasks finished; "
         s += groupBy.isEmpty ? "best first" : "groups by \(groupBy.joined(separator: ", ")), best mean first"
         s += " by \(sortMetric) (\(maximize ? "higher" : "lower") is better)"
-        let total = groupBy.isEmpty ? rows.count : groups.count
+        let total = groupBy.isEmpty ? taskCount : groups.count
         if let top, top < total { s += "; top \(top) of \(total) shown" }
         return s
     }

@@ -10,21 +10,32 @@ public enum StatusReport {
         let board = try? Leaderboard(sweep: sweep, tasks: tasks)
         var counts = Dictionary(uniqueKeysWithValues: TaskStatus.allCases.map { ($0, 0) })
         for task in tasks { counts[task.status, default: 0] += 1 }
+        return render(sweep: sweep, counts: counts, best: board?.best, varyingParams: board?.varyingParams ?? [],
+                      failed: tasks.filter { $0.status == .failed }, unsaved: tasks.filter { unsavedWeights[$0.taskID] != nil },
+                      unsavedWeights: unsavedWeights, workers: workers, now: now)
+    }
 
+    /// The same from what SQL answers (a big sweep): `counts` per status, the `best` task
+    /// and the parameters that vary, the `failed` tasks and those whose weights are
+    /// `unsaved` (both in index order).
+    public static func render(sweep: SweepRecord, counts: [TaskStatus: Int], best: Leaderboard.Row?, varyingParams: [String],
+                              failed: [TaskRecord], unsaved: [TaskRecord], unsavedWeights: [String: String],
+                              workers: [WorkerRecord], now: Double = Date().timeIntervalSince1970) -> String {
         let created = Date(timeIntervalSince1970: sweep.createdAt).formatted(.iso8601)
+        let total = counts.values.reduce(0, +)
         var out = "\(sweep.name)  (metric \(sweep.metric), \(sweep.maximize ? "maximize" : "minimize"); created \(created))\n"
-        out += "  \(tasks.count) tasks: " + TaskStatus.allCases.map { "\(counts[$0]!) \($0.rawValue)" }.joined(separator: ", ") + "\n"
-        if let board, let best = board.best {
+        out += "  \(total) tasks: " + TaskStatus.allCases.map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ") + "\n"
+        if let best {
             let value = best.metric(sweep.metric).map { Leaderboard.text(metric: sweep.metric, $0) } ?? "-"
-            let params = board.varyingParams.map { "\($0)=\(Leaderboard.text(param: best.param($0)))" }.joined(separator: " ")
+            let params = varyingParams.map { "\($0)=\(Leaderboard.text(param: best.param($0)))" }.joined(separator: " ")
             out += "  best \(sweep.metric) \(value)  task \(best.task.taskID)" + (params.isEmpty ? "" : "  \(params)") + "\n"
         } else {
             out += "  best \(sweep.metric): none yet\n"
         }
-        for task in tasks where task.status == .failed {
+        for task in failed {
             out += "  failed \(task.taskID) after \(task.attempts) attempt\(task.attempts == 1 ? "" : "s"): \(oneLine(task.error ?? "no error recorded"))\n"
         }
-        for task in tasks {
+        for task in unsaved {
             guard let error = unsavedWeights[task.taskID] else { continue }
             out += "  weights not saved for \(task.taskID): \(oneLine(error))\n"
         }

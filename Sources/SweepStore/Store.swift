@@ -27,7 +27,7 @@ public enum Durability: String, Sendable, CaseIterable {
 public final class Store: Sendable {
     public let path: String
     public let durability: Durability
-    private let db: any DatabaseWriter
+    let db: any DatabaseWriter
 
     /// Opens the store at `path`, creating the file and migrating the schema
     /// when needed. With `readOnly`, the file must exist and nothing is
@@ -120,6 +120,7 @@ public final class Store: Sendable {
                     sweep = SweepRecord(id: db.lastInsertedRowID, name: name, spec: spec, metric: metric, maximize: maximize, createdAt: now)
                 }
                 _ = try Self.insert(tasks, sweepID: sweep.id, skippingStored: old != nil, db)
+                try Self.createMetricIndex(metric, db)
                 return sweep
             }
         }
@@ -223,12 +224,12 @@ public final class Store: Sendable {
         }
     }
 
-    private static let taskColumns = """
+    static let taskColumns = """
         sweep_id, task_id, idx, params, status, attempts, worker, started_at, finished_at, error, metrics, wall_seconds
         """
 
     /// A row of `taskColumns` as a record.
-    private static func task(_ row: Row) throws -> TaskRecord {
+    static func task(_ row: Row) throws -> TaskRecord {
         TaskRecord(sweepID: row[0], taskID: row[1], index: row[2], params: row[3],
                    status: try status(row[4]), attempts: row[5], worker: row[6],
                    startedAt: row[7], finishedAt: row[8], error: row[9], metrics: row[10], wallSeconds: row[11])
@@ -505,7 +506,7 @@ public final class Store: Sendable {
     // MARK: errors
 
     /// Runs `body`, turning any database error into a one-line `StoreError` naming the file.
-    private func run<T>(_ body: () throws -> T) throws -> T {
+    func run<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch { throw Self.storeError(error, path: path) }
     }
 

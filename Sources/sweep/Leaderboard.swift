@@ -45,8 +45,14 @@ extension Sweep {
         func run() throws {
             let store = try options.open()
             let sweep = try options.select(in: store)
-            let tasks = try StoreOptions.reading { try store.tasks(sweepID: sweep.id) }
-            let board = try SweepStore.Leaderboard(sweep: sweep, tasks: tasks, sort: sort, groupBy: groups)
+            let board: SweepStore.Leaderboard
+            if let top, groups.isEmpty, !importance {
+                // the best K from SQL and an index: a 100,000-task sweep answers in milliseconds
+                board = try StoreOptions.reading { try SweepOverview(store: store, sweep: sweep).leaderboard(store: store, limit: top, sort: sort) }
+            } else {
+                let tasks = try StoreOptions.reading { try store.tasks(sweepID: sweep.id) }
+                board = try SweepStore.Leaderboard(sweep: sweep, tasks: tasks, sort: sort, groupBy: groups)
+            }
             if importance { return printImportance(SweepImportance(board: board)) }
             print(board.render(format, top: top), terminator: "")
             if curves {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SweepReport
 import SweepStore
 
 extension Sweep {
@@ -16,11 +17,18 @@ extension Sweep {
             }
             if sweeps.isEmpty { printLine("\(options.db): no sweep yet") }
             for (i, sweep) in sweeps.enumerated() {
-                let tasks = try StoreOptions.reading { try store.tasks(sweepID: sweep.id) }
-                let unsaved = try StoreOptions.reading { try store.unsavedWeights(sweepID: sweep.id) }
-                let workers = try StoreOptions.reading { try store.workers(sweepID: sweep.id) }
-                print((i > 0 ? "\n" : "") + StatusReport.render(sweep: sweep, tasks: tasks, unsavedWeights: unsaved, workers: workers),
-                      terminator: "")
+                // counts and the best task from SQL: a 100,000-task sweep answers in milliseconds
+                let text = try StoreOptions.reading { () throws -> String in
+                    let overview = try SweepOverview(store: store, sweep: sweep)
+                    let best = try overview.leaderboard(store: store, limit: 1).best
+                    let unsavedWeights = try store.unsavedWeights(sweepID: sweep.id)
+                    return StatusReport.render(
+                        sweep: sweep, counts: overview.counts, best: best, varyingParams: overview.varyingParams,
+                        failed: try store.tasks(sweepID: sweep.id, status: .failed),
+                        unsaved: try store.tasks(sweepID: sweep.id, ids: Array(unsavedWeights.keys)),
+                        unsavedWeights: unsavedWeights, workers: try store.workers(sweepID: sweep.id))
+                }
+                print((i > 0 ? "\n" : "") + text, terminator: "")
             }
         }
     }

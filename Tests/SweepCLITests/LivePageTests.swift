@@ -153,6 +153,59 @@ import TestSupport
         #expect(dashboard.wait(timeout: 10).status == 0)
     }
 
+    /// A sweep over the page's full-load limit (2,000 tasks): the page reads the counts, the
+    /// best tasks and an even sample from SQL, pages the leaderboard on the server, and a
+    /// browser turns a page.
+    @Test(.enabled(if: chromium != nil, "chromium is not installed: run `make deps-browser`"))
+    func aBigSweepsLeaderboardIsPagedOnTheServer() throws {
+        let dir = makeTemporaryDirectory("sweep-live-big")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let values = (1...50).map(String.init).joined(separator: ", ")
+        let specPath = DistributedRunTests.writeSpec(dir, """
+            name: big
+            method: grid
+            parameters:
+              model: {value: noop}
+              seed: {values: [\(values)]}
+              hidden: {values: [\(values)]}
+            """)
+        let db = dir + "/sweep.db"
+        let processes = TestProcesses()
+        defer { processes.endAll() }
+        let run = try processes.sweep(["run", specPath, "--workers", "2", "--db", db, "--http", "off"])
+        #expect(run.wait(timeout: 120).status == 0, "\(run.stderr)")
+
+        let dashboard = try processes.sweep(["dashboard", "--db", db])
+        let url = try Self.pageURL(dashboard)
+        let page = try Self.get(url)
+        #expect(page.body.contains("Rows 1–50 of 2,500 tasks"), "the pager")
+        #expect(page.body.contains("even sample of"), "importance from a sample, said so")
+        let last = try Self.get(url + "api/leaderboard?page=50")
+        #expect(last.body.contains("<td>2451</td>") && last.body.contains("<td>2500</td>") && !last.body.contains("next 50"), "\(last.body.prefix(400))")
+
+        // a browser turns to the second page: ranks 51–100, fetched from the server
+        let b = try runCommand("/usr/bin/python3", [Self.driver, Self.chromium!, url, "--until", """
+            (function () {
+              // the first update has come: the page's script runs (the rows arrive before it, in the HTML)
+              if (!(document.body.dataset.version >= 1) || document.querySelectorAll('#leaderboard tbody tr').length !== 50) return false;
+              var next = document.querySelector('#leaderboard a[data-page="2"]');
+              if (next && !window.clicked) { window.clicked = true; next.click(); }
+              var rows = document.querySelectorAll('#leaderboard-grouped tbody tr');
+              return rows.length === 50 && document.getElementById('leaderboard').style.display === 'none';
+            })()
+            """, "--timeout", "30",
+            "--eval", "document.querySelector('#leaderboard-grouped tbody tr td').textContent",
+            "--eval", "document.querySelector('#leaderboard-grouped .pager').textContent"])
+        #expect(b.status == 0, "\(b.stderr)")
+        let result = try JSONSerialization.jsonObject(with: Data(b.stdout.utf8)) as? [String: Any]
+        #expect(result?["until"] as? Bool == true, "\(b.stdout)")
+        let shown = result?["values"] as? [Any] ?? []
+        #expect(shown.first as? String == "51", "\(shown)")
+        #expect((shown.last as? String)?.contains("Rows 51–100 of 2,500 tasks") == true, "\(shown)")
+        kill(dashboard.pid, SIGINT)
+        #expect(dashboard.wait(timeout: 10).status == 0)
+    }
+
     @Test func aTokenGuardsEveryRequestAndOffLoopbackNeedsOne() throws {
         let dir = makeTemporaryDirectory("sweep-live-token")
         defer { try? FileManager.default.removeItem(atPath: dir) }
