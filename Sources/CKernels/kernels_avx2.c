@@ -1,0 +1,97 @@
+// The AVX2+FMA kernel set: CPUs without AVX-512 (AMD Zen 2/3, many Intel parts). The GEMM's
+// micro-kernel is BLIS's Haswell shape, 6×16: twelve ymm accumulators, two B loads and six
+// broadcasts per step, which keeps both FMA ports busy with four of the sixteen registers
+// left for B and A. Functions carry their target attribute, so the file builds with the
+// project's flags (no -m options) and runs only where sweep_kernels_named checked the CPU.
+#include "kernel_sets.h"
+
+#if defined(__x86_64__)
+
+// The LSTM and Adam lanes must round as the Swift loops: no a·b + c contracted into one FMA
+// (clang honours the STDC pragma, GCC its optimize attribute; GCC's intrinsics are plain
+// vector arithmetic that its default -ffp-contract=fast would fuse).
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
+#include <immintrin.h>
+
+#define SET avx2
+#define TARGET __attribute__((target("avx2,fma")))
+
+#define VL 8
+typedef __m256 vec;
+#define VZERO() _mm256_setzero_ps()
+#define VSET1(x) _mm256_set1_ps(x)
+#define VLOAD(p) _mm256_loadu_ps(p)
+#define VSTORE(p, v) _mm256_storeu_ps(p, v)
+#define VADD(a, b) _mm256_add_ps(a, b)
+#define VSUB(a, b) _mm256_sub_ps(a, b)
+#define VMUL(a, b) _mm256_mul_ps(a, b)
+#define VDIV(a, b) _mm256_div_ps(a, b)
+#define VSQRT(a) _mm256_sqrt_ps(a)
+#define VFMA(acc, a, b) _mm256_fmadd_ps(a, b, acc)
+#define VMULADD(a, b, c) _mm256_fmadd_ps(a, b, c)
+// max and min return their second operand, x, when x is NaN
+#define VCLAMP_BELOW(x, lo) _mm256_max_ps(lo, x)
+#define VCLAMP_ABOVE(x, hi) _mm256_min_ps(hi, x)
+
+/// Lanes [0, n) of a mask (n ≤ 8): -1 in those, 0 in the others.
+static const int32_t laneMasks[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+TARGET static inline __m256i firstLanes(int n) {
+    return _mm256_loadu_si256((const __m256i *)(laneMasks + 8 - (n < 8 ? (n > 0 ? n : 0) : 8)));
+}
+#define VLOADN(p, n) ((n) >= 8 ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, firstLanes(n)))
+#define VSTOREN(p, v, n) ((n) >= 8 ? _mm256_storeu_ps(p, v) : _mm256_maskstore_ps(p, firstLanes(n), v))
+
+enum { MR = 6, NR = 16, KC = 256, MC = 72, NC = 1024, TB = 8 };
+/// directStride1: a panel row of 16 positions takes some 4 cycles to build and feeds OC cycles
+/// of FMAs, against the junk's (K − 1) / Wp.
+#define STRIDE1_JUNK_LIMIT 4
+
+/// Transposes 8 rows of 8 floats in registers (r[i][j] -> r[j][i]).
+TARGET static inline void transpose8(__m256 r[8]) {
+    __m256 t[8], s[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);      // a0 b0 a1 b1 | a4 b4 a5 b5
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);  // a2 b2 a3 b3 | a6 b6 a7 b7
+    }
+    for (int i = 0; i < 8; i += 4) {
+        s[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));      // a0 b0 c0 d0 | a4 b4 c4 d4
+        s[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));  // column 1 | 5
+        s[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));  // 2 | 6
+        s[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));  // 3 | 7
+    }
+    for (int q = 0; q < 4; q++) {
+        r[q] = _mm256_permute2f128_ps(s[q], s[q + 4], 0x20);
+        r[q + 4] = _mm256_permute2f128_ps(s[q], s[q + 4], 0x31);
+    }
+}
+
+#define SET_TRANSPOSE_BLOCK
+/// sgemm_template.h's transposeBlock on one 8×8 register transpose.
+TARGET static void transposeBlock(const float *src, int ld, int rows, int cols, float *dst, int ldd, int width) {
+    const __m256i colMask = firstLanes(cols);
+    __m256 r[8];
+    for (int i = 0; i < 8; i++)
+        r[i] = i >= rows ? _mm256_setzero_ps()
+             : cols == 8 ? _mm256_loadu_ps(src + (size_t)i * ld)
+                         : _mm256_maskload_ps(src + (size_t)i * ld, colMask);
+    transpose8(r);
+    if (width == 8) {
+        for (int q = 0; q < cols; q++) _mm256_storeu_ps(dst + (size_t)q * ldd, r[q]);
+    } else {
+        const __m256i widthMask = firstLanes(width);
+        for (int q = 0; q < cols; q++) _mm256_maskstore_ps(dst + (size_t)q * ldd, widthMask, r[q]);
+    }
+}
+
+#include "sgemm_template.h"
+#include "lstm_adam_template.h"
+
+// The LSTM backward writes its packed dGates lane by lane where a vector would cross a panel.
+SET_TABLE(1);
+
+#endif
