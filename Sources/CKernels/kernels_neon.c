@@ -59,8 +59,9 @@ static inline void storeFirst(float *p, float32x4_t v, int n) {
 #define VLOADN(p, n) loadFirst(p, n)
 #define VSTOREN(p, v, n) storeFirst(p, v, n)
 
-enum { MR = 8, NR = 12, KC = 252, MC = 64, NC = 1008, TB = 4 };
-#define STRIDE1_JUNK_LIMIT 4
+enum { MR = 8, HALF_MR = 4, NR = 12, KC = 252, MC = 64, NC = 1008, TB = 4 };
+/// directStride1's constant: panel rows are built with plain copies, as in the portable set
+#define STRIDE1_JUNK_LIMIT 8
 
 #define SET_TRANSPOSE_BLOCK
 /// sgemm_template.h's transposeBlock on one 4×4 register transpose.

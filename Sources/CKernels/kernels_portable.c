@@ -26,8 +26,9 @@ typedef float vec;
 #define VADD(a, b) ((a) + (b))
 #define VFMA(acc, a, b) ((acc) + (a) * (b))
 
-enum { MR = 4, NR = 16, KC = 256, MC = 64, NC = 1024, TB = 8 };
-#define STRIDE1_JUNK_LIMIT 4
+enum { MR = 4, HALF_MR = 2, NR = 16, KC = 256, MC = 64, NC = 1024, TB = 8 };
+/// directStride1's constant: building a panel row is slow here (plain copies), the junk's FMAs as slow
+#define STRIDE1_JUNK_LIMIT 8
 
 #include "sgemm_template.h"
 

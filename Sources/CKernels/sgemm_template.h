@@ -12,6 +12,7 @@
 //   VL, vec                lanes of its vector type, and the type
 //   VZERO(), VSET1(x), VLOAD(p), VSTORE(p, v) (unaligned), VADD(a, b),
 //   VFMA(acc, a, b)        acc + a·b (fused where the set has it)
+//   HALF_MR                the rows of the micro-kernel for a matrix's last mr ≤ HALF_MR rows
 //   MR, NR, KC, MC, NC     micro-tile rows and columns (NR a multiple of VL), the K block (a
 //                          multiple of NR), the rows of A per packed block (a multiple of MR), the
 //                          columns of B per block (a multiple of NR)
@@ -59,40 +60,41 @@ TARGET static void transposeBlock(const float *src, int ld, int rows, int cols, 
 }
 #endif
 
-/// The micro-kernel: a tile of C (mr ≤ MR rows, nr ≤ NR columns) (+)= A (mr × kc) · B (kc × NR),
-/// the tile's MR×NV vectors in registers. Each caller is a wrapper with constant arguments,
-/// so that inlining leaves one specialised loop per form:
+/// The micro-kernel: a tile of C (mr ≤ rows ≤ MR rows, nr ≤ NR columns) (+)= A (mr × kc) · B
+/// (kc × NR), the tile's rows×NV vectors in registers. Each caller is a wrapper with constant
+/// arguments, so that inlining leaves one specialised loop per form and height (rows is MR, or
+/// HALF_MR for the last rows of a matrix, which would otherwise multiply padding):
 /// - A's row i starts at a + i·rowStride (rows ≥ mr read row 0 again, unless `padded`: a packed
 ///   slab has zero rows there); its p-th value is at p·step, jumping by `jump` floats every
 ///   `seg` values (panels of NR columns);
 /// - B's row p is the NR floats at b + p·NR, or at b + offsets[p] (a convolution's padded image);
 /// - the tile starts from init[i] (a bias) in row i, or from zero, and is stored into C or
 ///   added to it (`accumulate`).
-TARGET static ALWAYS_INLINE void tile(int kc, const float *a, ptrdiff_t rowStride, bool padded, int step, int seg,
-                                      ptrdiff_t jump, const float *b, const int *offsets, const float *init,
+TARGET static ALWAYS_INLINE void tile(int rows, int kc, const float *a, ptrdiff_t rowStride, bool padded, int step,
+                                      int seg, ptrdiff_t jump, const float *b, const int *offsets, const float *init,
                                       float *c, int ldc, int mr, int nr, bool accumulate) {
     vec acc[MR][NV];
-    UNROLL for (int i = 0; i < MR; i++) {
+    UNROLL for (int i = 0; i < rows; i++) {
         vec start = init ? VSET1(init[i < mr ? i : 0]) : VZERO();
         UNROLL for (int v = 0; v < NV; v++) acc[i][v] = start;
     }
     const float *r[MR];
-    UNROLL for (int i = 0; i < MR; i++) r[i] = a + (padded || i < mr ? i : 0) * rowStride;
+    UNROLL for (int i = 0; i < rows; i++) r[i] = a + (padded || i < mr ? i : 0) * rowStride;
     for (int g = 0; g < kc; g += seg) {
         const int len = kc - g < seg ? kc - g : seg;
         for (int q = 0; q < len; q++) {
             const float *bp = offsets ? b + offsets[g + q] : b + (size_t)(g + q) * NR;
             vec bv[NV];
             UNROLL for (int v = 0; v < NV; v++) bv[v] = VLOAD(bp + v * VL);
-            UNROLL for (int i = 0; i < MR; i++) {
+            UNROLL for (int i = 0; i < rows; i++) {
                 vec x = VSET1(r[i][q * step]);
                 UNROLL for (int v = 0; v < NV; v++) acc[i][v] = VFMA(acc[i][v], x, bv[v]);
             }
         }
-        UNROLL for (int i = 0; i < MR; i++) r[i] += jump;
+        UNROLL for (int i = 0; i < rows; i++) r[i] += jump;
     }
-    if (mr == MR && nr == NR) {
-        UNROLL for (int i = 0; i < MR; i++) {
+    if (mr == rows && nr == NR) {
+        UNROLL for (int i = 0; i < rows; i++) {
             UNROLL for (int v = 0; v < NV; v++) {
                 float *p = c + (size_t)i * ldc + v * VL;
                 VSTORE(p, accumulate ? VADD(acc[i][v], VLOAD(p)) : acc[i][v]);
@@ -102,7 +104,7 @@ TARGET static ALWAYS_INLINE void tile(int kc, const float *a, ptrdiff_t rowStrid
     }
     // edges: the tile through a buffer, then its mr × nr corner
     float t[MR * NR];
-    UNROLL for (int i = 0; i < MR; i++) {
+    UNROLL for (int i = 0; i < rows; i++) {
         UNROLL for (int v = 0; v < NV; v++) VSTORE(t + i * NR + v * VL, acc[i][v]);
     }
     for (int i = 0; i < mr; i++) {
@@ -117,34 +119,49 @@ TARGET static ALWAYS_INLINE void tile(int kc, const float *a, ptrdiff_t rowStrid
 /// C tile (+)= A slab (kc, MR), packed · B panel (kc, NR).
 TARGET static void kernelPacked(int kc, const float *a, const float *b, float *c, int ldc, int mr, int nr,
                                 bool accumulate) {
-    tile(kc, a, 1, true, MR, kc, 0, b, NULL, NULL, c, ldc, mr, nr, accumulate);
+    if (mr <= HALF_MR)
+        tile(HALF_MR, kc, a, 1, true, MR, kc, 0, b, NULL, NULL, c, ldc, mr, nr, accumulate);
+    else
+        tile(MR, kc, a, 1, true, MR, kc, 0, b, NULL, NULL, c, ldc, mr, nr, accumulate);
 }
 
 /// C tile (+)= A read where it is, row-major (a[i·lda + p]) · B panel: for an A small enough to
 /// stay in cache (a recurrent step's h or dGates), which packing would only copy.
 TARGET static void kernelDirect(int kc, const float *a, int lda, const float *b, float *c, int ldc, int mr, int nr,
                                 bool accumulate) {
-    tile(kc, a, lda, false, 1, kc, 0, b, NULL, NULL, c, ldc, mr, nr, accumulate);
+    if (mr <= HALF_MR)
+        tile(HALF_MR, kc, a, lda, false, 1, kc, 0, b, NULL, NULL, c, ldc, mr, nr, accumulate);
+    else
+        tile(MR, kc, a, lda, false, 1, kc, 0, b, NULL, NULL, c, ldc, mr, nr, accumulate);
 }
 
 /// kernelDirect whose rows start from init[i] (a convolution's bias), stored, not added.
 TARGET static void kernelDirectInit(int kc, const float *a, int lda, const float *b, float *c, int ldc, int mr,
                                     int nr, const float *init) {
-    tile(kc, a, lda, false, 1, kc, 0, b, NULL, init, c, ldc, mr, nr, false);
+    if (mr <= HALF_MR)
+        tile(HALF_MR, kc, a, lda, false, 1, kc, 0, b, NULL, init, c, ldc, mr, nr, false);
+    else
+        tile(MR, kc, a, lda, false, 1, kc, 0, b, NULL, init, c, ldc, mr, nr, false);
 }
 
 /// C tile (+)= A read in place from panels of NR columns (rows NR floats apart, the next
 /// panel aPanelStride floats on) · B panel.
 TARGET static void kernelPanels(int kc, const float *a, int aPanelStride, const float *b, float *c, int ldc, int mr,
                                 int nr, bool accumulate) {
-    tile(kc, a, NR, false, 1, NR, aPanelStride, b, NULL, NULL, c, ldc, mr, nr, accumulate);
+    if (mr <= HALF_MR)
+        tile(HALF_MR, kc, a, NR, false, 1, NR, aPanelStride, b, NULL, NULL, c, ldc, mr, nr, accumulate);
+    else
+        tile(MR, kc, a, NR, false, 1, NR, aPanelStride, b, NULL, NULL, c, ldc, mr, nr, accumulate);
 }
 
-/// A tile (mr rows × NR into t, row stride NR) = init + A rows (a[i·lda + p]) · B rows at
-/// base + offsets[p]: a stride-1 convolution's positions read from the zero-bordered image.
+/// A tile (mr rows × NR, into c) = init + A rows (a[i·lda + p]) · B rows at base + offsets[p]:
+/// a stride-1 convolution's positions read from the zero-bordered image.
 TARGET static void kernelOffsets(int kc, const float *a, int lda, int mr, const float *base, const int *offsets,
-                                 const float *init, float *t) {
-    tile(kc, a, lda, false, 1, kc, 0, base, offsets, init, t, NR, mr, NR, false);
+                                 const float *init, float *c, int ldc) {
+    if (mr <= HALF_MR)
+        tile(HALF_MR, kc, a, lda, false, 1, kc, 0, base, offsets, init, c, ldc, mr, NR, false);
+    else
+        tile(MR, kc, a, lda, false, 1, kc, 0, base, offsets, init, c, ldc, mr, NR, false);
 }
 
 /// op(A) rows [i0, i0+mr) × columns [p0, p0+kc) -> slabs of MR rows, each (kc, MR), the
@@ -314,69 +331,91 @@ TARGET void SET_FUNCTION(add_transposed)(int rows, int columns, const float *x, 
 // from the image straight into an L1-resident buffer the micro-kernel reads, and the weight
 // gradient reads the same panels as its A. Sums run in a fixed order.
 
-/// The panel of an image's im2col: rows [k0, k0 + kc) (r = (c·KH + kh)·KW + kw), output
-/// positions [j0, j0 + NR) (y·OW + x; those ≥ OH·OW zero) -> panel (kc, NR).
-///
-/// The NR positions split into runs of one output row each. For stride 1 a run reads
-/// consecutive floats of one input row; which of its lanes lie inside the image, and where
-/// they read, depend only on the run and (kh, kw), not on c: computed once per panel.
-TARGET static void packConvPanel(const sweep_conv_shape *g, const float *image, int k0, int kc, int j0,
-                                 float *panel) {
-    const int kk = g->kernel * g->kernel, spatial = g->outHeight * g->outWidth, plane = g->height * g->width;
-    int segY[NR], segX[NR], segN[NR], segLane[NR], segments = 0;
+/// Runs of one output row each among the NR output positions [j0, j0 + NR) of a panel: run s
+/// covers lanes [lane[s], lane[s] + n[s]), output row y[s] (times the stride) from column x[s].
+typedef struct convRuns { int count, y[NR], x[NR], n[NR], lane[NR]; } convRuns;
+
+static void runsOf(const sweep_conv_shape *g, int j0, convRuns *r) {
+    const int spatial = g->outHeight * g->outWidth;
+    r->count = 0;
     for (int j = j0; j < j0 + NR && j < spatial;) {
-        const int y = j / g->outWidth, x = j % g->outWidth;
-        int n = g->outWidth - x;
-        n = minInt(n, minInt(j0 + NR - j, spatial - j));
-        segY[segments] = y * g->stride, segX[segments] = x, segN[segments] = n, segLane[segments] = j - j0;
-        segments++;
+        const int y = j / g->outWidth, x = j % g->outWidth, n = minInt(g->outWidth - x, minInt(j0 + NR - j, spatial - j));
+        r->y[r->count] = y * g->stride, r->x[r->count] = x, r->n[r->count] = n, r->lane[r->count] = j - j0;
+        r->count++;
         j += n;
     }
-    int c = k0 / kk, kh = (k0 / g->kernel) % g->kernel, kw = k0 % g->kernel;
-    if (g->stride != 1) {
-        for (int i = 0; i < kc; i++) {
-            float *dst = panel + (size_t)i * NR;
-            for (int l = 0; l < NR; l++) dst[l] = 0;
-            const float *channel = image + (size_t)c * plane;
-            for (int s = 0; s < segments; s++) {
-                const int iy = segY[s] + kh - g->padTop;
-                if (iy < 0 || iy >= g->height) continue;
-                const float *row = channel + (size_t)iy * g->width;
-                for (int t = 0; t < segN[s]; t++) {
-                    const int ix = (segX[s] + t) * g->stride + kw - g->padLeft;
-                    if (ix >= 0 && ix < g->width) dst[segLane[s] + t] = row[ix];
-                }
-            }
-            if (++kw == g->kernel) kw = 0, ++kh == g->kernel ? (kh = 0, c++) : 0;
-        }
-        return;
-    }
-    // per kernel offset t = kh·KW + kw and run s: lanes [lo, hi) read inside the image, lane l
-    // at channel + offset + l (an empty range where the row is outside)
+}
+
+/// Per kernel offset t = kh·KW + kw and run s (at t·runs + s): the lanes [lo, hi) of a stride-1
+/// panel row that read inside the image, lane l at channel + offset + l (empty where the input
+/// row is outside). They depend only on the run and (kh, kw), not on the channel.
+static void stride1Lanes(const sweep_conv_shape *g, const convRuns *r, int *lo, int *hi, int *offset) {
     const int k = g->kernel;
-    int lo[kk * segments], hi[kk * segments], offset[kk * segments];
-    for (int t = 0; t < kk; t++) {
+    for (int t = 0; t < k * k; t++) {
         const int th = t / k, tw = t % k;
-        for (int s = 0; s < segments; s++) {
-            const int iy = segY[s] + th - g->padTop, ix0 = segX[s] + tw - g->padLeft;
-            const int l0 = segLane[s] + (ix0 < 0 ? -ix0 : 0), l1 = segLane[s] + minInt(g->width - ix0, segN[s]);
+        for (int s = 0; s < r->count; s++) {
+            const int iy = r->y[s] + th - g->padTop, ix0 = r->x[s] + tw - g->padLeft;
+            const int l0 = r->lane[s] + (ix0 < 0 ? -ix0 : 0), l1 = r->lane[s] + minInt(g->width - ix0, r->n[s]);
             const bool inside = iy >= 0 && iy < g->height && l1 > l0;
-            lo[t * segments + s] = inside ? l0 : 0;
-            hi[t * segments + s] = inside ? l1 : 0;
-            offset[t * segments + s] = inside ? iy * g->width + ix0 - segLane[s] : 0;
+            lo[t * r->count + s] = inside ? l0 : 0;
+            hi[t * r->count + s] = inside ? l1 : 0;
+            offset[t * r->count + s] = inside ? iy * g->width + ix0 - r->lane[s] : 0;
         }
     }
-    const float *channel = image + (size_t)c * plane;
+}
+
+#if !defined(SET_PACK_CONV_STRIDE1)
+/// packConvPanel at stride 1: each panel row is the runs' lanes copied from one input row each.
+TARGET static void packConvStride1(const sweep_conv_shape *g, const float *image, int k0, int kc, const convRuns *r,
+                                   float *panel) {
+    const int kk = g->kernel * g->kernel, plane = g->height * g->width, runs = r->count;
+    int lo[kk * runs], hi[kk * runs], offset[kk * runs];
+    stride1Lanes(g, r, lo, hi, offset);
+    const float *channel = image + (size_t)(k0 / kk) * plane;
     int t = k0 % kk;
     for (int i = 0; i < kc; i++) {
         float *dst = panel + (size_t)i * NR;
         for (int l = 0; l < NR; l++) dst[l] = 0;
-        const int at = t * segments;
-        for (int s = 0; s < segments; s++) {
+        const int at = t * runs;
+        for (int s = 0; s < runs; s++) {
             const float *src = channel + offset[at + s];
             for (int l = lo[at + s]; l < hi[at + s]; l++) dst[l] = src[l];
         }
         if (++t == kk) t = 0, channel += plane;
+    }
+}
+#else
+/// The set's own, defined after this file.
+TARGET static void packConvStride1(const sweep_conv_shape *g, const float *image, int k0, int kc, const convRuns *r,
+                                   float *panel);
+#endif
+
+/// The panel of an image's im2col: rows [k0, k0 + kc) (r = (c·KH + kh)·KW + kw), output
+/// positions [j0, j0 + NR) (y·OW + x; those ≥ OH·OW zero) -> panel (kc, NR).
+TARGET static void packConvPanel(const sweep_conv_shape *g, const float *image, int k0, int kc, int j0,
+                                 float *panel) {
+    convRuns r;
+    runsOf(g, j0, &r);
+    if (g->stride == 1) {
+        packConvStride1(g, image, k0, kc, &r, panel);
+        return;
+    }
+    const int kk = g->kernel * g->kernel, plane = g->height * g->width;
+    int c = k0 / kk, kh = (k0 / g->kernel) % g->kernel, kw = k0 % g->kernel;
+    for (int i = 0; i < kc; i++) {
+        float *dst = panel + (size_t)i * NR;
+        for (int l = 0; l < NR; l++) dst[l] = 0;
+        const float *channel = image + (size_t)c * plane;
+        for (int s = 0; s < r.count; s++) {
+            const int iy = r.y[s] + kh - g->padTop;
+            if (iy < 0 || iy >= g->height) continue;
+            const float *row = channel + (size_t)iy * g->width;
+            for (int t = 0; t < r.n[s]; t++) {
+                const int ix = (r.x[s] + t) * g->stride + kw - g->padLeft;
+                if (ix >= 0 && ix < g->width) dst[r.lane[s] + t] = row[ix];
+            }
+        }
+        if (++kw == g->kernel) kw = 0, ++kh == g->kernel ? (kh = 0, c++) : 0;
     }
 }
 
@@ -460,7 +499,14 @@ TARGET static void convForwardStride1(const sweep_conv_shape *g, int batch, cons
         for (int j0 = 0; j0 < s.positions; j0 += NR) {
             for (int ir = 0; ir < outChannels; ir += MR) {
                 const int mr = minInt(outChannels - ir, MR);
-                kernelOffsets(k, w + (size_t)ir * k, k, mr, padBuffer + j0, offsets, bias ? bias + ir : zeros, t);
+                const int y0 = j0 / s.wp, x0 = j0 % s.wp;
+                if (x0 + NR <= g->outWidth) {
+                    // the NR positions are one run of one output row: the tile goes there straight
+                    kernelOffsets(k, w + (size_t)ir * k, k, mr, padBuffer + j0, offsets, bias ? bias + ir : zeros,
+                                  out + (size_t)ir * spatial + (size_t)y0 * g->outWidth + x0, spatial);
+                    continue;
+                }
+                kernelOffsets(k, w + (size_t)ir * k, k, mr, padBuffer + j0, offsets, bias ? bias + ir : zeros, t, NR);
                 // the runs of one output row each among the NR positions, junk skipped
                 for (int lane = 0; lane < NR && j0 + lane < s.positions;) {
                     const int pos = j0 + lane, y = pos / s.wp, x = pos % s.wp;
@@ -470,7 +516,8 @@ TARGET static void convForwardStride1(const sweep_conv_shape *g, int batch, cons
                     }
                     const int n = minInt(g->outWidth - x, minInt(NR - lane, s.positions - pos));
                     float *dst = out + (size_t)ir * spatial + (size_t)y * g->outWidth + x;
-                    for (int i = 0; i < mr; i++) memcpy(dst + (size_t)i * spatial, t + i * NR + lane, n * sizeof(float));
+                    for (int i = 0; i < mr; i++)
+                        for (int l = 0; l < n; l++) dst[(size_t)i * spatial + l] = t[i * NR + lane + l];
                     lane += n;
                 }
             }
