@@ -70,21 +70,27 @@ TARGET static inline void transpose8(__m256 r[8]) {
     }
 }
 
-#define SET_TRANSPOSE_BLOCK
-/// sgemm_template.h's transposeBlock on one 8×8 register transpose.
-TARGET static void transposeBlock(const float *src, int ld, int rows, int cols, float *dst, int ldd, int width) {
+#define SET_TRANSPOSE_ROWS
+/// sgemm_template.h's transposeRows on one 8×8 register transpose. Rows of 6 (A slabs) are
+/// stored in two halves, not with a masked store, which AMD's cores run slowly.
+TARGET static void transposeRows(const float *const *rows, int count, int cols, float *dst, int ldd, int width) {
     const __m256i colMask = firstLanes(cols);
     __m256 r[8];
     for (int i = 0; i < 8; i++)
-        r[i] = i >= rows ? _mm256_setzero_ps()
-             : cols == 8 ? _mm256_loadu_ps(src + (size_t)i * ld)
-                         : _mm256_maskload_ps(src + (size_t)i * ld, colMask);
+        r[i] = i >= count ? _mm256_setzero_ps() : cols == 8 ? _mm256_loadu_ps(rows[i]) : _mm256_maskload_ps(rows[i], colMask);
     transpose8(r);
-    if (width == 8) {
-        for (int q = 0; q < cols; q++) _mm256_storeu_ps(dst + (size_t)q * ldd, r[q]);
-    } else {
-        const __m256i widthMask = firstLanes(width);
-        for (int q = 0; q < cols; q++) _mm256_maskstore_ps(dst + (size_t)q * ldd, widthMask, r[q]);
+    for (int q = 0; q < cols; q++) {
+        float *d = dst + (size_t)q * ldd;
+        if (width == 8) {
+            _mm256_storeu_ps(d, r[q]);
+        } else if (width == 6) {
+            _mm_storeu_ps(d, _mm256_castps256_ps128(r[q]));
+            _mm_storel_pi((__m64 *)(d + 4), _mm256_extractf128_ps(r[q], 1));
+        } else {
+            float t[8];
+            _mm256_storeu_ps(t, r[q]);
+            for (int i = 0; i < width; i++) d[i] = t[i];
+        }
     }
 }
 

@@ -63,11 +63,11 @@ enum { MR = 8, HALF_MR = 4, NR = 12, KC = 252, MC = 64, NC = 1008, TB = 4 };
 /// directStride1's constant: panel rows are built with plain copies, as in the portable set
 #define STRIDE1_JUNK_LIMIT 8
 
-#define SET_TRANSPOSE_BLOCK
-/// sgemm_template.h's transposeBlock on one 4×4 register transpose.
-static void transposeBlock(const float *src, int ld, int rows, int cols, float *dst, int ldd, int width) {
+#define SET_TRANSPOSE_ROWS
+/// sgemm_template.h's transposeRows on one 4×4 register transpose.
+static void transposeRows(const float *const *rows, int count, int cols, float *dst, int ldd, int width) {
     float32x4_t r[4];
-    for (int i = 0; i < 4; i++) r[i] = i < rows ? loadFirst(src + (size_t)i * ld, cols) : vdupq_n_f32(0.0f);
+    for (int i = 0; i < 4; i++) r[i] = i < count ? loadFirst(rows[i], cols) : vdupq_n_f32(0.0f);
     const float32x4x2_t t01 = vtrnq_f32(r[0], r[1]), t23 = vtrnq_f32(r[2], r[3]);  // a0 b0 a2 b2 / a1 b1 a3 b3
     const float32x4_t columns[4] = {
         vcombine_f32(vget_low_f32(t01.val[0]), vget_low_f32(t23.val[0])),

@@ -50,36 +50,47 @@ static float *aligned(size_t floats) {
 static int roundUpNR(int n) { return (n + NR - 1) / NR * NR; }
 static inline int minInt(int a, int b) { return a < b ? a : b; }
 
-#if !defined(SET_TRANSPOSE_BLOCK)
-/// A block of `rows` × `cols` (each ≤ TB) of the row-major src (row stride ld), transposed into
-/// dst (row stride ldd): dst[q·ldd + i] = src[i·ld + q] for q < cols and i < width, zero for
-/// i ≥ rows. src is not read when rows ≤ 0.
-TARGET static void transposeBlock(const float *src, int ld, int rows, int cols, float *dst, int ldd, int width) {
+#if !defined(SET_TRANSPOSE_ROWS)
+/// `count` rows (≤ TB, row i at rows[i]) × `cols` columns (≤ TB), transposed into dst (row
+/// stride ldd): dst[q·ldd + i] = rows[i][q] for q < cols and i < width, zero for i ≥ count.
+TARGET static void transposeRows(const float *const *rows, int count, int cols, float *dst, int ldd, int width) {
     for (int q = 0; q < cols; q++)
-        for (int i = 0; i < width; i++) dst[(size_t)q * ldd + i] = i < rows ? src[(size_t)i * ld + q] : 0;
+        for (int i = 0; i < width; i++) dst[(size_t)q * ldd + i] = i < count ? rows[i][q] : 0;
 }
 #endif
+
+/// transposeRows for rows ld floats apart from src (not read when count ≤ 0).
+TARGET static ALWAYS_INLINE void transposeBlock(const float *src, int ld, int count, int cols, float *dst, int ldd,
+                                                int width) {
+    const float *rows[TB];
+    for (int i = 0; i < TB; i++) rows[i] = src + (size_t)(i < count ? i : 0) * ld;
+    transposeRows(rows, count, cols, dst, ldd, width);
+}
 
 /// The micro-kernel: a tile of C (mr ≤ rows ≤ MR rows, nr ≤ NR columns) (+)= A (mr × kc) · B
 /// (kc × NR), the tile's rows×NV vectors in registers. Each caller is a wrapper with constant
 /// arguments, so that inlining leaves one specialised loop per form and height (rows is MR, or
 /// HALF_MR for the last rows of a matrix, which would otherwise multiply padding):
-/// - A's row i starts at a + i·rowStride (rows ≥ mr read row 0 again, unless `padded`: a packed
-///   slab has zero rows there); its p-th value is at p·step, jumping by `jump` floats every
-///   `seg` values (panels of NR columns);
+/// - A's row i starts at rowPointers[i], or at a + i·rowStride (rows ≥ mr read row 0 again,
+///   unless `padded`: a packed slab has zero rows there); its p-th value is at p·step, jumping
+///   by `jump` floats every `seg` values (panels of NR columns);
 /// - B's row p is the NR floats at b + p·NR, or at b + offsets[p] (a convolution's padded image);
 /// - the tile starts from init[i] (a bias) in row i, or from zero, and is stored into C or
 ///   added to it (`accumulate`).
-TARGET static ALWAYS_INLINE void tile(int rows, int kc, const float *a, ptrdiff_t rowStride, bool padded, int step,
-                                      int seg, ptrdiff_t jump, const float *b, const int *offsets, const float *init,
-                                      float *c, int ldc, int mr, int nr, bool accumulate) {
+TARGET static ALWAYS_INLINE void tile(int rows, int kc, const float *a, ptrdiff_t rowStride,
+                                      const float *const *rowPointers, bool padded, int step, int seg, ptrdiff_t jump,
+                                      const float *b, const int *offsets, const float *init, float *c, int ldc, int mr,
+                                      int nr, bool accumulate) {
     vec acc[MR][NV];
     UNROLL for (int i = 0; i < rows; i++) {
         vec start = init ? VSET1(init[i < mr ? i : 0]) : VZERO();
         UNROLL for (int v = 0; v < NV; v++) acc[i][v] = start;
     }
     const float *r[MR];
-    UNROLL for (int i = 0; i < rows; i++) r[i] = a + (padded || i < mr ? i : 0) * rowStride;
+    UNROLL for (int i = 0; i < rows; i++) {
+        const int row = padded || i < mr ? i : 0;
+        r[i] = rowPointers ? rowPointers[row] : a + row * rowStride;
+    }
     for (int g = 0; g < kc; g += seg) {
         const int len = kc - g < seg ? kc - g : seg;
         for (int q = 0; q < len; q++) {
@@ -120,9 +131,9 @@ TARGET static ALWAYS_INLINE void tile(int rows, int kc, const float *a, ptrdiff_
 TARGET static void kernelPacked(int kc, const float *a, const float *b, float *c, int ldc, int mr, int nr,
                                 bool accumulate) {
     if (mr <= HALF_MR)
-        tile(HALF_MR, kc, a, 1, true, MR, kc, 0, b, NULL, NULL, c, ldc, mr, nr, accumulate);
+        tile(HALF_MR, kc, a, 1, NULL, true, MR, kc, 0, b, NULL, NULL, c, ldc, mr, nr, accumulate);
     else
-        tile(MR, kc, a, 1, true, MR, kc, 0, b, NULL, NULL, c, ldc, mr, nr, accumulate);
+        tile(MR, kc, a, 1, NULL, true, MR, kc, 0, b, NULL, NULL, c, ldc, mr, nr, accumulate);
 }
 
 /// C tile (+)= A read where it is, row-major (a[i·lda + p]) · B panel: for an A small enough to
@@ -130,18 +141,18 @@ TARGET static void kernelPacked(int kc, const float *a, const float *b, float *c
 TARGET static void kernelDirect(int kc, const float *a, int lda, const float *b, float *c, int ldc, int mr, int nr,
                                 bool accumulate) {
     if (mr <= HALF_MR)
-        tile(HALF_MR, kc, a, lda, false, 1, kc, 0, b, NULL, NULL, c, ldc, mr, nr, accumulate);
+        tile(HALF_MR, kc, a, lda, NULL, false, 1, kc, 0, b, NULL, NULL, c, ldc, mr, nr, accumulate);
     else
-        tile(MR, kc, a, lda, false, 1, kc, 0, b, NULL, NULL, c, ldc, mr, nr, accumulate);
+        tile(MR, kc, a, lda, NULL, false, 1, kc, 0, b, NULL, NULL, c, ldc, mr, nr, accumulate);
 }
 
 /// kernelDirect whose rows start from init[i] (a convolution's bias), stored, not added.
 TARGET static void kernelDirectInit(int kc, const float *a, int lda, const float *b, float *c, int ldc, int mr,
                                     int nr, const float *init) {
     if (mr <= HALF_MR)
-        tile(HALF_MR, kc, a, lda, false, 1, kc, 0, b, NULL, init, c, ldc, mr, nr, false);
+        tile(HALF_MR, kc, a, lda, NULL, false, 1, kc, 0, b, NULL, init, c, ldc, mr, nr, false);
     else
-        tile(MR, kc, a, lda, false, 1, kc, 0, b, NULL, init, c, ldc, mr, nr, false);
+        tile(MR, kc, a, lda, NULL, false, 1, kc, 0, b, NULL, init, c, ldc, mr, nr, false);
 }
 
 /// C tile (+)= A read in place from panels of NR columns (rows NR floats apart, the next
@@ -149,9 +160,9 @@ TARGET static void kernelDirectInit(int kc, const float *a, int lda, const float
 TARGET static void kernelPanels(int kc, const float *a, int aPanelStride, const float *b, float *c, int ldc, int mr,
                                 int nr, bool accumulate) {
     if (mr <= HALF_MR)
-        tile(HALF_MR, kc, a, NR, false, 1, NR, aPanelStride, b, NULL, NULL, c, ldc, mr, nr, accumulate);
+        tile(HALF_MR, kc, a, NR, NULL, false, 1, NR, aPanelStride, b, NULL, NULL, c, ldc, mr, nr, accumulate);
     else
-        tile(MR, kc, a, NR, false, 1, NR, aPanelStride, b, NULL, NULL, c, ldc, mr, nr, accumulate);
+        tile(MR, kc, a, NR, NULL, false, 1, NR, aPanelStride, b, NULL, NULL, c, ldc, mr, nr, accumulate);
 }
 
 /// A tile (mr rows × NR, into c) = init + A rows (a[i·lda + p]) · B rows at base + offsets[p]:
@@ -159,9 +170,9 @@ TARGET static void kernelPanels(int kc, const float *a, int aPanelStride, const 
 TARGET static void kernelOffsets(int kc, const float *a, int lda, int mr, const float *base, const int *offsets,
                                  const float *init, float *c, int ldc) {
     if (mr <= HALF_MR)
-        tile(HALF_MR, kc, a, lda, false, 1, kc, 0, base, offsets, init, c, ldc, mr, NR, false);
+        tile(HALF_MR, kc, a, lda, NULL, false, 1, kc, 0, base, offsets, init, c, ldc, mr, NR, false);
     else
-        tile(MR, kc, a, lda, false, 1, kc, 0, base, offsets, init, c, ldc, mr, NR, false);
+        tile(MR, kc, a, lda, NULL, false, 1, kc, 0, base, offsets, init, c, ldc, mr, NR, false);
 }
 
 /// op(A) rows [i0, i0+mr) × columns [p0, p0+kc) -> slabs of MR rows, each (kc, MR), the
@@ -427,10 +438,11 @@ TARGET static void packConvPanel(const sweep_conv_shape *g, const float *image, 
 // c·Hp·Wp + kh·Wp + kw + p: the micro-kernel reads B (forward) or A (weight gradient)
 // straight from it, and no panel is built. The junk costs (K − 1) / Wp more FMAs.
 
-/// Per thread: the zero-bordered image, its offsets per im2col row, dy in padded positions
-/// (OC × P) and transposed in blocks of NR channels (P × NR per block).
-static _Thread_local float *padBuffer, *dyPadded, *dyBlocks;
-static _Thread_local size_t padSize, dyPaddedSize, dyBlocksSize;
+/// Per thread: the zero-bordered image, its offsets per im2col row, and for the weight gradient
+/// dy in padded positions, dyᵀ in blocks of NR channels (P × NR each), the image rows transposed
+/// into panels, and the sums before they go to dWᵀ.
+static _Thread_local float *padBuffer, *dyPadded, *dyBlocks, *convPanels, *convSums;
+static _Thread_local size_t padSize, dyPaddedSize, dyBlocksSize, convPanelsSize, convSumsSize;
 static _Thread_local int *rowOffsets;
 static _Thread_local size_t rowOffsetsSize;
 
@@ -525,34 +537,88 @@ TARGET static void convForwardStride1(const sweep_conv_shape *g, int batch, cons
     }
 }
 
-/// C tile (mr × nr) += Σ over q < kc of A(i, q) · B(q, ·), A's row i being the floats at a[i]
-/// (im2col rows in the zero-bordered image, not evenly spaced), B's rows NR contiguous floats.
+/// C tile (mr × nr) += A (mr × kc) · B panel (kc, NR), A's row i being the floats at a[i] (rows
+/// of a padded buffer that are not evenly spaced).
 TARGET static void kernelRowPointers(int kc, const float *const a[MR], const float *b, float *c, int ldc, int mr,
                                      int nr) {
-    vec acc[MR][NV];
-    UNROLL for (int i = 0; i < MR; i++) {
-        UNROLL for (int v = 0; v < NV; v++) acc[i][v] = VZERO();
-    }
-    const float *r[MR];
-    UNROLL for (int i = 0; i < MR; i++) r[i] = a[i];
-    for (int p = 0; p < kc; p++) {
-        vec bv[NV];
-        UNROLL for (int v = 0; v < NV; v++) bv[v] = VLOAD(b + (size_t)p * NR + v * VL);
-        UNROLL for (int i = 0; i < MR; i++) {
-            vec x = VSET1(r[i][p]);
-            UNROLL for (int v = 0; v < NV; v++) acc[i][v] = VFMA(acc[i][v], x, bv[v]);
-        }
-    }
-    float t[MR * NR];
-    UNROLL for (int i = 0; i < MR; i++) {
-        UNROLL for (int v = 0; v < NV; v++) VSTORE(t + i * NR + v * VL, acc[i][v]);
-    }
-    for (int i = 0; i < mr; i++)
-        for (int j = 0; j < nr; j++) c[(size_t)i * ldc + j] += t[i * NR + j];
+    if (mr <= HALF_MR)
+        tile(HALF_MR, kc, NULL, 0, a, false, 1, kc, 0, b, NULL, NULL, c, ldc, mr, nr, true);
+    else
+        tile(MR, kc, NULL, 0, a, false, 1, kc, 0, b, NULL, NULL, c, ldc, mr, nr, true);
 }
 
-TARGET static void convWeightGradStride1(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
+/// The stride-1 weight gradient without im2col rows. With q counting padded positions,
+/// im2col row (c, kh, kw) is the image row (c, kh) of the zero-bordered copy shifted by kw:
+///   dWᵀ((c, kh, kw), o) = Σ_p pad(c, kh)[p + kw] · dy(o, p) = Σ_q pad(c, kh)[q] · dy(o, q − kw),
+/// a GEMM of C·K rows of the image by OC·K shifted rows of dy, over the P + K − 1 positions q:
+/// S ((o, kw), (c, kh)) = Σ_q dy(o, q − kw) · pad(c, kh)[q]. Its A rows are read in place from a
+/// copy of dy with K − 1 zeros on either side; its B is the C·K image rows, transposed into panels,
+/// which costs 1 / (OC·K) of the FMAs. The FMAs are those of the im2col form, on other sides: LeNet5's
+/// first layer is 30 × 15 instead of 75 × 6, where 6 channels filled a panel of 16 badly.
+TARGET static void convWeightGradShifted(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
                                          const float *dy, float *dWt) {
+    const int k = g->kernel, spatial = g->outHeight * g->outWidth;
+    const size_t inCount = (size_t)g->channels * g->height * g->width, outCount = (size_t)outChannels * spatial;
+    const paddedShape s = padded(g);
+    const int q = s.positions + k - 1, ldy = s.positions + 2 * (k - 1);
+    const int rows = outChannels * k, cols = g->channels * k, colsNR = roundUpNR(cols);
+    dyPadded = grow(dyPadded, &dyPaddedSize, (size_t)outChannels * ldy);
+    convPanels = grow(convPanels, &convPanelsSize, (size_t)KC * colsNR);
+    convSums = grow(convSums, &convSumsSize, (size_t)rows * colsNR);
+    memset(dyPadded, 0, sizeof(float) * outChannels * ldy);
+    memset(convSums, 0, sizeof(float) * rows * colsNR);
+    for (int b = 0; b < batch; b++) {
+        padImage(g, s, input + b * inCount);
+        // dy in padded positions (junk zero) from K − 1 on in each row
+        const float *d = dy + b * outCount;
+        for (int o = 0; o < outChannels; o++)
+            for (int y = 0; y < g->outHeight; y++)
+                memcpy(dyPadded + (size_t)o * ldy + k - 1 + (size_t)y * s.wp, d + (size_t)o * spatial + (size_t)y * g->outWidth,
+                       (size_t)g->outWidth * sizeof(float));
+        for (int q0 = 0; q0 < q; q0 += KC) {
+            const int kc = minInt(q - q0, KC);
+            // B: image rows (c, kh) over positions [q0, q0 + kc), panel j0 at j0·kc
+            for (int j0 = 0; j0 < cols; j0 += NR)
+                for (int h = 0; h < NR; h += TB) {
+                    const float *image[TB];
+                    const int count = minInt(TB, cols - j0 - h);
+                    for (int i = 0; i < TB; i++) {
+                        const int j = j0 + h + (i < count ? i : 0), c = j / k, kh = j % k;
+                        image[i] = padBuffer + ((size_t)c * s.hp + kh) * s.wp + q0;
+                    }
+                    for (int p = 0; p < kc; p += TB) {
+                        const float *from[TB];
+                        for (int i = 0; i < TB; i++) from[i] = image[i] + p;
+                        transposeRows(from, count, minInt(TB, kc - p), convPanels + (size_t)j0 * kc + (size_t)p * NR + h,
+                                      NR, minInt(TB, NR - h));
+                    }
+                }
+            // S ((o, kw), ·) += dy(o, q − kw) · B
+            for (int ir = 0; ir < rows; ir += MR) {
+                const int mr = minInt(rows - ir, MR);
+                const float *a[MR];
+                for (int i = 0; i < MR; i++) {
+                    const int row = ir + (i < mr ? i : 0), o = row / k, kw = row % k;
+                    a[i] = dyPadded + (size_t)o * ldy + k - 1 - kw + q0;
+                }
+                for (int j0 = 0; j0 < cols; j0 += NR)
+                    kernelRowPointers(kc, a, convPanels + (size_t)j0 * kc, convSums + (size_t)ir * colsNR + j0, colsNR,
+                                      mr, NR);
+            }
+        }
+    }
+    for (int o = 0; o < outChannels; o++)
+        for (int kw = 0; kw < k; kw++)
+            for (int c = 0; c < g->channels; c++)
+                for (int kh = 0; kh < k; kh++)
+                    dWt[((size_t)(c * k + kh) * k + kw) * outChannels + o] +=
+                        convSums[(size_t)(o * k + kw) * colsNR + c * k + kh];
+}
+
+/// The stride-1 weight gradient as the im2col form: dWᵀ (K, OC) += im2col rows read in place from
+/// the zero-bordered image (row pointers) · dyᵀ packed in panels of NR channels.
+TARGET static void convWeightGradRows(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
+                                      const float *dy, float *dWt) {
     const int k = g->channels * g->kernel * g->kernel, spatial = g->outHeight * g->outWidth;
     const size_t inCount = (size_t)g->channels * g->height * g->width, outCount = (size_t)outChannels * spatial;
     const paddedShape s = padded(g);
@@ -591,6 +657,23 @@ TARGET static void convWeightGradStride1(const sweep_conv_shape *g, int batch, c
             }
         }
     }
+}
+
+/// The share of a tile grid's multiply-adds that are not padding, for rows × cols in tiles of
+/// MR (HALF_MR for the last rows when they fit) × NR.
+static double tileUse(int rows, int cols) {
+    const int last = rows % MR, paddedRows = rows - last + (last == 0 ? 0 : last <= HALF_MR ? HALF_MR : MR);
+    return (double)rows * cols / ((double)paddedRows * roundUpNR(cols));
+}
+
+/// The stride-1 weight gradient in whichever form fills its tiles better.
+TARGET static void convWeightGradStride1(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
+                                         const float *dy, float *dWt) {
+    const int k = g->kernel, rows = g->channels * k * k;
+    if (tileUse(outChannels * k, g->channels * k) > tileUse(rows, outChannels))
+        convWeightGradShifted(g, batch, input, outChannels, dy, dWt);
+    else
+        convWeightGradRows(g, batch, input, outChannels, dy, dWt);
 }
 
 /// Whether a convolution takes the stride-1 path: when its junk, (K − 1) / Wp of the FMAs,
