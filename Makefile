@@ -32,7 +32,7 @@ LIVE_DEB_PACKAGES    := prometheus
 REPORT_TOOLS         := .build/report-tools
 REPORT_PIP_PACKAGES  := safetensors==0.8.0 numpy==2.4.6 pandas==3.1.1
 
-.PHONY: deps deps-containers deps-browser deps-live deps-report build test bench fuzz sweep clean
+.PHONY: deps deps-containers deps-browser deps-live deps-report build test bench fuzz sweep clean kernels-test kernels-test-arm kernels-bench
 
 # apt-get install whichever of the packages $(1) are missing; silent when none are.
 define apt_install_missing
@@ -97,6 +97,37 @@ fuzz: deps
 # Re-running resumes from sweep.db; delete it to start over.
 sweep: build
 	$(BIN)/sweep run sweeps/quickstart.yaml --db sweep.db
+
+# The C kernels' own test (Tests/ckernels/kernels_test.c): every kernel set this CPU runs
+# against double references, the LSTM and Adam bit for bit against the portable set.
+# kernels-test-arm builds it with Debian's aarch64 cross compiler and runs it under
+# qemu-user (the NEON and portable sets), on smaller shapes: emulation is ~30× slower.
+# kernels-bench prints GFLOP/s per set on the engine's shapes, one thread.
+CKERNELS_SOURCES := $(wildcard Sources/CKernels/*.c)
+CKERNELS_HEADERS := $(wildcard Sources/CKernels/*.h Sources/CKernels/include/*.h)
+CKERNELS_BUILD   := .build/ckernels
+CKERNELS_CC      ?= $(shell command -v clang >/dev/null 2>&1 && echo clang || echo cc)
+CKERNELS_FLAGS   := -O2 -Wall -Wextra -ISources/CKernels/include
+ARM_DEB_PACKAGES := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+
+$(CKERNELS_BUILD)/kernels_test: $(CKERNELS_SOURCES) $(CKERNELS_HEADERS) Tests/ckernels/kernels_test.c
+	@mkdir -p $(CKERNELS_BUILD)
+	$(CKERNELS_CC) $(CKERNELS_FLAGS) $(CKERNELS_SOURCES) Tests/ckernels/kernels_test.c -lm -o $@
+
+$(CKERNELS_BUILD)/kernels_test_aarch64: $(CKERNELS_SOURCES) $(CKERNELS_HEADERS) Tests/ckernels/kernels_test.c
+	@mkdir -p $(CKERNELS_BUILD)
+	aarch64-linux-gnu-gcc -static $(CKERNELS_FLAGS) $(CKERNELS_SOURCES) Tests/ckernels/kernels_test.c -lm -o $@
+
+kernels-test: $(CKERNELS_BUILD)/kernels_test
+	$(CKERNELS_BUILD)/kernels_test
+
+kernels-bench: $(CKERNELS_BUILD)/kernels_test
+	$(CKERNELS_BUILD)/kernels_test --bench
+
+kernels-test-arm:
+	$(call apt_install_missing,$(ARM_DEB_PACKAGES))
+	@$(MAKE) --no-print-directory $(CKERNELS_BUILD)/kernels_test_aarch64
+	qemu-aarch64 $(CKERNELS_BUILD)/kernels_test_aarch64 --small
 
 clean:
 	rm -rf .build

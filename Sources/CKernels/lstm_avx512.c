@@ -5,9 +5,18 @@
 // fastTanh has them, separate multiply and add elsewhere), so both paths give the
 // same bits: LSTMCellTests compares them.
 #include "CKernels.h"
-#include <immintrin.h>
 
 #if defined(__x86_64__)
+
+// No a·b + c contracted into one FMA, whichever compiler builds this (GCC's intrinsics are
+// plain vector arithmetic, which its default -ffp-contract=fast would fuse).
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
+#include <immintrin.h>
 
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma")))
 
@@ -148,6 +157,9 @@ AVX512 void sweep_lstm_backward(int batch, int hidden, const float *gates, const
 }
 
 #else
+
+// Never called where sweep_has_avx512() is false; they keep the legacy names linkable.
+#pragma GCC diagnostic ignored "-Wunused-parameter"
 
 #include <stdlib.h>
 

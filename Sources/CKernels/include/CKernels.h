@@ -2,6 +2,82 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/// One 2-D convolution's sizes (PyTorch's nn.Conv2d geometry, padding split as given).
+typedef struct {
+    int channels, height, width, kernel, stride, padTop, padLeft, outHeight, outWidth;
+} sweep_conv_shape;
+
+// ---- Kernel sets ----
+// One table of kernels per instruction set, chosen once at start: every entry of every set
+// is filled, so callers have one code path. A set's GEMM packs op(B) in panels of
+// `panelWidth` columns and blocks of `blockRows` rows (the layout the AVX-512 functions
+// below document with 32 and 256); everything else is the same contract in every set.
+// Within a set results are deterministic (fixed summation order); across sets the GEMMs and
+// convolutions differ in rounding, while the LSTM steps and Adam give the same bits in every
+// set (the Swift loops' operations, in their order).
+
+typedef struct sweep_kernels {
+    /// "avx512", "avx2", "neon" or "portable".
+    const char *name;
+    /// Columns per panel of a packed op(B), and of the A panels of sgemmPackedAPanels.
+    int panelWidth;
+    /// Rows of op(B) in one block of a packing (sweep_sgemm_packed_block_rows for this set).
+    int blockRows;
+    /// lstmBackward writes the packed dGates (its `packed` argument) only for a hidden size
+    /// that is a multiple of this.
+    int lstmPackedMultiple;
+
+    /// Row-major C (m×n, ldc) = op(A) (m×k) · op(B) (k×n) + beta·C, beta 0 or 1 (sweep_sgemm_avx512).
+    void (*sgemm)(bool transA, bool transB, int m, int n, int k, const float *a, int lda, const float *b,
+                  int ldb, float beta, float *c, int ldc);
+    /// Floats that packB writes for an op(B) of k×n (sweep_sgemm_packed_size).
+    size_t (*packedSize)(int k, int n);
+    /// Packs op(B) (k×n) for sgemmPacked (sweep_sgemm_pack_b).
+    void (*packB)(bool transB, int k, int n, const float *b, int ldb, float *packed);
+    /// Where row `row` of a packed op(B) starts: element (row, j) is at
+    /// packed[offset + (j / panelWidth)·panelStride + j % panelWidth] (sweep_sgemm_packed_row).
+    size_t (*packedRow)(int k, int n, int row, int *panelStride);
+    /// sgemm with op(B) packed by packB (sweep_sgemm_packed).
+    void (*sgemmPacked)(bool transA, int m, int n, int k, const float *a, int lda, const float *packed,
+                        float beta, float *c, int ldc);
+    /// sgemmPacked with op(A) read from panels of panelWidth columns: op(A)(i, p) =
+    /// a[(p / panelWidth)·aPanelStride + i·panelWidth + p % panelWidth] (sweep_sgemm_packed_a_panels).
+    void (*sgemmPackedAPanels)(int m, int n, int k, const float *a, int aPanelStride, const float *packed,
+                               float beta, float *c, int ldc);
+    /// y (columns × rows) += xᵀ for the row-major x (rows × columns) (sweep_add_transposed).
+    void (*addTransposed)(int rows, int columns, const float *x, float *y);
+    /// Implicit-GEMM convolution forward (sweep_conv_forward).
+    void (*convForward)(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
+                        const float *w, const float *bias, float *output);
+    /// Implicit-GEMM convolution weight gradient, dWᵀ += (sweep_conv_weight_grad).
+    void (*convWeightGrad)(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
+                           const float *dy, float *dWt);
+    /// LSTMCell.forward's step (sweep_lstm_forward).
+    void (*lstmForward)(int batch, int hidden, float *gates, const float *recurrent, const float *bias,
+                        const float *c, float *cNext, float *hNext, float *tanhCNext, int prefetchNext);
+    /// LSTMCell.backward's step (sweep_lstm_backward), the packed dGates in this set's layout
+    /// (packedRow) when hidden is a multiple of lstmPackedMultiple.
+    void (*lstmBackward)(int batch, int hidden, const float *gates, const float *c, const float *tanhCNext,
+                         float *dh, float *dc, const float *dOutput, int ldOutput, float *dGates, float *dBias,
+                         float *packed, int packedK, int packedRow, int prefetchPrevious);
+    /// Optimizer's Adam/AdamW loop (sweep_adam_update).
+    void (*adamUpdate)(int n, float *p, const float *g, float *m, float *v, float decay, float l2, float w1,
+                       float beta2, float w2, float bc2Sqrt, float eps, float negStep);
+} sweep_kernels;
+
+/// The set called `name` ("avx512", "avx2", "neon", "portable"), or NULL when the name is
+/// unknown or this CPU and OS cannot run it.
+const sweep_kernels *sweep_kernels_named(const char *name);
+
+/// The fastest set this CPU runs: avx512 > avx2 > portable on x86-64, neon > portable on aarch64.
+const sweep_kernels *sweep_kernels_best(void);
+
+/// Whether the CPU and OS run AVX2 and FMA, which the Swift targets are compiled for on
+/// x86-64. True on other architectures.
+bool sweep_cpu_has_avx2_fma(void);
+
+// ---- Legacy: the AVX-512 set by name (sweep_kernels_named("avx512") holds the same functions) ----
+
 /// True when the CPU and OS run AVX-512 (F, BW, VL, DQ): the kernels below may be called.
 bool sweep_has_avx512(void);
 
@@ -41,11 +117,6 @@ void sweep_sgemm_packed_a_panels(int m, int n, int k, const float *a, int aPanel
 /// y (columns × rows) += xᵀ for the row-major x (rows × columns), on AVX-512.
 void sweep_add_transposed(int rows, int columns, const float *x, float *y);
 
-/// One 2-D convolution's sizes (PyTorch's nn.Conv2d geometry, padding split as given).
-typedef struct {
-    int channels, height, width, kernel, stride, padTop, padLeft, outHeight, outWidth;
-} sweep_conv_shape;
-
 /// output (B, OC, OH·OW) = W (OC, C·KH·KW) · im2col(input image) + bias (none when NULL), per
 /// image, on AVX-512, without materialising the im2col: each 32-position panel of it is built in L1.
 void sweep_conv_forward(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
@@ -78,6 +149,8 @@ void sweep_lstm_backward(int batch, int hidden, const float *gates, const float 
 /// p ← θ + negStep·m / (√v / bc2Sqrt + eps).
 void sweep_adam_update(int n, float *p, const float *g, float *m, float *v, float decay, float l2, float w1,
                        float beta2, float w2, float bc2Sqrt, float eps, float negStep);
+
+// ---- Statistics (portable C) ----
 
 /// The sum and sum of squares (in double) of x[0..<n], and how many are exactly 0.
 void sweep_moments_f32(const float *x, long n, double *sum, double *sumSquares, long *zeros);

@@ -1,0 +1,138 @@
+// The AVX2+FMA kernel set: CPUs without AVX-512 (AMD Zen 2/3, many Intel parts). The GEMM's
+// micro-kernel is BLIS's Haswell shape, 6×16: twelve ymm accumulators, two B loads and six
+// broadcasts per step, which keeps both FMA ports busy with four of the sixteen registers
+// left for B and A. Functions carry their target attribute, so the file builds with the
+// project's flags (no -m options) and runs only where sweep_kernels_named checked the CPU.
+#include "kernel_sets.h"
+
+#if defined(__x86_64__)
+
+// The LSTM and Adam lanes must round as the Swift loops: no a·b + c contracted into one FMA
+// (clang honours the STDC pragma, GCC its optimize attribute; GCC's intrinsics are plain
+// vector arithmetic that its default -ffp-contract=fast would fuse).
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
+#include <immintrin.h>
+
+#define SET avx2
+#define TARGET __attribute__((target("avx2,fma")))
+
+#define VL 8
+typedef __m256 vec;
+#define VZERO() _mm256_setzero_ps()
+#define VSET1(x) _mm256_set1_ps(x)
+#define VLOAD(p) _mm256_loadu_ps(p)
+#define VSTORE(p, v) _mm256_storeu_ps(p, v)
+#define VADD(a, b) _mm256_add_ps(a, b)
+#define VSUB(a, b) _mm256_sub_ps(a, b)
+#define VMUL(a, b) _mm256_mul_ps(a, b)
+#define VDIV(a, b) _mm256_div_ps(a, b)
+#define VSQRT(a) _mm256_sqrt_ps(a)
+#define VFMA(acc, a, b) _mm256_fmadd_ps(a, b, acc)
+#define VMULADD(a, b, c) _mm256_fmadd_ps(a, b, c)
+// max and min return their second operand, x, when x is NaN
+#define VCLAMP_BELOW(x, lo) _mm256_max_ps(lo, x)
+#define VCLAMP_ABOVE(x, hi) _mm256_min_ps(hi, x)
+
+/// Lanes [0, n) of a mask (n ≤ 8): -1 in those, 0 in the others.
+static const int32_t laneMasks[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+TARGET static inline __m256i firstLanes(int n) {
+    return _mm256_loadu_si256((const __m256i *)(laneMasks + 8 - (n < 8 ? (n > 0 ? n : 0) : 8)));
+}
+#define VLOADN(p, n) ((n) >= 8 ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, firstLanes(n)))
+#define VSTOREN(p, v, n) ((n) >= 8 ? _mm256_storeu_ps(p, v) : _mm256_maskstore_ps(p, firstLanes(n), v))
+
+enum { MR = 6, HALF_MR = 4, NR = 16, KC = 256, MC = 72, NC = 1024, TB = 8 };
+/// directStride1: a panel row of 16 positions takes a few cycles to build (masked loads) and
+/// feeds OC cycles of FMAs, against the junk's (K − 1) / Wp; 6 as measured on LeNet5 and 3×3 CNNs.
+#define STRIDE1_JUNK_LIMIT 6
+
+/// Transposes 8 rows of 8 floats in registers (r[i][j] -> r[j][i]).
+TARGET static inline void transpose8(__m256 r[8]) {
+    __m256 t[8], s[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);      // a0 b0 a1 b1 | a4 b4 a5 b5
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);  // a2 b2 a3 b3 | a6 b6 a7 b7
+    }
+    for (int i = 0; i < 8; i += 4) {
+        s[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));      // a0 b0 c0 d0 | a4 b4 c4 d4
+        s[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));  // column 1 | 5
+        s[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));  // 2 | 6
+        s[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));  // 3 | 7
+    }
+    for (int q = 0; q < 4; q++) {
+        r[q] = _mm256_permute2f128_ps(s[q], s[q + 4], 0x20);
+        r[q + 4] = _mm256_permute2f128_ps(s[q], s[q + 4], 0x31);
+    }
+}
+
+#define SET_TRANSPOSE_ROWS
+/// sgemm_template.h's transposeRows on one 8×8 register transpose. Rows of 6 (A slabs) are
+/// stored in two halves, not with a masked store, which AMD's cores run slowly.
+TARGET static void transposeRows(const float *const *rows, int count, int cols, float *dst, int ldd, int width) {
+    const __m256i colMask = firstLanes(cols);
+    __m256 r[8];
+    for (int i = 0; i < 8; i++)
+        r[i] = i >= count ? _mm256_setzero_ps() : cols == 8 ? _mm256_loadu_ps(rows[i]) : _mm256_maskload_ps(rows[i], colMask);
+    transpose8(r);
+    for (int q = 0; q < cols; q++) {
+        float *d = dst + (size_t)q * ldd;
+        if (width == 8) {
+            _mm256_storeu_ps(d, r[q]);
+        } else if (width == 6) {
+            _mm_storeu_ps(d, _mm256_castps256_ps128(r[q]));
+            _mm_storel_pi((__m64 *)(d + 4), _mm256_extractf128_ps(r[q], 1));
+        } else {
+            float t[8];
+            _mm256_storeu_ps(t, r[q]);
+            for (int i = 0; i < width; i++) d[i] = t[i];
+        }
+    }
+}
+
+#define SET_PACK_CONV_STRIDE1
+
+#include "sgemm_template.h"
+
+/// sgemm_template.h's packConvStride1 with masked loads: each run fills its lanes of a panel
+/// row's two halves in one load each (masks computed once per panel), zeros coming from the
+/// masks, and the row is stored whole.
+TARGET static void packConvStride1(const sweep_conv_shape *g, const float *image, int k0, int kc,
+                                   const convRuns *r, float *panel) {
+    const int kk = g->kernel * g->kernel, plane = g->height * g->width, runs = r->count;
+    int lo[kk * runs], hi[kk * runs], offset[kk * runs];
+    stride1Lanes(g, r, lo, hi, offset);
+    __m256i low[kk * runs], high[kk * runs];
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), eight = _mm256_set1_epi32(8);
+    for (int i = 0; i < kk * runs; i++) {
+        // lane l is in when lo ≤ l < hi, that is !(lo > l) && hi > l
+        const __m256i l = _mm256_set1_epi32(lo[i]), h = _mm256_set1_epi32(hi[i]), upper = _mm256_add_epi32(lanes, eight);
+        low[i] = _mm256_andnot_si256(_mm256_cmpgt_epi32(l, lanes), _mm256_cmpgt_epi32(h, lanes));
+        high[i] = _mm256_andnot_si256(_mm256_cmpgt_epi32(l, upper), _mm256_cmpgt_epi32(h, upper));
+    }
+    const float *channel = image + (size_t)(k0 / kk) * plane;
+    int t = k0 % kk;
+    for (int i = 0; i < kc; i++) {
+        __m256 v0 = _mm256_setzero_ps(), v1 = _mm256_setzero_ps();
+        const int at = t * runs;
+        for (int s = 0; s < runs; s++) {
+            // the runs' lanes are disjoint and masked-off lanes load zero: or joins them exactly
+            const float *src = channel + offset[at + s];
+            v0 = _mm256_or_ps(v0, _mm256_maskload_ps(src, low[at + s]));
+            v1 = _mm256_or_ps(v1, _mm256_maskload_ps(src + 8, high[at + s]));
+        }
+        _mm256_storeu_ps(panel + (size_t)i * NR, v0);
+        _mm256_storeu_ps(panel + (size_t)i * NR + 8, v1);
+        if (++t == kk) t = 0, channel += plane;
+    }
+}
+#include "lstm_adam_template.h"
+
+// The LSTM backward writes its packed dGates lane by lane where a vector would cross a panel.
+SET_TABLE(1);
+
+#endif

@@ -1,0 +1,172 @@
+// The LSTM cell's fused step (LSTMCell.swift) and the Adam/AdamW update (Optimizer.swift)
+// on one set's vectors, included by the set's file after sgemm_template.h. Each operation is
+// the Swift code's, in its order (fused multiply-adds exactly where fastTanh has them,
+// separate multiply and add elsewhere), lane by lane, so every set gives the bits of the
+// portable reference loops (kernels_portable.c) and of lstm_avx512.c / adam_avx512.c. The
+// including file compiles without contraction of a·b + c (see kernels_avx2.c).
+//
+// Besides sgemm_template.h's macros the including file defines:
+//   VSUB(a, b), VMUL(a, b), VDIV(a, b), VSQRT(a)     IEEE single precision, per lane
+//   VMULADD(a, b, c)       a·b + c, one rounding
+//   VCLAMP_BELOW(x, lo)    lo where x < lo, else x (NaN passes, as the Swift `replacing(where: x .< lo)`)
+//   VCLAMP_ABOVE(x, hi)    hi where x > hi, else x
+//   VLOADN(p, n), VSTOREN(p, v, n)   the first min(n, VL) lanes (loads zero the others)
+
+/// Asks for the line at p in L2 (a step's data that the next call reads).
+#define PREFETCH_L2(p) __builtin_prefetch((const void *)(p), 0, 2)
+/// Once per 64-byte line of floats from j on.
+#define LINE_START(j) ((j) % 16 == 0)
+
+/// fastTanh (FastMath.swift): Eigen's odd 13/6 rational approximation, inputs clamped to ±7.9053.
+TARGET static ALWAYS_INLINE vec tanhLanes(vec x) {
+    const vec c = VSET1(7.90531110763549805f), nc = VSET1(-7.90531110763549805f);
+    x = VCLAMP_BELOW(x, nc);
+    x = VCLAMP_ABOVE(x, c);
+    const vec x2 = VMUL(x, x);
+    vec p = VSET1(-2.76076847742355e-16f);
+    p = VMULADD(p, x2, VSET1(2.00018790482477e-13f));
+    p = VMULADD(p, x2, VSET1(-8.60467152213735e-11f));
+    p = VMULADD(p, x2, VSET1(5.12229709037114e-08f));
+    p = VMULADD(p, x2, VSET1(1.48572235717979e-05f));
+    p = VMULADD(p, x2, VSET1(6.37261928875436e-04f));
+    p = VMULADD(p, x2, VSET1(4.89352455891786e-03f));
+    p = VMUL(p, x);
+    vec q = VSET1(1.19825839466702e-06f);
+    q = VMULADD(q, x2, VSET1(1.18534705686654e-04f));
+    q = VMULADD(q, x2, VSET1(2.26843463243900e-03f));
+    q = VMULADD(q, x2, VSET1(4.89352518554385e-03f));
+    return VDIV(p, q);
+}
+
+/// fastSigmoid: ½ + ½·tanh(x/2).
+TARGET static ALWAYS_INLINE vec sigmoidLanes(vec x) {
+    const vec half = VSET1(0.5f);
+    return VADD(half, VMUL(half, tanhLanes(VMUL(half, x))));
+}
+
+#define LOAD(p) VLOADN((p) + j, n - j)
+#define STORE(p, v) VSTOREN((p) + j, v, n - j)
+
+TARGET void SET_FUNCTION(lstm_forward)(int batch, int hidden, float *gates, const float *recurrent,
+                                       const float *bias, const float *c, float *cNext, float *hNext,
+                                       float *tanhCNext, int prefetchNext) {
+    const int n = hidden;
+    const ptrdiff_t ahead = prefetchNext ? (ptrdiff_t)batch * 4 * n : 0;
+    const float *bi = bias, *bf = bias + n, *bg = bias + 2 * n, *bo = bias + 3 * n;
+    for (int b = 0; b < batch; b++) {
+        float *gi = gates + (size_t)b * 4 * n, *gf = gi + n, *gg = gi + 2 * n, *go = gi + 3 * n;
+        const float *ri = recurrent + (size_t)b * 4 * n, *rf = ri + n, *rg = ri + 2 * n, *ro = ri + 3 * n;
+        const float *cb = c + (size_t)b * n;
+        float *cn = cNext + (size_t)b * n, *hn = hNext + (size_t)b * n, *tn = tanhCNext + (size_t)b * n;
+        for (int j = 0; j < n; j += VL) {
+            if (ahead && LINE_START(j)) {
+                PREFETCH_L2(gi + j + ahead);
+                PREFETCH_L2(gf + j + ahead);
+                PREFETCH_L2(gg + j + ahead);
+                PREFETCH_L2(go + j + ahead);
+                PREFETCH_L2(cn + j + ahead / 4);  // the next step's c, tanh c and h slots
+                PREFETCH_L2(tn + j + ahead / 4);
+                PREFETCH_L2(hn + j + ahead / 4);
+            }
+            const vec input = sigmoidLanes(VADD(VADD(LOAD(gi), LOAD(ri)), LOAD(bi)));
+            const vec forget = sigmoidLanes(VADD(VADD(LOAD(gf), LOAD(rf)), LOAD(bf)));
+            const vec cell = tanhLanes(VADD(VADD(LOAD(gg), LOAD(rg)), LOAD(bg)));
+            const vec out = sigmoidLanes(VADD(VADD(LOAD(go), LOAD(ro)), LOAD(bo)));
+            const vec cj = VADD(VMUL(forget, LOAD(cb)), VMUL(input, cell));
+            STORE(gi, input);
+            STORE(gf, forget);
+            STORE(gg, cell);
+            STORE(go, out);
+            const vec tc = tanhLanes(cj);
+            STORE(cn, cj);
+            STORE(tn, tc);
+            STORE(hn, VMUL(out, tc));
+        }
+    }
+}
+
+/// The first `count` lanes of v into columns [col, col + count) of a packed row (sweep_sgemm_packed_row's
+/// layout in this set's NR), whose panels lie `panel` floats apart.
+TARGET static ALWAYS_INLINE void storePacked(float *row, int panel, int col, vec v, int count) {
+    if (count >= VL && col % NR + VL <= NR) {
+        VSTORE(row + (size_t)(col / NR) * panel + col % NR, v);
+        return;
+    }
+    float t[VL];
+    VSTORE(t, v);
+    for (int l = 0; l < count && l < VL; l++) row[(size_t)((col + l) / NR) * panel + (col + l) % NR] = t[l];
+}
+
+TARGET void SET_FUNCTION(lstm_backward)(int batch, int hidden, const float *gates, const float *c,
+                                        const float *tanhCNext, float *dh, float *dc, const float *dOutput,
+                                        int ldOutput, float *dGates, float *dBias, float *packed, int packedK,
+                                        int packedRow, int prefetchPrevious) {
+    const int n = hidden;
+    // step t−1 reads the gates and tanh(c) of t−1 and the c of t−2: one step back each
+    const ptrdiff_t back = prefetchPrevious ? (ptrdiff_t)batch * 4 * n : 0, backState = back / 4;
+    const vec one = VSET1(1.0f);
+    for (int b = 0; b < batch; b++) {
+        const float *gi = gates + (size_t)b * 4 * n, *gf = gi + n, *gg = gi + 2 * n, *go = gi + 3 * n;
+        float *di = dGates ? dGates + (size_t)b * 4 * n : NULL, *df = di ? di + n : NULL;
+        float *dg = di ? di + 2 * n : NULL, *dOut = di ? di + 3 * n : NULL;
+        const float *cb = c + (size_t)b * n, *tn = tanhCNext + (size_t)b * n, *dy = dOutput + (size_t)b * ldOutput;
+        float *dhb = dh + (size_t)b * n, *dcb = dc + (size_t)b * n;
+        int panel = 0;
+        float *row = packed ? packed + SET_FUNCTION(packed_row)(packedK, 4 * n, packedRow + b, &panel) : NULL;
+        for (int j = 0; j < n; j += VL) {
+            if (back && LINE_START(j)) {
+                PREFETCH_L2(gi + j - back);
+                PREFETCH_L2(gf + j - back);
+                PREFETCH_L2(gg + j - back);
+                PREFETCH_L2(go + j - back);
+                PREFETCH_L2(cb + j - backState);
+                PREFETCH_L2(tn + j - backState);
+            }
+            const vec input = LOAD(gi), forget = LOAD(gf), cell = LOAD(gg), out = LOAD(go);
+            const vec tc = LOAD(tn);
+            const vec dhTotal = VADD(LOAD(dhb), LOAD(dy));
+            const vec dcTotal = VADD(LOAD(dcb), VMUL(VMUL(dhTotal, out), VSUB(one, VMUL(tc, tc))));
+            const vec dInput = VMUL(VMUL(VMUL(dcTotal, cell), input), VSUB(one, input));
+            const vec dForget = VMUL(VMUL(VMUL(dcTotal, LOAD(cb)), forget), VSUB(one, forget));
+            const vec dCell = VMUL(VMUL(dcTotal, input), VSUB(one, VMUL(cell, cell)));
+            const vec dOutGate = VMUL(VMUL(VMUL(dhTotal, tc), out), VSUB(one, out));
+            if (dGates) {
+                STORE(di, dInput);
+                STORE(df, dForget);
+                STORE(dg, dCell);
+                STORE(dOut, dOutGate);
+            }
+            STORE(dBias, VADD(LOAD(dBias), dInput));
+            STORE(dBias + n, VADD(LOAD(dBias + n), dForget));
+            STORE(dBias + 2 * n, VADD(LOAD(dBias + 2 * n), dCell));
+            STORE(dBias + 3 * n, VADD(LOAD(dBias + 3 * n), dOutGate));
+            if (row) {
+                storePacked(row, panel, j, dInput, n - j);
+                storePacked(row, panel, n + j, dForget, n - j);
+                storePacked(row, panel, 2 * n + j, dCell, n - j);
+                storePacked(row, panel, 3 * n + j, dOutGate, n - j);
+            }
+            STORE(dcb, VMUL(dcTotal, forget));
+        }
+    }
+}
+
+TARGET void SET_FUNCTION(adam_update)(int n, float *p, const float *g, float *m, float *v, float decay, float l2,
+                                      float w1, float beta2, float w2, float bc2Sqrt, float eps, float negStep) {
+    const vec vDecay = VSET1(decay), vL2 = VSET1(l2), vW1 = VSET1(w1), vBeta2 = VSET1(beta2), vW2 = VSET1(w2);
+    const vec vBc2 = VSET1(bc2Sqrt), vEps = VSET1(eps), vStep = VSET1(negStep);
+    for (int j = 0; j < n; j += VL) {
+        const vec theta = VMUL(LOAD(p), vDecay);
+        const vec grad = VADD(LOAD(g), VMUL(vL2, theta));
+        const vec m0 = LOAD(m);
+        const vec m1 = VADD(m0, VMUL(vW1, VSUB(grad, m0)));
+        const vec v1 = VADD(VMUL(LOAD(v), vBeta2), VMUL(VMUL(vW2, grad), grad));
+        STORE(m, m1);
+        STORE(v, v1);
+        const vec denom = VADD(VDIV(VSQRT(v1), vBc2), vEps);
+        STORE(p, VADD(theta, VDIV(VMUL(vStep, m1), denom)));
+    }
+}
+
+#undef LOAD
+#undef STORE

@@ -1,0 +1,761 @@
+// The GEMM, its packed forms, add_transposed and the implicit-GEMM convolutions of one
+// kernel set, written once over the set's vectors and included by the set's file
+// (kernels_avx2.c, kernels_neon.c, kernels_portable.c). It is sgemm_avx512.c's design in
+// a set's own sizes: GotoBLAS/BLIS blocking, B packed in panels of NR columns (kept in L1
+// while slabs of MR rows of A stream past it), A in slabs of MR rows (MC × KC, kept in L2),
+// and an MR×NR micro-kernel whose tile lives in registers. Every element of C is a sum over
+// k in the same order on every call: results are deterministic.
+//
+// The including file defines first:
+//   SET                    the set's name: functions are sweep_<SET>_<entry> (kernel_sets.h)
+//   TARGET                 the attribute its functions need (an ISA), or nothing
+//   VL, vec                lanes of its vector type, and the type
+//   VZERO(), VSET1(x), VLOAD(p), VSTORE(p, v) (unaligned), VADD(a, b),
+//   VFMA(acc, a, b)        acc + a·b (fused where the set has it)
+//   HALF_MR                the rows of the micro-kernel for a matrix's last mr ≤ HALF_MR rows
+//   MR, NR, KC, MC, NC     micro-tile rows and columns (NR a multiple of VL), the K block (a
+//                          multiple of NR), the rows of A per packed block (a multiple of MR), the
+//                          columns of B per block (a multiple of NR)
+//   TB                     the edge of the blocks that transposeBlock handles
+//   transposeBlock(...)    see its generic definition below, used unless SET_TRANSPOSE_BLOCK
+//   STRIDE1_JUNK_LIMIT     directStride1's constant (see there)
+#include "kernel_sets.h"
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__clang__)
+#define UNROLL _Pragma("unroll")
+#else
+#define UNROLL _Pragma("GCC unroll 32")
+#endif
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+enum { NV = NR / VL };
+// a K block starts a panel of an A read from panels (sgemmPackedAPanels), column blocks start panels
+_Static_assert(NR % VL == 0 && KC % NR == 0 && NC % NR == 0 && MC % MR == 0, "the set's blocking");
+/// Largest op(A) block (floats, 64 KB) that the micro-kernel reads in place instead of packing.
+enum { DIRECT_A = 64 * 256 };
+
+/// Packing buffers, one pair per thread (training slots run on their own threads),
+/// allocated on the first call and kept: nothing is allocated per GEMM.
+static _Thread_local float *packedA, *packedB;
+
+static float *aligned(size_t floats) {
+    void *p = NULL;
+    if (posix_memalign(&p, 64, floats * sizeof(float)) != 0) abort();
+    return p;
+}
+
+static int roundUpNR(int n) { return (n + NR - 1) / NR * NR; }
+static inline int minInt(int a, int b) { return a < b ? a : b; }
+
+#if !defined(SET_TRANSPOSE_ROWS)
+/// `count` rows (≤ TB, row i at rows[i]) × `cols` columns (≤ TB), transposed into dst (row
+/// stride ldd): dst[q·ldd + i] = rows[i][q] for q < cols and i < width, zero for i ≥ count.
+TARGET static void transposeRows(const float *const *rows, int count, int cols, float *dst, int ldd, int width) {
+    for (int q = 0; q < cols; q++)
+        for (int i = 0; i < width; i++) dst[(size_t)q * ldd + i] = i < count ? rows[i][q] : 0;
+}
+#endif
+
+/// transposeRows for rows ld floats apart from src (not read when count ≤ 0).
+TARGET static ALWAYS_INLINE void transposeBlock(const float *src, int ld, int count, int cols, float *dst, int ldd,
+                                                int width) {
+    const float *rows[TB];
+    for (int i = 0; i < TB; i++) rows[i] = src + (size_t)(i < count ? i : 0) * ld;
+    transposeRows(rows, count, cols, dst, ldd, width);
+}
+
+/// The micro-kernel: a tile of C (mr ≤ rows ≤ MR rows, nr ≤ NR columns) (+)= A (mr × kc) · B
+/// (kc × NR), the tile's rows×NV vectors in registers. Each caller is a wrapper with constant
+/// arguments, so that inlining leaves one specialised loop per form and height (rows is MR, or
+/// HALF_MR for the last rows of a matrix, which would otherwise multiply padding):
+/// - A's row i starts at rowPointers[i], or at a + i·rowStride (rows ≥ mr read row 0 again,
+///   unless `padded`: a packed slab has zero rows there); its p-th value is at p·step, jumping
+///   by `jump` floats every `seg` values (panels of NR columns);
+/// - B's row p is the NR floats at b + p·NR, or at b + offsets[p] (a convolution's padded image);
+/// - the tile starts from init[i] (a bias) in row i, or from zero, and is stored into C or
+///   added to it (`accumulate`).
+TARGET static ALWAYS_INLINE void tile(int rows, int kc, const float *a, ptrdiff_t rowStride,
+                                      const float *const *rowPointers, bool padded, int step, int seg, ptrdiff_t jump,
+                                      const float *b, const int *offsets, const float *init, float *c, int ldc, int mr,
+                                      int nr, bool accumulate) {
+    vec acc[MR][NV];
+    UNROLL for (int i = 0; i < rows; i++) {
+        vec start = init ? VSET1(init[i < mr ? i : 0]) : VZERO();
+        UNROLL for (int v = 0; v < NV; v++) acc[i][v] = start;
+    }
+    const float *r[MR];
+    UNROLL for (int i = 0; i < rows; i++) {
+        const int row = padded || i < mr ? i : 0;
+        r[i] = rowPointers ? rowPointers[row] : a + row * rowStride;
+    }
+    for (int g = 0; g < kc; g += seg) {
+        const int len = kc - g < seg ? kc - g : seg;
+        for (int q = 0; q < len; q++) {
+            const float *bp = offsets ? b + offsets[g + q] : b + (size_t)(g + q) * NR;
+            vec bv[NV];
+            UNROLL for (int v = 0; v < NV; v++) bv[v] = VLOAD(bp + v * VL);
+            UNROLL for (int i = 0; i < rows; i++) {
+                vec x = VSET1(r[i][q * step]);
+                UNROLL for (int v = 0; v < NV; v++) acc[i][v] = VFMA(acc[i][v], x, bv[v]);
+            }
+        }
+        UNROLL for (int i = 0; i < rows; i++) r[i] += jump;
+    }
+    if (mr == rows && nr == NR) {
+        UNROLL for (int i = 0; i < rows; i++) {
+            UNROLL for (int v = 0; v < NV; v++) {
+                float *p = c + (size_t)i * ldc + v * VL;
+                VSTORE(p, accumulate ? VADD(acc[i][v], VLOAD(p)) : acc[i][v]);
+            }
+        }
+        return;
+    }
+    // edges: the tile through a buffer, then its mr × nr corner
+    float t[MR * NR];
+    UNROLL for (int i = 0; i < rows; i++) {
+        UNROLL for (int v = 0; v < NV; v++) VSTORE(t + i * NR + v * VL, acc[i][v]);
+    }
+    for (int i = 0; i < mr; i++) {
+        float *row = c + (size_t)i * ldc;
+        if (accumulate)
+            for (int j = 0; j < nr; j++) row[j] += t[i * NR + j];
+        else
+            for (int j = 0; j < nr; j++) row[j] = t[i * NR + j];
+    }
+}
+
+/// C tile (+)= A slab (kc, MR), packed · B panel (kc, NR).
+TARGET static void kernelPacked(int kc, const float *a, const float *b, float *c, int ldc, int mr, int nr,
+                                bool accumulate) {
+    if (mr <= HALF_MR)
+        tile(HALF_MR, kc, a, 1, NULL, true, MR, kc, 0, b, NULL, NULL, c, ldc, mr, nr, accumulate);
+    else
+        tile(MR, kc, a, 1, NULL, true, MR, kc, 0, b, NULL, NULL, c, ldc, mr, nr, accumulate);
+}
+
+/// C tile (+)= A read where it is, row-major (a[i·lda + p]) · B panel: for an A small enough to
+/// stay in cache (a recurrent step's h or dGates), which packing would only copy.
+TARGET static void kernelDirect(int kc, const float *a, int lda, const float *b, float *c, int ldc, int mr, int nr,
+                                bool accumulate) {
+    if (mr <= HALF_MR)
+        tile(HALF_MR, kc, a, lda, NULL, false, 1, kc, 0, b, NULL, NULL, c, ldc, mr, nr, accumulate);
+    else
+        tile(MR, kc, a, lda, NULL, false, 1, kc, 0, b, NULL, NULL, c, ldc, mr, nr, accumulate);
+}
+
+/// kernelDirect whose rows start from init[i] (a convolution's bias), stored, not added.
+TARGET static void kernelDirectInit(int kc, const float *a, int lda, const float *b, float *c, int ldc, int mr,
+                                    int nr, const float *init) {
+    if (mr <= HALF_MR)
+        tile(HALF_MR, kc, a, lda, NULL, false, 1, kc, 0, b, NULL, init, c, ldc, mr, nr, false);
+    else
+        tile(MR, kc, a, lda, NULL, false, 1, kc, 0, b, NULL, init, c, ldc, mr, nr, false);
+}
+
+/// C tile (+)= A read in place from panels of NR columns (rows NR floats apart, the next
+/// panel aPanelStride floats on) · B panel.
+TARGET static void kernelPanels(int kc, const float *a, int aPanelStride, const float *b, float *c, int ldc, int mr,
+                                int nr, bool accumulate) {
+    if (mr <= HALF_MR)
+        tile(HALF_MR, kc, a, NR, NULL, false, 1, NR, aPanelStride, b, NULL, NULL, c, ldc, mr, nr, accumulate);
+    else
+        tile(MR, kc, a, NR, NULL, false, 1, NR, aPanelStride, b, NULL, NULL, c, ldc, mr, nr, accumulate);
+}
+
+/// A tile (mr rows × NR, into c) = init + A rows (a[i·lda + p]) · B rows at base + offsets[p]:
+/// a stride-1 convolution's positions read from the zero-bordered image.
+TARGET static void kernelOffsets(int kc, const float *a, int lda, int mr, const float *base, const int *offsets,
+                                 const float *init, float *c, int ldc) {
+    if (mr <= HALF_MR)
+        tile(HALF_MR, kc, a, lda, NULL, false, 1, kc, 0, base, offsets, init, c, ldc, mr, NR, false);
+    else
+        tile(MR, kc, a, lda, NULL, false, 1, kc, 0, base, offsets, init, c, ldc, mr, NR, false);
+}
+
+/// op(A) rows [i0, i0+mr) × columns [p0, p0+kc) -> slabs of MR rows, each (kc, MR), the
+/// slab of rows i0+s at dst + s·kc; rows ≥ mr zero.
+TARGET static void packA(bool trans, const float *a, int lda, int i0, int mr, int p0, int kc, float *dst) {
+    for (int s = 0; s < mr; s += MR) {
+        float *slab = dst + (size_t)s * kc;
+        const int rows = minInt(MR, mr - s);
+        if (trans) {
+            // op(A)(i, p) = a[p·lda + i]: each p reads MR contiguous floats
+            for (int p = 0; p < kc; p++) {
+                const float *src = a + (size_t)(p0 + p) * lda + i0 + s;
+                for (int i = 0; i < MR; i++) slab[p * MR + i] = i < rows ? src[i] : 0;
+            }
+        } else {
+            // op(A)(i, p) = a[i·lda + p]: rows are contiguous; transposed in blocks
+            for (int h = 0; h < MR; h += TB) {
+                const int width = minInt(TB, MR - h), valid = rows - h > 0 ? minInt(rows - h, width) : 0;
+                const float *src = valid ? a + (size_t)(i0 + s + h) * lda + p0 : a;
+                for (int p = 0; p < kc; p += TB)
+                    transposeBlock(src + p, lda, valid, minInt(TB, kc - p), slab + (size_t)p * MR + h, MR, width);
+            }
+        }
+    }
+}
+
+/// op(B) rows [p0, p0+kc) × columns [j0, j0+nr) -> dst (kc, NR), columns ≥ nr zero.
+TARGET static void packB(bool trans, const float *b, int ldb, int p0, int kc, int j0, int nr, float *dst) {
+    if (!trans) {
+        // op(B)(p, j) = b[p·ldb + j]: each p reads nr contiguous floats
+        for (int p = 0; p < kc; p++) {
+            const float *row = b + (size_t)(p0 + p) * ldb + j0;
+            float *d = dst + (size_t)p * NR;
+            if (nr == NR) {
+                UNROLL for (int v = 0; v < NV; v++) VSTORE(d + v * VL, VLOAD(row + v * VL));
+            } else {
+                for (int j = 0; j < nr; j++) d[j] = row[j];
+                for (int j = nr; j < NR; j++) d[j] = 0;
+            }
+        }
+    } else {
+        // op(B)(p, j) = b[j·ldb + p]: column j of op(B) is row j of b; transposed in blocks
+        for (int h = 0; h < NR; h += TB) {
+            const int width = minInt(TB, NR - h), valid = nr - h > 0 ? minInt(nr - h, width) : 0;
+            const float *src = valid ? b + (size_t)(j0 + h) * ldb + p0 : b;
+            for (int p = 0; p < kc; p += TB)
+                transposeBlock(src + p, ldb, valid, minInt(TB, kc - p), dst + (size_t)p * NR + h, NR, width);
+        }
+    }
+}
+
+/// C (m×nc) (+)= op(A) rows [0, m) × columns [pc, pc+kc) · B's panels of the block (kc, nc),
+/// panel jr at panels + jr·kc.
+TARGET static void multiplyBlock(bool transA, int m, int nc, int pc, int kc, const float *a, int lda,
+                                 const float *panels, bool accumulate, float *c, int ldc) {
+    if (!transA && (size_t)m * kc <= DIRECT_A) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            const int nr = minInt(nc - jr, NR);
+            for (int ir = 0; ir < m; ir += MR)
+                kernelDirect(kc, a + (size_t)ir * lda + pc, lda, panels + (size_t)jr * kc, c + (size_t)ir * ldc + jr,
+                             ldc, minInt(m - ir, MR), nr, accumulate);
+        }
+        return;
+    }
+    if (!packedA) packedA = aligned((size_t)MC * KC);
+    for (int ic = 0; ic < m; ic += MC) {
+        const int mc = minInt(m - ic, MC);
+        packA(transA, a, lda, ic, mc, pc, kc, packedA);
+        for (int jr = 0; jr < nc; jr += NR) {
+            const int nr = minInt(nc - jr, NR);
+            for (int ir = 0; ir < mc; ir += MR)
+                kernelPacked(kc, packedA + (size_t)ir * kc, panels + (size_t)jr * kc,
+                             c + (size_t)(ic + ir) * ldc + jr, ldc, minInt(mc - ir, MR), nr, accumulate);
+        }
+    }
+}
+
+static bool zeroK(int m, int n, int k, float beta, float *c, int ldc) {
+    if (m <= 0 || n <= 0) return true;
+    if (k > 0) return false;
+    if (beta == 0)
+        for (int i = 0; i < m; i++) memset(c + (size_t)i * ldc, 0, (size_t)n * sizeof(float));
+    return true;
+}
+
+TARGET void SET_FUNCTION(sgemm)(bool transA, bool transB, int m, int n, int k, const float *a, int lda,
+                                const float *b, int ldb, float beta, float *c, int ldc) {
+    if (zeroK(m, n, k, beta, c, ldc)) return;
+    if (!packedB) packedB = aligned((size_t)KC * NC);
+    for (int jc = 0; jc < n; jc += NC) {
+        const int nc = minInt(n - jc, NC);
+        for (int pc = 0; pc < k; pc += KC) {
+            const int kc = minInt(k - pc, KC);
+            for (int jr = 0; jr < nc; jr += NR)
+                packB(transB, b, ldb, pc, kc, jc + jr, minInt(nc - jr, NR), packedB + (size_t)jr * kc);
+            multiplyBlock(transA, m, nc, pc, kc, a, lda, packedB, pc > 0 || beta != 0, c + jc, ldc);
+        }
+    }
+}
+
+// The whole of op(B) packed: K block pc (kc rows) at pc·nNR, where nNR is n rounded up to
+// NR, and in it the panel of columns [j, j+NR) at j·kc.
+
+size_t SET_FUNCTION(packed_size)(int k, int n) { return (size_t)(k > 0 ? k : 1) * (size_t)roundUpNR(n > 0 ? n : 1); }
+
+TARGET void SET_FUNCTION(pack_b)(bool transB, int k, int n, const float *b, int ldb, float *packed) {
+    const int nNR = roundUpNR(n);
+    for (int pc = 0; pc < k; pc += KC) {
+        const int kc = minInt(k - pc, KC);
+        for (int j = 0; j < n; j += NR)
+            packB(transB, b, ldb, pc, kc, j, minInt(n - j, NR), packed + (size_t)pc * nNR + (size_t)j * kc);
+    }
+}
+
+size_t SET_FUNCTION(packed_row)(int k, int n, int row, int *panelStride) {
+    const int pc = row / KC * KC, kc = minInt(k - pc, KC);
+    *panelStride = kc * NR;
+    return (size_t)pc * roundUpNR(n) + (size_t)(row - pc) * NR;
+}
+
+TARGET void SET_FUNCTION(sgemm_packed)(bool transA, int m, int n, int k, const float *a, int lda,
+                                       const float *packed, float beta, float *c, int ldc) {
+    if (zeroK(m, n, k, beta, c, ldc)) return;
+    const int nNR = roundUpNR(n);
+    for (int pc = 0; pc < k; pc += KC) {
+        const int kc = minInt(k - pc, KC);
+        for (int jc = 0; jc < n; jc += NC)
+            multiplyBlock(transA, m, minInt(n - jc, NC), pc, kc, a, lda, packed + (size_t)pc * nNR + (size_t)jc * kc,
+                          pc > 0 || beta != 0, c + jc, ldc);
+    }
+}
+
+TARGET void SET_FUNCTION(sgemm_packed_a_panels)(int m, int n, int k, const float *a, int aPanelStride,
+                                                const float *packed, float beta, float *c, int ldc) {
+    if (zeroK(m, n, k, beta, c, ldc)) return;
+    const int nNR = roundUpNR(n);
+    for (int pc = 0; pc < k; pc += KC) {
+        const int kc = minInt(k - pc, KC);
+        const float *panels = packed + (size_t)pc * nNR, *ac = a + (size_t)(pc / NR) * aPanelStride;
+        for (int jr = 0; jr < n; jr += NR)
+            for (int ir = 0; ir < m; ir += MR)
+                kernelPanels(kc, ac + (size_t)ir * NR, aPanelStride, panels + (size_t)jr * kc, c + (size_t)ir * ldc + jr,
+                             ldc, minInt(m - ir, MR), minInt(n - jr, NR), pc > 0 || beta != 0);
+    }
+}
+
+/// y (columns × rows) += xᵀ for x (rows × columns), TB×TB blocks transposed through L1: one
+/// add per element, as the plain loop.
+TARGET void SET_FUNCTION(add_transposed)(int rows, int columns, const float *x, float *y) {
+    float t[TB * TB];
+    for (int c0 = 0; c0 < columns; c0 += TB) {
+        const int nc = minInt(columns - c0, TB);
+        for (int r0 = 0; r0 < rows; r0 += TB) {
+            const int nr = minInt(rows - r0, TB);
+            transposeBlock(x + (size_t)r0 * columns + c0, columns, nr, nc, t, TB, TB);  // t[q] = column c0+q
+            for (int q = 0; q < nc; q++) {
+                float *dst = y + (size_t)(c0 + q) * rows + r0;
+                for (int i = 0; i < nr; i++) dst[i] += t[q * TB + i];
+            }
+        }
+    }
+}
+
+// ---- Convolution as an implicit GEMM ----
+// out (OC, OH·OW) = W (OC, K) · col (K, OH·OW) with K = C·KH·KW, where col is the image's
+// im2col, never materialised: each panel of col (kc rows × NR output positions) is built
+// from the image straight into an L1-resident buffer the micro-kernel reads, and the weight
+// gradient reads the same panels as its A. Sums run in a fixed order.
+
+/// Runs of one output row each among the NR output positions [j0, j0 + NR) of a panel: run s
+/// covers lanes [lane[s], lane[s] + n[s]), output row y[s] (times the stride) from column x[s].
+typedef struct convRuns { int count, y[NR], x[NR], n[NR], lane[NR]; } convRuns;
+
+static void runsOf(const sweep_conv_shape *g, int j0, convRuns *r) {
+    const int spatial = g->outHeight * g->outWidth;
+    r->count = 0;
+    for (int j = j0; j < j0 + NR && j < spatial;) {
+        const int y = j / g->outWidth, x = j % g->outWidth, n = minInt(g->outWidth - x, minInt(j0 + NR - j, spatial - j));
+        r->y[r->count] = y * g->stride, r->x[r->count] = x, r->n[r->count] = n, r->lane[r->count] = j - j0;
+        r->count++;
+        j += n;
+    }
+}
+
+/// Per kernel offset t = kh·KW + kw and run s (at t·runs + s): the lanes [lo, hi) of a stride-1
+/// panel row that read inside the image, lane l at channel + offset + l (empty where the input
+/// row is outside). They depend only on the run and (kh, kw), not on the channel.
+static void stride1Lanes(const sweep_conv_shape *g, const convRuns *r, int *lo, int *hi, int *offset) {
+    const int k = g->kernel;
+    for (int t = 0; t < k * k; t++) {
+        const int th = t / k, tw = t % k;
+        for (int s = 0; s < r->count; s++) {
+            const int iy = r->y[s] + th - g->padTop, ix0 = r->x[s] + tw - g->padLeft;
+            const int l0 = r->lane[s] + (ix0 < 0 ? -ix0 : 0), l1 = r->lane[s] + minInt(g->width - ix0, r->n[s]);
+            const bool inside = iy >= 0 && iy < g->height && l1 > l0;
+            lo[t * r->count + s] = inside ? l0 : 0;
+            hi[t * r->count + s] = inside ? l1 : 0;
+            offset[t * r->count + s] = inside ? iy * g->width + ix0 - r->lane[s] : 0;
+        }
+    }
+}
+
+#if !defined(SET_PACK_CONV_STRIDE1)
+/// packConvPanel at stride 1: each panel row is the runs' lanes copied from one input row each.
+TARGET static void packConvStride1(const sweep_conv_shape *g, const float *image, int k0, int kc, const convRuns *r,
+                                   float *panel) {
+    const int kk = g->kernel * g->kernel, plane = g->height * g->width, runs = r->count;
+    int lo[kk * runs], hi[kk * runs], offset[kk * runs];
+    stride1Lanes(g, r, lo, hi, offset);
+    const float *channel = image + (size_t)(k0 / kk) * plane;
+    int t = k0 % kk;
+    for (int i = 0; i < kc; i++) {
+        float *dst = panel + (size_t)i * NR;
+        for (int l = 0; l < NR; l++) dst[l] = 0;
+        const int at = t * runs;
+        for (int s = 0; s < runs; s++) {
+            const float *src = channel + offset[at + s];
+            for (int l = lo[at + s]; l < hi[at + s]; l++) dst[l] = src[l];
+        }
+        if (++t == kk) t = 0, channel += plane;
+    }
+}
+#else
+/// The set's own, defined after this file.
+TARGET static void packConvStride1(const sweep_conv_shape *g, const float *image, int k0, int kc, const convRuns *r,
+                                   float *panel);
+#endif
+
+/// The panel of an image's im2col: rows [k0, k0 + kc) (r = (c·KH + kh)·KW + kw), output
+/// positions [j0, j0 + NR) (y·OW + x; those ≥ OH·OW zero) -> panel (kc, NR).
+TARGET static void packConvPanel(const sweep_conv_shape *g, const float *image, int k0, int kc, int j0,
+                                 float *panel) {
+    convRuns r;
+    runsOf(g, j0, &r);
+    if (g->stride == 1) {
+        packConvStride1(g, image, k0, kc, &r, panel);
+        return;
+    }
+    const int kk = g->kernel * g->kernel, plane = g->height * g->width;
+    int c = k0 / kk, kh = (k0 / g->kernel) % g->kernel, kw = k0 % g->kernel;
+    for (int i = 0; i < kc; i++) {
+        float *dst = panel + (size_t)i * NR;
+        for (int l = 0; l < NR; l++) dst[l] = 0;
+        const float *channel = image + (size_t)c * plane;
+        for (int s = 0; s < r.count; s++) {
+            const int iy = r.y[s] + kh - g->padTop;
+            if (iy < 0 || iy >= g->height) continue;
+            const float *row = channel + (size_t)iy * g->width;
+            for (int t = 0; t < r.n[s]; t++) {
+                const int ix = (r.x[s] + t) * g->stride + kw - g->padLeft;
+                if (ix >= 0 && ix < g->width) dst[r.lane[s] + t] = row[ix];
+            }
+        }
+        if (++kw == g->kernel) kw = 0, ++kh == g->kernel ? (kh = 0, c++) : 0;
+    }
+}
+
+// ---- Stride 1: no im2col panels at all ----
+// At stride 1 the image is copied once into a zero-bordered copy of (OH + K − 1) rows of
+// Wp = OW + K − 1, and output positions are counted in that width: p = y·Wp + x, the last
+// K − 1 of each row being junk, computed and never stored. Then row r = (c, kh, kw) of the
+// im2col over NR consecutive positions is NR consecutive floats of the copy, at
+// c·Hp·Wp + kh·Wp + kw + p: the micro-kernel reads B (forward) or A (weight gradient)
+// straight from it, and no panel is built. The junk costs (K − 1) / Wp more FMAs.
+
+/// Per thread: the zero-bordered image, its offsets per im2col row, and for the weight gradient
+/// dy in padded positions, dyᵀ in blocks of NR channels (P × NR each), the image rows transposed
+/// into panels, and the sums before they go to dWᵀ.
+static _Thread_local float *padBuffer, *dyPadded, *dyBlocks, *convPanels, *convSums;
+static _Thread_local size_t padSize, dyPaddedSize, dyBlocksSize, convPanelsSize, convSumsSize;
+static _Thread_local int *rowOffsets;
+static _Thread_local size_t rowOffsetsSize;
+
+static float *grow(float *p, size_t *size, size_t need) {
+    if (need <= *size) return p;
+    free(p);
+    *size = need;
+    return aligned(need);
+}
+
+/// The stride-1 geometry in padded positions.
+typedef struct { int hp, wp, positions; } paddedShape;
+
+static paddedShape padded(const sweep_conv_shape *g) {
+    paddedShape s = {g->outHeight + g->kernel - 1, g->outWidth + g->kernel - 1, 0};
+    s.positions = (g->outHeight - 1) * s.wp + g->outWidth;
+    return s;
+}
+
+/// image (C, H, W) -> padBuffer (C, Hp, Wp) with the image at (padTop, padLeft), zeros around
+/// (and 2·NR floats of slack, which tiles past the last position read and never use).
+static void padImage(const sweep_conv_shape *g, paddedShape s, const float *image) {
+    const size_t plane = (size_t)s.hp * s.wp, need = g->channels * plane + 2 * NR;
+    padBuffer = grow(padBuffer, &padSize, need);
+    memset(padBuffer, 0, need * sizeof(float));
+    for (int c = 0; c < g->channels; c++) {
+        for (int iy = 0; iy < g->height; iy++) {
+            const int py = iy + g->padTop;
+            if (py < 0 || py >= s.hp) continue;
+            int ix0 = g->padLeft < 0 ? -g->padLeft : 0, ix1 = g->width;
+            if (ix1 + g->padLeft > s.wp) ix1 = s.wp - g->padLeft;
+            if (ix1 <= ix0) continue;
+            memcpy(padBuffer + c * plane + (size_t)py * s.wp + ix0 + g->padLeft,
+                   image + ((size_t)c * g->height + iy) * g->width + ix0, (size_t)(ix1 - ix0) * sizeof(float));
+        }
+    }
+}
+
+/// rowOffsets[r] for r = (c·K + kh)·K + kw: where im2col row r starts in padBuffer.
+static const int *offsetsOf(const sweep_conv_shape *g, paddedShape s) {
+    const size_t k = (size_t)g->channels * g->kernel * g->kernel;
+    if (k > rowOffsetsSize) {
+        free(rowOffsets);
+        rowOffsets = malloc(k * sizeof(int));
+        if (!rowOffsets) abort();
+        rowOffsetsSize = k;
+    }
+    int r = 0;
+    for (int c = 0; c < g->channels; c++)
+        for (int kh = 0; kh < g->kernel; kh++)
+            for (int kw = 0; kw < g->kernel; kw++) rowOffsets[r++] = (c * s.hp + kh) * s.wp + kw;
+    return rowOffsets;
+}
+
+TARGET static void convForwardStride1(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
+                                      const float *w, const float *bias, float *output) {
+    const int k = g->channels * g->kernel * g->kernel, spatial = g->outHeight * g->outWidth;
+    const size_t inCount = (size_t)g->channels * g->height * g->width, outCount = (size_t)outChannels * spatial;
+    const paddedShape s = padded(g);
+    static const float zeros[MR];
+    const int *offsets = offsetsOf(g, s);   // the same for every image
+    float t[MR * NR];
+    for (int b = 0; b < batch; b++) {
+        padImage(g, s, input + b * inCount);
+        float *out = output + b * outCount;
+        for (int j0 = 0; j0 < s.positions; j0 += NR) {
+            for (int ir = 0; ir < outChannels; ir += MR) {
+                const int mr = minInt(outChannels - ir, MR);
+                const int y0 = j0 / s.wp, x0 = j0 % s.wp;
+                if (x0 + NR <= g->outWidth) {
+                    // the NR positions are one run of one output row: the tile goes there straight
+                    kernelOffsets(k, w + (size_t)ir * k, k, mr, padBuffer + j0, offsets, bias ? bias + ir : zeros,
+                                  out + (size_t)ir * spatial + (size_t)y0 * g->outWidth + x0, spatial);
+                    continue;
+                }
+                kernelOffsets(k, w + (size_t)ir * k, k, mr, padBuffer + j0, offsets, bias ? bias + ir : zeros, t, NR);
+                // the runs of one output row each among the NR positions, junk skipped
+                for (int lane = 0; lane < NR && j0 + lane < s.positions;) {
+                    const int pos = j0 + lane, y = pos / s.wp, x = pos % s.wp;
+                    if (x >= g->outWidth) {
+                        lane += s.wp - x;
+                        continue;
+                    }
+                    const int n = minInt(g->outWidth - x, minInt(NR - lane, s.positions - pos));
+                    float *dst = out + (size_t)ir * spatial + (size_t)y * g->outWidth + x;
+                    for (int i = 0; i < mr; i++)
+                        for (int l = 0; l < n; l++) dst[(size_t)i * spatial + l] = t[i * NR + lane + l];
+                    lane += n;
+                }
+            }
+        }
+    }
+}
+
+/// C tile (mr × nr) += A (mr × kc) · B panel (kc, NR), A's row i being the floats at a[i] (rows
+/// of a padded buffer that are not evenly spaced).
+TARGET static void kernelRowPointers(int kc, const float *const a[MR], const float *b, float *c, int ldc, int mr,
+                                     int nr) {
+    if (mr <= HALF_MR)
+        tile(HALF_MR, kc, NULL, 0, a, false, 1, kc, 0, b, NULL, NULL, c, ldc, mr, nr, true);
+    else
+        tile(MR, kc, NULL, 0, a, false, 1, kc, 0, b, NULL, NULL, c, ldc, mr, nr, true);
+}
+
+/// The stride-1 weight gradient without im2col rows. With q counting padded positions,
+/// im2col row (c, kh, kw) is the image row (c, kh) of the zero-bordered copy shifted by kw:
+///   dWᵀ((c, kh, kw), o) = Σ_p pad(c, kh)[p + kw] · dy(o, p) = Σ_q pad(c, kh)[q] · dy(o, q − kw),
+/// a GEMM of C·K rows of the image by OC·K shifted rows of dy, over the P + K − 1 positions q:
+/// S ((o, kw), (c, kh)) = Σ_q dy(o, q − kw) · pad(c, kh)[q]. Its A rows are read in place from a
+/// copy of dy with K − 1 zeros on either side; its B is the C·K image rows, transposed into panels,
+/// which costs 1 / (OC·K) of the FMAs. The FMAs are those of the im2col form, on other sides: LeNet5's
+/// first layer is 30 × 15 instead of 75 × 6, where 6 channels filled a panel of 16 badly.
+TARGET static void convWeightGradShifted(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
+                                         const float *dy, float *dWt) {
+    const int k = g->kernel, spatial = g->outHeight * g->outWidth;
+    const size_t inCount = (size_t)g->channels * g->height * g->width, outCount = (size_t)outChannels * spatial;
+    const paddedShape s = padded(g);
+    const int q = s.positions + k - 1, ldy = s.positions + 2 * (k - 1);
+    const int rows = outChannels * k, cols = g->channels * k, colsNR = roundUpNR(cols);
+    dyPadded = grow(dyPadded, &dyPaddedSize, (size_t)outChannels * ldy);
+    convPanels = grow(convPanels, &convPanelsSize, (size_t)KC * colsNR);
+    convSums = grow(convSums, &convSumsSize, (size_t)rows * colsNR);
+    memset(dyPadded, 0, sizeof(float) * outChannels * ldy);
+    memset(convSums, 0, sizeof(float) * rows * colsNR);
+    for (int b = 0; b < batch; b++) {
+        padImage(g, s, input + b * inCount);
+        // dy in padded positions (junk zero) from K − 1 on in each row
+        const float *d = dy + b * outCount;
+        for (int o = 0; o < outChannels; o++)
+            for (int y = 0; y < g->outHeight; y++)
+                memcpy(dyPadded + (size_t)o * ldy + k - 1 + (size_t)y * s.wp, d + (size_t)o * spatial + (size_t)y * g->outWidth,
+                       (size_t)g->outWidth * sizeof(float));
+        for (int q0 = 0; q0 < q; q0 += KC) {
+            const int kc = minInt(q - q0, KC);
+            // B: image rows (c, kh) over positions [q0, q0 + kc), panel j0 at j0·kc
+            for (int j0 = 0; j0 < cols; j0 += NR)
+                for (int h = 0; h < NR; h += TB) {
+                    const float *image[TB];
+                    const int count = minInt(TB, cols - j0 - h);
+                    for (int i = 0; i < TB; i++) {
+                        const int j = j0 + h + (i < count ? i : 0), c = j / k, kh = j % k;
+                        image[i] = padBuffer + ((size_t)c * s.hp + kh) * s.wp + q0;
+                    }
+                    for (int p = 0; p < kc; p += TB) {
+                        const float *from[TB];
+                        for (int i = 0; i < TB; i++) from[i] = image[i] + p;
+                        transposeRows(from, count, minInt(TB, kc - p), convPanels + (size_t)j0 * kc + (size_t)p * NR + h,
+                                      NR, minInt(TB, NR - h));
+                    }
+                }
+            // S ((o, kw), ·) += dy(o, q − kw) · B
+            for (int ir = 0; ir < rows; ir += MR) {
+                const int mr = minInt(rows - ir, MR);
+                const float *a[MR];
+                for (int i = 0; i < MR; i++) {
+                    const int row = ir + (i < mr ? i : 0), o = row / k, kw = row % k;
+                    a[i] = dyPadded + (size_t)o * ldy + k - 1 - kw + q0;
+                }
+                for (int j0 = 0; j0 < cols; j0 += NR)
+                    kernelRowPointers(kc, a, convPanels + (size_t)j0 * kc, convSums + (size_t)ir * colsNR + j0, colsNR,
+                                      mr, NR);
+            }
+        }
+    }
+    for (int o = 0; o < outChannels; o++)
+        for (int kw = 0; kw < k; kw++)
+            for (int c = 0; c < g->channels; c++)
+                for (int kh = 0; kh < k; kh++)
+                    dWt[((size_t)(c * k + kh) * k + kw) * outChannels + o] +=
+                        convSums[(size_t)(o * k + kw) * colsNR + c * k + kh];
+}
+
+/// The stride-1 weight gradient as the im2col form: dWᵀ (K, OC) += im2col rows read in place from
+/// the zero-bordered image (row pointers) · dyᵀ packed in panels of NR channels.
+TARGET static void convWeightGradRows(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
+                                      const float *dy, float *dWt) {
+    const int k = g->channels * g->kernel * g->kernel, spatial = g->outHeight * g->outWidth;
+    const size_t inCount = (size_t)g->channels * g->height * g->width, outCount = (size_t)outChannels * spatial;
+    const paddedShape s = padded(g);
+    const int ocNR = roundUpNR(outChannels), positions = s.positions;
+    dyPadded = grow(dyPadded, &dyPaddedSize, (size_t)outChannels * positions);
+    dyBlocks = grow(dyBlocks, &dyBlocksSize, (size_t)ocNR * positions);
+    const int *offsets = offsetsOf(g, s);   // the same for every image
+    for (int b = 0; b < batch; b++) {
+        padImage(g, s, input + b * inCount);
+        // dy in padded positions (junk zero), then transposed: block o0 holds (positions × NR)
+        const float *d = dy + b * outCount;
+        for (int o = 0; o < outChannels; o++) {
+            float *row = dyPadded + (size_t)o * positions;
+            for (int y = 0; y < g->outHeight; y++) {
+                memcpy(row + (size_t)y * s.wp, d + (size_t)o * spatial + (size_t)y * g->outWidth,
+                       (size_t)g->outWidth * sizeof(float));
+                if (y + 1 < g->outHeight)
+                    memset(row + (size_t)y * s.wp + g->outWidth, 0, (size_t)(s.wp - g->outWidth) * sizeof(float));
+            }
+        }
+        for (int o0 = 0; o0 < outChannels; o0 += NR)
+            packB(true, dyPadded, positions, 0, positions, o0, minInt(outChannels - o0, NR),
+                  dyBlocks + (size_t)o0 * positions);
+        // dWᵀ (K, OC) += col (K, positions) · dyᵀ (positions, OC), KC positions at a time
+        for (int o0 = 0; o0 < outChannels; o0 += NR) {
+            const int nr = minInt(outChannels - o0, NR);
+            for (int p0 = 0; p0 < positions; p0 += KC) {
+                const int pn = minInt(positions - p0, KC);
+                const float *block = dyBlocks + (size_t)o0 * positions + (size_t)p0 * NR;
+                for (int ir = 0; ir < k; ir += MR) {
+                    const int mr = minInt(k - ir, MR);
+                    const float *rows[MR];
+                    for (int i = 0; i < MR; i++) rows[i] = padBuffer + offsets[ir + (i < mr ? i : 0)] + p0;
+                    kernelRowPointers(pn, rows, block, dWt + (size_t)ir * outChannels + o0, outChannels, mr, nr);
+                }
+            }
+        }
+    }
+}
+
+/// The share of a tile grid's multiply-adds that are not padding, for rows × cols in tiles of
+/// MR (HALF_MR for the last rows when they fit) × NR.
+static double tileUse(int rows, int cols) {
+    const int last = rows % MR, paddedRows = rows - last + (last == 0 ? 0 : last <= HALF_MR ? HALF_MR : MR);
+    return (double)rows * cols / ((double)paddedRows * roundUpNR(cols));
+}
+
+/// The stride-1 weight gradient in whichever form fills its tiles better.
+TARGET static void convWeightGradStride1(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
+                                         const float *dy, float *dWt) {
+    const int k = g->kernel, rows = g->channels * k * k;
+    if (tileUse(outChannels * k, g->channels * k) > tileUse(rows, outChannels))
+        convWeightGradShifted(g, batch, input, outChannels, dy, dWt);
+    else
+        convWeightGradRows(g, batch, input, outChannels, dy, dWt);
+}
+
+/// Whether a convolution takes the stride-1 path: when its junk, (K − 1) / Wp of the FMAs,
+/// costs less than building panels, about STRIDE1_JUNK_LIMIT / OC of them (a panel row takes
+/// a few cycles to build and feeds some OC·NR / (2·VL) cycles of FMAs).
+static bool directStride1(const sweep_conv_shape *g, int outChannels) {
+    return g->stride == 1 && (g->kernel - 1) * outChannels < STRIDE1_JUNK_LIMIT * (g->outWidth + g->kernel - 1);
+}
+
+/// Per thread: one im2col panel, and dyᵀ of one image packed for the weight gradient.
+static _Thread_local float *convPanel, *convDyT;
+static _Thread_local size_t convDyTSize;
+
+TARGET void SET_FUNCTION(conv_forward)(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
+                                       const float *w, const float *bias, float *output) {
+    if (directStride1(g, outChannels)) {
+        convForwardStride1(g, batch, input, outChannels, w, bias, output);
+        return;
+    }
+    const int k = g->channels * g->kernel * g->kernel, spatial = g->outHeight * g->outWidth;
+    const size_t inCount = (size_t)g->channels * g->height * g->width, outCount = (size_t)outChannels * spatial;
+    if (!convPanel) convPanel = aligned((size_t)KC * NR);
+    static const float zeros[MR];
+    for (int b = 0; b < batch; b++) {
+        const float *image = input + b * inCount;
+        float *out = output + b * outCount;
+        for (int j0 = 0; j0 < spatial; j0 += NR) {
+            const int nr = minInt(spatial - j0, NR);
+            for (int pc = 0; pc < k; pc += KC) {
+                const int kc = minInt(k - pc, KC);
+                packConvPanel(g, image, pc, kc, j0, convPanel);
+                for (int ir = 0; ir < outChannels; ir += MR) {
+                    const int mr = minInt(outChannels - ir, MR);
+                    float *tile = out + (size_t)ir * spatial + j0;
+                    if (pc == 0)  // the first block starts from the bias
+                        kernelDirectInit(kc, w + (size_t)ir * k, k, convPanel, tile, spatial, mr, nr,
+                                         bias ? bias + ir : zeros);
+                    else
+                        kernelDirect(kc, w + (size_t)ir * k + pc, k, convPanel, tile, spatial, mr, nr, true);
+                }
+            }
+        }
+    }
+}
+
+TARGET void SET_FUNCTION(conv_weight_grad)(const sweep_conv_shape *g, int batch, const float *input,
+                                           int outChannels, const float *dy, float *dWt) {
+    if (directStride1(g, outChannels)) {
+        convWeightGradStride1(g, batch, input, outChannels, dy, dWt);
+        return;
+    }
+    const int k = g->channels * g->kernel * g->kernel, spatial = g->outHeight * g->outWidth;
+    const int ocNR = roundUpNR(outChannels), sNR = roundUpNR(spatial);
+    const size_t inCount = (size_t)g->channels * g->height * g->width, outCount = (size_t)outChannels * spatial;
+    if (!convPanel) convPanel = aligned((size_t)KC * NR);
+    convDyT = grow(convDyT, &convDyTSize, (size_t)sNR * ocNR);
+    for (int b = 0; b < batch; b++) {
+        const float *image = input + b * inCount, *d = dy + b * outCount;
+        // dyᵀ (spatial × OC) as NR×NR blocks: positions [j0, j0+NR) × channels [o0, o0+NR) at
+        // (j0 / NR · ocNR + o0) · NR, each row of NR channels contiguous, zero beyond the edges
+        for (int j0 = 0; j0 < spatial; j0 += NR) {
+            const int rows = minInt(spatial - j0, NR);
+            for (int o0 = 0; o0 < ocNR; o0 += NR) {
+                float *block = convDyT + ((size_t)j0 / NR * ocNR + o0) * NR;
+                if (rows < NR) memset(block, 0, NR * NR * sizeof(float));
+                packB(true, d, spatial, j0, rows, o0, minInt(outChannels - o0, NR), block);
+            }
+        }
+        // dWᵀ (K, OC) += col (K, positions) · dyᵀ (positions, OC), NR positions at a time
+        for (int j0 = 0; j0 < spatial; j0 += NR) {
+            for (int pc = 0; pc < k; pc += KC) {
+                const int kc = minInt(k - pc, KC);
+                packConvPanel(g, image, pc, kc, j0, convPanel);
+                for (int o0 = 0; o0 < outChannels; o0 += NR) {
+                    const int nr = minInt(outChannels - o0, NR);
+                    const float *block = convDyT + ((size_t)j0 / NR * ocNR + o0) * NR;
+                    for (int ir = 0; ir < kc; ir += MR)
+                        kernelDirect(NR, convPanel + (size_t)ir * NR, NR, block,
+                                     dWt + (size_t)(pc + ir) * outChannels + o0, outChannels, minInt(kc - ir, MR), nr,
+                                     true);
+                }
+            }
+        }
+    }
+}
