@@ -12,8 +12,8 @@ import Darwin
 /// where op(A) is m×k, op(B) is k×n and C is m×n. Leading dimensions default
 /// to the packed row-major ones.
 ///
-/// On one thread, with alpha 1 and beta 0 or 1 (every call in the engine), CPUs with
-/// AVX-512 run CKernels' sgemm; otherwise OpenBLAS does (see `BLAS.ownKernel`).
+/// With alpha 1 and beta 0 or 1 (every call in the engine) the current kernel set's GEMM
+/// runs (`Kernels.current`); with the `openblas` set, or other alpha and beta, OpenBLAS does.
 @inline(__always)
 public func sgemm(
     transA: Bool = false, transB: Bool = false,
@@ -27,9 +27,8 @@ public func sgemm(
     let lda = lda ?? (transA ? m : k)
     let ldb = ldb ?? (transB ? k : n)
     let ldc = ldc ?? n
-    if alpha == 1 && (beta == 0 || beta == 1) && BLAS.ownKernelNow {
-        sweep_sgemm_avx512(transA, transB, Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb),
-                           beta, c, Int32(ldc))
+    if alpha == 1 && (beta == 0 || beta == 1), let kernels = Kernels.current.table {
+        kernels.pointee.sgemm(transA, transB, Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
         return
     }
     cblas_sgemm(
@@ -42,38 +41,55 @@ public func sgemm(
 }
 
 /// op(B) of k×n packed once for several `sgemm(…, packedB:)` calls with the same B, as
-/// a recurrent layer's W_hh in every step of a batch: the AVX-512 kernel then skips
-/// repacking it on each call. Without that kernel it only remembers B.
+/// a recurrent layer's W_hh in every step of a batch: the kernel set's GEMM then skips
+/// repacking it on each call. With `openblas` it only remembers B.
 public final class PackedMatrix {
     private var buffer = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64)
     private var capacity = 16
     fileprivate private(set) var source: UnsafePointer<Float>?
     fileprivate private(set) var trans = false, k = 0, n = 0, ld = 0
+    /// The set whose layout the packing is in (nil: not packed).
+    public fileprivate(set) var kernels: KernelSet?
 
     public init() {}
     deinit { buffer.deallocate() }
 
     fileprivate var packed: UnsafePointer<Float> { UnsafePointer(buffer.assumingMemoryBound(to: Float.self)) }
 
-    /// Packs op(B) (k×n) of `b`, which must stay unchanged while the packing is used.
+    /// Packs op(B) (k×n) of `b`, which must stay unchanged while the packing is used, in the
+    /// current kernel set's layout.
     public func pack(trans: Bool = false, k: Int, n: Int, _ b: UnsafePointer<Float>, ld: Int? = nil) {
         (source, self.trans, self.k, self.n, self.ld) = (b, trans, k, n, ld ?? (trans ? k : n))
-        guard BLAS.ownKernel else { return }
-        sweep_sgemm_pack_b(trans, Int32(k), Int32(n), b, Int32(self.ld), reserve(k: k, n: n))
+        let set = Kernels.current
+        kernels = set.own ? set : nil
+        guard let table = set.table else { return }
+        table.pointee.packB(trans, Int32(k), Int32(n), b, Int32(self.ld), reserve(k: k, n: n, table))
     }
 
     /// Sizes the packing of a row-major B (k×n) that the caller writes itself as it produces
-    /// B (`sweep_sgemm_packed_row` places each row; the LSTM's backward steps do), and returns
-    /// where to write. Only for `BLAS.ownKernelNow`: there is no unpacked B to fall back on.
+    /// B (`packedRow` places each row; the LSTM's backward steps do), in the current set's
+    /// layout, and returns where to write. Only with an own set: there is no unpacked B to
+    /// fall back on.
     public func declare(k: Int, n: Int) -> UnsafeMutablePointer<Float> {
-        precondition(BLAS.ownKernel, "PackedMatrix.declare without the AVX-512 kernel")
-        (source, self.trans, self.k, self.n, self.ld) = (nil, false, k, n, n)
-        return reserve(k: k, n: n)
+        let set = Kernels.current
+        guard let table = set.table else { preconditionFailure("PackedMatrix.declare with the openblas kernels") }
+        (source, self.trans, self.k, self.n, self.ld, kernels) = (nil, false, k, n, n, set)
+        return reserve(k: k, n: n, table)
+    }
+
+    /// Where row `row` of the packing starts, and the stride between its panels of
+    /// `kernels.panelWidth` columns: element (row, j) is at
+    /// start + (j / panelWidth)·panelStride + j % panelWidth.
+    public func row(_ row: Int) -> (offset: Int, panelStride: Int) {
+        guard let table = kernels?.table else { preconditionFailure("PackedMatrix.row of a matrix not packed") }
+        var stride: Int32 = 0
+        let offset = table.pointee.packedRow(Int32(k), Int32(n), Int32(row), &stride)
+        return (Int(offset), Int(stride))
     }
 
     /// The buffer, grown (only ever grown) to hold the packing of a k×n op(B).
-    private func reserve(k: Int, n: Int) -> UnsafeMutablePointer<Float> {
-        let size = sweep_sgemm_packed_size(Int32(k), Int32(n))
+    private func reserve(k: Int, n: Int, _ table: UnsafePointer<sweep_kernels>) -> UnsafeMutablePointer<Float> {
+        let size = table.pointee.packedSize(Int32(k), Int32(n))
         if size > capacity {
             buffer.deallocate()
             buffer = .allocate(byteCount: size * MemoryLayout<Float>.size, alignment: 64)
@@ -81,9 +97,6 @@ public final class PackedMatrix {
         }
         return buffer.assumingMemoryBound(to: Float.self)
     }
-
-    /// Rows of op(B) in one block of a packing (256): the most a packed B keeps in one pass.
-    public static let blockRows = BLAS.ownKernel ? Int(sweep_sgemm_packed_block_rows()) : 256
 }
 
 /// `sgemm` with op(B) from `packedB` (k and n as packed).
@@ -97,8 +110,8 @@ public func sgemm(
 ) {
     let (n, k) = (packedB.n, packedB.k)
     let lda = lda ?? (transA ? m : k), ldc = ldc ?? n
-    if (beta == 0 || beta == 1) && BLAS.ownKernelNow {
-        sweep_sgemm_packed(transA, Int32(m), Int32(n), Int32(k), a, Int32(lda), packedB.packed, beta, c, Int32(ldc))
+    if beta == 0 || beta == 1, let set = packedB.kernels, let table = set.table, set == Kernels.current {
+        table.pointee.sgemmPacked(transA, Int32(m), Int32(n), Int32(k), a, Int32(lda), packedB.packed, beta, c, Int32(ldc))
         return
     }
     guard let b = packedB.source else { preconditionFailure("sgemm with a PackedMatrix never packed, or declared") }
@@ -106,15 +119,17 @@ public func sgemm(
           beta: beta, c: c, ldc: ldc)
 }
 
-/// `sgemm` with op(A) (m × k) read in place from panels of 32 columns, op(A)(i, p) =
-/// aPanels[(p / 32)·aPanelStride + i·32 + p % 32]: rows of a B packed by `PackedMatrix`
-/// (`sweep_sgemm_packed_row` gives where a row starts and the panel stride).
+/// `sgemm` with op(A) (m × k) read in place from panels of the packing's panel width w,
+/// op(A)(i, p) = aPanels[(p / w)·aPanelStride + i·w + p % w]: rows of a B packed by
+/// `PackedMatrix` in the same set (`PackedMatrix.row` gives where a row starts and the stride).
 @inline(__always)
 public func sgemm(m: Int, aPanels: UnsafePointer<Float>, aPanelStride: Int, packedB: PackedMatrix, beta: Float = 0,
                   c: UnsafeMutablePointer<Float>, ldc: Int? = nil) {
-    precondition(BLAS.ownKernel && (beta == 0 || beta == 1), "sgemm from panels without the AVX-512 kernel")
-    sweep_sgemm_packed_a_panels(Int32(m), Int32(packedB.n), Int32(packedB.k), aPanels, Int32(aPanelStride),
-                                packedB.packed, beta, c, Int32(ldc ?? packedB.n))
+    guard let table = packedB.kernels?.table, beta == 0 || beta == 1 else {
+        preconditionFailure("sgemm from panels without an own kernel set")
+    }
+    table.pointee.sgemmPackedAPanels(Int32(m), Int32(packedB.n), Int32(packedB.k), aPanels, Int32(aPanelStride),
+                                     packedB.packed, beta, c, Int32(ldc ?? packedB.n))
 }
 
 public enum BLAS {
@@ -136,23 +151,15 @@ public enum BLAS {
     /// OPENBLAS_CORETYPE forces it.
     public static var core: String { String(cString: openblas_get_corename()) }
 
-    /// Whether single-threaded sgemm runs CKernels' AVX-512 kernel: on CPUs with
-    /// AVX-512, unless SWEEP_GEMM=openblas (for comparisons).
-    public static let ownKernel: Bool = sweep_has_avx512() && getenv("SWEEP_GEMM").map { String(cString: $0) } != "openblas"
-
-    /// Whether `sgemm` runs CKernels' kernel now: `ownKernel`, on one OpenBLAS thread.
-    @inline(__always)
-    public static var ownKernelNow: Bool { ownKernel && openblas_get_num_threads() == 1 }
-
-    /// The GEMM that `sgemm` runs on one thread: "avx512" or "openblas-<core>".
-    public static var gemm: String { ownKernel ? "avx512" : "openblas-" + core }
+    /// What `sgemm` runs now: the current kernel set's name, or "openblas-<core>".
+    public static var gemm: String { Kernels.current.own ? Kernels.current.name : "openblas-" + core }
 }
 
 /// y (C, R) += xᵀ for x (R, C), in blocks of 16 rows so that both sides stay in cache.
 func addTransposed(_ x: UnsafePointer<Float>, rows: Int, columns: Int, into y: UnsafeMutablePointer<Float>) {
-    if Kernels.avx512 {
-        // the same sums (one add per element) with 16×16 blocks transposed in registers
-        sweep_add_transposed(Int32(rows), Int32(columns), x, y)
+    if let kernels = Kernels.current.table {
+        // the same sums (one add per element), blocks transposed in registers
+        kernels.pointee.addTransposed(Int32(rows), Int32(columns), x, y)
         return
     }
     var r0 = 0

@@ -42,13 +42,13 @@ public final class Conv2D: Layer {
     /// GEMM panels. Internal so that tests can force several chunks per batch.
     var colBudget = 1 << 18
 
-    /// With the AVX-512 kernels (`BLAS.ownKernelNow`), the forward pass, the weight gradient
+    /// With an own kernel set (`Kernels.current`), the forward pass, the weight gradient
     /// and (at stride 1) the input gradient run as implicit GEMMs in CKernels
     /// (sweep_conv_forward, sweep_conv_weight_grad), which never write the im2col out: at
     /// stride 1 they read it from a zero-bordered copy of the image, otherwise they build
     /// each 32-position panel of it in L1. On the homework-4 CNNs the im2col and the GEMM's
     /// repacking of it took a fifth of a step. Internal so that tests can compare both paths.
-    var implicitGEMM = BLAS.ownKernel
+    var implicitGEMM = true
     /// Scratch: dWᵀ (C·KH·KW, OC) of the implicit weight gradient, added to dW transposed.
     private let dWt = Tensor(shape: [0])
     /// Scratch: W flipped and transposed (C, OC, KH, KW), the weights of dx's convolution.
@@ -81,8 +81,9 @@ public final class Conv2D: Layer {
         max(1, min(b, colBudget / (geometry.colRows * geometry.colColumns)))
     }
 
-    /// Whether this pass runs the implicit GEMMs: the AVX-512 kernels on one thread.
-    private var implicitNow: Bool { implicitGEMM && BLAS.ownKernelNow }
+    /// The kernels of this pass's implicit GEMMs: the current set's, unless it is `openblas`
+    /// (or a test turned them off).
+    private var implicitNow: UnsafePointer<sweep_kernels>? { implicitGEMM ? Kernels.current.table : nil }
 
     public func forward(_ x: Tensor, mode: Mode) -> Tensor {
         // input (B, C, H, W) -> output (B, OC, OH, OW); per chunk of G images:
@@ -91,10 +92,10 @@ public final class Conv2D: Layer {
         precondition(x.sampleCount == g.inputCount, "Conv2D expects \(g.inputShape), got \(x.shape)")
         input = x
         output.reshape([b, outChannels, g.outHeight, g.outWidth])
-        if implicitNow {
+        if let kernels = implicitNow {
             var shape = g.cShape
-            sweep_conv_forward(&shape, Int32(b), x.data, Int32(outChannels), params.value(weight),
-                               params.value(bias), output.data)
+            kernels.pointee.convForward(&shape, Int32(b), x.data, Int32(outChannels), params.value(weight),
+                                        params.value(bias), output.data)
             return output
         }
         let chunk = chunkSize(batch: b)
@@ -137,16 +138,17 @@ public final class Conv2D: Layer {
         guard let x = input else { preconditionFailure("Conv2D.backward before forward") }
         let g = geometry, b = x.batch, oc = outChannels, spatial = g.colColumns
         let w = params.value(weight), dW = params.grad(weight), db = params.grad(bias)
+        let kernels = implicitNow
         if needsInputGradient {
             dInput.reshape(x.shape)
-            if !implicitNow { dInput.zero() }
+            if kernels == nil { dInput.zero() }
         }
-        if implicitNow {
+        if let kernels {
             // dWᵀ (C·KH·KW, OC) over the batch, then dW += its transpose; db += Σ dy; then dx
             dWt.reshape([g.colRows * oc])
             dWt.zero()
             var shape = g.cShape
-            sweep_conv_weight_grad(&shape, Int32(b), x.data, Int32(oc), dy.data, dWt.data)
+            kernels.pointee.convWeightGrad(&shape, Int32(b), x.data, Int32(oc), dy.data, dWt.data)
             addTransposed(dWt.data, rows: g.colRows, columns: oc, into: dW)
             for i in 0..<b {
                 for o in 0..<oc { db[o] += sum(dy.data + (i * oc + o) * spatial, count: spatial) }
@@ -167,7 +169,7 @@ public final class Conv2D: Layer {
                     channels: Int32(oc), height: Int32(g.outHeight), width: Int32(g.outWidth), kernel: Int32(k),
                     stride: 1, padTop: Int32(k - 1 - g.padTop), padLeft: Int32(k - 1 - g.padLeft),
                     outHeight: Int32(g.height), outWidth: Int32(g.width))
-                sweep_conv_forward(&shape, Int32(b), dy.data, Int32(c), flipped.data, nil, dInput.data)
+                kernels.pointee.convForward(&shape, Int32(b), dy.data, Int32(c), flipped.data, nil, dInput.data)
                 return dInput
             }
             // other strides: dcol = Wᵀ · dy and col2im, one image at a time

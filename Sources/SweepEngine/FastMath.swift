@@ -11,10 +11,8 @@ public func fastTanh(_ x: Float) -> Float { fastTanh(Lanes(repeating: x))[0] }
 @inline(__always)
 public func fastSigmoid(_ x: Float) -> Float { 0.5 + 0.5 * fastTanh(0.5 * x) }
 
+/// The engine's kernels: the kernel set (KernelSet.swift) and the activation loops.
 public enum Kernels {
-    /// Whether the CPU runs CKernels' AVX-512 code (LSTM steps); the Swift loops run otherwise.
-    static let avx512 = sweep_has_avx512()
-
     public static func tanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
         forEachLanes(count) { j, w in y.setLanes(j, w, fastTanh(x.lanes(j, w))) }
     }

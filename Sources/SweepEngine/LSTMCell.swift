@@ -21,9 +21,9 @@ enum LSTMCell: RecurrentCell {
     static func stateGradient(_ m: RecurrentMemory) -> State { State(h: m.dh, c: m.dc) }
 
     static func forward(_ m: RecurrentMemory, step t: Int, from s: State, to next: State) {
-        if Kernels.avx512 {
-            // the loop below on sixteen lanes (CKernels/lstm_avx512.c), bit for bit
-            sweep_lstm_forward(Int32(m.batch), Int32(m.hidden), m.step(m.gates, t, width: 4 * m.hidden),
+        if let kernels = Kernels.current.table {
+            // the loop below in the kernel set's lanes (CKernels), bit for bit
+            kernels.pointee.lstmForward(Int32(m.batch), Int32(m.hidden), m.step(m.gates, t, width: 4 * m.hidden),
                                m.recurrent, m.bias, s.c, next.c, next.h, m.step(m.tanhC, t, width: m.hidden),
                                t + 1 < m.steps ? 1 : 0)
             return
@@ -60,9 +60,9 @@ enum LSTMCell: RecurrentCell {
 
     static func backward(_ m: RecurrentMemory, step t: Int, from s: State, to next: State, d: State,
                          dOutput: UnsafePointer<Float>, ldOutput: Int) {
-        if Kernels.avx512 {
+        if let kernels = Kernels.current.table {
             let n = m.hidden
-            sweep_lstm_backward(Int32(m.batch), Int32(n), m.step(m.gates, t, width: 4 * n), s.c,
+            kernels.pointee.lstmBackward(Int32(m.batch), Int32(n), m.step(m.gates, t, width: 4 * n), s.c,
                                 m.step(m.tanhC, t, width: n), d.h, d.c, dOutput, Int32(ldOutput),
                                 m.dGatesPackedOnly ? nil : m.dGates + t * m.dGatesStepRows * 4 * n,
                                 m.dBias, m.packedGates,

@@ -197,9 +197,9 @@ public final class Optimizer {
             let stepSize = Double(lr) / (1 - pow(b1, t))
             let bc2Sqrt = Float(pow(1 - pow(b2, t), 0.5))
             let negStep = Float(-stepSize)
-            if Kernels.avx512 {
-                // the loop below on sixteen lanes (CKernels/adam_avx512.c), bit for bit
-                sweep_adam_update(Int32(n), p, dp, buf, acc, decay, l2, w1, beta2, w2, bc2Sqrt, eps, negStep)
+            if let kernels = Kernels.current.table {
+                // the loop below in the kernel set's lanes (CKernels), bit for bit
+                kernels.pointee.adamUpdate(Int32(n), p, dp, buf, acc, decay, l2, w1, beta2, w2, bc2Sqrt, eps, negStep)
             } else {
                 Self.adamLanes(n, p, dp, buf, acc, decay, l2, w1, beta2, w2, bc2Sqrt, eps, negStep)
             }

@@ -275,7 +275,8 @@ public final class Recurrent: Layer {
         // The weight gradients are computed transposed, dWᵀ = inputᵀ · dGates, and added back
         // transposed: with the wide dGates (…, G·H) as B the kernel streams it in its natural
         // layout, where dGatesᵀ as A had to be gathered column by column.
-        if cell == .lstm && hidden % 16 == 0 && BLAS.ownKernelNow && backwardInChunks {
+        let kernels = Kernels.current
+        if cell == .lstm && kernels.lstmPackedMultiple > 0 && hidden % kernels.lstmPackedMultiple == 0 && backwardInChunks {
             backwardLSTMInChunks(m, dy)
         } else {
             switch cell {
@@ -318,10 +319,10 @@ public final class Recurrent: Layer {
         let b = m.batch, gh = 4 * hidden
         var m = m
         // a step's dGates read from the packing need its rows in one block of it (B ≤ 256)
-        m.dGatesStepRows = needsInputGradient || b > PackedMatrix.blockRows ? b : 0
+        m.dGatesStepRows = needsInputGradient || b > Kernels.current.blockRows ? b : 0
         dWeightT2.reshape([hidden, gh])
         let dWihT = dWeightT.data, dWhhT = dWeightT2.data
-        let chunk = max(1, PackedMatrix.blockRows / b)
+        let chunk = max(1, Kernels.current.blockRows / b)
         var end = steps, hhStarted = false
         while end > 0 {
             // step 0 is a chunk of its own: h_{−1} = 0 adds nothing to dW_hh
@@ -366,10 +367,8 @@ public final class Recurrent: Layer {
             let beta: Float = Cell.hiddenBypassesWeights ? 1 : 0
             if m.dGatesPackedOnly, let packed = m.packedGates {
                 // the step wrote its dGates only packed, for the weight gradients: read them there
-                var panelStride: Int32 = 0
-                let row = sweep_sgemm_packed_row(Int32(m.packedRows), Int32(gh), Int32((t - m.packedFirstStep) * b),
-                                                 &panelStride)
-                sgemm(m: b, aPanels: packed + row, aPanelStride: Int(panelStride), packedB: packedWhh, beta: beta,
+                let row = packedGates.row((t - m.packedFirstStep) * b)
+                sgemm(m: b, aPanels: packed + row.offset, aPanelStride: row.panelStride, packedB: packedWhh, beta: beta,
                       c: d.h)
             } else {
                 sgemm(m: b, a: m.dGatesHidden + t * m.dGatesStepRows * gh, packedB: packedWhh, beta: beta, c: d.h)

@@ -42,7 +42,7 @@ public struct Leaderboard: Sendable {
     public static let knownMetrics = ["epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
                                       "test_loss", "test_accuracy", "samples_per_second", "wall_seconds", "parameters"]
     /// Fields of a stored result line that are not metrics.
-    static let resultFields: Set<String> = ["event", "status", "config", "error"]
+    static let resultFields: Set<String> = ["event", "status", "config", "error", "kernels"]
 
     public let sweep: SweepRecord
     public let sortMetric: String

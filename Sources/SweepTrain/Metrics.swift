@@ -64,6 +64,8 @@ public struct RunResult: Sendable {
     public var insights: RunInsights? = nil
     /// The trained weights under PyTorch state_dict names (nil for model=noop).
     public var weights: [Safetensors.Tensor]? = nil
+    /// The kernel set that ran (`KernelSet.name`; nil for model=noop, which runs none).
+    public var kernels: String? = nil
 
     public var final: EpochMetrics? { epochs.last }
 
@@ -73,6 +75,7 @@ public struct RunResult: Sendable {
         if let error { fields.append(("error", .string(error))) }
         fields.append(("config", config.canonical))
         fields += final?.fields ?? [("epoch", .int(0))]
+        if let kernels { fields.append(("kernels", .string(kernels))) }
         return .object(fields)
     }
 }

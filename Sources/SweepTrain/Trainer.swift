@@ -42,6 +42,18 @@ public final class Trainer {
         if config.model == .noop { return runNoop(start: start, onEpoch: onEpoch, shouldStop: shouldStop, pause: pause) }
 
         BLAS.setThreads(config.threads)
+        // one thread: the engine's own kernels (the set chosen at start, or one a caller forced);
+        // several: OpenBLAS's threaded GEMM and the Swift loops
+        let kernels = config.threads > 1 ? KernelSet.openblas : Kernels.current
+        var result = try Kernels.$forced.withValue(kernels) {
+            try train(dataset: dataset, start: start, onEpoch: onEpoch, shouldStop: shouldStop)
+        }
+        result.kernels = kernels.name
+        return result
+    }
+
+    private func train(dataset: Dataset?, start: ContinuousClock.Instant, onEpoch: (EpochMetrics) -> Void,
+                       shouldStop: () -> Bool) throws -> RunResult {
         let data = try dataset ?? loadDataset(Trainer.dataOptions(config))
         guard data.train.count > 0 else { throw ConfigError("dataset \(config.dataset): the training split is empty") }
         let settings = OptimizerSettings(kind: OptimizerKind(config.optimizer),

@@ -25,6 +25,11 @@ struct Sweep: ParsableCommand {
         if let command = CommandLine.arguments.dropFirst().first, ["worker", "slot", "coordinator", "run"].contains(command) {
             BLAS.endThreadPool()
         }
+        // SWEEP_KERNELS naming a set this CPU cannot run is bad input, not a crash later
+        if let error = Kernels.environmentError {
+            printError("sweep: " + error)
+            Glibc.exit(2)
+        }
         // a worker starts one slot process per slot: its own arguments skip the parser's walk of every command
         if let slot = SlotCommand(workerArguments: Array(CommandLine.arguments.dropFirst())) { slot.run() }
         do {

@@ -3,11 +3,12 @@ import Testing
 import TestSupport
 import CKernels
 
-/// The Adam/AdamW update on AVX-512 (CKernels) gives the Swift loop's bits, on counts
-/// with full and partial blocks of sixteen lanes.
+/// The Adam/AdamW update of every kernel set (CKernels) gives the Swift loop's bits, on
+/// counts with full and partial blocks of lanes.
 @Suite struct AdamKernelTests {
-    @Test(.enabled(if: Kernels.avx512, "no AVX-512 on this CPU: the Swift loop is the only path"), arguments: [1, 37, 1000])
-    func kernelMatchesSwiftLoop(count n: Int) throws {
+    @Test(arguments: ownKernelSets, [1, 37, 1000])
+    func kernelMatchesSwiftLoop(kernels: KernelSet, count n: Int) throws {
+        let table = try #require(kernels.table).pointee
         for (decay, l2): (Float, Float) in [(1, 0.01), (0.99999, 0)] {
             // p, g, m, v; v ≥ 0
             func buffers() -> [Tensor] {
@@ -16,7 +17,7 @@ import CKernels
             let a = buffers(), b = buffers()
             let (w1, beta2, w2, bc2Sqrt, eps, negStep): (Float, Float, Float, Float, Float, Float) =
                 (0.1, 0.999, 0.001, 0.0447, 1e-8, -0.00526)
-            sweep_adam_update(Int32(n), a[0].data, a[1].data, a[2].data, a[3].data, decay, l2, w1, beta2, w2, bc2Sqrt,
+            table.adamUpdate(Int32(n), a[0].data, a[1].data, a[2].data, a[3].data, decay, l2, w1, beta2, w2, bc2Sqrt,
                               eps, negStep)
             Optimizer.adamLanes(n, b[0].data, b[1].data, b[2].data, b[3].data, decay, l2, w1, beta2, w2, bc2Sqrt,
                                 eps, negStep)

@@ -2,15 +2,14 @@ import Testing
 @testable import SweepEngine
 import TestSupport
 
-/// The AVX-512 implicit-GEMM convolution (CKernels' sweep_conv_forward and
-/// sweep_conv_weight_grad) against the im2col + GEMM path, on the shapes where its panel
+/// Each kernel set's implicit-GEMM convolution (CKernels' convForward and convWeightGrad)
+/// against the im2col + GEMM path of the same set, on the shapes where its panel
 /// building has edges: runs of positions that cross output rows (widths 5, 7, 14, 28),
 /// padding on either side, strides of 2, kernels of 1 to 7, more than one block of 256
 /// im2col rows, and output channels that fill neither a slab of 8 nor a panel of 32. At
 /// stride 1 both of its paths run: straight from a zero-bordered copy, and through panels
 /// where the copy's junk columns would cost more (many channels on a small image).
-@Suite(.enabled(if: BLAS.ownKernel, "needs the AVX-512 kernels"))
-struct ConvImplicitTests {
+@Suite struct ConvImplicitTests {
     typealias Case = LayerGradientTests.ConvCase
 
     static let cases = [
@@ -30,9 +29,12 @@ struct ConvImplicitTests {
         Case(shape: [4, 16, 16], out: 8, kernel: 5, stride: 2, padding: .valid),
     ]
 
-    @Test(arguments: cases)
-    func implicitMatchesIm2col(_ c: Case) {
-        BLAS.setThreads(1)
+    @Test(arguments: ownKernelSets, cases)
+    func implicitMatchesIm2col(kernels: KernelSet, _ c: Case) {
+        Kernels.$forced.withValue(kernels) { implicitMatchesIm2col(c) }
+    }
+
+    private func implicitMatchesIm2col(_ c: Case) {
         let batch = 3
         func run(implicit: Bool) -> (y: [Float], dx: [Float], grads: [Float]) {
             let params = ParameterStore()

@@ -3,21 +3,25 @@ import CKernels
 @testable import SweepEngine
 import TestSupport
 
-/// sgemm against a Double reference, on shapes that cross every edge of the AVX-512
-/// kernel's blocking (8-row slabs, 32-column panels, K blocks of 256, N blocks of 1024),
-/// with padded leading dimensions, both transposes and beta 0 and 1, A read in place (blocks
-/// of up to 64×256) or packed (130×256); B packed once (PackedMatrix) agrees.
+/// sgemm of every kernel set this CPU runs against a Double reference, on shapes that cross
+/// every edge of the kernels' blockings (AVX-512: 8-row slabs, 32-column panels; AVX2: 6×16;
+/// K blocks of 256, N blocks of 1024), with padded leading dimensions, both transposes and
+/// beta 0 and 1, A read in place (blocks of up to 64×256) or packed (130×256); B packed once
+/// (PackedMatrix) agrees.
 @Suite struct GEMMTests {
     static let shapes: [(m: Int, n: Int, k: Int)] = [
         (1, 1, 1), (7, 33, 5), (8, 32, 256), (13, 70, 300), (65, 1030, 17), (32, 512, 128), (50, 10, 1024),
         (9, 17, 513), (3, 47, 0), (130, 45, 260),
     ]
 
-    @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
-    func matchesReference(transA: Bool, transB: Bool) {
-        // one thread, as training runs: the AVX-512 kernel (where the CPU has it) rather than
-        // OpenBLAS's threads, which a process gets until something sets the count
-        BLAS.setThreads(1)
+    @Test(arguments: kernelSets, [(false, false), (false, true), (true, false), (true, true)])
+    func matchesReference(kernels: KernelSet, transposes: (Bool, Bool)) {
+        let (transA, transB) = transposes
+        if !kernels.own { BLAS.setThreads(1) }   // OpenBLAS on one thread, as a slot trains
+        Kernels.$forced.withValue(kernels) { matchesReference(transA: transA, transB: transB) }
+    }
+
+    private func matchesReference(transA: Bool, transB: Bool) {
         for (m, n, k) in Self.shapes {
             for beta: Float in [0, 1] {
                 // stored A is m×k (or k×m when transposed), with 3 columns of padding; likewise B and C
@@ -47,7 +51,6 @@ import TestSupport
                 cPacked.withUnsafeMutableBufferPointer { c in
                     sgemm(transA: transA, m: m, a: a, lda: lda, packedB: packed, beta: beta, c: c.baseAddress!, ldc: ldc)
                 }
-                // (not ==: should another test change the BLAS threads, one of the two calls goes to OpenBLAS)
                 #expect(maxAbsDiff(cPacked, c) < 1e-4 * Float(max(k, 1)).squareRoot(), "\(m)×\(n)×\(k): packed B")
                 var worst: Float = 0
                 for i in 0..<m {
@@ -61,15 +64,20 @@ import TestSupport
     }
     /// op(A) read in place from the panels of a packing (rows of one block of it, as an LSTM
     /// step reads its dGates for the dh GEMM) gives what the same rows give unpacked.
-    @Test(.enabled(if: BLAS.ownKernel, "reading A from panels is CKernels' own"), arguments: [(32, 128, 512, 200, 64), (5, 40, 70, 13, 3), (9, 33, 256, 256, 0), (8, 16, 300, 40, 31)])
-    func panelsOfAPackingAsA(m: Int, n: Int, k: Int, packedRows: Int, row0: Int) throws {
-        BLAS.setThreads(1)
+    @Test(arguments: ownKernelSets, [(32, 128, 512, 200, 64), (5, 40, 70, 13, 3), (9, 33, 256, 256, 0), (8, 16, 300, 40, 31)])
+    func panelsOfAPackingAsA(kernels: KernelSet, shape: (Int, Int, Int, Int, Int)) throws {
+        try Kernels.$forced.withValue(kernels) { try panelsOfAPackingAsA(shape) }
+    }
+
+    private func panelsOfAPackingAsA(_ shape: (Int, Int, Int, Int, Int)) throws {
+        let (m, n, k, packedRows, row0) = shape
+        let table = try #require(Kernels.current.table).pointee
         // `packedRows` rows of width k packed as a B; A = rows [row0, row0 + m) of them, all in one block
         let rows = testValues(packedRows * k, seed: 1), b = testValues(k * n, seed: 2)
-        var aPacked = [Float](repeating: 0, count: Int(sweep_sgemm_packed_size(Int32(packedRows), Int32(k))))
-        sweep_sgemm_pack_b(false, Int32(packedRows), Int32(k), rows, Int32(k), &aPacked)
+        var aPacked = [Float](repeating: 0, count: Int(table.packedSize(Int32(packedRows), Int32(k))))
+        table.packB(false, Int32(packedRows), Int32(k), rows, Int32(k), &aPacked)
         var panelStride: Int32 = 0
-        let start = Int(sweep_sgemm_packed_row(Int32(packedRows), Int32(k), Int32(row0), &panelStride))
+        let start = Int(table.packedRow(Int32(packedRows), Int32(k), Int32(row0), &panelStride))
         let packedB = PackedMatrix()
         packedB.pack(k: k, n: n, b)
         for beta: Float in [0, 1] {

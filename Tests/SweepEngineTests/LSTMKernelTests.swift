@@ -39,8 +39,12 @@ import TestSupport
         }
     }
 
-    @Test(.enabled(if: Kernels.avx512, "no AVX-512 on this CPU: the Swift loops are the only path"), arguments: [1, 20, 128])
-    func kernelMatchesSwiftLoops(hidden n: Int) throws {
+    @Test(arguments: ownKernelSets, [1, 20, 128])
+    func kernelMatchesSwiftLoops(kernels: KernelSet, hidden n: Int) throws {
+        try Kernels.$forced.withValue(kernels) { try kernelMatchesSwiftLoops(hidden: n) }
+    }
+
+    private func kernelMatchesSwiftLoops(hidden n: Int) throws {
         let b = 3, u = Buffers(batch: b, hidden: n)
         // gate inputs up to ±12 reach the clamp of fastTanh
         let gates = u.make(b * 4 * n, seed: 1, scale: 6), recurrent = u.make(b * 4 * n, seed: 2, scale: 6)
@@ -83,23 +87,25 @@ import TestSupport
 
     /// The packed copy of dGates that the backward step writes is what packing dGates gives,
     /// for steps at any row of a packing of several blocks (rows 0, 253: across a block edge).
-    @Test(.enabled(if: Kernels.avx512, "no AVX-512 on this CPU: the Swift loops are the only path"), arguments: [16, 48])
-    func packedGatesMatchPacking(hidden n: Int) throws {
+    @Test(arguments: ownKernelSets, [16, 48])
+    func packedGatesMatchPacking(kernels: KernelSet, hidden n: Int) throws {
+        let table = try #require(kernels.table).pointee
+        try #require(table.lstmPackedMultiple > 0 && n % Int(table.lstmPackedMultiple) == 0)
         let b = 5, rows = 300, g = 4 * n, u = Buffers(batch: b, hidden: n)
         let gates = u.make(b * g, seed: 1), c = u.make(b * n, seed: 2), tanhC = u.make(b * n, seed: 3)
         let dy = u.make(b * n, seed: 4), dBias = u.make(g, seed: 5)
         let plain = u.make(rows * g, seed: 6)
         plain.update(repeating: 0, count: rows * g)  // the rows no step writes stay 0 on both sides
-        let size = sweep_sgemm_packed_size(Int32(rows), Int32(g))
+        let size = table.packedSize(Int32(rows), Int32(g))
         let packed = UnsafeMutablePointer<Float>.allocate(capacity: size), expected = UnsafeMutablePointer<Float>.allocate(capacity: size)
         defer { packed.deallocate(); expected.deallocate() }
         packed.update(repeating: 0, count: size)
         for row in [0, 100, 253, rows - b] {
             let dh = u.make(b * n, seed: 7 + UInt64(row)), dc = u.make(b * n, seed: 8 + UInt64(row))
-            sweep_lstm_backward(Int32(b), Int32(n), gates, c, tanhC, dh, dc, dy, Int32(n), plain + row * g, dBias,
+            table.lstmBackward(Int32(b), Int32(n), gates, c, tanhC, dh, dc, dy, Int32(n), plain + row * g, dBias,
                                 packed, Int32(rows), Int32(row), 0)
         }
-        sweep_sgemm_pack_b(false, Int32(rows), Int32(g), plain, Int32(g), expected)
+        table.packB(false, Int32(rows), Int32(g), plain, Int32(g), expected)
         let differing = (0..<size).filter { packed[$0].bitPattern != expected[$0].bitPattern }.count
         #expect(differing == 0, "hidden \(n): \(differing) of \(size) packed floats differ")
     }

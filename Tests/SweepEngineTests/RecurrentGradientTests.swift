@@ -129,9 +129,13 @@ import TestSupport
     /// chunk at a time) agrees with the general one: several chunks (30 rows a step, 8 steps
     /// a chunk), a step of more rows than one block of a packing (300), a stacked layer that
     /// needs dx, one and two steps (step 0 is a chunk of its own), and a batch that shrinks.
-    @Test(.enabled(if: BLAS.ownKernel, "the chunked backward needs CKernels' GEMM"), arguments: [(30, 20, 16, 1), (30, 20, 32, 2), (300, 3, 16, 1), (7, 40, 48, 2), (4, 1, 16, 1), (64, 2, 16, 2)])
-    func chunkedLSTMBackwardAgrees(batch b: Int, steps t: Int, hidden n: Int, layers: Int) throws {
-        BLAS.setThreads(1)  // as training does; the chunked backward runs on CKernels' GEMM
+    @Test(arguments: ownKernelSets, [(30, 20, 16, 1), (30, 20, 32, 2), (300, 3, 16, 1), (7, 40, 48, 2), (4, 1, 16, 1), (64, 2, 16, 2)])
+    func chunkedLSTMBackwardAgrees(kernels: KernelSet, shape: (Int, Int, Int, Int)) throws {
+        try #require(kernels.lstmPackedMultiple > 0 && shape.2 % kernels.lstmPackedMultiple == 0)
+        Kernels.$forced.withValue(kernels) { chunkedLSTMBackwardAgrees(batch: shape.0, steps: shape.1, hidden: shape.2, layers: shape.3) }
+    }
+
+    private func chunkedLSTMBackwardAgrees(batch b: Int, steps t: Int, hidden n: Int, layers: Int) {
         let inputs = 7
         func make(chunked: Bool) -> (Chain, ParameterStore) {
             let params = ParameterStore()

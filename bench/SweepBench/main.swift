@@ -83,6 +83,9 @@ while let a = args.popFirst() {
 guard let bench = models[name] else { die("unknown model \(name)") }
 
 BLAS.setThreads(threads)
+// several threads: OpenBLAS's threaded GEMM, as the trainer runs such a task (it forces the
+// openblas set per run; this process runs one configuration, so the environment says it)
+if threads > 1 { setenv("SWEEP_KERNELS", "openblas", 1) }
 let config = try TrainConfig(arguments: bench.config + ["batch_size=\(bench.batch)", "threads=\(threads)"])
 let model = try Models.make(config, inputShape: bench.shape, classes: 10)
 let optimizer = Optimizer(OptimizerSettings(kind: .adam, learningRate: 1e-3), parameterCount: model.parameterCount)
@@ -205,6 +208,7 @@ print(JSON.object([
     ("gflops", .double((rate * mflop / 1e3 * 10).rounded() / 10)),
     ("peak_rss_mb", .double((rssMB * 10).rounded() / 10)),
     ("gemm", .string(BLAS.gemm)),
+    ("kernels", .string(Kernels.current.name)),
     ("augment", .string(augmentName.rawValue)),
     ("augment_share", .double(seconds(augmentTime) / seconds(clock.now - measureStart))),
     ("trace_epoch_steps", traceEpoch.map(JSON.int) ?? .null),
