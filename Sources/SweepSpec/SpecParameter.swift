@@ -207,11 +207,16 @@ public enum ParameterDomain: Sendable, Equatable {
         switch self {
         case .constant, .categorical, .normal, .qNormal, .logNormal, .qLogNormal: return nil
         case .intUniform(let min, let max): return Double(min)...Double(max)
-        default:
-            guard let a = value(atUniform: 0).flatMap(Double.init), let b = value(atUniform: 1).flatMap(Double.init) else { return nil }
-            return Swift.min(a, b)...Swift.max(a, b)
+        case .uniform(let a, let b), .logUniformValues(let a, let b), .invLogUniformValues(let a, let b): return a...b
+        case .logUniform(let a, let b): return exp(a)...exp(b)
+        case .invLogUniform(let a, let b): return exp(-b)...exp(-a)
+        case .qUniform(let a, let b, let q), .qLogUniformValues(let a, let b, let q): return Self.quantized(a, q)...Self.quantized(b, q)
+        case .qLogUniform(let a, let b, let q): return Self.quantized(exp(a), q)...Self.quantized(exp(b), q)
         }
     }
+
+    /// x rounded to a multiple of q, as the draws are (`render(quantized:q:)`).
+    private static func quantized(_ x: Double, _ q: Double) -> Double { Double(render(quantized: x, q: q))! }
 
     /// The step of a q_ distribution.
     public var q: Double? {
