@@ -50,7 +50,7 @@ public struct PopulationBasedTraining: Sampler {
 
     /// The initial members, one at a time, until the population is complete.
     public mutating func propose() throws -> SweepTask? {
-        guard history.count < settings.population else { return nil }
+        guard history.count < populationSize else { return nil }
         if let config = try enqueued.next(spec, known: history) { return history.add(config) }
         guard let config = try stream.next(spec, known: history) else {
             exhausted = true
@@ -73,11 +73,13 @@ public struct PopulationBasedTraining: Sampler {
         public var lastExploit: LineageEntry?
     }
 
-    public var members: [Member] {
-        history.tasks.map { Member(id: $0.id, index: $0.index, config: config(ofMember: $0.index), lastExploit: lastExploit[$0.index]) }
-    }
+    public var members: [Member] { history.tasks.indices.map(member(at:)) }
 
-    public func member(id: String) -> Member? { index(of: id).map { members[$0] } }
+    public func member(id: String) -> Member? { index(of: id).map(member(at:)) }
+
+    private func member(at i: Int) -> Member {
+        Member(id: history.tasks[i].id, index: i, config: config(ofMember: i), lastExploit: lastExploit[i])
+    }
 
     /// The epochs every member trains.
     public var epochs: Int { spec.fixedEpochs ?? TrainConfig().epochs }
@@ -129,7 +131,7 @@ public struct PopulationBasedTraining: Sampler {
     }
 
     private mutating func stepIfComplete(_ epoch: Int) throws -> [LineageEntry] {
-        guard history.count == settings.population || exhausted else { return [] }
+        guard history.count == populationSize || exhausted else { return [] }
         let active = history.tasks.indices.filter { !dropped.contains($0) }
         guard let scores = reports[epoch], active.allSatisfy({ scores[$0] != nil }) else { return [] }
         let standings = active.map {
@@ -141,6 +143,9 @@ public struct PopulationBasedTraining: Sampler {
         try replay(entries)
         return entries
     }
+
+    /// `pbt.population`, which the reader makes the spec's run_cap.
+    private var populationSize: Int { spec.runCap ?? settings.population }
 
     private func config(ofMember i: Int) -> TrainConfig { current[i] ?? history.tasks[i].config }
 

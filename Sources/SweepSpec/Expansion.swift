@@ -25,7 +25,9 @@ struct Expansion {
 
     func tasks() throws -> [SweepTask] {
         var unique = UniqueTasks()
-        for config in try enqueued() { unique.add(config) }
+        // run_cap counts the enqueued tasks (the reader allows no more of them than that).
+        let cap = spec.method == .grid ? spec.runCap ?? Int.max : spec.runCap ?? 0
+        for config in try enqueued() where unique.tasks.count < cap { unique.add(config) }
         switch spec.method {
         case .grid:
             let domains = spec.parameters.map(\.domain)
