@@ -44,9 +44,11 @@ struct ParzenEstimator {
         self.kernels = kernels
     }
 
-    /// Kernels on observations in [low, high] (a grid when `step` is given).
-    init(numeric observations: [Double], low: Double, high: Double, step: Double?, options: ParzenOptions) {
-        weights = Self.mixtureWeights(observations.count, options)
+    /// Kernels on observations in [low, high] (a grid when `step` is given); `flat`: every
+    /// observation weighs the same (multi-objective TPE's "below" estimator) instead of
+    /// `ParzenOptions.weights`.
+    init(numeric observations: [Double], low: Double, high: Double, step: Double?, options: ParzenOptions, flat: Bool = false) {
+        weights = Self.mixtureWeights(observations.count, options, flat: flat)
         let step0 = step ?? 0
         let prior = 0.5 * (low + high)
         let width = high - low + step0
@@ -73,9 +75,9 @@ struct ParzenEstimator {
         kernels = .numeric(mus: observations + [prior], sigmas: sigmas + [width], low: low, high: high, step: step)
     }
 
-    /// Kernels on observed choice indices in 0..<choices.
-    init(categorical observations: [Int], choices: Int, options: ParzenOptions) {
-        weights = Self.mixtureWeights(observations.count, options)
+    /// Kernels on observed choice indices in 0..<choices (`flat` as for numeric kernels).
+    init(categorical observations: [Int], choices: Int, options: ParzenOptions, flat: Bool = false) {
+        weights = Self.mixtureWeights(observations.count, options, flat: flat)
         guard !observations.isEmpty else {
             kernels = .categorical(rows: [Array(repeating: 1 / Double(choices), count: choices)])
             return
@@ -92,9 +94,9 @@ struct ParzenEstimator {
     }
 
     /// Observation weights, then the prior's, normalised; just the prior without observations.
-    private static func mixtureWeights(_ n: Int, _ options: ParzenOptions) -> [Double] {
+    private static func mixtureWeights(_ n: Int, _ options: ParzenOptions, flat: Bool) -> [Double] {
         if n == 0 { return [1] }
-        let w = ParzenOptions.weights(n) + [options.priorWeight]
+        let w = (flat ? Array(repeating: 1, count: n) : ParzenOptions.weights(n)) + [options.priorWeight]
         let sum = w.reduce(0, +)
         return w.map { $0 / sum }
     }

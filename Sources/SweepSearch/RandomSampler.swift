@@ -2,11 +2,13 @@ import SweepConfig
 import SweepRandom
 import SweepSpec
 
-/// `method: random` one task at a time: the draws of `SweepSpec.expand()`, in the
-/// same order (so a fresh sampler proposes exactly the tasks `expand()` lists).
+/// `method: random` one task at a time: the tasks of `SweepSpec.expand()` (those of
+/// `enqueue:`, then the draws), in the same order (so a fresh sampler proposes exactly
+/// the tasks `expand()` lists).
 public struct RandomSampler: Sampler {
     public let spec: SweepSpec
     public var history = TaskHistory()
+    private var enqueued = EnqueuedStream()
     private var stream: RandomStream
 
     public init(spec: SweepSpec) {
@@ -15,7 +17,9 @@ public struct RandomSampler: Sampler {
     }
 
     public mutating func propose() throws -> SweepTask? {
-        guard history.count < runCap, let config = try stream.next(spec, known: history) else { return nil }
+        guard history.count < runCap else { return nil }
+        if let config = try enqueued.next(spec, known: history) { return history.add(config) }
+        guard let config = try stream.next(spec, known: history) else { return nil }
         return history.add(config)
     }
 }

@@ -1,7 +1,8 @@
 import SweepConfig
 import SweepSpec
 
-/// Where a task stands, as a sampler sees it.
+/// Where a task stands, as a sampler sees it. The values are those of the spec's first
+/// metric; a sweep with several metrics gives all of them to `TaskHistory` as well.
 public enum TaskOutcome: Sendable, Equatable {
     /// Proposed and not finished: queued or running.
     case pending
@@ -40,15 +41,17 @@ extension Sampler {
     }
 
     /// Makes a task known that this sampler did not propose (a stored one, after a
-    /// restart), with its outcome so far; returns it (also when known already).
+    /// restart), with its outcome so far and, for several metrics, the values of all of
+    /// them (`SweepSpec.objectiveValues(in:)`); returns it (also when known already).
     @discardableResult
-    public mutating func add(_ config: TrainConfig, outcome: TaskOutcome = .pending) -> SweepTask {
-        history.add(config, outcome: outcome)
+    public mutating func add(_ config: TrainConfig, outcome: TaskOutcome = .pending, values: [Double] = []) -> SweepTask {
+        history.add(config, outcome: outcome, values: values)
     }
 
-    /// A known task's result (or its return to pending); unknown ids are ignored.
-    public mutating func update(taskID: String, outcome: TaskOutcome) {
-        history.update(taskID: taskID, outcome: outcome)
+    /// A known task's result (or its return to pending), with the values of all the
+    /// spec's metrics when it has several; unknown ids are ignored.
+    public mutating func update(taskID: String, outcome: TaskOutcome, values: [Double] = []) {
+        history.update(taskID: taskID, outcome: outcome, values: values)
     }
 
     var runCap: Int { spec.runCap ?? Int.max }
@@ -59,6 +62,9 @@ extension Sampler {
 public struct TaskHistory: Sendable {
     public private(set) var tasks: [SweepTask] = []
     public private(set) var outcomes: [TaskOutcome] = []
+    /// Per task, the values of every metric of the spec, in `spec.metrics` order, as
+    /// given with its outcome ([] when none were).
+    public private(set) var values: [[Double]] = []
     private var indexByID: [String: Int] = [:]
 
     public init() {}
@@ -70,29 +76,72 @@ public struct TaskHistory: Sendable {
     public func outcome(taskID: String) -> TaskOutcome? { indexByID[taskID].map { outcomes[$0] } }
 
     @discardableResult
-    public mutating func add(_ config: TrainConfig, outcome: TaskOutcome = .pending) -> SweepTask {
+    public mutating func add(_ config: TrainConfig, outcome: TaskOutcome = .pending, values: [Double] = []) -> SweepTask {
         let id = SweepTask.id(of: config)
         if let i = indexByID[id] { return tasks[i] }
         let task = SweepTask(index: tasks.count, config: config)
         indexByID[id] = tasks.count
         tasks.append(task)
         outcomes.append(outcome)
+        self.values.append(values)
         return task
     }
 
-    public mutating func update(taskID: String, outcome: TaskOutcome) {
+    public mutating func update(taskID: String, outcome: TaskOutcome, values: [Double] = []) {
         guard let i = indexByID[taskID] else { return }
         outcomes[i] = outcome
+        self.values[i] = values
+    }
+
+    /// Task i's values of `count` metrics: those given, else its outcome's value (the
+    /// first metric) with NaN for the others — which ranks it after every task whose
+    /// values are all known.
+    func objectives(_ i: Int, count: Int) -> [Double] {
+        if values[i].count == count { return values[i] }
+        let first: Double
+        switch outcomes[i] {
+        case .completed(let value), .stopped(_, let value): first = value
+        case .pending, .failed: first = .nan
+        }
+        return [first] + Array(repeating: .nan, count: count - 1)
+    }
+}
+
+/// The configurations of `enqueue:` that are not known yet, in order: a sampler proposes
+/// them before any of its own.
+struct EnqueuedStream: Sendable {
+    private var configs: [TrainConfig]?
+    private var next = 0
+
+    mutating func next(_ spec: SweepSpec, known: TaskHistory) throws -> TrainConfig? {
+        if configs == nil { configs = try spec.enqueuedConfigurations() }
+        while next < configs!.count {
+            let config = configs![next]
+            next += 1
+            if !known.contains(taskID: SweepTask.id(of: config)) { return config }
+        }
+        return nil
     }
 }
 
 extension SweepSpec {
-    /// The spec's sampler: its grid, random draws, or TPE for bayes.
+    /// The spec's sampler: its grid, random draws, TPE for bayes, or for pbt the
+    /// population (`PopulationBasedTraining`, which also exploits and explores).
     public func sampler() throws -> any Sampler {
         switch method {
         case .grid: try GridSampler(spec: self)
         case .random: RandomSampler(spec: self)
         case .bayes: TPESampler(spec: self)
+        case .pbt: PopulationBasedTraining(spec: self)
+        }
+    }
+
+    /// The values of the spec's metrics in a task's metrics object (docs/metrics.md), in
+    /// `metrics` order: NaN for one that is absent, null or not a number.
+    public func objectiveValues(in metrics: JSON) -> [Double] {
+        self.metrics.map { goal in
+            guard let v = metrics[goal.name], v != .null else { return .nan }
+            return v.doubleValue ?? .nan
         }
     }
 }

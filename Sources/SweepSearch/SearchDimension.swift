@@ -76,16 +76,16 @@ enum SearchDimension {
         }
     }
 
-    /// The estimator for these observations.
-    func estimator(_ observations: [Double], _ options: ParzenOptions) -> ParzenEstimator? {
+    /// The estimator for these observations (`flat`: equal weights, see ParzenEstimator).
+    func estimator(_ observations: [Double], _ options: ParzenOptions, flat: Bool = false) -> ParzenEstimator? {
         switch self {
         case .fixed: return nil
         case .categorical(let values, _):
-            return ParzenEstimator(categorical: observations.map { Int($0) }, choices: values.count, options: options)
+            return ParzenEstimator(categorical: observations.map { Int($0) }, choices: values.count, options: options, flat: flat)
         case .integer(let min, let max):
-            return ParzenEstimator(numeric: observations, low: Double(min), high: Double(max), step: 1, options: options)
+            return ParzenEstimator(numeric: observations, low: Double(min), high: Double(max), step: 1, options: options, flat: flat)
         case .quantile:
-            return ParzenEstimator(numeric: observations, low: 0, high: 1, step: nil, options: options)
+            return ParzenEstimator(numeric: observations, low: 0, high: 1, step: nil, options: options, flat: flat)
         }
     }
 }

@@ -16,8 +16,16 @@ import SweepSpec
 /// the epoch, the better), as Optuna ranks pruned trials; failed tasks are ignored;
 /// a NaN value is the worst (Optuna drops such trials as failed).
 ///
-/// Proposal n draws from a generator seeded by (seed, n), so the same history gives
-/// the same proposal, also in a restarted coordinator.
+/// With several metrics (`metric:` as a list) it is Optuna's multi-objective TPE
+/// (MOTPE, Ozaki et al., 2020/2022, as Optuna ≥ 3 runs it): γ(n) = ⌈n/10⌉ without the
+/// cap of 25; the below tasks are the best Pareto fronts of the completed tasks
+/// (`ParetoFront`), the front that does not fit whole cut by greedy hypervolume subset
+/// selection (`Hypervolume.greedySubset`); every below task weighs the same in l(x).
+/// Stopped tasks then rank as in a single-objective sweep, by the first metric.
+///
+/// Tasks of `enqueue:` come first, then the random startup tasks. Proposal n draws from
+/// a generator seeded by (seed, n), so the same history gives the same proposal, also in
+/// a restarted coordinator.
 public struct TPESampler: Sampler {
     public struct Options: Sendable {
         public var startupTasks = 10
@@ -36,6 +44,9 @@ public struct TPESampler: Sampler {
 
         /// Optuna's `default_gamma`: how many finished tasks count as good.
         public static func gamma(_ n: Int) -> Int { min(Int((0.1 * Double(n)).rounded(.up)), 25) }
+
+        /// Optuna's `default_gamma_multiobjective`: the same without the cap.
+        public static func gammaMultiObjective(_ n: Int) -> Int { Int((0.1 * Double(n)).rounded(.up)) }
     }
 
     public let spec: SweepSpec
@@ -43,6 +54,7 @@ public struct TPESampler: Sampler {
     public var options: Options
     private let dimensions: [SearchDimension]
     private let goal: Goal
+    private var enqueued = EnqueuedStream()
     private var startup: RandomStream
 
     public init(spec: SweepSpec, options: Options = Options()) {
@@ -55,6 +67,7 @@ public struct TPESampler: Sampler {
 
     public mutating func propose() throws -> SweepTask? {
         guard history.count < runCap else { return nil }
+        if let config = try enqueued.next(spec, known: history) { return history.add(config) }
         let finished = history.outcomes.count { if case .completed = $0 { true } else if case .stopped = $0 { true } else { false } }
         if finished >= options.startupTasks, let config = try searched() {
             return history.add(config)
@@ -68,7 +81,7 @@ public struct TPESampler: Sampler {
         var rng = Self.generator(seed: spec.seed, proposal: history.count)
         let (below, above) = split()
         let estimators = dimensions.indices.map { i in
-            (l: dimensions[i].estimator(observations(i, below), options.parzen),
+            (l: dimensions[i].estimator(observations(i, below), options.parzen, flat: spec.isMultiObjective),
              g: dimensions[i].estimator(observations(i, above), options.parzen))
         }
         for _ in 0..<options.duplicateRetries {
@@ -105,7 +118,8 @@ public struct TPESampler: Sampler {
     }
 
     /// Task indices, oldest first: the γ(n) best finished tasks, and the rest (with
-    /// the pending ones under constant liar) — Optuna's `_split_trials`.
+    /// the pending ones under constant liar) — Optuna's `_split_trials`; with several
+    /// metrics the completed tasks are ranked by `paretoRanked`.
     func split() -> (below: [Int], above: [Int]) {
         var completed: [(index: Int, value: Double)] = []
         var stopped: [(index: Int, epoch: Int, value: Double)] = []
@@ -118,19 +132,45 @@ public struct TPESampler: Sampler {
             case .failed: break
             }
         }
-        var quota = Options.gamma(completed.count + stopped.count)
-        completed.sort { goal.isBetter($0.value, than: $1.value) || (!goal.isBetter($1.value, than: $0.value) && $0.index < $1.index) }
+        let finished = completed.count + stopped.count
+        var quota = spec.isMultiObjective ? Options.gammaMultiObjective(finished) : Options.gamma(finished)
+        let rankedCompleted: [Int]
+        if spec.isMultiObjective {
+            rankedCompleted = paretoRanked(completed.map(\.index), below: min(quota, completed.count))
+        } else {
+            completed.sort { goal.isBetter($0.value, than: $1.value) || (!goal.isBetter($1.value, than: $0.value) && $0.index < $1.index) }
+            rankedCompleted = completed.map(\.index)
+        }
         stopped.sort { a, b in
             if a.epoch != b.epoch { return a.epoch > b.epoch }
             if goal.isBetter(a.value, than: b.value) { return true }
             if goal.isBetter(b.value, than: a.value) { return false }
             return a.index < b.index
         }
-        let ranked = completed.map(\.index) + stopped.map(\.index)
+        let ranked = rankedCompleted + stopped.map(\.index)
         quota = min(quota, ranked.count)
         let below = ranked.prefix(quota).sorted()
         let above = (ranked.dropFirst(quota) + (options.constantLiar ? pending : [])).sorted()
         return (below, above)
+    }
+
+    /// Completed tasks (indices into the history) with `below` of them first: Optuna's
+    /// `_split_complete_trials_multi_objective`. The best fronts that fit whole, then from
+    /// the next front the subset that adds the most hypervolume.
+    func paretoRanked(_ tasks: [Int], below: Int) -> [Int] {
+        guard below > 0, below < tasks.count else { return tasks }
+        let maximize = spec.metrics.map(\.maximize)
+        let losses = tasks.map { ParetoFront.losses(history.objectives($0, count: maximize.count), maximize: maximize) }
+        let ranks = ParetoFront.ranks(losses: losses, enough: below)
+        var lastWhole = 0
+        while ranks.count(where: { $0 <= lastWhole + 1 }) <= below { lastWhole += 1 }
+        var chosen = Set(tasks.indices.filter { ranks[$0] <= lastWhole })
+        if chosen.count < below {
+            let tied = tasks.indices.filter { ranks[$0] == lastWhole + 1 }
+            let picked = Hypervolume.greedySubset(losses: tied.map { losses[$0].map(ParetoFront.nanAsWorst) }, count: below - chosen.count)
+            chosen.formUnion(picked.map { tied[$0] })
+        }
+        return tasks.indices.filter { chosen.contains($0) }.map { tasks[$0] } + tasks.indices.filter { !chosen.contains($0) }.map { tasks[$0] }
     }
 
     /// The coordinates of parameter i in these tasks, skipping tasks where it is unset.

@@ -25,11 +25,14 @@ struct Expansion {
 
     func tasks() throws -> [SweepTask] {
         var unique = UniqueTasks()
+        // run_cap counts the enqueued tasks (the reader allows no more of them than that).
+        let cap = spec.method == .grid ? spec.runCap ?? Int.max : spec.runCap ?? 0
+        for config in try enqueued() where unique.tasks.count < cap { unique.add(config) }
         switch spec.method {
         case .grid:
             let domains = spec.parameters.map(\.domain)
             let counts = domains.map { $0.gridCount ?? 0 }
-            guard !counts.contains(0) else { return [] }
+            guard !counts.contains(0) else { return unique.tasks }
             let limit = spec.runCap ?? Int.max
             // An odometer over the values (built as reached, so a capped grid over a
             // huge int_uniform stays small): the last parameter turns fastest.
@@ -47,7 +50,7 @@ struct Expansion {
                     i -= 1
                 }
             }
-        case .random, .bayes:
+        case .random, .bayes, .pbt:
             var rng = SplitMix64(seed: spec.seed)
             let runCap = spec.runCap ?? 0
             var duplicates = 0
@@ -61,8 +64,9 @@ struct Expansion {
 
     /// The configuration for one value per parameter (in `spec.parameters` order):
     /// unconditional values first, then each conditional one whose conditions hold.
-    func config(_ choice: [String]) throws -> TrainConfig {
-        var pairs = fixed.map { (spec.parameters[$0].name, choice[$0]) }
+    /// `extra` sets training keys that are not parameters (from `enqueue:`), seen by conditions.
+    func config(_ choice: [String], extra: [(String, String)] = []) throws -> TrainConfig {
+        var pairs = fixed.map { (spec.parameters[$0].name, choice[$0]) } + extra
         var config = try make(pairs)
         if conditional.isEmpty { return config }
         var canonical = config.canonical
@@ -88,8 +92,44 @@ struct Expansion {
         try spec.parameters.map { try draw($0, &rng) }
     }
 
+    /// The configurations of `enqueue:`: each entry's values over a random choice drawn
+    /// from a generator of its own (seeded by the spec's seed and the entry's position, so
+    /// the method's own draws stay those of the spec without `enqueue:`).
+    func enqueued() throws -> [TrainConfig] {
+        var configs: [TrainConfig] = []
+        var seen: [String: Int] = [:]
+        for (k, entry) in spec.enqueue.enumerated() {
+            var mixer = SplitMix64(seed: UInt64(bitPattern: Int64(spec.seed)) ^ (UInt64(k + 1) &* 0x9E37_79B9_7F4A_7C15))
+            var rng = SplitMix64(seed: mixer.next())
+            var choice = try randomChoice(&rng)
+            var extra: [(String, String)] = []
+            for value in entry.values {
+                if let i = spec.parameters.firstIndex(where: { $0.name == value.key }) {
+                    choice[i] = value.value
+                } else {
+                    extra.append((value.key, value.value))
+                }
+            }
+            let config = try self.config(choice, extra: extra)
+            let canonical = config.canonical
+            for value in entry.values {
+                guard let parameter = spec.parameters.first(where: { $0.name == value.key }), !parameter.isActive(in: canonical) else { continue }
+                let when = parameter.conditions.map { "\($0.key): [\($0.values.joined(separator: ", "))]" }.joined(separator: ", ")
+                throw SpecError(path: spec.path, line: value.line, keyPath: "enqueue[\(k)].\(value.key)",
+                                "given, but its condition (when: {\(when)}) does not hold for this configuration")
+            }
+            let id = SweepTask.id(of: config)
+            if let earlier = seen[id] {
+                throw SpecError(path: spec.path, line: entry.line, keyPath: "enqueue[\(k)]", "the same configuration as enqueue[\(earlier)]")
+            }
+            seen[id] = k
+            configs.append(config)
+        }
+        return configs
+    }
+
     /// One random value of a parameter that its training key accepts.
-    private func draw(_ parameter: SpecParameter, _ rng: inout SplitMix64) throws -> String {
+    func draw(_ parameter: SpecParameter, _ rng: inout SplitMix64) throws -> String {
         var lastError = ConfigError("")
         for _ in 0..<Self.maxInvalidDraws {
             let value = parameter.domain.sample(&rng)

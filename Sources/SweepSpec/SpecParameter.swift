@@ -21,6 +21,22 @@ public struct SpecParameter: Sendable, Equatable {
 
     /// The values a grid takes, in order (nil for distributions without a finite set).
     public var gridValues: [String]? { domain.gridValues }
+
+    /// Whether population-based training explores this parameter: a distribution over
+    /// real numbers (not `value`, `values` or `int_uniform`, and more than one point) on a
+    /// key that takes real numbers. Integer keys stay as they are (`hidden` or `layers`
+    /// would change the network's shape, and so the weights a member copies), and so does
+    /// `validation_fraction`, which would split the data anew in the middle of a run.
+    public var isExplorable: Bool {
+        guard name != "validation_fraction", let key = ConfigKeys.byName[name], !key.expects.hasPrefix("an integer") else {
+            return false
+        }
+        switch domain {
+        case .constant, .categorical, .intUniform: return false
+        case .normal(_, let sigma), .qNormal(_, let sigma, _), .logNormal(_, let sigma), .qLogNormal(_, let sigma, _): return sigma > 0
+        default: return domain.value(atUniform: 0) != domain.value(atUniform: 1)
+        }
+    }
 }
 
 /// `when: {optimizer: [momentum, nesterov]}`: the task's `optimizer` must be one of these.
@@ -181,6 +197,76 @@ public enum ParameterDomain: Sendable, Equatable {
         case .qNormal(let mu, let sigma, let q): return Self.render(quantized: mu + sigma * z, q: q)
         case .logNormal(let mu, let sigma): return Self.render(exp(mu + sigma * z))
         case .qLogNormal(let mu, let sigma, let q): return Self.render(quantized: exp(mu + sigma * z), q: q)
+        default: return nil
+        }
+    }
+
+    /// The smallest and largest value a bounded numeric distribution takes (rounded to q
+    /// for the q_ ones); nil for `value`, `values` and the normal family.
+    public var bounds: ClosedRange<Double>? {
+        switch self {
+        case .constant, .categorical, .normal, .qNormal, .logNormal, .qLogNormal: return nil
+        case .intUniform(let min, let max): return Double(min)...Double(max)
+        case .uniform(let a, let b), .logUniformValues(let a, let b), .invLogUniformValues(let a, let b): return a...b
+        case .logUniform(let a, let b): return exp(a)...exp(b)
+        case .invLogUniform(let a, let b): return exp(-b)...exp(-a)
+        case .qUniform(let a, let b, let q), .qLogUniformValues(let a, let b, let q): return Self.quantized(a, q)...Self.quantized(b, q)
+        case .qLogUniform(let a, let b, let q): return Self.quantized(exp(a), q)...Self.quantized(exp(b), q)
+        }
+    }
+
+    /// x rounded to a multiple of q, as the draws are (`render(quantized:q:)`).
+    private static func quantized(_ x: Double, _ q: Double) -> Double { Double(render(quantized: x, q: q))! }
+
+    /// The step of a q_ distribution.
+    public var q: Double? {
+        switch self {
+        case .qUniform(_, _, let q), .qLogUniform(_, _, let q), .qLogUniformValues(_, _, let q), .qNormal(_, _, let q),
+             .qLogNormal(_, _, let q): q
+        default: nil
+        }
+    }
+
+    /// The value this distribution can take nearest to x: x held within `bounds`, rounded
+    /// to a multiple of q, as text. Population-based training's perturbations land here.
+    public func value(near x: Double) -> String {
+        var y = x
+        if let bounds { y = Swift.min(Swift.max(y, bounds.lowerBound), bounds.upperBound) }
+        // The bounds of a q_ distribution are multiples of q: rounding stays within them.
+        return q.map { Self.render(quantized: y, q: $0) } ?? Self.render(y)
+    }
+
+    /// Why `text` (valid for training key `key`) is not a value this distribution takes,
+    /// or nil when it is: one of the values, an integer or a number within the range (on
+    /// the grid of q), and for the normal family anything the key accepts (log-normal: > 0).
+    func rejects(_ text: String, key: String) -> String? {
+        func canonical(_ value: String) -> JSON? { (try? TrainConfig(pairs: [(key, value)]))?.canonical[key] }
+        switch self {
+        case .constant(let v):
+            return canonical(text) == canonical(v) ? nil : "expected \(v), the parameter's only value"
+        case .categorical(let values, _):
+            let given = canonical(text)
+            return values.contains { canonical($0) == given } ? nil
+                : "expected one of the parameter's values (\(values.joined(separator: ", ")))"
+        default:
+            break
+        }
+        guard let x = Double(text), x.isFinite else { return "expected a number for distribution \(distributionName)" }
+        if let q {
+            let steps = x / q
+            guard abs(steps - steps.rounded()) <= 1e-9 * Swift.max(1, abs(steps)) else {
+                return "expected a multiple of q = \(Self.render(q)) (distribution \(distributionName))"
+            }
+        }
+        if let bounds {
+            let slack = 1e-12 * Swift.max(abs(bounds.lowerBound), abs(bounds.upperBound))
+            guard x >= bounds.lowerBound - slack, x <= bounds.upperBound + slack else {
+                let ends = "[\(Self.render(bounds.lowerBound)), \(Self.render(bounds.upperBound))]"
+                return "\(text) is outside the parameter's range \(ends) (distribution \(distributionName))"
+            }
+        }
+        switch self {
+        case .logNormal, .qLogNormal: return x > 0 ? nil : "expected a number > 0 (distribution \(distributionName))"
         default: return nil
         }
     }

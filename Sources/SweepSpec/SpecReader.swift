@@ -12,7 +12,9 @@ struct SpecReader {
 
     /// Keys W&B uses to launch programs or to describe a sweep: accepted, ignored, noted.
     static let ignoredKeys: Set = ["program", "command", "project", "entity", "description", "job", "image_uri", "controller"]
-    static let topLevelKeys = ["name", "method", "metric", "run_cap", "seed", "max_attempts", "early_terminate", "parameters"]
+    static let topLevelKeys = ["name", "method", "metric", "run_cap", "seed", "max_attempts", "early_terminate", "pbt", "enqueue",
+                               "parameters"]
+    static let methodNames = "grid, random, bayes or pbt"
     /// Beyond this many tasks a sweep is surely a mistake: a grid's combinations (without
     /// run_cap), or run_cap itself. Expansion lists every task up front.
     static let maxTasks = 10_000_000
@@ -37,11 +39,13 @@ struct SpecReader {
 
         var name: String?
         var method: (SearchMethod, Node)?
-        var metric = MetricGoal()
-        var runCap: Int?
+        var metrics = [MetricGoal()]
+        var runCap: (Int, Node)?
         var seed = 0
         var maxAttempts = 3
-        var earlyTerminate: EarlyTerminate?
+        var earlyTerminate: (EarlyTerminate, Node)?
+        var pbt: (PBTSettings, Node)?
+        var enqueue: Node?
         var parameters: (Node.Mapping, Node)?
 
         for (keyNode, value) in top {
@@ -54,19 +58,21 @@ struct SpecReader {
             case "method":
                 let text = try scalarText(value, "method")
                 guard let m = SearchMethod(rawValue: text) else {
-                    throw fail(value, "method", "expected grid, random or bayes, got '\(text)'")
+                    throw fail(value, "method", "expected \(Self.methodNames), got '\(text)'")
                 }
                 method = (m, keyNode)
-            case "metric": metric = try self.metric(value)
+            case "metric": metrics = try self.metrics(value)
             case "run_cap":
                 let cap = try integer(value, "run_cap", min: 1)
                 guard cap <= Self.maxTasks else {
                     throw fail(value, "run_cap", "expected at most \(Self.maxTasks) tasks, got \(cap)")
                 }
-                runCap = cap
+                runCap = (cap, keyNode)
             case "seed": seed = try integer(value, "seed", min: Int.min)
             case "max_attempts": maxAttempts = try integer(value, "max_attempts", min: 1)
-            case "early_terminate": earlyTerminate = try self.earlyTerminate(value)
+            case "early_terminate": earlyTerminate = (try self.earlyTerminate(value), keyNode)
+            case "pbt": pbt = (try self.pbt(value), keyNode)
+            case "enqueue": enqueue = value
             case "parameters":
                 guard case .mapping(let m) = value else {
                     throw fail(value, "parameters", "expected a mapping from training keys to their values, got \(describe(value))")
@@ -81,7 +87,7 @@ struct SpecReader {
         }
 
         guard let (method, methodNode) = method else {
-            throw SpecError(path: path, line: top.mark?.line ?? 1, keyPath: "method", "missing: expected grid, random or bayes")
+            throw SpecError(path: path, line: top.mark?.line ?? 1, keyPath: "method", "missing: expected \(Self.methodNames)")
         }
         guard let (parameterMap, parametersNode) = parameters else {
             throw SpecError(path: path, line: top.mark?.line ?? 1, keyPath: "parameters",
@@ -96,6 +102,9 @@ struct SpecReader {
         }
         _ = try Self.conditionalOrder(specParameters, path: path)
 
+        if let (_, pbtNode) = pbt, method != .pbt {
+            throw fail(pbtNode, "pbt", "applies to method pbt only (this spec's method is \(method.rawValue))")
+        }
         switch method {
         case .grid:
             if runCap == nil {
@@ -113,46 +122,170 @@ struct SpecReader {
             guard runCap != nil else {
                 throw fail(methodNode, "run_cap", "method \(method.rawValue) needs run_cap, the number of tasks to draw")
             }
+        case .pbt:
+            let settings = pbt?.0 ?? PBTSettings()
+            try checkPopulationBasedTraining(settings, pbtNode: pbt?.1 ?? methodNode, runCap: runCap?.1,
+                                             earlyTerminate: earlyTerminate?.1, parameters: specParameters, parametersNode: parametersNode)
+            pbt = (settings, pbt?.1 ?? methodNode)
+            runCap = (settings.population, methodNode)
+        }
+        let enqueued = try enqueue.map { try self.enqueue($0, parameters: specParameters) } ?? []
+        if let cap = runCap?.0, enqueued.count > cap, let enqueue {
+            let what = method == .pbt ? "the population (pbt.population) is \(cap)" : "run_cap is \(cap)"
+            throw fail(enqueue, "enqueue", "\(enqueued.count) configurations, but \(what)")
         }
 
         let base = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        return SweepSpec(name: name ?? (base.isEmpty ? "sweep" : base), method: method, metric: metric, runCap: runCap,
-                         seed: seed, maxAttempts: maxAttempts, earlyTerminate: earlyTerminate,
-                         parameters: specParameters, notes: notes, source: yaml, path: path)
+        let spec = SweepSpec(name: name ?? (base.isEmpty ? "sweep" : base), method: method, metrics: metrics, runCap: runCap?.0,
+                             seed: seed, maxAttempts: maxAttempts, earlyTerminate: earlyTerminate?.0, pbt: pbt?.0,
+                             enqueue: enqueued, parameters: specParameters, notes: notes, source: yaml, path: path)
+        // Builds them (conditions, values drawn for what they leave out) to report a bad one now.
+        _ = try spec.enqueuedConfigurations()
+        return spec
     }
 
     // MARK: metric and early_terminate
 
-    private mutating func metric(_ node: Node) throws -> MetricGoal {
+    /// `metric:` — one mapping, or a list of them (several objectives).
+    private mutating func metrics(_ node: Node) throws -> [MetricGoal] {
+        guard case .sequence(let items) = node else { return [try metric(node, "metric", first: true)] }
+        guard !items.isEmpty else {
+            throw fail(node, "metric", "empty list: expected one or more metrics such as {name: test_accuracy, goal: maximize}")
+        }
+        var goals: [MetricGoal] = []
+        for (i, item) in items.enumerated() {
+            let goal = try metric(item, "metric[\(i)]", first: i == 0)
+            if let j = goals.firstIndex(where: { $0.name == goal.name }) {
+                throw fail(item, "metric[\(i)].name", "'\(goal.name)' is listed twice (also metric[\(j)])")
+            }
+            goals.append(goal)
+        }
+        return goals
+    }
+
+    /// One `{name, goal}`; the first metric must be one training learns (`MetricGoal.names`),
+    /// further ones of a list may also be costs (`MetricGoal.costNames`).
+    private mutating func metric(_ node: Node, _ base: String, first: Bool) throws -> MetricGoal {
+        let allowed = first ? MetricGoal.names : MetricGoal.names + MetricGoal.costNames
         guard case .mapping(let m) = node else {
-            throw fail(node, "metric", "expected a mapping such as {name: test_accuracy, goal: maximize}, got \(describe(node))")
+            throw fail(node, base, "expected a mapping such as {name: test_accuracy, goal: maximize}"
+                       + (base == "metric" ? " (or a list of them)" : "") + ", got \(describe(node))")
         }
         var name: String?
         var goal: Bool?
         for (keyNode, value) in m {
-            let key = try self.key(keyNode, in: "metric")
+            let key = try self.key(keyNode, in: base)
             switch key {
             case "name":
-                let text = try scalarText(value, "metric.name")
-                guard MetricGoal.names.contains(text) else {
-                    throw fail(value, "metric.name", "unknown metric '\(text)' (expected one of \(MetricGoal.names.joined(separator: ", ")))")
+                let text = try scalarText(value, "\(base).name")
+                if first, MetricGoal.costNames.contains(text) {
+                    throw fail(value, "\(base).name", "'\(text)' cannot be the first metric, which early stopping and pbt judge "
+                               + "(one of \(MetricGoal.names.joined(separator: ", "))); list it after one, "
+                               + "e.g. metric: [{name: test_accuracy}, {name: \(text)}]")
+                }
+                guard allowed.contains(text) else {
+                    throw fail(value, "\(base).name", "unknown metric '\(text)' (expected one of \(allowed.joined(separator: ", ")))")
                 }
                 name = text
             case "goal":
-                let text = try scalarText(value, "metric.goal")
+                let text = try scalarText(value, "\(base).goal")
                 guard text == "maximize" || text == "minimize" else {
-                    throw fail(value, "metric.goal", "expected maximize or minimize, got '\(text)'")
+                    throw fail(value, "\(base).goal", "expected maximize or minimize, got '\(text)'")
                 }
                 goal = text == "maximize"
             case "target", "impute", "impute_while_running":
-                note(keyNode, "metric.\(key) is not supported; ignored")
+                note(keyNode, "\(base).\(key) is not supported; ignored")
             default:
-                throw fail(keyNode, "metric.\(key)", "unknown key (expected name, goal)")
+                throw fail(keyNode, "\(base).\(key)", "unknown key (expected name, goal)")
             }
         }
-        guard let name else { throw fail(node, "metric.name", "missing: expected one of \(MetricGoal.names.joined(separator: ", "))") }
+        guard let name else { throw fail(node, "\(base).name", "missing: expected one of \(allowed.joined(separator: ", "))") }
         // W&B minimizes unless told otherwise; here an accuracy is maximized, a loss minimized.
-        return MetricGoal(name: name, maximize: goal ?? name.hasSuffix("accuracy"))
+        return MetricGoal(name: name, maximize: goal ?? MetricGoal.defaultMaximize(name))
+    }
+
+    // MARK: pbt and enqueue
+
+    private func pbt(_ node: Node) throws -> PBTSettings {
+        guard case .mapping(let m) = node else {
+            throw fail(node, "pbt", "expected a mapping such as {population: 8, interval: 2, quantile: 0.25, "
+                       + "resample_probability: 0.25}, got \(describe(node))")
+        }
+        var settings = PBTSettings()
+        for (keyNode, value) in m {
+            let key = try self.key(keyNode, in: "pbt")
+            switch key {
+            case "population":
+                settings.population = try integer(value, "pbt.population", min: 2)
+                guard settings.population <= Self.maxTasks else {
+                    throw fail(value, "pbt.population", "expected at most \(Self.maxTasks) members, got \(settings.population)")
+                }
+            case "interval": settings.interval = try integer(value, "pbt.interval", min: 1)
+            case "quantile":
+                settings.quantile = try number(value, "pbt.quantile")
+                guard settings.quantile > 0, settings.quantile <= 0.5 else {
+                    throw fail(value, "pbt.quantile", "expected a fraction with 0 < q <= 0.5, got \(render(settings.quantile))")
+                }
+            case "resample_probability":
+                settings.resampleProbability = try number(value, "pbt.resample_probability")
+                guard (0...1).contains(settings.resampleProbability) else {
+                    throw fail(value, "pbt.resample_probability",
+                               "expected a probability with 0 <= p <= 1, got \(render(settings.resampleProbability))")
+                }
+            default:
+                throw fail(keyNode, "pbt.\(key)", "unknown key (expected population, interval, quantile, resample_probability)")
+            }
+        }
+        return settings
+    }
+
+    /// What method pbt needs of the rest of the spec.
+    private func checkPopulationBasedTraining(_ settings: PBTSettings, pbtNode: Node, runCap: Node?, earlyTerminate: Node?,
+                                              parameters: [SpecParameter], parametersNode: Node) throws {
+        if let runCap {
+            throw fail(runCap, "run_cap", "does not apply to method pbt: it runs pbt.population members (\(settings.population))")
+        }
+        if let earlyTerminate {
+            throw fail(earlyTerminate, "early_terminate", "does not apply to method pbt: its exploit step replaces the bottom members")
+        }
+        guard parameters.contains(where: \.isExplorable) else {
+            throw fail(parametersNode, "parameters", "method pbt needs a parameter to explore: a distribution over real numbers "
+                       + "on a key such as learning_rate, momentum, weight_decay or dropout (docs/spec.md#population-based-training)")
+        }
+        guard let total = SweepSpec.fixedEpochs(parameters) else {
+            let line = parameters.first { $0.name == "epochs" }?.line ?? 1
+            throw SpecError(path: path, line: line, keyPath: "parameters.epochs",
+                            "method pbt trains every member for the same epochs: give epochs one value, unconditionally")
+        }
+        guard settings.interval < total else {
+            throw fail(pbtNode, "pbt.interval", "interval \(settings.interval) is not below epochs \(total): no member would ever exploit another")
+        }
+    }
+
+    /// `enqueue:` — a list of mappings from parameters (or other training keys) to values.
+    private func enqueue(_ node: Node, parameters: [SpecParameter]) throws -> [EnqueuedConfiguration] {
+        guard case .sequence(let items) = node else {
+            throw fail(node, "enqueue", "expected a list of configurations such as [{learning_rate: 0.01}], got \(describe(node))")
+        }
+        guard !items.isEmpty else { throw fail(node, "enqueue", "empty list: expected configurations such as [{learning_rate: 0.01}]") }
+        let byName = Dictionary(parameters.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        return try items.enumerated().map { i, item in
+            let base = "enqueue[\(i)]"
+            guard case .mapping(let m) = item, !m.isEmpty else {
+                throw fail(item, base, "expected a mapping from parameters to values such as {learning_rate: 0.01}, got \(describe(item))")
+            }
+            var values: [EnqueuedConfiguration.Value] = []
+            for (keyNode, value) in m {
+                let key = try self.key(keyNode, in: base)
+                guard ConfigKeys.byName[key] != nil else { throw fail(keyNode, "\(base).\(key)", ConfigKeys.unknownKeyMessage(key)) }
+                let text = try checkedValue(key, value, "\(base).\(key)")
+                if let parameter = byName[key], let problem = parameter.domain.rejects(text, key: key) {
+                    throw fail(value, "\(base).\(key)", problem)
+                }
+                values.append(.init(key: key, value: text, line: value.mark?.line ?? 1))
+            }
+            return EnqueuedConfiguration(values: values, line: item.mark?.line ?? 1)
+        }
     }
 
     private mutating func earlyTerminate(_ node: Node) throws -> EarlyTerminate {

@@ -4,9 +4,11 @@ import SweepRandom
 
 public enum SearchMethod: String, Sendable, CaseIterable {
     case grid, random, bayes
+    /// Population-based training (`pbt:`).
+    case pbt
 }
 
-/// `metric:` — the metric (docs/metrics.md) a sweep optimizes.
+/// `metric:` — a metric (docs/metrics.md) a sweep optimizes, and in which direction.
 public struct MetricGoal: Sendable, Equatable {
     public var name: String
     public var maximize: Bool
@@ -16,8 +18,57 @@ public struct MetricGoal: Sendable, Equatable {
         self.maximize = maximize
     }
 
-    /// The metrics a spec may name (docs/spec.md § Metric).
+    /// The metrics a spec's first (or only) metric may name (docs/spec.md § Metric): what
+    /// training learns, so early stopping and population-based training can judge it.
     public static let names = ["train_loss", "train_accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy"]
+
+    /// What the further metrics of a list may name as well: the costs of a run.
+    public static let costNames = ["wall_seconds", "samples_per_second", "parameters", "epoch"]
+
+    /// The goal when a spec gives none: accuracies and throughput are maximized, losses,
+    /// time, size and epochs minimized (W&B would minimize everything).
+    public static func defaultMaximize(_ name: String) -> Bool {
+        name.hasSuffix("accuracy") || name == "samples_per_second"
+    }
+}
+
+/// `pbt:` — population-based training (Jaderberg et al., 2017, as Ray Tune's
+/// PopulationBasedTraining scheduler runs it).
+public struct PBTSettings: Sendable, Equatable {
+    /// Members, each a task trained side by side.
+    public var population: Int
+    /// Epochs between two exploit/explore steps.
+    public var interval: Int
+    /// The bottom `quantile` of members copy one of the top `quantile` (0 < q ≤ 0.5).
+    public var quantile: Double
+    /// The chance that an explored parameter is drawn anew from its distribution
+    /// rather than multiplied by 0.8 or 1.2.
+    public var resampleProbability: Double
+
+    public init(population: Int = 8, interval: Int = 2, quantile: Double = 0.25, resampleProbability: Double = 0.25) {
+        self.population = population
+        self.interval = interval
+        self.quantile = quantile
+        self.resampleProbability = resampleProbability
+    }
+}
+
+/// One entry of `enqueue:`: values for some parameters (or other training keys), to run
+/// before the method's own tasks, as Optuna's `enqueue_trial`.
+public struct EnqueuedConfiguration: Sendable, Equatable {
+    public struct Value: Sendable, Equatable {
+        public var key: String
+        /// The text TrainConfig parses.
+        public var value: String
+        public var line: Int
+    }
+
+    /// In file order.
+    public var values: [Value]
+    /// Line of the entry in the spec.
+    public var line: Int
+
+    public func value(of key: String) -> String? { values.first { $0.key == key }?.value }
 }
 
 /// `early_terminate:` — parsed and validated here, executed by the coordinator.
@@ -60,17 +111,30 @@ public struct SweepSpec: Sendable {
     /// `name:`; by default the file's base name without extension.
     public var name: String
     public var method: SearchMethod
-    /// `metric:`; by default test_accuracy, maximized. Without `goal`, accuracies
-    /// are maximized and losses minimized.
-    public var metric: MetricGoal
+    /// `metric:` as given, one or several; by default test_accuracy, maximized. Without
+    /// `goal`, accuracies are maximized and losses minimized (`MetricGoal.defaultMaximize`).
+    public var metrics: [MetricGoal]
+    /// The first metric: the one early stopping and population-based training judge,
+    /// and the only one of a single-objective sweep.
+    public var metric: MetricGoal {
+        get { metrics[0] }
+        set { metrics[0] = newValue }
+    }
+    /// Whether `metric:` lists several objectives (Pareto fronts, multi-objective TPE).
+    public var isMultiObjective: Bool { metrics.count > 1 }
     /// `run_cap:` — random and bayes: the number of tasks (required); grid: at most
-    /// this many of the combinations, in order.
+    /// this many of the combinations, in order; pbt: the population (`pbt.population`).
+    /// Tasks of `enqueue:` count.
     public var runCap: Int?
     /// `seed:` — seeds random sampling (default 0).
     public var seed: Int
     /// `max_attempts:` — workers a task may fail on before it is marked failed (default 3).
     public var maxAttempts: Int
     public var earlyTerminate: EarlyTerminate?
+    /// `pbt:` — set for method pbt (defaults when the block is absent), nil otherwise.
+    public var pbt: PBTSettings?
+    /// `enqueue:` — configurations to run first, in order.
+    public var enqueue: [EnqueuedConfiguration]
     /// In file order.
     public var parameters: [SpecParameter]
     /// Remarks for the user, e.g. "note: sweeps/x.yaml:3: key 'program' is a W&B launch key; ignored".
@@ -100,9 +164,11 @@ public struct SweepSpec: Sendable {
         return try reader.read(yaml)
     }
 
-    /// The tasks of the sweep, in a stable order, without duplicates.
-    /// grid: every combination, the first parameter varying slowest (capped at run_cap);
-    /// random (and, until TPE lands, bayes): run_cap draws from a generator seeded by `seed`.
+    /// The tasks of the sweep, in a stable order, without duplicates: first those of
+    /// `enqueue:`, then for grid every combination, the first parameter varying slowest
+    /// (capped at run_cap); for random, bayes and pbt, run_cap draws from a generator seeded
+    /// by `seed` (bayes proposes its tasks while it runs: these are its random draws; pbt:
+    /// the initial population).
     public func expand() throws -> [SweepTask] {
         try Expansion(spec: self).tasks()
     }
@@ -116,5 +182,26 @@ public struct SweepSpec: Sendable {
     /// One value per parameter drawn as `expand()` draws them for method random.
     public func randomChoice(_ rng: inout SplitMix64) throws -> [String] {
         try Expansion(spec: self).randomChoice(&rng)
+    }
+
+    /// One value of `parameter` drawn from its distribution, valid for its training key.
+    public func randomValue(of parameter: SpecParameter, _ rng: inout SplitMix64) throws -> String {
+        try Expansion(spec: self).draw(parameter, &rng)
+    }
+
+    /// The configurations of `enqueue:`, in order: each entry's values, the parameters it
+    /// leaves out drawn from a generator seeded by (seed, entry), conditions applied.
+    public func enqueuedConfigurations() throws -> [TrainConfig] {
+        try Expansion(spec: self).enqueued()
+    }
+
+    /// The epochs every task trains when the spec does not vary them: the `epochs`
+    /// parameter's one value (unconditional), or the key's default; nil when they vary.
+    public var fixedEpochs: Int? { Self.fixedEpochs(parameters) }
+
+    static func fixedEpochs(_ parameters: [SpecParameter]) -> Int? {
+        guard let p = parameters.first(where: { $0.name == "epochs" }) else { return TrainConfig().epochs }
+        guard !p.isConditional, let values = p.gridValues, values.count == 1 else { return nil }
+        return (try? TrainConfig(pairs: [("epochs", values[0])]))?.epochs
     }
 }

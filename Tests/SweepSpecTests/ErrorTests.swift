@@ -90,12 +90,12 @@ import Testing
               cell: {values: [rnn]}
             workers: 4
             """, "sweeps/x.yaml:4: workers: unknown key (expected one of name, method, metric, run_cap, seed, max_attempts, "
-                + "early_terminate, parameters; W&B's command, controller, description, entity, image_uri, job, program, "
+                + "early_terminate, pbt, enqueue, parameters; W&B's command, controller, description, entity, image_uri, job, program, "
                 + "project are accepted and ignored)"),
             ("method: grid\n", "sweeps/x.yaml:1: parameters: missing: expected a mapping from training keys to their values"),
-            ("parameters:\n  cell: {values: [rnn]}\n", "sweeps/x.yaml:1: method: missing: expected grid, random or bayes"),
+            ("parameters:\n  cell: {values: [rnn]}\n", "sweeps/x.yaml:1: method: missing: expected grid, random, bayes or pbt"),
             ("method: hyperopt\nparameters:\n  cell: {values: [rnn]}\n",
-             "sweeps/x.yaml:1: method: expected grid, random or bayes, got 'hyperopt'"),
+             "sweeps/x.yaml:1: method: expected grid, random, bayes or pbt, got 'hyperopt'"),
             ("method: grid\nparameters: {}\n", "sweeps/x.yaml:2: parameters: no parameters given"),
             ("", "sweeps/x.yaml:1: empty spec: expected a mapping with method and parameters"),
             ("# only a comment\n", "sweeps/x.yaml:1: empty spec: expected a mapping with method and parameters"),

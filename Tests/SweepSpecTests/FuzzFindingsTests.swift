@@ -12,7 +12,7 @@ import Testing
         let message = try #require(failure(String(decoding: input, as: UTF8.self), path: "fuzz.yaml"))
         #expect(message.hasPrefix("fuzz.yaml:2: top level: expected a mapping") && !message.contains("\n"), "\(message)")
         #expect(failure("method: \"gr\\nid\\t\\u001b\"\nparameters: {hidden: {value: 8}}", path: "x.yaml")
-                == #"x.yaml:1: method: expected grid, random or bayes, got 'gr\nid\t\u{1b}'"#)
+                == #"x.yaml:1: method: expected grid, random, bayes or pbt, got 'gr\nid\t\u{1b}'"#)
     }
 
     /// YAML 1.1 reads `1:30` as 90 (base 60); Yams traps on such a number beyond Int.
