@@ -76,7 +76,7 @@ deps-report: deps deps-browser
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
 
-test: build deps-containers deps-report deps-live
+test: build deps-containers deps-report deps-live kernels-test kernels-test-arm
 	$(SWIFT) test $(BUILD_FLAGS)
 
 bench: build
