@@ -2,7 +2,10 @@
 # make bench: Sweep's training throughput against PyTorch's, measured in the
 # same run (absolute times on these machines are noisy), one process per model
 # so that peak RSS is per model.
-#   bench/run.sh [--seconds S] [--rounds R] [--threads T] [--models a,b,c]
+#   bench/run.sh [--seconds S] [--rounds R] [--threads T] [--models a,b,c] [--kernels SET]
+# --kernels avx2 measures an AVX2 CPU on an AVX-512 one: Sweep runs SWEEP_KERNELS=avx2, and
+# PyTorch is held to AVX2 as well (ATen's CPU capability, oneDNN's ISA and MKL's
+# instructions), as it would be on such a CPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=4 rounds=3 threads=1 models="lenet5-cifar28,lenet5-cifar32,lenet5-fashion,rnn-128,lstm-128,gru-128,lstm-32,cnn-cifar32,inception-cifar32,resnet-cifar32,cnn-fashion"
@@ -12,6 +15,7 @@ while [ $# -gt 0 ]; do
     --threads) threads=$2; shift 2;;
     --rounds) rounds=$2; shift 2;;
     --models) models=$2; shift 2;;
+    --kernels) export SWEEP_KERNELS=$2; shift 2;;
     *) echo "bench/run.sh: unknown argument $1" >&2; exit 2;;
   esac
 done
@@ -21,6 +25,10 @@ if [ -z "$torch_py" ]; then
   for p in /tmp/torch/bin/python python3; do
     if "$p" -c "import torch" 2>/dev/null; then torch_py=$p; break; fi
   done
+fi
+if [ "${SWEEP_KERNELS:-}" = avx2 ]; then
+  export ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 MKL_ENABLE_INSTRUCTIONS=AVX2
+  echo "AVX2 on this CPU: Sweep with SWEEP_KERNELS=avx2, PyTorch with ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 MKL_ENABLE_INSTRUCTIONS=AVX2"
 fi
 ref=../shared/reference/pytorch_throughput.py
 [ -f "$ref" ] || ref=bench/pytorch_throughput.py
@@ -63,6 +71,8 @@ if os.path.exists(p):
     for l in open(p):
         for k, v in json.loads(l)["samples_per_s"].items():
             torch.setdefault(k, []).append(v)
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+print(f"CPU: {cpu}; kernels: {', '.join(sorted({r.get('kernels', '?') for rs in sweep.values() for r in rs}))}")
 print(f"{'model':16s} {'sweep/s':>9s} {'torch/s':>9s} {'ratio':>6s} {'GFLOP/s':>8s} {'RSS MB':>7s}   (medians of {len(next(iter(sweep.values())))} alternating rounds)")
 for m, rs in sweep.items():
     s = statistics.median(r["samples_per_s"] for r in rs)
