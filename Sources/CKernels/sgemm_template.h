@@ -262,6 +262,21 @@ TARGET void SET_FUNCTION(sgemm)(bool transA, bool transB, int m, int n, int k, c
                                 const float *b, int ldb, float beta, float *c, int ldc) {
     if (zeroK(m, n, k, beta, c, ldc)) return;
     if (!packedB) packedB = aligned((size_t)KC * NC);
+    if (!transA && (size_t)m * minInt(k, KC) <= DIRECT_A) {
+        // A stays in cache: each panel of B is packed and at once multiplied by all of A's rows
+        // while it is in L1, instead of a block of panels going to L2 and coming back
+        for (int pc = 0; pc < k; pc += KC) {
+            const int kc = minInt(k - pc, KC);
+            for (int jr = 0; jr < n; jr += NR) {
+                const int nr = minInt(n - jr, NR);
+                packB(transB, b, ldb, pc, kc, jr, nr, packedB);
+                for (int ir = 0; ir < m; ir += MR)
+                    kernelDirect(kc, a + (size_t)ir * lda + pc, lda, packedB, c + (size_t)ir * ldc + jr, ldc,
+                                 minInt(m - ir, MR), nr, pc > 0 || beta != 0);
+            }
+        }
+        return;
+    }
     for (int jc = 0; jc < n; jc += NC) {
         const int nc = minInt(n - jc, NC);
         for (int pc = 0; pc < k; pc += KC) {
