@@ -17,7 +17,8 @@
 //                          multiple of NR), the rows of A per packed block (a multiple of MR), the
 //                          columns of B per block (a multiple of NR)
 //   TB                     the edge of the blocks that transposeBlock handles
-//   transposeBlock(...)    see its generic definition below, used unless SET_TRANSPOSE_BLOCK
+//   transposeRows(...)     see its generic definition below, used unless SET_TRANSPOSE_ROWS
+//   SET_PACKED_STEP(rows, acc, ap, bv)   optional: one step of the micro-kernel from a packed A slab
 //   STRIDE1_JUNK_LIMIT     directStride1's constant (see there)
 #include "kernel_sets.h"
 #include <stdint.h>
@@ -97,6 +98,13 @@ TARGET static ALWAYS_INLINE void tile(int rows, int kc, const float *a, ptrdiff_
             const float *bp = offsets ? b + offsets[g + q] : b + (size_t)(g + q) * NR;
             vec bv[NV];
             UNROLL for (int v = 0; v < NV; v++) bv[v] = VLOAD(bp + v * VL);
+#if defined(SET_PACKED_STEP)
+            if (padded) {
+                // a packed slab's MR values of this step are contiguous: the set's own step
+                SET_PACKED_STEP(rows, acc, r[0] + q * MR, bv);
+                continue;
+            }
+#endif
             UNROLL for (int i = 0; i < rows; i++) {
                 vec x = VSET1(r[i][q * step]);
                 UNROLL for (int v = 0; v < NV; v++) acc[i][v] = VFMA(acc[i][v], x, bv[v]);
