@@ -2,8 +2,8 @@
 // on one set's vectors, included by the set's file after sgemm_template.h. Each operation is
 // the Swift code's, in its order (fused multiply-adds exactly where fastTanh has them,
 // separate multiply and add elsewhere), lane by lane, so every set gives the bits of the
-// portable reference loops (kernels_portable.c) and of lstm_avx512.c / adam_avx512.c. The
-// including file compiles without contraction of a·b + c (see kernels_avx2.c).
+// portable reference loops (kernels_portable.c), which are the Swift loops'. The including
+// file compiles without contraction of a·b + c (see kernels_avx2.c).
 //
 // Besides sgemm_template.h's macros the including file defines:
 //   VSUB(a, b), VMUL(a, b), VDIV(a, b), VSQRT(a)     IEEE single precision, per lane
