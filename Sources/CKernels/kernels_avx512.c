@@ -51,6 +51,9 @@ static inline __mmask16 lanesBetween(int lo, int hi) { return (__mmask16)(firstL
 #define VSTORE_LANES(p, v, lo, hi) _mm512_mask_storeu_ps(p, lanesBetween(lo, hi), v)
 // the edges of tiles and a convolution's runs of output go straight from the registers
 #define SET_MASKED_EDGES
+typedef __mmask16 laneMask;
+#define LANE_MASK(lo, hi) lanesBetween(lo, hi)
+#define VLOAD_MERGE(v, mask, p) _mm512_mask_loadu_ps(v, mask, p)
 
 enum { MR = 8, HALF_MR = 4, NR = 32, KC = 256, MC = 64, NC = 1024, TB = 16 };
 /// directStride1: a panel row of 32 positions takes some 8 cycles to build and feeds OC / 2
@@ -90,38 +93,7 @@ TARGET static void transposeRows(const float *const *rows, int count, int cols, 
     for (int q = 0; q < cols; q++) _mm512_mask_storeu_ps(dst + (size_t)q * ldd, lanes, r[q]);
 }
 
-#define SET_PACK_CONV_STRIDE1
-
 #include "sgemm_template.h"
-
-/// sgemm_template.h's packConvStride1 with masked loads: each run fills its lanes of a panel
-/// row's two halves in one load each (masks computed once per panel), zeros coming from the
-/// masks, and the row is stored whole.
-TARGET static void packConvStride1(const sweep_conv_shape *g, const float *image, int k0, int kc,
-                                   const convRuns *r, float *panel) {
-    const int kk = g->kernel * g->kernel, plane = g->height * g->width, runs = r->count;
-    int lo[kk * runs], hi[kk * runs], offset[kk * runs];
-    stride1Lanes(g, r, lo, hi, offset);
-    __mmask16 low[kk * runs], high[kk * runs];
-    for (int i = 0; i < kk * runs; i++) {
-        const uint32_t lanes = (uint32_t)(((1ull << hi[i]) - 1) & ~((1ull << lo[i]) - 1));
-        low[i] = (__mmask16)(lanes & 0xFFFF), high[i] = (__mmask16)(lanes >> 16);
-    }
-    const float *channel = image + (size_t)(k0 / kk) * plane;
-    int t = k0 % kk;
-    for (int i = 0; i < kc; i++) {
-        __m512 v0 = _mm512_setzero_ps(), v1 = _mm512_setzero_ps();
-        const int at = t * runs;
-        for (int s = 0; s < runs; s++) {
-            const float *src = channel + offset[at + s];
-            v0 = _mm512_mask_loadu_ps(v0, low[at + s], src);
-            v1 = _mm512_mask_loadu_ps(v1, high[at + s], src + 16);
-        }
-        _mm512_storeu_ps(panel + (size_t)i * NR, v0);
-        _mm512_storeu_ps(panel + (size_t)i * NR + 16, v1);
-        if (++t == kk) t = 0, channel += plane;
-    }
-}
 
 #include "lstm_adam_template.h"
 

@@ -20,6 +20,9 @@
 //   TB                     the edge of the blocks that transposeBlock handles
 //   transposeRows(...)     see its generic definition below, used unless SET_TRANSPOSE_ROWS
 //   SET_PACKED_STEP(rows, acc, ap, bv)   optional: one step of the micro-kernel from a packed A slab
+//   LANE_MASK(lo, hi), laneMask, VLOAD_MERGE(v, mask, p)   optional: the mask of lanes [lo, hi)
+//                          of a vector (clipped), its type, and v with those lanes loaded from p
+//                          (none read outside them): stride-1 im2col panels built with masked loads
 //   SET_MASKED_EDGES       optional: tile edges and a convolution's runs of output stored with
 //                          masked stores (VLOADN, VSTOREN, VSTORE_LANES(p, v, lo, hi): lanes [lo, hi))
 //   STRIDE1_JUNK_LIMIT     directStride1's constant (see there)
@@ -473,7 +476,33 @@ static void stride1Lanes(const sweep_conv_shape *g, const convRuns *r, int *lo, 
     }
 }
 
-#if !defined(SET_PACK_CONV_STRIDE1)
+#if defined(LANE_MASK)
+/// packConvStride1 with masked loads: each run fills its lanes of a panel row's vectors in one
+/// load each (masks computed once per panel), zeros coming from the masks, and the row is
+/// stored whole.
+TARGET static void packConvStride1(const sweep_conv_shape *g, const float *image, int k0, int kc, const convRuns *r,
+                                   float *panel) {
+    const int kk = g->kernel * g->kernel, plane = g->height * g->width, runs = r->count;
+    int lo[kk * runs], hi[kk * runs], offset[kk * runs];
+    stride1Lanes(g, r, lo, hi, offset);
+    laneMask masks[kk * runs][NV];
+    for (int i = 0; i < kk * runs; i++)
+        for (int v = 0; v < NV; v++) masks[i][v] = LANE_MASK(lo[i] - v * VL, hi[i] - v * VL);
+    const float *channel = image + (size_t)(k0 / kk) * plane;
+    int t = k0 % kk;
+    for (int i = 0; i < kc; i++) {
+        vec row[NV];
+        UNROLL for (int v = 0; v < NV; v++) row[v] = VZERO();
+        const int at = t * runs;
+        for (int s = 0; s < runs; s++) {
+            const float *src = channel + offset[at + s];
+            UNROLL for (int v = 0; v < NV; v++) row[v] = VLOAD_MERGE(row[v], masks[at + s][v], src + v * VL);
+        }
+        UNROLL for (int v = 0; v < NV; v++) VSTORE(panel + (size_t)i * NR + v * VL, row[v]);
+        if (++t == kk) t = 0, channel += plane;
+    }
+}
+#else
 /// packConvPanel at stride 1: each panel row is the runs' lanes copied from one input row each.
 TARGET static void packConvStride1(const sweep_conv_shape *g, const float *image, int k0, int kc, const convRuns *r,
                                    float *panel) {
@@ -493,10 +522,6 @@ TARGET static void packConvStride1(const sweep_conv_shape *g, const float *image
         if (++t == kk) t = 0, channel += plane;
     }
 }
-#else
-/// The set's own, defined after this file.
-TARGET static void packConvStride1(const sweep_conv_shape *g, const float *image, int k0, int kc, const convRuns *r,
-                                   float *panel);
 #endif
 
 /// The panel of an image's im2col: rows [k0, k0 + kc) (r = (c·KH + kh)·KW + kw), output
