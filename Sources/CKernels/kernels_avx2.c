@@ -7,15 +7,6 @@
 
 #if defined(__x86_64__)
 
-// The LSTM and Adam lanes must round as the Swift loops: no a·b + c contracted into one FMA
-// (clang honours the STDC pragma, GCC its optimize attribute; GCC's intrinsics are plain
-// vector arithmetic that its default -ffp-contract=fast would fuse).
-#if defined(__clang__)
-#pragma STDC FP_CONTRACT OFF
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
-
 #include <immintrin.h>
 
 #define SET avx2

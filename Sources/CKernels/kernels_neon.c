@@ -6,15 +6,6 @@
 
 #if defined(__aarch64__)
 
-// No a·b + c contracted into one FMA in the LSTM and Adam lanes: GCC's NEON intrinsics are
-// plain vector arithmetic, which its default -ffp-contract=fast would fuse (clang honours the
-// STDC pragma, GCC its optimize pragma).
-#if defined(__clang__)
-#pragma STDC FP_CONTRACT OFF
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
-
 #include <arm_neon.h>
 #include <string.h>
 
