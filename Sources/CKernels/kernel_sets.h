@@ -33,6 +33,7 @@
 
 SWEEP_SET_FUNCTIONS(portable);
 #if defined(__x86_64__)
+SWEEP_SET_FUNCTIONS(avx512);
 SWEEP_SET_FUNCTIONS(avx2);
 #endif
 #if defined(__aarch64__)

@@ -3,19 +3,9 @@
 #include "kernel_sets.h"
 #include <string.h>
 
-// The template-built sets' tables are in their files (SET_TABLE), next to their sizes.
+// The sets' tables are in their files (SET_TABLE), next to their sizes.
 
 #if defined(__x86_64__)
-
-/// The legacy AVX-512 functions (sgemm_avx512.c, lstm_avx512.c, adam_avx512.c) as a set.
-static const sweep_kernels avx512 = {
-    .name = "avx512", .panelWidth = 32, .blockRows = 256, .lstmPackedMultiple = 16,
-    .sgemm = sweep_sgemm_avx512, .packedSize = sweep_sgemm_packed_size, .packB = sweep_sgemm_pack_b,
-    .packedRow = sweep_sgemm_packed_row, .sgemmPacked = sweep_sgemm_packed,
-    .sgemmPackedAPanels = sweep_sgemm_packed_a_panels, .addTransposed = sweep_add_transposed,
-    .convForward = sweep_conv_forward, .convWeightGrad = sweep_conv_weight_grad,
-    .lstmForward = sweep_lstm_forward, .lstmBackward = sweep_lstm_backward, .adamUpdate = sweep_adam_update,
-};
 
 bool sweep_cpu_has_avx2_fma(void) {
     __builtin_cpu_init();
@@ -25,7 +15,7 @@ bool sweep_cpu_has_avx2_fma(void) {
 /// Fastest first.
 static const sweep_kernels *candidates(int i) {
     switch (i) {
-    case 0: return sweep_has_avx512() ? &avx512 : NULL;
+    case 0: return sweep_has_avx512() ? &sweep_avx512_kernels : NULL;
     case 1: return sweep_cpu_has_avx2_fma() ? &sweep_avx2_kernels : NULL;
     case 2: return &sweep_portable_kernels;
     default: return NULL;

@@ -7,15 +7,6 @@
 
 #if defined(__x86_64__)
 
-// The LSTM and Adam lanes must round as the Swift loops: no a·b + c contracted into one FMA
-// (clang honours the STDC pragma, GCC its optimize attribute; GCC's intrinsics are plain
-// vector arithmetic that its default -ffp-contract=fast would fuse).
-#if defined(__clang__)
-#pragma STDC FP_CONTRACT OFF
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
-
 #include <immintrin.h>
 
 #define SET avx2
@@ -45,6 +36,17 @@ TARGET static inline __m256i firstLanes(int n) {
 }
 #define VLOADN(p, n) ((n) >= 8 ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, firstLanes(n)))
 #define VSTOREN(p, v, n) ((n) >= 8 ? _mm256_storeu_ps(p, v) : _mm256_maskstore_ps(p, firstLanes(n), v))
+
+/// Lanes [lo, hi) of eight, as a maskload's mask: lane l is in when !(lo > l) && hi > l.
+TARGET static inline __m256i lanesBetween(int lo, int hi) {
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(lo), lanes),
+                               _mm256_cmpgt_epi32(_mm256_set1_epi32(hi), lanes));
+}
+typedef __m256i laneMask;
+#define LANE_MASK(lo, hi) lanesBetween(lo, hi)
+// masked-off lanes load zero and the runs' lanes are disjoint: or joins them exactly
+#define VLOAD_MERGE(v, mask, p) _mm256_or_ps(v, _mm256_maskload_ps(p, mask))
 
 enum { MR = 6, HALF_MR = 4, NR = 16, KC = 256, MC = 72, NC = 1024, TB = 8 };
 /// directStride1: a panel row of 16 positions takes a few cycles to build (masked loads) and
@@ -94,42 +96,7 @@ TARGET static void transposeRows(const float *const *rows, int count, int cols, 
     }
 }
 
-#define SET_PACK_CONV_STRIDE1
-
 #include "sgemm_template.h"
-
-/// sgemm_template.h's packConvStride1 with masked loads: each run fills its lanes of a panel
-/// row's two halves in one load each (masks computed once per panel), zeros coming from the
-/// masks, and the row is stored whole.
-TARGET static void packConvStride1(const sweep_conv_shape *g, const float *image, int k0, int kc,
-                                   const convRuns *r, float *panel) {
-    const int kk = g->kernel * g->kernel, plane = g->height * g->width, runs = r->count;
-    int lo[kk * runs], hi[kk * runs], offset[kk * runs];
-    stride1Lanes(g, r, lo, hi, offset);
-    __m256i low[kk * runs], high[kk * runs];
-    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), eight = _mm256_set1_epi32(8);
-    for (int i = 0; i < kk * runs; i++) {
-        // lane l is in when lo ≤ l < hi, that is !(lo > l) && hi > l
-        const __m256i l = _mm256_set1_epi32(lo[i]), h = _mm256_set1_epi32(hi[i]), upper = _mm256_add_epi32(lanes, eight);
-        low[i] = _mm256_andnot_si256(_mm256_cmpgt_epi32(l, lanes), _mm256_cmpgt_epi32(h, lanes));
-        high[i] = _mm256_andnot_si256(_mm256_cmpgt_epi32(l, upper), _mm256_cmpgt_epi32(h, upper));
-    }
-    const float *channel = image + (size_t)(k0 / kk) * plane;
-    int t = k0 % kk;
-    for (int i = 0; i < kc; i++) {
-        __m256 v0 = _mm256_setzero_ps(), v1 = _mm256_setzero_ps();
-        const int at = t * runs;
-        for (int s = 0; s < runs; s++) {
-            // the runs' lanes are disjoint and masked-off lanes load zero: or joins them exactly
-            const float *src = channel + offset[at + s];
-            v0 = _mm256_or_ps(v0, _mm256_maskload_ps(src, low[at + s]));
-            v1 = _mm256_or_ps(v1, _mm256_maskload_ps(src + 8, high[at + s]));
-        }
-        _mm256_storeu_ps(panel + (size_t)i * NR, v0);
-        _mm256_storeu_ps(panel + (size_t)i * NR + 8, v1);
-        if (++t == kk) t = 0, channel += plane;
-    }
-}
 #include "lstm_adam_template.h"
 
 // The LSTM backward writes its packed dGates lane by lane where a vector would cross a panel.

@@ -6,15 +6,6 @@
 
 #if defined(__aarch64__)
 
-// No a·b + c contracted into one FMA in the LSTM and Adam lanes: GCC's NEON intrinsics are
-// plain vector arithmetic, which its default -ffp-contract=fast would fuse (clang honours the
-// STDC pragma, GCC its optimize pragma).
-#if defined(__clang__)
-#pragma STDC FP_CONTRACT OFF
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
-
 #include <arm_neon.h>
 #include <string.h>
 
@@ -62,6 +53,29 @@ static inline void storeFirst(float *p, float32x4_t v, int n) {
 enum { MR = 8, HALF_MR = 4, NR = 12, KC = 252, MC = 64, NC = 1008, TB = 4 };
 /// directStride1's constant: panel rows are built with plain copies, as in the portable set
 #define STRIDE1_JUNK_LIMIT 8
+
+/// One step of the micro-kernel on a packed A slab: its 8 values in two registers, each row's
+/// FMAs taking its value by lane (fmla by element), where broadcasts would hold 8 registers and
+/// make GCC spill accumulators.
+#define SET_PACKED_STEP(rows, acc, ap, bv)                                    \
+    do {                                                                      \
+        const float32x4_t a0_ = vld1q_f32(ap);                                \
+        UNROLL for (int v = 0; v < NV; v++) {                                 \
+            acc[0][v] = vfmaq_laneq_f32(acc[0][v], bv[v], a0_, 0);            \
+            acc[1][v] = vfmaq_laneq_f32(acc[1][v], bv[v], a0_, 1);            \
+            acc[2][v] = vfmaq_laneq_f32(acc[2][v], bv[v], a0_, 2);            \
+            acc[3][v] = vfmaq_laneq_f32(acc[3][v], bv[v], a0_, 3);            \
+        }                                                                     \
+        if (rows > 4) {                                                       \
+            const float32x4_t a1_ = vld1q_f32((ap) + 4);                      \
+            UNROLL for (int v = 0; v < NV; v++) {                             \
+                acc[4][v] = vfmaq_laneq_f32(acc[4][v], bv[v], a1_, 0);        \
+                acc[5][v] = vfmaq_laneq_f32(acc[5][v], bv[v], a1_, 1);        \
+                acc[6][v] = vfmaq_laneq_f32(acc[6][v], bv[v], a1_, 2);        \
+                acc[7][v] = vfmaq_laneq_f32(acc[7][v], bv[v], a1_, 3);        \
+            }                                                                 \
+        }                                                                     \
+    } while (0)
 
 #define SET_TRANSPOSE_ROWS
 /// sgemm_template.h's transposeRows on one 4×4 register transpose.

@@ -2,8 +2,7 @@
 // on one set's vectors, included by the set's file after sgemm_template.h. Each operation is
 // the Swift code's, in its order (fused multiply-adds exactly where fastTanh has them,
 // separate multiply and add elsewhere), lane by lane, so every set gives the bits of the
-// portable reference loops (kernels_portable.c) and of lstm_avx512.c / adam_avx512.c. The
-// including file compiles without contraction of a·b + c (see kernels_avx2.c).
+// portable reference loops (kernels_portable.c), which are the Swift loops'.
 //
 // Besides sgemm_template.h's macros the including file defines:
 //   VSUB(a, b), VMUL(a, b), VDIV(a, b), VSQRT(a)     IEEE single precision, per lane
@@ -11,6 +10,15 @@
 //   VCLAMP_BELOW(x, lo)    lo where x < lo, else x (NaN passes, as the Swift `replacing(where: x .< lo)`)
 //   VCLAMP_ABOVE(x, hi)    hi where x > hi, else x
 //   VLOADN(p, n), VSTOREN(p, v, n)   the first min(n, VL) lanes (loads zero the others)
+
+// No a·b + c contracted into one FMA from here on: clang honours the STDC pragma, GCC its
+// optimize pragma (its intrinsics are plain vector arithmetic, which its default
+// -ffp-contract=fast would fuse into FMAs the Swift loops do not have).
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
 
 /// Asks for the line at p in L2 (a step's data that the next call reads).
 #define PREFETCH_L2(p) __builtin_prefetch((const void *)(p), 0, 2)

@@ -1,10 +1,11 @@
 // The GEMM, its packed forms, add_transposed and the implicit-GEMM convolutions of one
 // kernel set, written once over the set's vectors and included by the set's file
-// (kernels_avx2.c, kernels_neon.c, kernels_portable.c). It is sgemm_avx512.c's design in
-// a set's own sizes: GotoBLAS/BLIS blocking, B packed in panels of NR columns (kept in L1
-// while slabs of MR rows of A stream past it), A in slabs of MR rows (MC × KC, kept in L2),
-// and an MR×NR micro-kernel whose tile lives in registers. Every element of C is a sum over
-// k in the same order on every call: results are deterministic.
+// (kernels_avx512.c, kernels_avx2.c, kernels_neon.c, kernels_portable.c). GotoBLAS/BLIS
+// blocking: B packed in panels of NR columns (K_C × NR, kept in L1 while slabs of MR rows of
+// A stream past it), A in slabs of MR rows (M_C × K_C, kept in L2), and an MR×NR
+// micro-kernel whose tile lives in registers. Packing pads the edges with zeros. Every
+// element of C is a sum over k in the same order on every call: results are deterministic,
+// and an A read in place, packed or from panels gives the same bits.
 //
 // The including file defines first:
 //   SET                    the set's name: functions are sweep_<SET>_<entry> (kernel_sets.h)
@@ -17,7 +18,13 @@
 //                          multiple of NR), the rows of A per packed block (a multiple of MR), the
 //                          columns of B per block (a multiple of NR)
 //   TB                     the edge of the blocks that transposeBlock handles
-//   transposeBlock(...)    see its generic definition below, used unless SET_TRANSPOSE_BLOCK
+//   transposeRows(...)     see its generic definition below, used unless SET_TRANSPOSE_ROWS
+//   SET_PACKED_STEP(rows, acc, ap, bv)   optional: one step of the micro-kernel from a packed A slab
+//   LANE_MASK(lo, hi), laneMask, VLOAD_MERGE(v, mask, p)   optional: the mask of lanes [lo, hi)
+//                          of a vector (clipped), its type, and v with those lanes loaded from p
+//                          (none read outside them): stride-1 im2col panels built with masked loads
+//   SET_MASKED_EDGES       optional: tile edges and a convolution's runs of output stored with
+//                          masked stores (VLOADN, VSTOREN, VSTORE_LANES(p, v, lo, hi): lanes [lo, hi))
 //   STRIDE1_JUNK_LIMIT     directStride1's constant (see there)
 #include "kernel_sets.h"
 #include <stdint.h>
@@ -50,6 +57,10 @@ static float *aligned(size_t floats) {
 static int roundUpNR(int n) { return (n + NR - 1) / NR * NR; }
 static inline int minInt(int a, int b) { return a < b ? a : b; }
 
+/// dst[0..<n] = src[0..<n] for a run of n ≤ NR floats.
+#define COPY_RUN(dst, src, n) \
+    for (int l_ = 0; l_ < (n); l_++) (dst)[l_] = (src)[l_]
+
 #if !defined(SET_TRANSPOSE_ROWS)
 /// `count` rows (≤ TB, row i at rows[i]) × `cols` columns (≤ TB), transposed into dst (row
 /// stride ldd): dst[q·ldd + i] = rows[i][q] for q < cols and i < width, zero for i ≥ count.
@@ -67,52 +78,116 @@ TARGET static ALWAYS_INLINE void transposeBlock(const float *src, int ld, int co
     transposeRows(rows, count, cols, dst, ldd, width);
 }
 
+/// Where a tile's A values come from: row i starts at rowPointers[i], or at a + i·rowStride
+/// (rows ≥ mr read row 0 again, unless `padded`: a packed slab has zero rows there); its p-th
+/// value is `step` floats after the one before (0: 1), jumping by `jump` floats every `seg`
+/// values (panels of NR columns; 0: never).
+typedef struct {
+    const float *a;
+    ptrdiff_t rowStride;
+    const float *const *rowPointers;
+    bool padded;
+    int step, seg;
+    ptrdiff_t jump;
+} tileA;
+
+/// B's row p: the NR floats at b + p·NR, or at b + offsets[p] (a convolution's padded image).
+typedef struct {
+    const float *b;
+    const int *offsets;
+} tileB;
+
+/// Runs of a tile's lanes that go to separate places (a stride-1 convolution's output rows):
+/// lanes [lane[r], lane[r] + n[r]) of row i go to c + i·ldc + offset[r] on.
+typedef struct {
+    int count, lane[NR], n[NR];
+    ptrdiff_t offset[NR];
+} tileRuns;
+
+/// Where a tile goes: rows [0, mr) and columns [0, nr) of c (row stride ldc), stored or added
+/// to it (`accumulate`); row i starts from init[i] (a bias) instead of zero; with `runs`
+/// (sets with SET_MASKED_EDGES only), its columns go where the runs say.
+typedef struct {
+    float *c;
+    int ldc, mr, nr;
+    bool accumulate;
+    const float *init;
+    const tileRuns *runs;
+} tileC;
+
 /// The micro-kernel: a tile of C (mr ≤ rows ≤ MR rows, nr ≤ NR columns) (+)= A (mr × kc) · B
 /// (kc × NR), the tile's rows×NV vectors in registers. Each caller is a wrapper with constant
-/// arguments, so that inlining leaves one specialised loop per form and height (rows is MR, or
-/// HALF_MR for the last rows of a matrix, which would otherwise multiply padding):
-/// - A's row i starts at rowPointers[i], or at a + i·rowStride (rows ≥ mr read row 0 again,
-///   unless `padded`: a packed slab has zero rows there); its p-th value is at p·step, jumping
-///   by `jump` floats every `seg` values (panels of NR columns);
-/// - B's row p is the NR floats at b + p·NR, or at b + offsets[p] (a convolution's padded image);
-/// - the tile starts from init[i] (a bias) in row i, or from zero, and is stored into C or
-///   added to it (`accumulate`).
-TARGET static ALWAYS_INLINE void tile(int rows, int kc, const float *a, ptrdiff_t rowStride,
-                                      const float *const *rowPointers, bool padded, int step, int seg, ptrdiff_t jump,
-                                      const float *b, const int *offsets, const float *init, float *c, int ldc, int mr,
-                                      int nr, bool accumulate) {
+/// descriptors, so that inlining leaves one specialised loop per form and height (rows is MR,
+/// or HALF_MR for the last rows of a matrix, which would otherwise multiply padding).
+TARGET static ALWAYS_INLINE void tileOf(int rows, int kc, tileA A, tileB B, tileC C) {
+    const int mr = C.mr, step = A.step ? A.step : 1, seg = A.seg ? A.seg : kc;
     vec acc[MR][NV];
     UNROLL for (int i = 0; i < rows; i++) {
-        vec start = init ? VSET1(init[i < mr ? i : 0]) : VZERO();
+        vec start = C.init ? VSET1(C.init[i < mr ? i : 0]) : VZERO();
         UNROLL for (int v = 0; v < NV; v++) acc[i][v] = start;
     }
     const float *r[MR];
     UNROLL for (int i = 0; i < rows; i++) {
-        const int row = padded || i < mr ? i : 0;
-        r[i] = rowPointers ? rowPointers[row] : a + row * rowStride;
+        const int row = A.padded || i < mr ? i : 0;
+        r[i] = A.rowPointers ? A.rowPointers[row] : A.a + row * A.rowStride;
     }
     for (int g = 0; g < kc; g += seg) {
         const int len = kc - g < seg ? kc - g : seg;
         for (int q = 0; q < len; q++) {
-            const float *bp = offsets ? b + offsets[g + q] : b + (size_t)(g + q) * NR;
+            const float *bp = B.offsets ? B.b + B.offsets[g + q] : B.b + (size_t)(g + q) * NR;
             vec bv[NV];
             UNROLL for (int v = 0; v < NV; v++) bv[v] = VLOAD(bp + v * VL);
+#if defined(SET_PACKED_STEP)
+            if (A.padded) {
+                // a packed slab's MR values of this step are contiguous: the set's own step
+                SET_PACKED_STEP(rows, acc, r[0] + q * MR, bv);
+                continue;
+            }
+#endif
             UNROLL for (int i = 0; i < rows; i++) {
                 vec x = VSET1(r[i][q * step]);
                 UNROLL for (int v = 0; v < NV; v++) acc[i][v] = VFMA(acc[i][v], x, bv[v]);
             }
         }
-        UNROLL for (int i = 0; i < rows; i++) r[i] += jump;
+        UNROLL for (int i = 0; i < rows; i++) r[i] += A.jump;
     }
-    if (mr == rows && nr == NR) {
-        UNROLL for (int i = 0; i < rows; i++) {
-            UNROLL for (int v = 0; v < NV; v++) {
-                float *p = c + (size_t)i * ldc + v * VL;
-                VSTORE(p, accumulate ? VADD(acc[i][v], VLOAD(p)) : acc[i][v]);
+    float *c = C.c;
+    const int ldc = C.ldc, nr = C.nr;
+#if defined(SET_MASKED_EDGES)
+    if (C.runs) {
+        // each run's lanes with masked stores, from where lane 0 would go
+        for (int s = 0; s < C.runs->count; s++) {
+            const int lo = C.runs->lane[s], hi = lo + C.runs->n[s];
+            float *base = c + C.runs->offset[s] - lo;
+            UNROLL for (int i = 0; i < rows; i++) {
+                if (i >= mr) break;
+                UNROLL for (int v = 0; v < NV; v++)
+                    VSTORE_LANES(base + (size_t)i * ldc + v * VL, acc[i][v], lo - v * VL, hi - v * VL);
             }
         }
         return;
     }
+#endif
+    if (mr == rows && nr == NR) {
+        UNROLL for (int i = 0; i < rows; i++) {
+            UNROLL for (int v = 0; v < NV; v++) {
+                float *p = c + (size_t)i * ldc + v * VL;
+                VSTORE(p, C.accumulate ? VADD(acc[i][v], VLOAD(p)) : acc[i][v]);
+            }
+        }
+        return;
+    }
+#if defined(SET_MASKED_EDGES)
+    // edges: masked loads and stores of rows [0, mr), lanes [0, nr)
+    UNROLL for (int i = 0; i < rows; i++) {
+        if (i >= mr) break;
+        UNROLL for (int v = 0; v < NV; v++) {
+            float *p = c + (size_t)i * ldc + v * VL;
+            const int lanes = nr - v * VL;
+            VSTOREN(p, C.accumulate ? VADD(acc[i][v], VLOADN(p, lanes)) : acc[i][v], lanes);
+        }
+    }
+#else
     // edges: the tile through a buffer, then its mr × nr corner
     float t[MR * NR];
     UNROLL for (int i = 0; i < rows; i++) {
@@ -120,59 +195,67 @@ TARGET static ALWAYS_INLINE void tile(int rows, int kc, const float *a, ptrdiff_
     }
     for (int i = 0; i < mr; i++) {
         float *row = c + (size_t)i * ldc;
-        if (accumulate)
+        if (C.accumulate)
             for (int j = 0; j < nr; j++) row[j] += t[i * NR + j];
         else
             for (int j = 0; j < nr; j++) row[j] = t[i * NR + j];
     }
+#endif
+}
+
+/// tileOf at the height that the tile's rows need.
+TARGET static ALWAYS_INLINE void tile(int kc, tileA A, tileB B, tileC C) {
+    if (C.mr <= HALF_MR)
+        tileOf(HALF_MR, kc, A, B, C);
+    else
+        tileOf(MR, kc, A, B, C);
 }
 
 /// C tile (+)= A slab (kc, MR), packed · B panel (kc, NR).
 TARGET static void kernelPacked(int kc, const float *a, const float *b, float *c, int ldc, int mr, int nr,
                                 bool accumulate) {
-    if (mr <= HALF_MR)
-        tile(HALF_MR, kc, a, 1, NULL, true, MR, kc, 0, b, NULL, NULL, c, ldc, mr, nr, accumulate);
-    else
-        tile(MR, kc, a, 1, NULL, true, MR, kc, 0, b, NULL, NULL, c, ldc, mr, nr, accumulate);
+    tile(kc, (tileA){.a = a, .rowStride = 1, .padded = true, .step = MR}, (tileB){.b = b},
+         (tileC){.c = c, .ldc = ldc, .mr = mr, .nr = nr, .accumulate = accumulate});
 }
 
 /// C tile (+)= A read where it is, row-major (a[i·lda + p]) · B panel: for an A small enough to
 /// stay in cache (a recurrent step's h or dGates), which packing would only copy.
 TARGET static void kernelDirect(int kc, const float *a, int lda, const float *b, float *c, int ldc, int mr, int nr,
                                 bool accumulate) {
-    if (mr <= HALF_MR)
-        tile(HALF_MR, kc, a, lda, NULL, false, 1, kc, 0, b, NULL, NULL, c, ldc, mr, nr, accumulate);
-    else
-        tile(MR, kc, a, lda, NULL, false, 1, kc, 0, b, NULL, NULL, c, ldc, mr, nr, accumulate);
+    tile(kc, (tileA){.a = a, .rowStride = lda}, (tileB){.b = b},
+         (tileC){.c = c, .ldc = ldc, .mr = mr, .nr = nr, .accumulate = accumulate});
 }
 
 /// kernelDirect whose rows start from init[i] (a convolution's bias), stored, not added.
 TARGET static void kernelDirectInit(int kc, const float *a, int lda, const float *b, float *c, int ldc, int mr,
                                     int nr, const float *init) {
-    if (mr <= HALF_MR)
-        tile(HALF_MR, kc, a, lda, NULL, false, 1, kc, 0, b, NULL, init, c, ldc, mr, nr, false);
-    else
-        tile(MR, kc, a, lda, NULL, false, 1, kc, 0, b, NULL, init, c, ldc, mr, nr, false);
+    tile(kc, (tileA){.a = a, .rowStride = lda}, (tileB){.b = b},
+         (tileC){.c = c, .ldc = ldc, .mr = mr, .nr = nr, .init = init});
 }
 
 /// C tile (+)= A read in place from panels of NR columns (rows NR floats apart, the next
 /// panel aPanelStride floats on) · B panel.
 TARGET static void kernelPanels(int kc, const float *a, int aPanelStride, const float *b, float *c, int ldc, int mr,
                                 int nr, bool accumulate) {
-    if (mr <= HALF_MR)
-        tile(HALF_MR, kc, a, NR, NULL, false, 1, NR, aPanelStride, b, NULL, NULL, c, ldc, mr, nr, accumulate);
-    else
-        tile(MR, kc, a, NR, NULL, false, 1, NR, aPanelStride, b, NULL, NULL, c, ldc, mr, nr, accumulate);
+    tile(kc, (tileA){.a = a, .rowStride = NR, .seg = NR, .jump = aPanelStride}, (tileB){.b = b},
+         (tileC){.c = c, .ldc = ldc, .mr = mr, .nr = nr, .accumulate = accumulate});
 }
 
-/// A tile (mr rows × NR, into c) = init + A rows (a[i·lda + p]) · B rows at base + offsets[p]:
-/// a stride-1 convolution's positions read from the zero-bordered image.
+/// C tile (mr × nr) += A (mr × kc) · B panel (kc, NR), A's row i being the floats at a[i] (rows
+/// of a padded buffer that are not evenly spaced).
+TARGET static void kernelRowPointers(int kc, const float *const a[MR], const float *b, float *c, int ldc, int mr,
+                                     int nr) {
+    tile(kc, (tileA){.rowPointers = a}, (tileB){.b = b},
+         (tileC){.c = c, .ldc = ldc, .mr = mr, .nr = nr, .accumulate = true});
+}
+
+/// A tile (mr rows × NR) = init + A rows (a[i·lda + p]) · B rows at base + offsets[p]: a
+/// stride-1 convolution's positions read from the zero-bordered image, stored into c, or where
+/// `runs` say.
 TARGET static void kernelOffsets(int kc, const float *a, int lda, int mr, const float *base, const int *offsets,
-                                 const float *init, float *c, int ldc) {
-    if (mr <= HALF_MR)
-        tile(HALF_MR, kc, a, lda, NULL, false, 1, kc, 0, base, offsets, init, c, ldc, mr, NR, false);
-    else
-        tile(MR, kc, a, lda, NULL, false, 1, kc, 0, base, offsets, init, c, ldc, mr, NR, false);
+                                 const float *init, float *c, int ldc, const tileRuns *runs) {
+    tile(kc, (tileA){.a = a, .rowStride = lda}, (tileB){.b = base, .offsets = offsets},
+         (tileC){.c = c, .ldc = ldc, .mr = mr, .nr = NR, .init = init, .runs = runs});
 }
 
 /// op(A) rows [i0, i0+mr) × columns [p0, p0+kc) -> slabs of MR rows, each (kc, MR), the
@@ -185,7 +268,10 @@ TARGET static void packA(bool trans, const float *a, int lda, int i0, int mr, in
             // op(A)(i, p) = a[p·lda + i]: each p reads MR contiguous floats
             for (int p = 0; p < kc; p++) {
                 const float *src = a + (size_t)(p0 + p) * lda + i0 + s;
-                for (int i = 0; i < MR; i++) slab[p * MR + i] = i < rows ? src[i] : 0;
+                if (rows == MR)
+                    memcpy(slab + (size_t)p * MR, src, MR * sizeof(float));  // a few vector moves
+                else
+                    for (int i = 0; i < MR; i++) slab[p * MR + i] = i < rows ? src[i] : 0;
             }
         } else {
             // op(A)(i, p) = a[i·lda + p]: rows are contiguous; transposed in blocks
@@ -262,6 +348,21 @@ TARGET void SET_FUNCTION(sgemm)(bool transA, bool transB, int m, int n, int k, c
                                 const float *b, int ldb, float beta, float *c, int ldc) {
     if (zeroK(m, n, k, beta, c, ldc)) return;
     if (!packedB) packedB = aligned((size_t)KC * NC);
+    if (!transA && (size_t)m * minInt(k, KC) <= DIRECT_A) {
+        // A stays in cache: each panel of B is packed and at once multiplied by all of A's rows
+        // while it is in L1, instead of a block of panels going to L2 and coming back
+        for (int pc = 0; pc < k; pc += KC) {
+            const int kc = minInt(k - pc, KC);
+            for (int jr = 0; jr < n; jr += NR) {
+                const int nr = minInt(n - jr, NR);
+                packB(transB, b, ldb, pc, kc, jr, nr, packedB);
+                for (int ir = 0; ir < m; ir += MR)
+                    kernelDirect(kc, a + (size_t)ir * lda + pc, lda, packedB, c + (size_t)ir * ldc + jr, ldc,
+                                 minInt(m - ir, MR), nr, pc > 0 || beta != 0);
+            }
+        }
+        return;
+    }
     for (int jc = 0; jc < n; jc += NC) {
         const int nc = minInt(n - jc, NC);
         for (int pc = 0; pc < k; pc += KC) {
@@ -375,7 +476,33 @@ static void stride1Lanes(const sweep_conv_shape *g, const convRuns *r, int *lo, 
     }
 }
 
-#if !defined(SET_PACK_CONV_STRIDE1)
+#if defined(LANE_MASK)
+/// packConvStride1 with masked loads: each run fills its lanes of a panel row's vectors in one
+/// load each (masks computed once per panel), zeros coming from the masks, and the row is
+/// stored whole.
+TARGET static void packConvStride1(const sweep_conv_shape *g, const float *image, int k0, int kc, const convRuns *r,
+                                   float *panel) {
+    const int kk = g->kernel * g->kernel, plane = g->height * g->width, runs = r->count;
+    int lo[kk * runs], hi[kk * runs], offset[kk * runs];
+    stride1Lanes(g, r, lo, hi, offset);
+    laneMask masks[kk * runs][NV];
+    for (int i = 0; i < kk * runs; i++)
+        for (int v = 0; v < NV; v++) masks[i][v] = LANE_MASK(lo[i] - v * VL, hi[i] - v * VL);
+    const float *channel = image + (size_t)(k0 / kk) * plane;
+    int t = k0 % kk;
+    for (int i = 0; i < kc; i++) {
+        vec row[NV];
+        UNROLL for (int v = 0; v < NV; v++) row[v] = VZERO();
+        const int at = t * runs;
+        for (int s = 0; s < runs; s++) {
+            const float *src = channel + offset[at + s];
+            UNROLL for (int v = 0; v < NV; v++) row[v] = VLOAD_MERGE(row[v], masks[at + s][v], src + v * VL);
+        }
+        UNROLL for (int v = 0; v < NV; v++) VSTORE(panel + (size_t)i * NR + v * VL, row[v]);
+        if (++t == kk) t = 0, channel += plane;
+    }
+}
+#else
 /// packConvPanel at stride 1: each panel row is the runs' lanes copied from one input row each.
 TARGET static void packConvStride1(const sweep_conv_shape *g, const float *image, int k0, int kc, const convRuns *r,
                                    float *panel) {
@@ -395,10 +522,6 @@ TARGET static void packConvStride1(const sweep_conv_shape *g, const float *image
         if (++t == kk) t = 0, channel += plane;
     }
 }
-#else
-/// The set's own, defined after this file.
-TARGET static void packConvStride1(const sweep_conv_shape *g, const float *image, int k0, int kc, const convRuns *r,
-                                   float *panel);
 #endif
 
 /// The panel of an image's im2col: rows [k0, k0 + kc) (r = (c·KH + kh)·KW + kw), output
@@ -504,47 +627,48 @@ TARGET static void convForwardStride1(const sweep_conv_shape *g, int batch, cons
     const paddedShape s = padded(g);
     static const float zeros[MR];
     const int *offsets = offsetsOf(g, s);   // the same for every image
+#if !defined(SET_MASKED_EDGES)
     float t[MR * NR];
+#endif
     for (int b = 0; b < batch; b++) {
         padImage(g, s, input + b * inCount);
         float *out = output + b * outCount;
         for (int j0 = 0; j0 < s.positions; j0 += NR) {
-            for (int ir = 0; ir < outChannels; ir += MR) {
-                const int mr = minInt(outChannels - ir, MR);
-                const int y0 = j0 / s.wp, x0 = j0 % s.wp;
-                if (x0 + NR <= g->outWidth) {
-                    // the NR positions are one run of one output row: the tile goes there straight
-                    kernelOffsets(k, w + (size_t)ir * k, k, mr, padBuffer + j0, offsets, bias ? bias + ir : zeros,
-                                  out + (size_t)ir * spatial + (size_t)y0 * g->outWidth + x0, spatial);
+            const int y0 = j0 / s.wp, x0 = j0 % s.wp;
+            // the NR positions in runs of one output row each, junk skipped
+            tileRuns runs = {0};
+            for (int lane = 0; lane < NR && j0 + lane < s.positions;) {
+                const int pos = j0 + lane, y = pos / s.wp, x = pos % s.wp;
+                if (x >= g->outWidth) {
+                    lane += s.wp - x;
                     continue;
                 }
-                kernelOffsets(k, w + (size_t)ir * k, k, mr, padBuffer + j0, offsets, bias ? bias + ir : zeros, t, NR);
-                // the runs of one output row each among the NR positions, junk skipped
-                for (int lane = 0; lane < NR && j0 + lane < s.positions;) {
-                    const int pos = j0 + lane, y = pos / s.wp, x = pos % s.wp;
-                    if (x >= g->outWidth) {
-                        lane += s.wp - x;
-                        continue;
-                    }
-                    const int n = minInt(g->outWidth - x, minInt(NR - lane, s.positions - pos));
-                    float *dst = out + (size_t)ir * spatial + (size_t)y * g->outWidth + x;
-                    for (int i = 0; i < mr; i++)
-                        for (int l = 0; l < n; l++) dst[(size_t)i * spatial + l] = t[i * NR + lane + l];
-                    lane += n;
+                const int n = minInt(g->outWidth - x, minInt(NR - lane, s.positions - pos));
+                runs.lane[runs.count] = lane, runs.n[runs.count] = n, runs.offset[runs.count] = y * g->outWidth + x;
+                runs.count++;
+                lane += n;
+            }
+            for (int ir = 0; ir < outChannels; ir += MR) {
+                const int mr = minInt(outChannels - ir, MR);
+                const float *wr = w + (size_t)ir * k, *init = bias ? bias + ir : zeros;
+                float *o = out + (size_t)ir * spatial;
+                if (x0 + NR <= g->outWidth) {
+                    // the NR positions are one run of one output row: the tile goes there straight
+                    kernelOffsets(k, wr, k, mr, padBuffer + j0, offsets, init, o + (size_t)y0 * g->outWidth + x0, spatial,
+                                  NULL);
+                    continue;
                 }
+#if defined(SET_MASKED_EDGES)
+                kernelOffsets(k, wr, k, mr, padBuffer + j0, offsets, init, o, spatial, &runs);
+#else
+                kernelOffsets(k, wr, k, mr, padBuffer + j0, offsets, init, t, NR, NULL);
+                for (int r = 0; r < runs.count; r++)
+                    for (int i = 0; i < mr; i++)
+                        COPY_RUN(o + (size_t)i * spatial + runs.offset[r], t + i * NR + runs.lane[r], runs.n[r]);
+#endif
             }
         }
     }
-}
-
-/// C tile (mr × nr) += A (mr × kc) · B panel (kc, NR), A's row i being the floats at a[i] (rows
-/// of a padded buffer that are not evenly spaced).
-TARGET static void kernelRowPointers(int kc, const float *const a[MR], const float *b, float *c, int ldc, int mr,
-                                     int nr) {
-    if (mr <= HALF_MR)
-        tile(HALF_MR, kc, NULL, 0, a, false, 1, kc, 0, b, NULL, NULL, c, ldc, mr, nr, true);
-    else
-        tile(MR, kc, NULL, 0, a, false, 1, kc, 0, b, NULL, NULL, c, ldc, mr, nr, true);
 }
 
 /// The stride-1 weight gradient without im2col rows. With q counting padded positions,

@@ -604,6 +604,57 @@ static void testTables(void) {
     if (best != sets[0]) fail("sweep_kernels_best() is %s, not the first that runs (%s)", best->name, sets[0]->name);
 }
 
+/// The legacy names (CKernels.h) give what the avx512 set gives, bit for bit.
+static void testLegacyNames(void) {
+    const sweep_kernels *K = sweep_kernels_named("avx512");
+    if (!K || !sweep_has_avx512()) return;
+    checks++;
+    const int m = 37, n = 70, k = 300;
+    float *a = randomFloats((size_t)m * k, 1), *b = randomFloats((size_t)k * n, 1);
+    float *c1 = randomFloats((size_t)m * n, 1), *c2 = copyOf(c1, (size_t)m * n);
+    K->sgemm(false, true, m, n, k, a, k, b, k, 1, c1, n);
+    sweep_sgemm_avx512(false, true, m, n, k, a, k, b, k, 1, c2, n);
+    differingBits(c2, c1, (size_t)m * n, "legacy", "sweep_sgemm_avx512");
+    if (sweep_sgemm_packed_size(k, n) != K->packedSize(k, n) || sweep_sgemm_packed_block_rows() != K->blockRows)
+        fail("legacy: packed sizes differ from the avx512 set's");
+    float *p1 = floats(K->packedSize(k, n)), *p2 = floats(K->packedSize(k, n));
+    K->packB(false, k, n, b, n, p1);
+    sweep_sgemm_pack_b(false, k, n, b, n, p2);
+    differingBits(p2, p1, K->packedSize(k, n), "legacy", "sweep_sgemm_pack_b");
+    int s1 = 0, s2 = 0;
+    if (sweep_sgemm_packed_row(k, n, 260, &s2) != K->packedRow(k, n, 260, &s1) || s1 != s2)
+        fail("legacy: sweep_sgemm_packed_row differs");
+    K->sgemmPacked(false, m, n, k, a, k, p1, 0, c1, n);
+    sweep_sgemm_packed(false, m, n, k, a, k, p1, 0, c2, n);
+    differingBits(c2, c1, (size_t)m * n, "legacy", "sweep_sgemm_packed");
+    K->sgemmPackedAPanels(5, n, k, p1, s1, p1, 0, c1, n);  // any panels will do
+    sweep_sgemm_packed_a_panels(5, n, k, p1, s1, p1, 0, c2, n);
+    differingBits(c2, c1, (size_t)5 * n, "legacy", "sweep_sgemm_packed_a_panels");
+    K->addTransposed(m, n, c1, p1);
+    sweep_add_transposed(m, n, c1, p2);
+    differingBits(p2, p1, (size_t)m * n, "legacy", "sweep_add_transposed");
+    sweep_conv_shape g = convShape(3, 12, 12, 5, 1, true);
+    float *image = randomFloats(2 * 3 * 144, 1), *w = randomFloats(7 * 75, 1);
+    K->convForward(&g, 2, image, 7, w, w, c1);
+    sweep_conv_forward(&g, 2, image, 7, w, w, c2);
+    differingBits(c2, c1, 2 * 7 * 144, "legacy", "sweep_conv_forward");
+    memset(p1, 0, sizeof(float) * 75 * 7), memset(p2, 0, sizeof(float) * 75 * 7);
+    K->convWeightGrad(&g, 2, image, 7, c1, p1);
+    sweep_conv_weight_grad(&g, 2, image, 7, c1, p2);
+    differingBits(p2, p1, 75 * 7, "legacy", "sweep_conv_weight_grad");
+    float *x1 = randomFloats(4 * 4 * 20, 1), *x2 = copyOf(x1, 4 * 4 * 20), *st = randomFloats(20 * 4 * 6, 1);
+    K->lstmForward(4, 20, x1, st, st, st, c1, c1 + 80, c1 + 160, 0);
+    sweep_lstm_forward(4, 20, x2, st, st, st, c2, c2 + 80, c2 + 160, 0);
+    differingBits(c2, c1, 240, "legacy", "sweep_lstm_forward");
+    K->lstmBackward(4, 20, x1, st, st, st + 80, c1, st, 20, p1, c1 + 100, NULL, 0, 0, 0);
+    sweep_lstm_backward(4, 20, x1, st, st, st + 80, c2, st, 20, p2, c2 + 100, NULL, 0, 0, 0);
+    differingBits(p2, p1, 320, "legacy", "sweep_lstm_backward");
+    K->adamUpdate(50, c1, st, c1 + 100, c1 + 200, 1, 0.1f, 0.1f, 0.999f, 0.001f, 0.9f, 1e-8f, -0.01f);
+    sweep_adam_update(50, c2, st, c2 + 100, c2 + 200, 1, 0.1f, 0.1f, 0.999f, 0.001f, 0.9f, 1e-8f, -0.01f);
+    differingBits(c2, c1, 250, "legacy", "sweep_adam_update");
+    free(a), free(b), free(c1), free(c2), free(p1), free(p2), free(image), free(w), free(x1), free(x2), free(st);
+}
+
 // ---- benchmark ----
 
 static double now(void) {
@@ -666,6 +717,22 @@ static void runConv(void *context) {
         x->K->convForward(&x->g, x->batch, x->a, x->oc, x->b, x->packed, x->c);
 }
 
+/// An LSTM step (batch 64, hidden 128: forward, backward with its packed copy) or an Adam update
+/// of 100,000 parameters.
+typedef struct {
+    const sweep_kernels *K;
+    int what;
+    float *x[12];
+} elementCase;
+
+static void runElements(void *context) {
+    elementCase *e = context;
+    float **x = e->x;
+    if (e->what == 0) e->K->lstmForward(64, 128, x[0], x[1], x[2], x[3], x[4], x[5], x[6], 1);
+    else if (e->what == 1) e->K->lstmBackward(64, 128, x[0], x[3], x[6], x[7], x[8], x[9], 128, x[10], x[11], x[4], 256, 64, 1);
+    else e->K->adamUpdate(100000, x[0], x[1], x[2], x[3], 1, 0.01f, 0.1f, 0.999f, 0.001f, 0.5f, 1e-8f, -1e-3f);
+}
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 /// FMAs alone, 12 independent chains: the most a core does on 8 (ymm) or 16 (zmm) lanes.
@@ -709,25 +776,39 @@ __attribute__((target("avx512f"))) static double peakAVX512(void) {
 #endif
 
 static void bench(void) {
+    // the seed models' shapes (bench/SweepBench): RNNs at batch 32 over 28 steps of 28 inputs,
+    // LeNet5 at batch 50, the homework-4 CNNs at batch 32
     struct { const char *name; bool transA, transB, packed; int m, n, k; } gemms[] = {
-        {"lstm-128 step h.Whh^T packed 64x512x128", false, false, true, 64, 512, 128},
-        {"lstm-128 gates 128x512x128", false, false, false, 128, 512, 128},
-        {"mlp fc1 x.W^T 256x1024x784", false, true, false, 256, 1024, 784},
-        {"mlp dW x^T.dy 784x1024x256", true, false, false, 784, 1024, 256},
-        {"mlp dx dy.W 256x784x1024", false, false, false, 256, 784, 1024},
+        {"lstm-128 step h.Whh^T, packed 32x512x128", false, false, true, 32, 512, 128},
+        {"lstm-128 dh = dG.Whh, packed 32x128x512", false, false, true, 32, 128, 512},
+        {"lstm-128 gates x.Wih^T 896x512x28", false, true, false, 896, 512, 28},
+        {"lstm-128 dWhh^T h^T.dG, packed 128x512x256", true, false, true, 128, 512, 256},
+        {"lstm-128 dWih^T x^T.dG, packed 28x512x256", true, false, true, 28, 512, 256},
+        {"lenet5 fc1 x.W^T 50x1024x4096", false, true, false, 50, 1024, 4096},
+        {"lenet5 fc1 dW dy^T.x 1024x4096x50", true, false, false, 1024, 4096, 50},
+        {"lenet5 fc1 dx dy.W 50x4096x1024", false, false, false, 50, 4096, 1024},
+        {"mlp-512 fc1 x.W^T 32x512x784", false, true, false, 32, 512, 784},
         {"square 512x512x512", false, false, false, 512, 512, 512},
-        {"lstm-128 dWih x^T.dG packed 28x512x256", true, false, true, 28, 512, 256},
-        {"fc out x.W^T 256x10x1024", false, true, false, 256, 10, 1024},
     };
     struct { const char *name; int c, h, w, oc, k, stride, batch; bool same, weightGrad; } convs[] = {
-        {"lenet5 conv1 3x32x32->6 5x5 b32", 3, 32, 32, 6, 5, 1, 32, false, false},
-        {"lenet5 conv2 6x14x14->16 5x5 b32", 6, 14, 14, 16, 5, 1, 32, false, false},
-        {"lenet5 conv1 dW b32", 3, 32, 32, 6, 5, 1, 32, false, true},
-        {"lenet5 conv2 dW b32", 6, 14, 14, 16, 5, 1, 32, false, true},
-        {"cnn 32x16x16->64 3x3 same b32", 32, 16, 16, 64, 3, 1, 32, true, false},
-        {"cnn 32x16x16->64 3x3 dW b32", 32, 16, 16, 64, 3, 1, 32, true, true},
-        {"resnet 64x8x8->128 3x3 same b32", 64, 8, 8, 128, 3, 1, 32, true, false},
+        {"lenet5 conv1 3x32x32->32 5x5 b50", 3, 32, 32, 32, 5, 1, 50, true, false},
+        {"lenet5 conv1 dW", 3, 32, 32, 32, 5, 1, 50, true, true},
+        {"lenet5 conv2 32x16x16->64 5x5 b50", 32, 16, 16, 64, 5, 1, 50, true, false},
+        {"lenet5 conv2 dW", 32, 16, 16, 64, 5, 1, 50, true, true},
+        {"lenet5 conv2 dx (64x16x16->32 5x5)", 64, 16, 16, 32, 5, 1, 50, true, false},
+        {"cnn conv1 3x32x32->32 3x3 b32", 3, 32, 32, 32, 3, 1, 32, true, false},
+        {"cnn conv1 dW", 3, 32, 32, 32, 3, 1, 32, true, true},
+        {"cnn conv2 32x32x32->32 3x3 b32", 32, 32, 32, 32, 3, 1, 32, true, false},
+        {"cnn conv2 dW", 32, 32, 32, 32, 3, 1, 32, true, true},
+        {"cnn conv4 64x16x16->64 3x3 b32", 64, 16, 16, 64, 3, 1, 32, true, false},
+        {"cnn conv4 dW", 64, 16, 16, 64, 3, 1, 32, true, true},
+        {"inception 64x8x8->64 3x3 b32", 64, 8, 8, 64, 3, 1, 32, true, false},
+        {"inception dW", 64, 8, 8, 64, 3, 1, 32, true, true},
+        {"resnet 128x8x8->128 3x3 b32", 128, 8, 8, 128, 3, 1, 32, true, false},
+        {"resnet dW", 128, 8, 8, 128, 3, 1, 32, true, true},
+        {"resnet 128x8x8->64 1x1 b32", 128, 8, 8, 64, 1, 1, 32, true, false},
         {"stride 2 32x16x16->64 3x3 b32", 32, 16, 16, 64, 3, 2, 32, true, false},
+        {"stride 2 dW", 32, 16, 16, 64, 3, 2, 32, true, true},
     };
     printf("GFLOP/s, one thread");
 #if defined(__x86_64__)
@@ -782,6 +863,25 @@ static void bench(void) {
         fflush(stdout);
         free(input), free(w), free(bias), free(out), free(dWt);
     }
+    printf("%-44s\n", "ns per element");
+    const char *names[] = {"lstm-128 forward step, batch 64", "lstm-128 backward step (+ packed), batch 64",
+                           "adam, 100000 parameters"};
+    const double elements[] = {64 * 128, 64 * 128, 100000};
+    for (int what = 0; what < 3; what++) {
+        printf("%-44s", names[what]);
+        elementCase x[SET_NAMES];
+        float *buffers[12];
+        for (int i = 0; i < 12; i++) buffers[i] = randomFloats(400000, 0.5f);
+        for (int s = 0; s < setCount; s++) {
+            x[s].K = sets[s], x[s].what = what;
+            memcpy(x[s].x, buffers, sizeof buffers);
+        }
+        double seconds[SET_NAMES];
+        timePerCall(runElements, x, sizeof x[0], setCount, seconds);
+        for (int s = 0; s < setCount; s++) printf(" %9.3f", seconds[s] / elements[what] * 1e9);
+        printf("\n");
+        for (int i = 0; i < 12; i++) free(buffers[i]);
+    }
 }
 
 int main(int argc, char **argv) {
@@ -812,6 +912,7 @@ int main(int argc, char **argv) {
     }
     double t0 = now();
     testTables();
+    testLegacyNames();
     testGEMM();
     testAPanels();
     testPackedBlocks();

@@ -24,7 +24,7 @@ typedef struct sweep_kernels {
     /// Rows of op(B) in one block of a packing (sweep_sgemm_packed_block_rows for this set).
     int blockRows;
     /// lstmBackward writes the packed dGates (its `packed` argument) only for a hidden size
-    /// that is a multiple of this.
+    /// that is a multiple of this (1 in every set today: any size).
     int lstmPackedMultiple;
 
     /// Row-major C (m×n, ldc) = op(A) (m×k) · op(B) (k×n) + beta·C, beta 0 or 1 (sweep_sgemm_avx512).
@@ -76,7 +76,8 @@ const sweep_kernels *sweep_kernels_best(void);
 /// x86-64. True on other architectures.
 bool sweep_cpu_has_avx2_fma(void);
 
-// ---- Legacy: the AVX-512 set by name (sweep_kernels_named("avx512") holds the same functions) ----
+// ---- Legacy: the AVX-512 set under its former names ----
+// Each forwards to the entry of sweep_kernels_named("avx512"); they abort off x86-64.
 
 /// True when the CPU and OS run AVX-512 (F, BW, VL, DQ): the kernels below may be called.
 bool sweep_has_avx512(void);
@@ -136,10 +137,11 @@ void sweep_lstm_forward(int batch, int hidden, float *gates, const float *recurr
 
 /// LSTMCell.backward's step on AVX-512: gates (B, 4H), c, tanhCNext (B, H), dh + dOutput
 /// (row stride ldOutput), dc (B, H) -> dGates (B, 4H), dBias (4H) += its column sums;
-/// dc ← ∂L/∂c; dh is read only (the next GEMM overwrites it). With `packed` (hidden a
-/// multiple of 16), the step's dGates also go to rows [packedRow, packedRow + B) of that
-/// packed (packedK × 4H) op(B) (sweep_sgemm_packed_row); dGates may then be NULL. With prefetchPrevious, what the previous step reads (gates and
-/// tanhCNext one step back, c one step back) is fetched into L2 on the way.
+/// dc ← ∂L/∂c; dh is read only (the next GEMM overwrites it). With `packed` (any hidden size),
+/// the step's dGates also go to rows [packedRow, packedRow + B) of that packed (packedK × 4H)
+/// op(B) (sweep_sgemm_packed_row); dGates may then be NULL. With prefetchPrevious, what the
+/// previous step reads (gates and tanhCNext one step back, c one step back) is fetched into L2
+/// on the way.
 void sweep_lstm_backward(int batch, int hidden, const float *gates, const float *c, const float *tanhCNext,
                          float *dh, float *dc, const float *dOutput, int ldOutput, float *dGates,
                          float *dBias, float *packed, int packedK, int packedRow, int prefetchPrevious);
