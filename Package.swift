@@ -54,9 +54,10 @@ let package = Package(
         .target(name: "SweepRandom"),
         // Training configuration keys (SPEC §3): parsing, defaults, validation.
         .target(name: "SweepConfig"),
-        // The engine's AVX-512 kernels in C (Swift's numeric code is built for AVX2); optimised
-        // in debug builds too, as the engine is.
-        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
+        // The engine's own kernels in C, one set per instruction set (AVX-512, AVX2+FMA, NEON,
+        // portable C) behind one table chosen at start; optimised in debug builds too, as the
+        // engine is. libm: the portable set calls fmaf and sqrtf.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("m")]),
         // Tensors, layers, initialisers, optimizers and models. Knows nothing of sweeps.
         .target(name: "SweepEngine", dependencies: ["COpenBLAS", "CKernels", "SweepRandom"], swiftSettings: fastMath),
         // Dataset loaders: IDX (MNIST, Fashion-MNIST), CIFAR-10 binary, synthetic.

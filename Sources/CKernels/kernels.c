@@ -12,10 +12,17 @@ bool sweep_cpu_has_avx2_fma(void) {
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
+/// AVX-512 F, BW, VL and DQ, which the avx512 set's code uses.
+static bool hasAVX512(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+        && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+}
+
 /// Fastest first.
 static const sweep_kernels *candidates(int i) {
     switch (i) {
-    case 0: return sweep_has_avx512() ? &sweep_avx512_kernels : NULL;
+    case 0: return hasAVX512() ? &sweep_avx512_kernels : NULL;
     case 1: return sweep_cpu_has_avx2_fma() ? &sweep_avx2_kernels : NULL;
     case 2: return &sweep_portable_kernels;
     default: return NULL;

@@ -61,7 +61,9 @@ import TestSupport
     }
 
     @Test func sameSeedSameWeights() {
-        #expect(initialised(.xavier).0.valueBuffer.elementsEqual(initialised(.xavier).0.valueBuffer))
+        // both stores held while their buffers are compared (a buffer pointer keeps nothing alive)
+        let a = initialised(.xavier), b = initialised(.xavier)
+        withExtendedLifetime((a, b)) { #expect(Array(a.0.valueBuffer) == Array(b.0.valueBuffer)) }
     }
 }
 

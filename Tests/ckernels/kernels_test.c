@@ -604,57 +604,6 @@ static void testTables(void) {
     if (best != sets[0]) fail("sweep_kernels_best() is %s, not the first that runs (%s)", best->name, sets[0]->name);
 }
 
-/// The legacy names (CKernels.h) give what the avx512 set gives, bit for bit.
-static void testLegacyNames(void) {
-    const sweep_kernels *K = sweep_kernels_named("avx512");
-    if (!K || !sweep_has_avx512()) return;
-    checks++;
-    const int m = 37, n = 70, k = 300;
-    float *a = randomFloats((size_t)m * k, 1), *b = randomFloats((size_t)k * n, 1);
-    float *c1 = randomFloats((size_t)m * n, 1), *c2 = copyOf(c1, (size_t)m * n);
-    K->sgemm(false, true, m, n, k, a, k, b, k, 1, c1, n);
-    sweep_sgemm_avx512(false, true, m, n, k, a, k, b, k, 1, c2, n);
-    differingBits(c2, c1, (size_t)m * n, "legacy", "sweep_sgemm_avx512");
-    if (sweep_sgemm_packed_size(k, n) != K->packedSize(k, n) || sweep_sgemm_packed_block_rows() != K->blockRows)
-        fail("legacy: packed sizes differ from the avx512 set's");
-    float *p1 = floats(K->packedSize(k, n)), *p2 = floats(K->packedSize(k, n));
-    K->packB(false, k, n, b, n, p1);
-    sweep_sgemm_pack_b(false, k, n, b, n, p2);
-    differingBits(p2, p1, K->packedSize(k, n), "legacy", "sweep_sgemm_pack_b");
-    int s1 = 0, s2 = 0;
-    if (sweep_sgemm_packed_row(k, n, 260, &s2) != K->packedRow(k, n, 260, &s1) || s1 != s2)
-        fail("legacy: sweep_sgemm_packed_row differs");
-    K->sgemmPacked(false, m, n, k, a, k, p1, 0, c1, n);
-    sweep_sgemm_packed(false, m, n, k, a, k, p1, 0, c2, n);
-    differingBits(c2, c1, (size_t)m * n, "legacy", "sweep_sgemm_packed");
-    K->sgemmPackedAPanels(5, n, k, p1, s1, p1, 0, c1, n);  // any panels will do
-    sweep_sgemm_packed_a_panels(5, n, k, p1, s1, p1, 0, c2, n);
-    differingBits(c2, c1, (size_t)5 * n, "legacy", "sweep_sgemm_packed_a_panels");
-    K->addTransposed(m, n, c1, p1);
-    sweep_add_transposed(m, n, c1, p2);
-    differingBits(p2, p1, (size_t)m * n, "legacy", "sweep_add_transposed");
-    sweep_conv_shape g = convShape(3, 12, 12, 5, 1, true);
-    float *image = randomFloats(2 * 3 * 144, 1), *w = randomFloats(7 * 75, 1);
-    K->convForward(&g, 2, image, 7, w, w, c1);
-    sweep_conv_forward(&g, 2, image, 7, w, w, c2);
-    differingBits(c2, c1, 2 * 7 * 144, "legacy", "sweep_conv_forward");
-    memset(p1, 0, sizeof(float) * 75 * 7), memset(p2, 0, sizeof(float) * 75 * 7);
-    K->convWeightGrad(&g, 2, image, 7, c1, p1);
-    sweep_conv_weight_grad(&g, 2, image, 7, c1, p2);
-    differingBits(p2, p1, 75 * 7, "legacy", "sweep_conv_weight_grad");
-    float *x1 = randomFloats(4 * 4 * 20, 1), *x2 = copyOf(x1, 4 * 4 * 20), *st = randomFloats(20 * 4 * 6, 1);
-    K->lstmForward(4, 20, x1, st, st, st, c1, c1 + 80, c1 + 160, 0);
-    sweep_lstm_forward(4, 20, x2, st, st, st, c2, c2 + 80, c2 + 160, 0);
-    differingBits(c2, c1, 240, "legacy", "sweep_lstm_forward");
-    K->lstmBackward(4, 20, x1, st, st, st + 80, c1, st, 20, p1, c1 + 100, NULL, 0, 0, 0);
-    sweep_lstm_backward(4, 20, x1, st, st, st + 80, c2, st, 20, p2, c2 + 100, NULL, 0, 0, 0);
-    differingBits(p2, p1, 320, "legacy", "sweep_lstm_backward");
-    K->adamUpdate(50, c1, st, c1 + 100, c1 + 200, 1, 0.1f, 0.1f, 0.999f, 0.001f, 0.9f, 1e-8f, -0.01f);
-    sweep_adam_update(50, c2, st, c2 + 100, c2 + 200, 1, 0.1f, 0.1f, 0.999f, 0.001f, 0.9f, 1e-8f, -0.01f);
-    differingBits(c2, c1, 250, "legacy", "sweep_adam_update");
-    free(a), free(b), free(c1), free(c2), free(p1), free(p2), free(image), free(w), free(x1), free(x2), free(st);
-}
-
 // ---- benchmark ----
 
 static double now(void) {
@@ -813,7 +762,7 @@ static void bench(void) {
     printf("GFLOP/s, one thread");
 #if defined(__x86_64__)
     if (sweep_cpu_has_avx2_fma()) printf("; FMA-only loop: AVX2 %.1f", peakAVX2());
-    if (sweep_has_avx512()) printf(", AVX-512 %.1f", peakAVX512());
+    if (sweep_kernels_named("avx512")) printf(", AVX-512 %.1f", peakAVX512());
 #endif
     printf("\n%-44s", "shape");
     for (int s = 0; s < setCount; s++) printf(" %9s", sets[s]->name);
@@ -912,7 +861,6 @@ int main(int argc, char **argv) {
     }
     double t0 = now();
     testTables();
-    testLegacyNames();
     testGEMM();
     testAPanels();
     testPackedBlocks();
