@@ -129,7 +129,7 @@ let package = Package(
         .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore", "TestSupport"]),
         .testTarget(name: "SweepProtocolTests", dependencies: ["SweepProtocol"]),
         .testTarget(name: "SweepRuntimeTests", dependencies: ["SweepCoordinator", "SweepWorker", "TestSupport"]),
-        .testTarget(name: "SweepCLITests", dependencies: ["TestSupport", "ZeroMQ", "SweepProtocol"]),
+        .testTarget(name: "SweepCLITests", dependencies: ["TestSupport", "ZeroMQ", "SweepProtocol", "SweepEngine"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "SweepTrain", "SweepStore", "TestSupport"]),
     ]
