@@ -39,8 +39,11 @@ public struct WarmStart: Sendable {
         }
         defer { try? store.close() }
         do {
-            let sweeps = try store.sweeps().filter { $0.name != skipping }
-            guard !sweeps.isEmpty else { throw Failure(description: "--warm-start: \(path) holds no sweep") }
+            let all = try store.sweeps()
+            let sweeps = all.filter { $0.name != skipping }
+            guard !sweeps.isEmpty else {
+                throw Failure(description: "--warm-start: \(path) holds no sweep" + (all.isEmpty ? "" : " but '\(skipping!)', the one being run"))
+            }
             var finished = 0, used = 0
             for sweep in sweeps {
                 try store.forEachTask(sweepID: sweep.id) { task in

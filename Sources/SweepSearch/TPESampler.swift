@@ -92,7 +92,7 @@ public struct TPESampler: Sampler {
         if finished >= options.startupTasks, let config = try searched() {
             return history.add(config)
         }
-        guard let config = try startup.next(spec, known: history) else { return nil }
+        guard let config = try startup.next(spec, known: history, alsoKnown: warmStartTasks) else { return nil }
         return history.add(config)
     }
 
