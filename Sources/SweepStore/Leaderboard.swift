@@ -105,7 +105,8 @@ public struct Leaderboard: Sendable {
 
     /// `pareto`: the sweep's metrics when it has several; without `sort`, the tasks that
     /// finished with metrics (completed, stopped, diverged) are then ranked by their front
-    /// over every task of `tasks`, then by the first metric, then by index.
+    /// over every task of `tasks`, then by the first metric, then by index (with `sort`,
+    /// by that metric, in its goal when it is one of them).
     /// - Throws: `ConfigError` for a sort metric or group-by parameter that
     ///   neither docs/keys.md, docs/metrics.md nor the sweep's tasks know.
     public init(sweep: SweepRecord, tasks: [TaskRecord], sort: String? = nil, groupBy: [String] = [],
@@ -114,7 +115,8 @@ public struct Leaderboard: Sendable {
         let all = try Self.parse(tasks, sweep: sweep, sortMetric: sortMetric, checkSort: sort != nil, groupBy: groupBy)
         self.sweep = sweep
         self.sortMetric = sortMetric
-        let maximize = Self.maximizes(sortMetric, in: sweep)
+        // one of the sweep's metrics sorts by its goal
+        let maximize = pareto?.objectives.first { $0.name == sortMetric }?.maximize ?? Self.maximizes(sortMetric, in: sweep)
         self.maximize = maximize
         self.groupBy = groupBy
         let pareto = sort == nil && (pareto?.objectives.count ?? 0) > 1 ? pareto : nil

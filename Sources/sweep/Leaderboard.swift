@@ -46,8 +46,8 @@ extension Sweep {
             let store = try options.open()
             let sweep = try options.select(in: store)
             let board: SweepStore.Leaderboard
-            // several metrics rank by Pareto front, which takes every task (unless --sort picks one)
-            let pareto = sort == nil ? sweep.pareto : nil
+            // several metrics rank by Pareto front, which takes every task (and --sort by one of them, in its goal)
+            let pareto = sweep.pareto
             if let top, groups.isEmpty, !importance, pareto == nil {
                 // the best K from SQL and an index: a 100,000-task sweep answers in milliseconds
                 board = try StoreOptions.reading { try SweepOverview(store: store, sweep: sweep).leaderboard(store: store, limit: top, sort: sort) }

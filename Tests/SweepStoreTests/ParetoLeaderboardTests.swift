@@ -70,6 +70,7 @@ import Testing
         #expect(plain.rows.map(\.task.taskID) == ["a", "c", "d", "b", "i", "e", "f", "g", "h"])
         let sorted = try Leaderboard(sweep: Self.sweep, tasks: Self.tasks, sort: "wall_seconds", pareto: Self.pareto)
         #expect(sorted.pareto == nil, "--sort ranks by that metric alone")
+        #expect(!sorted.maximize && sorted.rows.prefix(3).map(\.task.taskID) == ["f", "e", "b"], "in its goal: wall_seconds minimized")
         #expect(!sorted.render(.json).contains("\"front\""))
         // a list of one metric is no Pareto ranking either
         let one = Leaderboard.Pareto(objectives: [Self.pareto.objectives[0]], fronts: Self.bruteForceFronts)
