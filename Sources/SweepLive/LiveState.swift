@@ -164,11 +164,19 @@ final class LiveState: Sendable {
             guard let sweep = try sweep(store) else { return "" }
             let overview = try SweepOverview(store: store, sweep: sweep)
             let offset = (max(1, page) - 1) * Self.pageRows
-            let tasks = try store.leading(sweepID: sweep.id, metric: sweep.metric, maximize: sweep.maximize,
-                                          limit: Self.pageRows, offset: offset)
-            let board = try Leaderboard(sweep: sweep, leading: tasks, taskCount: overview.taskCount, finishedCount: overview.finishedCount,
-                                        varyingParams: overview.varyingParams, firstRank: offset + 1)
-            var report = HTMLReport(data: ReportData(sweep: sweep, board: board, runs: nil))
+            var report: HTMLReport
+            if overview.taskCount <= Self.bigSweep, let pareto = sweep.pareto {
+                // ranked by Pareto front, as the first page: every task's metrics are needed
+                let board = try Leaderboard(sweep: sweep, tasks: store.tasks(sweepID: sweep.id), pareto: pareto)
+                let rows = board.rows.dropFirst(offset).prefix(Self.pageRows)
+                report = HTMLReport(data: ReportData(sweep: sweep, board: board, runs: rows.map { ReportRun(row: $0, epochs: [], insights: nil) }))
+            } else {
+                let tasks = try store.leading(sweepID: sweep.id, metric: sweep.metric, maximize: sweep.maximize,
+                                              limit: Self.pageRows, offset: offset)
+                let board = try Leaderboard(sweep: sweep, leading: tasks, taskCount: overview.taskCount, finishedCount: overview.finishedCount,
+                                            varyingParams: overview.varyingParams, firstRank: offset + 1)
+                report = HTMLReport(data: ReportData(sweep: sweep, board: board, runs: nil))
+            }
             report.taskLink = { "task/" + $0 }
             return report.leaderboardHTML(notes: false) + LivePage.pager(page: page, rows: Self.pageRows, total: overview.taskCount)
         }

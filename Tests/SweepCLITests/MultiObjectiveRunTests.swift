@@ -80,12 +80,18 @@ import TestSupport
         let processes = TestProcesses()
         defer { processes.endAll() }
         let dashboard = try processes.sweep(["dashboard", "--db", db])
-        let page = try LivePageTests.get(try LivePageTests.pageURL(dashboard))
+        let url = try LivePageTests.pageURL(dashboard)
+        let page = try LivePageTests.get(url)
         #expect(page.status == 200)
         #expect(page.body.contains("<section id=\"section-pareto\">\n<h2>Pareto front</h2>"), "not hidden")
         #expect(page.body.contains("<li id=\"nav-pareto\"><a href=\"#pareto\">"))
         #expect(page.body.contains("data-label=\"Pareto front\" data-points=\"\(onFront)\""))
         #expect(page.body.contains("every task that finished with metrics (24)"))
+        // a page of the leaderboard from the server is ranked by front too
+        let served = try LivePageTests.get(url + "api/leaderboard?page=1").body
+        #expect(served.contains("<th>#</th><th class=\"num\">front</th><th>task</th>"))
+        let order = served.components(separatedBy: "href=\"task/").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        #expect(order == rows.map { $0["task_id"] as? String ?? "" })
     }
 
     /// Above 2,000 tasks the live page draws the front of its even sample, and says so; a
