@@ -143,7 +143,7 @@ public final class CoordinatorCore {
         var complete: Bool { file.count == total }
     }
     /// Proposes tasks while the sweep runs and stops tasks early (both optional).
-    private var search: Search
+    private(set) var search: Search
     /// The sampler found no new configuration: the sweep ends with the tasks it has.
     private var exhausted = false
     /// Early-stopping decisions stored so far (the next one's sequence number).
@@ -181,7 +181,8 @@ public final class CoordinatorCore {
                   let config = try? TrainConfig(json: params) else { continue }
             let outcome = r.status.isFinished
                 ? Search.outcome(status: r.status, metrics: metrics, value: metricValue(in: metrics)) : .pending
-            self.search.sampler!.add(config, outcome: outcome)
+            self.search.sampler!.add(config, outcome: outcome,
+                                     values: r.status.isFinished ? self.search.objectiveValues(in: metrics) : [])
         }
         if self.search.stopping != nil {
             self.search.stopping!.replay(stopDecisions.compactMap(Search.decode))
@@ -647,7 +648,8 @@ public final class CoordinatorCore {
         finishedCount += 1
         if status == .failed { failedCount += 1 }
         if search.sampler != nil {
-            search.sampler!.update(taskID: tasks[i].id, outcome: Search.outcome(status: status, metrics: json, value: metricValue(in: json)))
+            search.sampler!.update(taskID: tasks[i].id, outcome: Search.outcome(status: status, metrics: json, value: metricValue(in: json)),
+                                   values: search.objectiveValues(in: json))
         }
         effects.append(.store(.finished(sweepID: sweep.id, taskID: tasks[i].id, status: status, metrics: metrics,
                                         error: error, wallSeconds: wallSeconds, worker: worker, at: now)))

@@ -48,6 +48,11 @@ public struct Search: Sendable {
     /// Whether tasks are proposed while the sweep runs.
     public var proposesTasks: Bool { sampler != nil }
 
+    /// The values of every metric of the spec in a task's final metrics, in `metric:`
+    /// order (NaN where absent), as the sampler takes them with a result: multi-objective
+    /// TPE ranks by all of them. [] without a sampler.
+    func objectiveValues(in metrics: JSON) -> [Double] { sampler?.spec.objectiveValues(in: metrics) ?? [] }
+
     /// A finished task as the sampler sees it: `value` is the sweep metric in its
     /// final metrics (nil: absent).
     static func outcome(status: TaskStatus, metrics: JSON, value: Double?) -> TaskOutcome {

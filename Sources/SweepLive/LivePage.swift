@@ -10,10 +10,14 @@ import SweepStore
 enum LivePage {
     /// The sections of the page, in order: id and title.
     static let layout: [(id: String, title: String)] = [
-        ("progress", "Progress"), ("leaderboard", "Leaderboard"), ("curves", "Learning curves"),
+        ("progress", "Progress"), ("leaderboard", "Leaderboard"), ("pareto", "Pareto front"), ("curves", "Learning curves"),
         ("workers", "Workers"), ("stopping", "Early stopping"), ("importance", "Parameter importance"),
         ("parallel", "Parallel coordinates"), ("parameters", "Parameters"),
     ]
+
+    /// Sections shown only when a snapshot has them (the Pareto front of a sweep of several
+    /// metrics); hidden until then.
+    static let optional: Set<String> = ["pareto"]
 
     /// The page with `snapshot`'s sections already in place (it reads before its first event,
     /// and without JavaScript).
@@ -23,9 +27,11 @@ enum LivePage {
         html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         html += "<title>\(escape(title))</title>\n<style>\(HTMLReport.css)\(css)</style>\n</head>\n<body>\n"
         html += "<header><h1>Sweep <span class=\"name\" id=\"sweep-name\">\(escape(snapshot?.sweepName ?? ""))</span> <span class=\"live\" id=\"live\">connecting…</span></h1></header>\n"
-        html += "<nav><ul>" + layout.map { "<li><a href=\"#\($0.id)\">\(escape($0.title))</a></li>" }.joined() + "</ul></nav>\n<main>\n"
+        func hidden(_ id: String) -> String { optional.contains(id) && initial[id] == nil ? " hidden" : "" }
+        html += "<nav><ul>" + layout.map { "<li id=\"nav-\($0.id)\"\(hidden($0.id))><a href=\"#\($0.id)\">\(escape($0.title))</a></li>" }.joined()
+        html += "</ul></nav>\n<main>\n"
         for s in layout {
-            html += "<section id=\"section-\(s.id)\">\n<h2>\(escape(s.title))</h2>\n"
+            html += "<section id=\"section-\(s.id)\"\(hidden(s.id))>\n<h2>\(escape(s.title))</h2>\n"
             if s.id == "leaderboard" {
                 html += "<div id=\"leaderboard-controls\" class=\"live-fragment\">\(initial["leaderboard-controls"] ?? "")</div>\n"
                 html += "<div id=\"leaderboard-grouped\"></div>\n"
@@ -108,6 +114,8 @@ enum LivePage {
           shown[s.id] = s.html;
           var el = document.getElementById(s.id);
           if (el) el.innerHTML = s.html;
+          // an optional section (the Pareto front) shows once it has something
+          ['section-', 'nav-'].forEach(function (p) { var e = document.getElementById(p + s.id); if (e && e.hidden && s.html) e.hidden = false; });
           if (s.id === 'leaderboard') { sortable(); if (groupBy || page > 1) regroup(); }
           if (s.id === 'leaderboard-controls') controls();
         });

@@ -93,11 +93,14 @@ final class LiveState: Sendable {
 
         // leaderboard and curves: the best page of tasks; the charts against the parameters:
         // the best `scatterPoints`; importance: every completed task, or an even sample of them
+        // a sweep of several metrics: its Pareto front, from every task or from the sample
         let head: HTMLReport, top: HTMLReport, importance: HTMLReport, varying: [String], note: String
+        var pareto: String?
         if total <= Self.bigSweep {
             let data = try ReportData.load(store: store, sweep: sweep, insights: false)
             head = HTMLReport(data: data)
             (top, importance, varying, note) = (head, head, data.board.varyingParams, "")
+            if data.board.pareto != nil { pareto = head.paretoHTML() }
         } else {
             let overview = try SweepOverview(store: store, sweep: sweep)
             varying = overview.varyingParams
@@ -110,8 +113,13 @@ final class LiveState: Sendable {
                 ReportRun(row: row, epochs: (epochs[row.task.taskID] ?? []).compactMap(ReportData.parseNumbers), insights: nil)
             }))
             let sample = try store.sample(sweepID: sweep.id, from: finished, limit: Self.bigSweep, finishedOnly: true)
-            importance = HTMLReport(data: ReportData(sweep: sweep, board: try Leaderboard(sweep: sweep, tasks: sample), runs: nil))
+            importance = HTMLReport(data: ReportData(sweep: sweep, board: try Leaderboard(sweep: sweep, tasks: sample, pareto: sweep.pareto),
+                                                     runs: nil))
             note = "<p class=\"note\">Computed on an even sample of \(sample.count) of the \(finished) finished tasks (every k-th by index).</p>\n"
+            if importance.data.board.pareto != nil {
+                pareto = importance.paretoHTML(drawnFrom: "an even sample of \(sample.count) of the \(finished) finished tasks "
+                                                          + "(every k-th by index), ranked among themselves: the front of the sample, not of the whole sweep")
+            }
         }
         var board = head
         board.taskLink = { "task/" + $0 }
@@ -127,6 +135,7 @@ final class LiveState: Sendable {
             ("parameters", top.parametersHTML()),
         ]
         if total > Self.bigSweep { sections[3].html = "<p class=\"note\">The best \(Self.pageRows) tasks.</p>\n" + sections[3].html }
+        if let pareto { sections.insert(("pareto", pareto), at: 3) }
         return Snapshot(version: version, sections: sections, counts: counts, workers: workers, sweepName: sweep.name,
                         done: total > 0 && finished == total)
     }
@@ -155,11 +164,19 @@ final class LiveState: Sendable {
             guard let sweep = try sweep(store) else { return "" }
             let overview = try SweepOverview(store: store, sweep: sweep)
             let offset = (max(1, page) - 1) * Self.pageRows
-            let tasks = try store.leading(sweepID: sweep.id, metric: sweep.metric, maximize: sweep.maximize,
-                                          limit: Self.pageRows, offset: offset)
-            let board = try Leaderboard(sweep: sweep, leading: tasks, taskCount: overview.taskCount, finishedCount: overview.finishedCount,
-                                        varyingParams: overview.varyingParams, firstRank: offset + 1)
-            var report = HTMLReport(data: ReportData(sweep: sweep, board: board, runs: nil))
+            var report: HTMLReport
+            if overview.taskCount <= Self.bigSweep, let pareto = sweep.pareto {
+                // ranked by Pareto front, as the first page: every task's metrics are needed
+                let board = try Leaderboard(sweep: sweep, tasks: store.tasks(sweepID: sweep.id), pareto: pareto)
+                let rows = board.rows.dropFirst(offset).prefix(Self.pageRows)
+                report = HTMLReport(data: ReportData(sweep: sweep, board: board, runs: rows.map { ReportRun(row: $0, epochs: [], insights: nil) }))
+            } else {
+                let tasks = try store.leading(sweepID: sweep.id, metric: sweep.metric, maximize: sweep.maximize,
+                                              limit: Self.pageRows, offset: offset)
+                let board = try Leaderboard(sweep: sweep, leading: tasks, taskCount: overview.taskCount, finishedCount: overview.finishedCount,
+                                            varyingParams: overview.varyingParams, firstRank: offset + 1)
+                report = HTMLReport(data: ReportData(sweep: sweep, board: board, runs: nil))
+            }
             report.taskLink = { "task/" + $0 }
             return report.leaderboardHTML(notes: false) + LivePage.pager(page: page, rows: Self.pageRows, total: overview.taskCount)
         }

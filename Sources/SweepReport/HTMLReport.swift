@@ -50,6 +50,7 @@ public struct HTMLReport {
     public func sections() -> [(id: String, title: String, html: String)] {
         var sections: [(id: String, title: String, html: String)] = []
         sections.append(("leaderboard", "Leaderboard", leaderboard()))
+        if data.board.pareto != nil { sections.append(("pareto", "Pareto front", paretoFront())) }
         sections.append(("curves", "Learning curves", curves()))
         let byParameter = parameterCurves()
         if !byParameter.isEmpty { sections.append(("by-parameter", "Curves by parameter", byParameter)) }
@@ -99,14 +100,20 @@ public struct HTMLReport {
 
     private func leaderboard(notes: Bool = true) -> String {
         let params = data.board.varyingParams
-        let metrics = [data.board.sortMetric] + ["test_accuracy", "test_loss", "val_accuracy", "train_loss", "epoch"]
-            .filter { $0 != data.board.sortMetric && data.board.metricNames.contains($0) }
-        var html = "<div class=\"scroll\"><table class=\"leaderboard\"><thead><tr><th>#</th><th>task</th><th>status</th>"
+        let pareto = data.board.pareto
+        let objectives = pareto?.objectives.map(\.name) ?? []
+        var metrics = [data.board.sortMetric] + objectives.filter { $0 != data.board.sortMetric }
+        metrics += ["test_accuracy", "test_loss", "val_accuracy", "train_loss", "epoch"]
+            .filter { !metrics.contains($0) && data.board.metricNames.contains($0) }
+        var html = "<div class=\"scroll\"><table class=\"leaderboard\"><thead><tr><th>#</th>"
+        if pareto != nil { html += "<th class=\"num\">front</th>" }
+        html += "<th>task</th><th>status</th>"
         html += params.map { "<th>\(escape($0))</th>" }.joined()
         html += metrics.map { "<th class=\"num\">\(escape($0))</th>" }.joined() + "<th class=\"num\">wall s</th></tr></thead><tbody>\n"
         for r in data.runs.prefix(leaderboardRows) {
             let row = r.row
             html += "<tr class=\"\(row.rank == 1 ? "best " : "")\(row.task.status.rawValue)\"><td>\(row.rank.map(String.init) ?? "–")</td>"
+            if pareto != nil { html += "<td class=\"num\">\(row.front.map(String.init) ?? "–")</td>" }
             let id = "<code>\(escape(row.task.taskID))</code>"
             if let taskLink {
                 html += "<td><a href=\"\(escape(taskLink(row.task.taskID)))\" title=\"its configuration and curves\">\(id)</a></td>"
@@ -244,6 +251,46 @@ public struct HTMLReport {
 
     /// The parallel-coordinates chart.
     public func parallelHTML() -> String { parallelCoordinates() }
+
+    /// The Pareto front of a sweep of several metrics; `drawnFrom` says which tasks when
+    /// not every one that finished (the live page of a big sweep: a sample).
+    public func paretoHTML(drawnFrom: String? = nil) -> String { paretoFront(drawnFrom: drawnFrom) }
+
+    /// The first two metrics of a sweep that has several, one dot per task that finished
+    /// with metrics (at most `scatterPoints`, front by front): the Pareto front highlighted
+    /// and joined, the dominated tasks faded.
+    private func paretoFront(drawnFrom: String? = nil) -> String {
+        guard let pareto = data.board.pareto else { return "" }
+        let (first, second) = (pareto.objectives[0], pareto.objectives[1])
+        let ranked = data.runs.filter { $0.row.front != nil }
+        guard !ranked.isEmpty else { return "<p class=\"note\">No task has finished with metrics yet.</p>" }
+        let shown = ranked.prefix(scatterPoints)
+        let points = shown.compactMap { r -> (x: Double, y: Double, front: Int, label: String)? in
+            guard let x = r.row.metric(first.name)?.doubleValue, let y = r.row.metric(second.name)?.doubleValue,
+                  x.isFinite, y.isFinite else { return nil }
+            let setting = data.board.varyingParams.map { "\($0)=\(CurveAggregation.text(r.row.param($0)))" }.joined(separator: ", ")
+            let values = pareto.objectives.map { "\($0.name) \(r.row.metric($0.name)?.doubleValue.map(formatNumber) ?? "–")" }
+            return (x, y, r.row.front!, "\(r.taskID) (front \(r.row.front!)): \(setting) → \(values.joined(separator: ", "))")
+        }
+        let onFront = ranked.count { $0.row.front == 1 }
+        var html = "<p class=\"note\">\(escape(first.name)) against \(escape(second.name)) for "
+        if let drawnFrom {
+            html += escape(drawnFrom)
+        } else {
+            html += shown.count < ranked.count ? "the first \(shown.count) by front of the \(ranked.count) tasks that finished with metrics"
+                : "every task that finished with metrics (\(ranked.count))"
+        }
+        html += ". \(onFront) task\(onFront == 1 ? " is" : "s are") on the Pareto front (no other task is at least as good in every metric and better in one): "
+        html += "highlighted and joined by the line that bounds what they dominate; the others are faded."
+        if pareto.objectives.count > 2 {
+            html += " The front is over all \(pareto.objectives.count) metrics (\(escape(pareto.objectives.map(\.name).joined(separator: ", ")))), so a task on it may look dominated in these two."
+        }
+        if points.count < shown.count { html += " \(shown.count - points.count) without a number for both are left out." }
+        html += " Hover a dot for its task.</p>\n"
+        html += figure(SVGChart.pareto(title: "Pareto front: \(first.name) and \(second.name)", x: (first.name, first.maximize),
+                                       y: (second.name, second.maximize), points: points, id: "pareto-front"))
+        return html
+    }
 
     /// PED-ANOVA's importances as bars, or the line that says why there are none.
     private func importanceSection() -> String {

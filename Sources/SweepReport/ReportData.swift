@@ -50,11 +50,12 @@ public struct ReportData: Sendable {
         self.runs = runs ?? board.rows.map { ReportRun(row: $0, epochs: [], insights: nil) }
     }
 
-    /// `sort` ranks by another metric than the sweep's (as `sweep leaderboard --sort`).
+    /// `sort` ranks by another metric than the sweep's (as `sweep leaderboard --sort`); without
+    /// it, a sweep of several metrics is ranked by Pareto front.
     /// `insights`: whether to read each task's insights too (the report draws them; the live
     /// page, which rebuilds often, does not).
     public static func load(store: Store, sweep: SweepRecord, sort: String? = nil, insights withInsights: Bool = true) throws -> ReportData {
-        let board = try Leaderboard(sweep: sweep, tasks: store.tasks(sweepID: sweep.id), sort: sort)
+        let board = try Leaderboard(sweep: sweep, tasks: store.tasks(sweepID: sweep.id), sort: sort, pareto: sweep.pareto)
         let epochs = try store.allEpochs(sweepID: sweep.id)
         let insights = withInsights ? try store.insights(sweepID: sweep.id) : [:]
         let runs = board.rows.map { row in

@@ -102,6 +102,62 @@ public enum SVGChart {
         return svg + "</g></svg>"
     }
 
+    /// A metric against another, one dot per task, as Optuna's `plot_pareto_front`: the
+    /// tasks of the Pareto front (`front` 1) in colour, joined by the step line that bounds
+    /// what they dominate, the others faded. Each axis is linear, or log when its values
+    /// are all positive and span 10× or more. Points must be finite.
+    public static func pareto(title: String, x: (name: String, maximize: Bool), y: (name: String, maximize: Bool),
+                              points: [(x: Double, y: Double, front: Int, label: String)], id: String) -> String {
+        let height = margin.top + plotHeight + margin.bottom + 22
+        func axis(_ values: [Double], from: Double, to: Double) -> (scale: Scale, at: (Double) -> Double, log: Bool) {
+            let (lo, hi) = (values.min() ?? 0, values.max() ?? 1)
+            let log = lo > 0 && hi / lo >= 10
+            let t: (Double) -> Double = { log ? Foundation.log10($0) : $0 }
+            let scale = Scale(min: t(lo), max: t(hi), from: from, to: to, pad: true, log: log)
+            return (scale, { scale(t($0)) }, log)
+        }
+        let xAxis = axis(points.map(\.x), from: margin.left, to: width - margin.right)
+        let yAxis = axis(points.map(\.y), from: margin.top + plotHeight, to: margin.top)
+        let front = points.filter { $0.front == 1 }.sorted { ($0.x, $0.y) < ($1.x, $1.y) }
+        let dominated = points.filter { $0.front != 1 }
+        var svg = open(kind: "pareto", metric: y.name, series: 2, height: height, title: title, id: id)
+        func goal(_ a: (name: String, maximize: Bool), _ log: Bool) -> String {
+            a.name + (a.maximize ? " (higher is better" : " (lower is better") + (log ? ", log scale)" : ")")
+        }
+        svg += axes(x: xAxis.scale, y: yAxis.scale, xLabel: goal(x, xAxis.log), yLabel: goal(y, yAxis.log), height: height - 22)
+        svg += "<g class=\"series dominated\" data-label=\"dominated\" data-points=\"\(dominated.count)\">"
+        for p in dominated {
+            svg += "<circle class=\"point\" cx=\"\(f(xAxis.at(p.x)))\" cy=\"\(f(yAxis.at(p.y)))\" r=\"2.8\" fill=\"#8a939e\" fill-opacity=\"0.35\" data-front=\"\(p.front)\"><title>\(escape(p.label))</title></circle>"
+        }
+        svg += "</g>"
+        // between two neighbours of the front, the corner takes each metric's worse value
+        // of the two: the line bounds the region the front dominates
+        func worse(_ a: Double, _ b: Double, maximize: Bool) -> Double { maximize ? Swift.min(a, b) : Swift.max(a, b) }
+        var line: [(Double, Double)] = []
+        for (k, p) in front.enumerated() {
+            if k > 0 {
+                let q = front[k - 1]
+                line.append((worse(q.x, p.x, maximize: x.maximize), worse(q.y, p.y, maximize: y.maximize)))
+            }
+            line.append((p.x, p.y))
+        }
+        let colour = palette[3]
+        svg += "<g class=\"series front\" data-label=\"Pareto front\" data-points=\"\(front.count)\">"
+        svg += "<polyline class=\"line\" points=\"\(line.map { "\(f(xAxis.at($0.0))),\(f(yAxis.at($0.1)))" }.joined(separator: " "))\" "
+        svg += "fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.6\"/>"
+        for p in front {
+            svg += "<circle class=\"point\" cx=\"\(f(xAxis.at(p.x)))\" cy=\"\(f(yAxis.at(p.y)))\" r=\"4\" fill=\"\(colour)\" data-front=\"1\"><title>\(escape(p.label))</title></circle>"
+        }
+        svg += "</g>"
+        let ly = height - 12
+        svg += "<g class=\"legend\">"
+        svg += "<circle cx=\"\(f(margin.left + 6))\" cy=\"\(f(ly - 4))\" r=\"4\" fill=\"\(colour)\"/>"
+        svg += "<text x=\"\(f(margin.left + 16))\" y=\"\(f(ly))\">Pareto front (\(front.count))</text>"
+        svg += "<circle cx=\"\(f(margin.left + 186))\" cy=\"\(f(ly - 4))\" r=\"2.8\" fill=\"#8a939e\" fill-opacity=\"0.5\"/>"
+        svg += "<text x=\"\(f(margin.left + 196))\" y=\"\(f(ly))\">dominated (\(dominated.count))</text>"
+        return svg + "</g></svg>"
+    }
+
     /// Parallel coordinates: one vertical axis per parameter and a last one for the metric,
     /// one line per task through its values, coloured by its metric (pale: worst, dark: best)
     /// and drawn worst first, so the best lie on top. A numeric axis runs from its smallest

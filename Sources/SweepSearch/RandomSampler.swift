@@ -35,16 +35,17 @@ struct RandomStream: Sendable {
 
     init(seed: Int) { rng = SplitMix64(seed: seed) }
 
-    /// The next draw that is not known, or nil after `maxDuplicateDraws` draws in
-    /// a row that repeat an earlier draw (as `expand()` gives up: the space is smaller than run_cap).
-    mutating func next(_ spec: SweepSpec, known: TaskHistory) throws -> TrainConfig? {
+    /// The next draw that is not known (nor among `alsoKnown`: a warm start's tasks), or nil
+    /// after `maxDuplicateDraws` draws in a row that repeat an earlier draw (as `expand()`
+    /// gives up: the space is smaller than run_cap).
+    mutating func next(_ spec: SweepSpec, known: TaskHistory, alsoKnown: TaskHistory? = nil) throws -> TrainConfig? {
         var duplicates = 0
         while duplicates < Self.maxDuplicateDraws {
             let config = try spec.configuration(spec.randomChoice(&rng))
             let id = SweepTask.id(of: config)
             if !drawn.insert(id).inserted {
                 duplicates += 1
-            } else if !known.contains(taskID: id) {
+            } else if !known.contains(taskID: id) && alsoKnown?.contains(taskID: id) != true {
                 return config
             }
         }

@@ -26,6 +26,11 @@ import SweepSpec
 /// Tasks of `enqueue:` come first, then the random startup tasks. Proposal n draws from
 /// a generator seeded by (seed, n), so the same history gives the same proposal, also in
 /// a restarted coordinator.
+///
+/// Warm start (`--warm-start`): finished tasks of earlier sweeps (`addWarmStart`) count as
+/// finished tasks of this one for the split, the estimators and the startup count, so
+/// with 10 of them TPE proposes from the first task on. They are not this sweep's tasks:
+/// they count for no `run_cap`, never come back from `tasks`, and are never proposed again.
 public struct TPESampler: Sampler {
     public struct Options: Sendable {
         public var startupTasks = 10
@@ -51,6 +56,8 @@ public struct TPESampler: Sampler {
 
     public let spec: SweepSpec
     public var history = TaskHistory()
+    /// Finished tasks of earlier sweeps that inform the search (`addWarmStart`), in the order given.
+    public private(set) var warmStartTasks = TaskHistory()
     public var options: Options
     private let dimensions: [SearchDimension]
     private let goal: Goal
@@ -65,14 +72,27 @@ public struct TPESampler: Sampler {
         startup = RandomStream(seed: spec.seed)
     }
 
+    /// Makes a finished task of an earlier sweep inform the search (warm start): a
+    /// configuration that fits this spec (`SweepSpec.warmStartConfiguration`), completed or
+    /// stopped (other outcomes say nothing and are ignored), with the values of every
+    /// metric of this spec for several. A configuration given twice is kept once (the first).
+    public mutating func addWarmStart(_ config: TrainConfig, outcome: TaskOutcome, values: [Double] = []) {
+        switch outcome {
+        case .completed, .stopped: warmStartTasks.add(config, outcome: outcome, values: values)
+        case .pending, .failed: break
+        }
+    }
+
     public mutating func propose() throws -> SweepTask? {
         guard history.count < runCap else { return nil }
         if let config = try enqueued.next(spec, known: history) { return history.add(config) }
-        let finished = history.outcomes.count { if case .completed = $0 { true } else if case .stopped = $0 { true } else { false } }
+        let finished = (warmStartTasks.outcomes + history.outcomes).count {
+            if case .completed = $0 { true } else if case .stopped = $0 { true } else { false }
+        }
         if finished >= options.startupTasks, let config = try searched() {
             return history.add(config)
         }
-        guard let config = try startup.next(spec, known: history) else { return nil }
+        guard let config = try startup.next(spec, known: history, alsoKnown: warmStartTasks) else { return nil }
         return history.add(config)
     }
 
@@ -96,7 +116,8 @@ public struct TPESampler: Sampler {
             }
             guard choice.count == dimensions.count else { continue }
             let config = try spec.configuration(choice)
-            if !history.contains(taskID: SweepTask.id(of: config)) { return config }
+            let id = SweepTask.id(of: config)
+            if !history.contains(taskID: id) && !warmStartTasks.contains(taskID: id) { return config }
         }
         return nil
     }
@@ -117,15 +138,33 @@ public struct TPESampler: Sampler {
         return best?.value
     }
 
-    /// Task indices, oldest first: the γ(n) best finished tasks, and the rest (with
-    /// the pending ones under constant liar) — Optuna's `_split_trials`; with several
-    /// metrics the completed tasks are ranked by `paretoRanked`.
+    /// The tasks TPE learns from: the warm start's, then the sweep's own. An observation's
+    /// index j is into this sequence (the sweep's own task i is warmStartTasks.count + i).
+    private var observed: Int { warmStartTasks.count + history.count }
+
+    private func outcome(_ j: Int) -> TaskOutcome {
+        j < warmStartTasks.count ? warmStartTasks.outcomes[j] : history.outcomes[j - warmStartTasks.count]
+    }
+
+    private func params(_ j: Int) -> JSON {
+        j < warmStartTasks.count ? warmStartTasks.tasks[j].params : history.tasks[j - warmStartTasks.count].params
+    }
+
+    private func objectives(_ j: Int, count: Int) -> [Double] {
+        j < warmStartTasks.count ? warmStartTasks.objectives(j, count: count)
+            : history.objectives(j - warmStartTasks.count, count: count)
+    }
+
+    /// Observation indices (warm start first, then the sweep's tasks), oldest first: the
+    /// γ(n) best finished tasks, and the rest (with the pending ones under constant liar) —
+    /// Optuna's `_split_trials`; with several metrics the completed tasks are ranked by
+    /// `paretoRanked`. Without a warm start an index is the task's.
     func split() -> (below: [Int], above: [Int]) {
         var completed: [(index: Int, value: Double)] = []
         var stopped: [(index: Int, epoch: Int, value: Double)] = []
         var pending: [Int] = []
-        for (i, outcome) in history.outcomes.enumerated() {
-            switch outcome {
+        for i in 0..<observed {
+            switch outcome(i) {
             case .completed(let value): completed.append((i, value))
             case .stopped(let epoch, let value): stopped.append((i, epoch, value))
             case .pending: pending.append(i)
@@ -154,13 +193,13 @@ public struct TPESampler: Sampler {
         return (below, above)
     }
 
-    /// Completed tasks (indices into the history) with `below` of them first: Optuna's
+    /// Completed tasks (observation indices) with `below` of them first: Optuna's
     /// `_split_complete_trials_multi_objective`. The best fronts that fit whole, then from
     /// the next front the subset that adds the most hypervolume.
     func paretoRanked(_ tasks: [Int], below: Int) -> [Int] {
         guard below > 0, below < tasks.count else { return tasks }
         let maximize = spec.metrics.map(\.maximize)
-        let losses = tasks.map { ParetoFront.losses(history.objectives($0, count: maximize.count), maximize: maximize) }
+        let losses = tasks.map { ParetoFront.losses(objectives($0, count: maximize.count), maximize: maximize) }
         let ranks = ParetoFront.ranks(losses: losses, enough: below)
         var lastWhole = 0
         while ranks.count(where: { $0 <= lastWhole + 1 }) <= below { lastWhole += 1 }
@@ -177,7 +216,7 @@ public struct TPESampler: Sampler {
     func observations(_ i: Int, _ taskIndices: [Int]) -> [Double] {
         let parameter = spec.parameters[i]
         return taskIndices.compactMap { t in
-            let config = history.tasks[t].params
+            let config = params(t)
             guard parameter.isActive(in: config), let value = config[parameter.name] else { return nil }
             return dimensions[i].coordinate(of: value)
         }

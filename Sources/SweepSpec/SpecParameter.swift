@@ -239,7 +239,7 @@ public enum ParameterDomain: Sendable, Equatable {
     /// Why `text` (valid for training key `key`) is not a value this distribution takes,
     /// or nil when it is: one of the values, an integer or a number within the range (on
     /// the grid of q), and for the normal family anything the key accepts (log-normal: > 0).
-    func rejects(_ text: String, key: String) -> String? {
+    public func rejects(_ text: String, key: String) -> String? {
         func canonical(_ value: String) -> JSON? { (try? TrainConfig(pairs: [(key, value)]))?.canonical[key] }
         switch self {
         case .constant(let v):

@@ -1,7 +1,8 @@
 import SweepConfig
 
 /// A sweep's tasks ranked by one metric (docs/commands.md § sweep leaderboard), optionally grouped by
-/// parameters with mean and sample standard deviation per group. Pure: built
+/// parameters with mean and sample standard deviation per group; a sweep with several
+/// metrics (`Pareto`) is ranked by Pareto front, then by its first metric. Pure: built
 /// from records, so it is tested without a database. Rendering is in
 /// LeaderboardFormats.swift.
 public struct Leaderboard: Sendable {
@@ -19,6 +20,9 @@ public struct Leaderboard: Sendable {
         public let metrics: [(String, JSON)]
         /// The value of the sort metric.
         public let value: Double?
+        /// Its Pareto front (1: no task dominates it) in a sweep of several metrics ranked
+        /// by front; nil otherwise, and for tasks without metrics (unfinished, failed).
+        public var front: Int? = nil
 
         public func metric(_ name: String) -> JSON? { metrics.first { $0.0 == name }?.1 }
         public func param(_ name: String) -> JSON { params.first { $0.0 == name }?.1 ?? .null }
@@ -36,6 +40,32 @@ public struct Leaderboard: Sendable {
 
         public func mean(_ name: String) -> Double? { mean.first { $0.0 == name }?.1 }
         public func std(_ name: String) -> Double? { std.first { $0.0 == name }?.1 }
+    }
+
+    /// A metric of a sweep that has several (`metric:` as a list).
+    public struct Objective: Sendable, Equatable {
+        public let name: String
+        public let maximize: Bool
+
+        public init(name: String, maximize: Bool) {
+            self.name = name
+            self.maximize = maximize
+        }
+    }
+
+    /// How a sweep of several metrics is ranked: by the fronts of non-dominated sorting
+    /// over its objectives. The store knows no search, so the caller passes the sorting in
+    /// (SweepSearch's `ParetoFront.ranks`: the front of each point, from 1, with a NaN value
+    /// after every point without one) along with the objectives (from the sweep's spec).
+    public struct Pareto: Sendable {
+        /// Two or more, the first the sweep's metric.
+        public let objectives: [Objective]
+        public let fronts: @Sendable (_ points: [[Double]], _ maximize: [Bool]) -> [Int]
+
+        public init(objectives: [Objective], fronts: @escaping @Sendable ([[Double]], [Bool]) -> [Int]) {
+            self.objectives = objectives
+            self.fronts = fronts
+        }
     }
 
     /// The metric names of docs/metrics.md, accepted by `--sort` even before any task has finished.
@@ -58,6 +88,9 @@ public struct Leaderboard: Sendable {
     /// The parameters whose value differs between two tasks of the sweep.
     public let varyingParams: [String]
 
+    /// Set when the rows are ranked by Pareto front (a sweep of several metrics, not `--sort`).
+    public let pareto: Pareto?
+
     /// The sweep's tasks and those finished, also those a partial board (`init(sweep:leading:…)`) leaves out.
     public let taskCount: Int
     public let finishedCount: Int
@@ -70,16 +103,24 @@ public struct Leaderboard: Sendable {
         metric == sweep.metric ? sweep.maximize : !metric.contains("loss")
     }
 
+    /// `pareto`: the sweep's metrics when it has several; without `sort`, the tasks that
+    /// finished with metrics (completed, stopped, diverged) are then ranked by their front
+    /// over every task of `tasks`, then by the first metric, then by index (with `sort`,
+    /// by that metric, in its goal when it is one of them).
     /// - Throws: `ConfigError` for a sort metric or group-by parameter that
     ///   neither docs/keys.md, docs/metrics.md nor the sweep's tasks know.
-    public init(sweep: SweepRecord, tasks: [TaskRecord], sort: String? = nil, groupBy: [String] = []) throws(ConfigError) {
+    public init(sweep: SweepRecord, tasks: [TaskRecord], sort: String? = nil, groupBy: [String] = [],
+                pareto: Pareto? = nil) throws(ConfigError) {
         let sortMetric = sort ?? sweep.metric
         let all = try Self.parse(tasks, sweep: sweep, sortMetric: sortMetric, checkSort: sort != nil, groupBy: groupBy)
         self.sweep = sweep
         self.sortMetric = sortMetric
-        let maximize = Self.maximizes(sortMetric, in: sweep)
+        // one of the sweep's metrics sorts by its goal
+        let maximize = pareto?.objectives.first { $0.name == sortMetric }?.maximize ?? Self.maximizes(sortMetric, in: sweep)
         self.maximize = maximize
         self.groupBy = groupBy
+        let pareto = sort == nil && (pareto?.objectives.count ?? 0) > 1 ? pareto : nil
+        self.pareto = pareto
         paramNames = all.params
         metricNames = all.metrics
         varyingParams = Self.varying(paramNames, in: all.rows.map(\.params))
@@ -91,16 +132,22 @@ public struct Leaderboard: Sendable {
         let values = parsed.map(\.value)
         let keys = tasks.map { (status: Self.statusOrder($0.status), index: $0.index, id: $0.taskID) }
         let better = Self.better(maximize)
-        let ranked = keys.indices.filter { values[$0] != nil }.sorted { i, j in
-            let x = values[i]!, y = values[j]!
-            return x != y ? better(x, y) : (keys[i].index, keys[i].id) < (keys[j].index, keys[j].id)
+        let fronts = pareto.map { Self.fronts(all, $0) } ?? Array(repeating: nil, count: parsed.count)
+        let ranked = keys.indices.filter { values[$0] != nil || fronts[$0] != nil }.sorted { i, j in
+            if let f = fronts[i], let g = fronts[j], f != g { return f < g }
+            switch (values[i], values[j]) {
+            case let (x?, y?) where x != y: return better(x, y)
+            case (_?, nil): return true
+            case (nil, _?): return false
+            default: return (keys[i].index, keys[i].id) < (keys[j].index, keys[j].id)
+            }
         }
-        let rest = keys.indices.filter { values[$0] == nil }.sorted { i, j in
+        let rest = keys.indices.filter { values[$0] == nil && fronts[$0] == nil }.sorted { i, j in
             (keys[i].status, keys[i].index, keys[i].id) < (keys[j].status, keys[j].index, keys[j].id)
         }
         rows = (ranked + rest).enumerated().map { position, i in
             Row(rank: position < ranked.count ? position + 1 : nil, task: parsed[i].task, params: parsed[i].params,
-                metrics: parsed[i].metrics, value: values[i])
+                metrics: parsed[i].metrics, value: values[i], front: fronts[i])
         }
         groups = groupBy.isEmpty ? [] : Self.groups(of: rows, by: groupBy, metrics: metricNames, sortMetric: sortMetric, better: better)
     }
@@ -123,6 +170,7 @@ public struct Leaderboard: Sendable {
         self.varyingParams = varyingParams
         self.taskCount = taskCount
         self.finishedCount = finishedCount
+        pareto = nil
         var rank = firstRank - 1
         rows = parsed.rows.map { p in
             if p.value != nil { rank += 1 }
@@ -130,6 +178,21 @@ public struct Leaderboard: Sendable {
         }
         groups = []
     }
+
+    /// The Pareto front of each task that finished with metrics (completed, stopped,
+    /// diverged), over all of them: a missing or non-finite value counts as NaN. nil for the others.
+    private static func fronts(_ parsed: Parsed, _ pareto: Pareto) -> [Int?] {
+        let ranked = parsed.rows.indices.filter { Self.hasMetrics(parsed.rows[$0].task.status) }
+        let points = ranked.map { i in
+            pareto.objectives.map { o in parsed.rows[i].metrics.first { $0.0 == o.name }.flatMap { Self.number($0.1) } ?? .nan }
+        }
+        var fronts = [Int?](repeating: nil, count: parsed.rows.count)
+        for (i, front) in zip(ranked, pareto.fronts(points, pareto.objectives.map(\.maximize))) { fronts[i] = front }
+        return fronts
+    }
+
+    /// Whether a task with this status has final metrics to rank by.
+    private static func hasMetrics(_ status: TaskStatus) -> Bool { status.isFinished && status != .failed }
 
     private struct Parsed {
         var params: [String]
@@ -150,7 +213,7 @@ public struct Leaderboard: Sendable {
             let m = (Self.fields(task.metrics) ?? []).filter { !Self.resultFields.contains($0.0) }
             p.forEach { params.add($0.0) }
             m.forEach { metrics.add($0.0) }
-            let value = task.status.isFinished && task.status != .failed ? m.first { $0.0 == sortMetric }.flatMap { Self.number($0.1) } : nil
+            let value = Self.hasMetrics(task.status) ? m.first { $0.0 == sortMetric }.flatMap { Self.number($0.1) } : nil
             rows.append((task, p, m, value))
         }
         if checkSort, !metrics.contains(sortMetric), !Self.knownMetrics.contains(sortMetric), sortMetric != sweep.metric {

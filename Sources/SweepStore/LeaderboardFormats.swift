@@ -19,31 +19,36 @@ extension Leaderboard {
 
     /// One object per line inside a JSON array, keys in the order of docs/commands.md § Output formats.
     public func json(top: Int? = nil) -> String {
-        let objects: [JSON] = groupBy.isEmpty
-            ? shown(rows, top: top).map { row in
-                .object([
-                    ("rank", row.rank.map(JSON.int) ?? .null),
-                    ("task_id", .string(row.task.taskID)),
-                    ("status", .string(row.task.status.rawValue)),
-                    // The stored canonical text as it stands, when it parsed.
-                    ("params", row.params.isEmpty ? .object([]) : .raw(row.task.params)),
-                    ("metrics", .object(row.metrics)),
-                    ("attempts", .int(row.task.attempts)),
-                    ("worker", row.task.worker.map(JSON.string) ?? .null),
-                    ("wall_seconds", row.task.wallSeconds.map(JSON.double) ?? .null),
-                ])
-            }
-            : shown(groups, top: top).map { group in
-                .object([
-                    ("rank", group.rank.map(JSON.int) ?? .null),
-                    ("group", .object(group.values)),
-                    ("n", .int(group.n)),
-                    ("mean", .object(group.mean.map { ($0.0, .double($0.1)) })),
-                    ("std", .object(group.std.map { ($0.0, .double($0.1)) })),
-                ])
-            }
+        let objects: [JSON] = groupBy.isEmpty ? shown(rows, top: top).map(jsonObject) : shown(groups, top: top).map(jsonObject)
         guard !objects.isEmpty else { return "[]\n" }
         return "[\n" + objects.map(\.encoded).joined(separator: ",\n") + "\n]\n"
+    }
+
+    /// A task: `front` after `rank` when ranked by Pareto front.
+    private func jsonObject(_ row: Row) -> JSON {
+        var fields: [(String, JSON)] = [("rank", row.rank.map(JSON.int) ?? .null)]
+        if pareto != nil { fields.append(("front", row.front.map(JSON.int) ?? .null)) }
+        fields += [
+            ("task_id", .string(row.task.taskID)),
+            ("status", .string(row.task.status.rawValue)),
+            // The stored canonical text as it stands, when it parsed.
+            ("params", row.params.isEmpty ? .object([]) : .raw(row.task.params)),
+            ("metrics", .object(row.metrics)),
+            ("attempts", .int(row.task.attempts)),
+            ("worker", row.task.worker.map(JSON.string) ?? .null),
+            ("wall_seconds", row.task.wallSeconds.map(JSON.double) ?? .null),
+        ]
+        return .object(fields)
+    }
+
+    private func jsonObject(_ group: Group) -> JSON {
+        .object([
+            ("rank", group.rank.map(JSON.int) ?? .null),
+            ("group", .object(group.values)),
+            ("n", .int(group.n)),
+            ("mean", .object(group.mean.map { ($0.0, .double($0.1)) })),
+            ("std", .object(group.std.map { ($0.0, .double($0.1)) })),
+        ])
     }
 
     // MARK: csv
@@ -53,9 +58,12 @@ extension Leaderboard {
     public func csv(top: Int? = nil) -> String {
         var lines: [[String]]
         if groupBy.isEmpty {
-            lines = [["rank", "task_id", "status"] + paramNames + metricNames]
+            let front = pareto == nil ? [] : ["front"]
+            lines = [["rank"] + front + ["task_id", "status"] + paramNames + metricNames]
             for row in shown(rows, top: top) {
-                var fields: [String] = [row.rank.map(String.init) ?? "", row.task.taskID, row.task.status.rawValue]
+                var fields: [String] = [row.rank.map(String.init) ?? ""]
+                if pareto != nil { fields.append(row.front.map(String.init) ?? "") }
+                fields += [row.task.taskID, row.task.status.rawValue]
                 fields += paramNames.map { Self.csvValue(row.param($0)) }
                 fields += metricNames.map { Self.csvValue(row.metric($0) ?? .null) }
                 lines.append(fields)
@@ -100,7 +108,12 @@ extension Leaderboard {
     private func title(top: Int?) -> String {
         var s = "\(sweep.name): \(finishedCount) of \(taskCount) tasks finished; "
         s += groupBy.isEmpty ? "best first" : "groups by \(groupBy.joined(separator: ", ")), best mean first"
-        s += " by \(sortMetric) (\(maximize ? "higher" : "lower") is better)"
+        if let pareto, groupBy.isEmpty {
+            let goals = pareto.objectives.map { "\($0.name) (\($0.maximize ? "higher" : "lower") is better)" }
+            s += " by Pareto front over \(goals.joined(separator: ", ")), then by \(sortMetric)"
+        } else {
+            s += " by \(sortMetric) (\(maximize ? "higher" : "lower") is better)"
+        }
         let total = groupBy.isEmpty ? taskCount : groups.count
         if let top, top < total { s += "; top \(top) of \(total) shown" }
         return s
@@ -110,7 +123,8 @@ extension Leaderboard {
     /// usual accuracies and losses, the epoch when tasks stopped at different
     /// epochs, and the training time; each only if some task has a value.
     private var displayMetrics: [String] {
-        var names = [sortMetric, sweep.metric, "val_accuracy", "test_accuracy", "test_loss", "train_loss"]
+        var names = [sortMetric, sweep.metric] + (pareto?.objectives.map(\.name) ?? [])
+            + ["val_accuracy", "test_accuracy", "test_loss", "train_loss"]
         if Set(rows.compactMap { $0.metric("epoch")?.encoded }).count > 1 { names.append("epoch") }
         names.append("wall_seconds")
         return OrderedNames(names).names.filter { name in rows.contains { $0.metric(name).flatMap(Self.number) != nil } }
@@ -120,8 +134,8 @@ extension Leaderboard {
         let metrics = displayMetrics
         if groupBy.isEmpty {
             let shown = shown(rows, top: top)
-            return [
-                .init("rank", right: true, shown.map { $0.rank.map(String.init) ?? "-" }),
+            return [.init("rank", right: true, shown.map { $0.rank.map(String.init) ?? "-" })]
+                + (pareto == nil ? [] : [.init("front", right: true, shown.map { $0.front.map(String.init) ?? "-" })]) + [
                 .init("task", right: false, shown.map(\.task.taskID)),
                 .init("status", right: false, shown.map(\.task.status.rawValue)),
             ] + varyingParams.map { name in

@@ -36,6 +36,8 @@ extension Sweep {
 
         @OptionGroup var http: HTTPOptions
 
+        @OptionGroup var warmStart: WarmStartOption
+
         func validate() throws {
             guard heartbeat > 0, heartbeat.isFinite else { throw ValidationError("--heartbeat must be > 0") }
             guard liveness >= 1 else { throw ValidationError("--liveness must be at least 1") }
@@ -53,7 +55,7 @@ extension Sweep {
                            "use --curve-secret and --authorized-keys (sweep keygen)")
             }
             let live = try http.server(fallback: nil)
-            let session = try SweepSession(specPath: spec, db: db)
+            let session = try SweepSession(specPath: spec, db: db, warmStart: warmStart.path)
             let server = try HTTPOptions.start(live, store: db, sweep: session.sweep.name, label: "coordinator")
             defer { server?.stop() }
             let context = try Context()

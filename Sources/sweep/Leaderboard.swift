@@ -11,7 +11,7 @@ extension Sweep {
 
         @OptionGroup var options: StoreOptions
 
-        @Option(help: "Metric to rank by (default: the sweep's metric). Names containing 'loss' rank lowest first.")
+        @Option(help: "Metric to rank by (default: the sweep's metric; with several, their Pareto front). Names containing 'loss' rank lowest first.")
         var sort: String?
 
         @Option(help: "Show only the best K rows (or groups).")
@@ -46,12 +46,14 @@ extension Sweep {
             let store = try options.open()
             let sweep = try options.select(in: store)
             let board: SweepStore.Leaderboard
-            if let top, groups.isEmpty, !importance {
+            // several metrics rank by Pareto front, which takes every task (and --sort by one of them, in its goal)
+            let pareto = sweep.pareto
+            if let top, groups.isEmpty, !importance, pareto == nil {
                 // the best K from SQL and an index: a 100,000-task sweep answers in milliseconds
                 board = try StoreOptions.reading { try SweepOverview(store: store, sweep: sweep).leaderboard(store: store, limit: top, sort: sort) }
             } else {
                 let tasks = try StoreOptions.reading { try store.tasks(sweepID: sweep.id) }
-                board = try SweepStore.Leaderboard(sweep: sweep, tasks: tasks, sort: sort, groupBy: groups)
+                board = try SweepStore.Leaderboard(sweep: sweep, tasks: tasks, sort: sort, groupBy: groups, pareto: pareto)
             }
             if importance { return printImportance(SweepImportance(board: board)) }
             print(board.render(format, top: top), terminator: "")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SweepConfig
 import SweepCoordinator
+import SweepReport
 import SweepStore
 import SweepTrain
 import ZeroMQ
@@ -29,6 +30,8 @@ extension Sweep {
 
         @OptionGroup var http: HTTPOptions
 
+        @OptionGroup var warmStart: WarmStartOption
+
         func validate() throws {
             if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
             guard maxTaskMemory == "auto" || MemoryLimit.parse(maxTaskMemory) != nil else {
@@ -39,7 +42,7 @@ extension Sweep {
         func run() throws {
             Signals.install()
             let live = try http.server(fallback: "127.0.0.1:0")
-            let session = try SweepSession(specPath: spec, db: db)
+            let session = try SweepSession(specPath: spec, db: db, warmStart: warmStart.path)
             let server = try HTTPOptions.start(live, store: db, sweep: session.sweep.name, label: "sweep")
             defer { server?.stop() }
             let context = try Context()
@@ -85,7 +88,7 @@ func report(_ session: SweepSession, finished: Bool, failed: Int) throws {
         throw WorkFailed(message: "")
     }
     let board = try SweepStore.Leaderboard(sweep: session.sweep, tasks: session.store.tasks(sweepID: session.sweep.id),
-                                           sort: nil, groupBy: [])
+                                           sort: nil, groupBy: [], pareto: session.sweep.pareto)
     FileHandle.standardOutput.write(Data(board.render(.table, top: 10).utf8))
     let unsaved = try session.store.unsavedWeights(sweepID: session.sweep.id)
     if !unsaved.isEmpty {

@@ -19,6 +19,12 @@ extension Sweep {
             for (i, sweep) in sweeps.enumerated() {
                 // counts and the best task from SQL: a 100,000-task sweep answers in milliseconds
                 let text = try StoreOptions.reading { () throws -> String in
+                    if let pareto = sweep.pareto {
+                        // the best on the Pareto front: every task's metrics are needed
+                        return StatusReport.render(sweep: sweep, tasks: try store.tasks(sweepID: sweep.id),
+                                                   unsavedWeights: try store.unsavedWeights(sweepID: sweep.id),
+                                                   workers: try store.workers(sweepID: sweep.id), pareto: pareto)
+                    }
                     let overview = try SweepOverview(store: store, sweep: sweep)
                     let best = try overview.leaderboard(store: store, limit: 1).best
                     let unsavedWeights = try store.unsavedWeights(sweepID: sweep.id)

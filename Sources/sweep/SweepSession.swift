@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import SweepConfig
 import SweepCoordinator
@@ -9,6 +10,13 @@ import ZeroMQ
 /// What `sweep run` and `sweep coordinator` share: load and expand the spec,
 /// open the store (resuming what it holds), run a coordinator with a progress
 /// display, and report.
+/// `--warm-start OTHER.db`, shared by `sweep run` and `sweep coordinator`.
+struct WarmStartOption: ParsableArguments {
+    @Option(name: .customLong("warm-start"),
+            help: "Another store (SQLite file) whose finished tasks seed method: bayes's search, as known results; they are not run again. Give it again when resuming.")
+    var path: String?
+}
+
 struct SweepSession {
     let spec: SweepSpec
     let store: Store
@@ -17,10 +25,16 @@ struct SweepSession {
     /// The spec's sampler (bayes) and early-stopping rule, for the coordinator.
     let search: Search
 
-    init(specPath: String, db: String) throws {
+    /// `warmStart`: another store whose finished tasks seed a bayes spec's search.
+    init(specPath: String, db: String, warmStart: String? = nil) throws {
         let spec = try SweepSession.loadSpec(specPath)
         for note in spec.notes { printError(note) }
+        var search: Search
         do { search = try Search(spec: spec) } catch let e as SpecError { throw ConfigError(e.message) }
+        if let warmStart {
+            try Self.seed(&search, spec: spec, from: warmStart, db: db)
+        }
+        self.search = search
         // a bayes spec's tasks are proposed while it runs; the others are listed now
         let tasks = search.proposesTasks ? [] : try SweepSession.expand(spec)
         // the best task's weights always go next to the store: a directory that cannot take
@@ -35,6 +49,29 @@ struct SweepSession {
         self.spec = spec
         self.store = store
         taskCount = search.proposesTasks ? spec.runCap ?? 0 : tasks.count
+    }
+
+    /// Seeds a bayes search with the finished tasks of the store at `path` (read again at
+    /// every start: a restarted coordinator given the same option proposes as before), and
+    /// says how many in one line; for another method, says that it changes nothing.
+    private static func seed(_ search: inout Search, spec: SweepSpec, from path: String, db: String) throws {
+        guard spec.method == .bayes else {
+            printError("sweep: warning: --warm-start only affects method: bayes; \(spec.path) is method \(spec.method.rawValue), which ignores it")
+            return
+        }
+        // the other store may be this one: its sweep of this name is what the sampler replays anyway
+        let same = FileManager.default.fileExists(atPath: db) && canonicalPath(path) == canonicalPath(db)
+        do {
+            let seeded = try WarmStart.seed(&search, from: path, skipping: same ? spec.name : nil)
+            printError("sweep: " + seeded.summary)
+        } catch {
+            throw ConfigError(error.description)
+        }
+    }
+
+    /// The canonical path of an existing file (symbolic links and `..` resolved), else the path as given.
+    private static func canonicalPath(_ path: String) -> String {
+        URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
     }
 
     static func loadSpec(_ path: String) throws -> SweepSpec {
