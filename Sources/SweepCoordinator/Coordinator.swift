@@ -1,6 +1,7 @@
 import Foundation
 import SweepConfig
 import SweepProtocol
+import SweepSpec
 import SweepStore
 import ZeroMQ
 
@@ -50,15 +51,25 @@ public final class Coordinator {
 
     /// `search`: the spec's sampler and early-stopping rule; the rule's stored
     /// decisions are replayed, so a restarted coordinator decides as before.
-    public init(store: Store, sweep: SweepRecord, options: Options, context: Context, search: Search = Search()) throws {
+    /// `population`: the spec of a `method: pbt` sweep; its stored lineage and members
+    /// are read, so a restarted coordinator continues the population.
+    public init(store: Store, sweep: SweepRecord, options: Options, context: Context, search: Search = Search(),
+                population: SweepSpec? = nil) throws {
         self.store = store
         self.options = options
         self.context = context
         handOuts = HandOutLog(store: store.path)
+        let weights = WeightsFiles.directory(store: store.path, sweep: sweep.name)
+        let restore = try population.map { spec in
+            PopulationRestore(spec: spec, lineage: try store.lineage(sweepID: sweep.id),
+                              members: try store.populationMembers(sweepID: sweep.id),
+                              load: { CheckpointFiles.read(weights: weights, taskID: $0, epoch: $1) })
+        }
         core = CoordinatorCore(sweep: sweep, tasks: handOuts.withLastHolders(try store.tasks(sweepID: sweep.id)),
                                settings: options.settings,
                                search: search,
-                               stopDecisions: search.stopping == nil ? [] : try store.stopDecisions(sweepID: sweep.id))
+                               stopDecisions: search.stopping == nil ? [] : try store.stopDecisions(sweepID: sweep.id),
+                               population: restore)
         router = try context.socket(.router)
         try router.setLinger(milliseconds: 0)
         try router.setRouterMandatory(true)
@@ -190,6 +201,12 @@ public final class Coordinator {
         handOuts.write(round.updates)
         for (peer, m) in round.early { send(m, to: peer) }
         let unsaved = Self.writeWeights(effects, sweepID: core.sweep.id, directory: weightsDirectory, log: log)
+        for case .checkpoint(let taskID, let epoch, let file) in effects {
+            do { try CheckpointFiles.write(file, taskID: taskID, epoch: epoch, weights: weightsDirectory) } catch {
+                // the member goes on from the copy in memory; only a restart before its next checkpoint would miss it
+                log("warning: task \(taskID): its checkpoint after epoch \(epoch) was not saved: \(error)")
+            }
+        }
         if !round.updates.isEmpty || !unsaved.isEmpty || !round.late.isEmpty {
             committer.submit(round.updates + unsaved, then: round.late)
         }
@@ -206,7 +223,7 @@ public final class Coordinator {
             case .finished(let id, let status, let text, let value):
                 metrics.results.increment()
                 onFinished(id, status, text, value)
-            case .store, .weights: break
+            case .store, .weights, .checkpoint: break
             }
         }
     }

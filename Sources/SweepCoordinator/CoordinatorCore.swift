@@ -10,7 +10,9 @@ extension Message {
     /// and a heartbeat. ACK and done must follow the commit.
     var mayLeaveBeforeCommit: Bool {
         switch self {
-        case .task, .heartbeat: true
+        // a pbt interval waits for the commit: its hand-out keeps the epochs before it (see `intervalHandedOut`)
+        case .task(let a): a.interval == nil
+        case .heartbeat: true
         default: false
         }
     }
@@ -56,6 +58,9 @@ public enum Effect: Sendable {
     /// round's store commit: as the task's own file (`--save-weights`) and/or as
     /// the sweep's best.
     case weights(taskID: String, file: [UInt8], asTask: Bool, asBest: Bool)
+    /// Method pbt: a member's checkpoint after `epoch`, to write durably before the round's
+    /// store commit (`CheckpointFiles`).
+    case checkpoint(taskID: String, epoch: Int, file: [UInt8])
 }
 
 /// The coordinator's state machine: tasks, workers, leases. It takes time as a
@@ -107,20 +112,20 @@ public final class CoordinatorCore {
     public let settings: CoordinatorSettings
     /// Messages dropped because they did not decode, since the start.
     public private(set) var malformedMessages = 0
-    private var tasks: [Task]
-    private var indexOf: [String: Int]
-    private var peers: [PeerID: Peer] = [:]
+    var tasks: [Task]
+    var indexOf: [String: Int]
+    var peers: [PeerID: Peer] = [:]
     /// Pending task indices: `retry` (a stack of requeued tasks) is served before `queue[head...]`.
-    private var queue: [Int]
+    var queue: [Int]
     private var head = 0
-    private var retry: [Int] = []
+    var retry: [Int] = []
     /// Pending tasks that remember a holder (running when the last coordinator stopped, or
     /// requeued from a worker taken for lost): that worker may be alive and about to say
     /// hello holding it. They wait one lease (the heartbeat timeout, from the first round)
     /// before they may go to another worker, as a running task would; handed out at once
     /// after a crash, such a task ran twice and was charged an attempt for the crash (the
     /// chaos test saw tasks reach 3 attempts so). Tasks that remember no holder go first.
-    private var awaitingHolders: [Int] = []
+    var awaitingHolders: [Int] = []
     private var awaitingUntil: Double?
     public private(set) var finishedCount = 0
     public private(set) var failedCount = 0
@@ -148,10 +153,12 @@ public final class CoordinatorCore {
     private var exhausted = false
     /// Early-stopping decisions stored so far (the next one's sequence number).
     private var decisions = 0
+    /// Method pbt: the population and its checkpoints (Population.swift).
+    var population: PopulationRun?
 
     /// `stopDecisions`: the stored decisions of `search.stopping`, in order (JSON text).
     public init(sweep: SweepRecord, tasks records: [TaskRecord], settings: CoordinatorSettings,
-                search: Search = Search(), stopDecisions: [String] = []) {
+                search: Search = Search(), stopDecisions: [String] = [], population restore: PopulationRestore? = nil) {
         self.sweep = sweep
         self.settings = settings
         self.search = search
@@ -188,11 +195,12 @@ public final class CoordinatorCore {
             self.search.stopping!.replay(stopDecisions.compactMap(Search.decode))
             decisions = stopDecisions.count
         }
+        if let restore { setUpPopulation(restore, records: records) }
     }
 
     /// The sweep metric in a metrics object; nil when absent or null (e.g. val_accuracy
     /// with no validation split), NaN when not a number.
-    private func metricValue(in metrics: JSON) -> Double? {
+    func metricValue(in metrics: JSON) -> Double? {
         guard let v = metrics[sweep.metric], v != .null else { return nil }
         return v.doubleValue ?? .nan
     }
@@ -215,7 +223,7 @@ public final class CoordinatorCore {
         guard let sampler = search.sampler, !exhausted, let cap = sampler.spec.runCap else { return tasks.count }
         return max(cap, tasks.count)
     }
-    public private(set) var running = 0
+    public internal(set) var running = 0
     public var pendingCount: Int { total - finishedCount - running }
     public var isFinished: Bool { finishedCount == total }
     public var workerCount: Int { peers.count }
@@ -363,6 +371,11 @@ public final class CoordinatorCore {
             send(.ack(taskID: o.taskID), to: peer, now: now, &effects)
             return
         }
+        if isEarlierInterval(i, o) {
+            // pbt: an interval stored already, resent after a reconnect (the member may be training its next one here)
+            send(.ack(taskID: o.taskID), to: peer, now: now, &effects)
+            return
+        }
         peers[peer]!.holding.remove(i)
         if tasks[i].status.isFinished {
             // a duplicate (resent after a reconnect) or a late result: stored once, acknowledged again
@@ -381,8 +394,14 @@ public final class CoordinatorCore {
         }
         tasks[i].holder = nil
         let weights = incomingWeights.removeValue(forKey: o.taskID)
+        if endsInterval(i, o) {
+            intervalEnded(i, o, checkpoint: weights, from: peer, now: now, &effects)
+            send(.ack(taskID: o.taskID), to: peer, now: now, &effects)
+            dispatch(now: now, &effects)
+            return
+        }
         if o.status == "failed" { tasks[i].failedOn.append(peers[peer]!.host) }
-        if o.status == "failed" && tasks[i].attempts < settings.maxAttempts {
+        if o.status == "failed" && tasks[i].attempts - attemptBase(i) < settings.maxAttempts {
             effects.append(.log("task \(o.taskID) failed on \(describe(peer)) (attempt \(tasks[i].attempts)): \(o.error ?? "no error text"); retrying"))
             requeue(i, error: o.error, &effects)
         } else {
@@ -441,6 +460,10 @@ public final class CoordinatorCore {
     /// Purges peers that have been silent too long, then sends heartbeats that are due.
     public func tick(now: Double) -> [Effect] {
         var effects: [Effect] = []
+        if let run = population, !run.deferred.isEmpty {
+            effects += run.deferred   // what the population's set-up decided, stored now
+            run.deferred = []
+        }
         // purge by scanning every peer (an ordered-list purge can miss dead workers)
         for (id, p) in peers where now - p.lastSeen > settings.expiry {
             effects.append(.log("worker \(p.name) silent for \(Int((now - p.lastSeen) * 1000)) ms: lost"))
@@ -535,6 +558,11 @@ public final class CoordinatorCore {
     }
 
     private func assign(_ i: Int, to peer: PeerID, now: Double, _ effects: inout [Effect]) {
+        var interval: (Interval, JSON)?
+        if isPopulation {
+            interval = nextInterval(i, now: now, &effects)
+            if interval == nil { return }   // its checkpoint is missing: the member failed
+        }
         let p = peers[peer]!
         running += 1
         tasks[i].status = .running
@@ -544,11 +572,16 @@ public final class CoordinatorCore {
         tasks[i].lastWorkerID = p.workerID
         peers[peer]!.holding.insert(i)
         let attempt = tasks[i].attempts + 1
-        effects.append(.store(.handedOut(sweepID: sweep.id, taskID: tasks[i].id, worker: p.name, at: now)))
+        if let (interval, _) = interval {
+            effects.append(.store(.intervalHandedOut(sweepID: sweep.id, taskID: tasks[i].id, worker: p.name, at: now,
+                                                     fromEpoch: interval.from)))
+        } else {
+            effects.append(.store(.handedOut(sweepID: sweep.id, taskID: tasks[i].id, worker: p.name, at: now)))
+        }
         if !p.reportsStarts { begin(i, attempt: attempt, &effects) }
         let weights = WeightsRequest(all: settings.saveWeights, metric: sweep.metric, maximize: sweep.maximize, best: best)
-        send(.task(Assignment(sweep: sweep.name, taskID: tasks[i].id, attempt: attempt, params: .raw(tasks[i].params),
-                              weights: weights)),
+        send(.task(Assignment(sweep: sweep.name, taskID: tasks[i].id, attempt: attempt, params: interval?.1 ?? .raw(tasks[i].params),
+                              weights: weights, interval: interval?.0)),
              to: peer, now: now, &effects)
     }
 
@@ -596,7 +629,7 @@ public final class CoordinatorCore {
                 if tasks[i].lastWorkerID == p.workerID { tasks[i].lastWorkerID = nil }
             }
             if countsAsAttempt && ran { tasks[i].failedOn.append(p.host) }
-            if countsAsAttempt && ran && tasks[i].attempts >= settings.maxAttempts {
+            if countsAsAttempt && ran && tasks[i].attempts - attemptBase(i) >= settings.maxAttempts {
                 finish(i, status: .failed, metrics: .object([]), error: failure(i, reason ?? "worker lost"),
                        wallSeconds: 0, worker: p.name, now: now, &effects)
             } else {
@@ -607,7 +640,7 @@ public final class CoordinatorCore {
 
     /// The error of a task that failed for good: its last run's error, after the hosts of
     /// every failed run (the same host again and again points at the task, several at the hosts).
-    private func failure(_ i: Int, _ last: String) -> String {
+    func failure(_ i: Int, _ last: String) -> String {
         let runs = tasks[i].failedOn
         guard !runs.isEmpty else { return last }
         return "failed on \(runs.count) attempt(s) (hosts: \(runs.joined(separator: ", "))): \(last)"
@@ -628,7 +661,7 @@ public final class CoordinatorCore {
         return (held.sorted().map { (tasks[$0].id, tasks[$0].status == .pending) }, effects)
     }
 
-    private func requeue(_ i: Int, error: String?, _ effects: inout [Effect]) {
+    func requeue(_ i: Int, error: String?, _ effects: inout [Effect]) {
         if tasks[i].status == .running { running -= 1 }
         incomingWeights.removeValue(forKey: tasks[i].id)
         tasks[i].status = .pending
@@ -638,8 +671,8 @@ public final class CoordinatorCore {
         effects.append(.store(.requeued(sweepID: sweep.id, taskID: tasks[i].id, attempts: tasks[i].attempts, error: error)))
     }
 
-    private func finish(_ i: Int, status: TaskStatus, metrics json: JSON, error: String?, wallSeconds: Double,
-                        worker: String, now: Double, _ effects: inout [Effect]) {
+    func finish(_ i: Int, status: TaskStatus, metrics json: JSON, error: String?, wallSeconds: Double,
+                worker: String, now: Double, _ effects: inout [Effect]) {
         let metrics = json.encoded
         if tasks[i].status == .running { running -= 1 }
         incomingWeights.removeValue(forKey: tasks[i].id)
@@ -655,6 +688,7 @@ public final class CoordinatorCore {
                                         error: error, wallSeconds: wallSeconds, worker: worker, at: now)))
         effects.append(.finished(taskID: tasks[i].id, status: status, metrics: metrics,
                                  value: metricValue(in: json).flatMap { $0.isNaN ? nil : $0 }))
+        if isPopulation && status != .completed { dropMember(i, &effects) }
     }
 
     private func popPending() -> Int? {

@@ -283,3 +283,57 @@ public final class Optimizer {
         return total
     }
 }
+
+// MARK: checkpoints
+
+extension Optimizer {
+    /// Everything `step` carries from one update to the next: torch's `state_dict()["state"]`
+    /// (step, exp_avg / momentum_buffer, exp_avg_sq / square_avg / sum, NAdam's mu_product),
+    /// for a run that stops at an epoch and goes on later, possibly with other settings
+    /// (population-based training changes the learning rate or momentum between intervals).
+    public struct State: Sendable, Equatable {
+        public var steps: Int
+        /// The first and second buffers (`first`, `second`), nil when the rule keeps none.
+        public var first: [Float]?
+        public var second: [Float]?
+        public var muProduct: Float
+
+        public init(steps: Int, first: [Float]?, second: [Float]?, muProduct: Float = 1) {
+            self.steps = steps
+            self.first = first
+            self.second = second
+            self.muProduct = muProduct
+        }
+    }
+
+    /// A copy of the state after the updates done so far.
+    public func exportState() -> State {
+        let (needsFirst, needsSecond) = settings.stateBuffers
+        let n = parameterCount
+        return State(steps: steps,
+                     first: needsFirst ? Array(UnsafeBufferPointer(start: first, count: n)) : nil,
+                     second: needsSecond ? Array(UnsafeBufferPointer(start: second, count: n)) : nil,
+                     muProduct: muProduct)
+    }
+
+    /// Takes a state that `exportState` made, as torch's `load_state_dict` does: the next
+    /// update continues from it bit for bit. A buffer this rule keeps but the state lacks
+    /// (momentum turned on since) stays zero, as a fresh torch buffer would; a buffer it does
+    /// not keep is passed over. A buffer of another length is an error (another network).
+    public func importState(_ state: State) throws(OptimizerStateError) {
+        let (needsFirst, needsSecond) = settings.stateBuffers
+        for (name, buffer, needed, into) in [("first", state.first, needsFirst, first), ("second", state.second, needsSecond, second)] {
+            guard needed, let buffer else { continue }
+            guard buffer.count == parameterCount else {
+                throw OptimizerStateError(description: "optimizer state: \(name) buffer holds \(buffer.count) values, the network \(parameterCount)")
+            }
+            if parameterCount > 0 { buffer.withUnsafeBufferPointer { into.update(from: $0.baseAddress!, count: parameterCount) } }
+        }
+        steps = state.steps
+        muProduct = state.muProduct
+    }
+}
+
+public struct OptimizerStateError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+}

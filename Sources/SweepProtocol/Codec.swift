@@ -19,6 +19,7 @@ public enum Codec {
     public static func encode(_ message: Message) -> [[UInt8]] {
         let frames = [Array(Wire.version.utf8), Array(message.kind.utf8), body(message)]
         if case .weights(let w) = message { return frames + [w.bytes] }
+        if case .task(let a) = message, let checkpoint = a.interval?.checkpoint { return frames + [checkpoint] }
         return frames
     }
 
@@ -39,6 +40,13 @@ public enum Codec {
             if let w = a.weights {
                 fields.append(("weights", .object([("all", .bool(w.all)), ("metric", .string(w.metric)),
                                                    ("maximize", .bool(w.maximize)), ("best", w.best.map(JSON.double) ?? .null)])))
+            }
+            if let interval = a.interval {
+                let checkpoint: JSON = interval.checkpoint.map { c in
+                    let d = WeightsDigest(of: c)
+                    return .object([("bytes", .int(d.bytes)), ("fnv1a", .string(String(d.fnv1a, radix: 16)))])
+                } ?? .null
+                fields.append(("interval", .object([("from", .int(interval.from)), ("to", .int(interval.to)), ("checkpoint", checkpoint)])))
             }
             return JSON.object(fields).encodedBytes
         case .weights(let w):
@@ -73,7 +81,9 @@ public enum Codec {
     /// only passes them on: a worker reads a task's `params` so, and its slot process parses them.
     public static func decode(_ frames: [[UInt8]], rawMembers: Set<String> = []) throws(ProtocolError) -> Message {
         let isWeights = frames.count == 4 && frames[1].elementsEqual("weights".utf8)
-        guard frames.count == 3 || isWeights else { throw ProtocolError("expected 3 frames, got \(frames.count)") }
+        // a task of method pbt carries its checkpoint as a fourth frame
+        let isTaskWithCheckpoint = frames.count == 4 && frames[1].elementsEqual("task".utf8)
+        guard frames.count == 3 || isWeights || isTaskWithCheckpoint else { throw ProtocolError("expected 3 frames, got \(frames.count)") }
         guard frames[0].elementsEqual(Wire.version.utf8) else {
             throw ProtocolError("unknown protocol version '\(printable(frames[0]))'")
         }
@@ -114,9 +124,27 @@ public enum Codec {
                 let best: Double? = w["best"] == nil || w["best"] == .null ? nil : try f.double("best")
                 request = WeightsRequest(all: all, metric: try f.string("metric"), maximize: maximize, best: best)
             }
+            var interval: Interval?
+            if let i = body["interval"], i != .null {
+                let f = Fields(kind: "task: interval", body: i)
+                let from = try f.int("from", min: 0), to = try f.int("to", min: from + 1)
+                var checkpoint: [UInt8]?
+                if let c = i["checkpoint"], c != .null {
+                    let cf = Fields(kind: "task: interval: checkpoint", body: c)
+                    guard isTaskWithCheckpoint, let hash = UInt64(try cf.string("fnv1a"), radix: 16) else {
+                        throw ProtocolError("task: interval: checkpoint needs a 64-bit hex fnv1a and the checkpoint frame")
+                    }
+                    guard WeightsDigest(of: frames[3]) == WeightsDigest(bytes: try cf.int("bytes", min: 0), fnv1a: hash) else {
+                        throw ProtocolError("task: interval: the checkpoint frame does not match its size and hash")
+                    }
+                    checkpoint = frames[3]
+                }
+                interval = Interval(from: from, to: to, checkpoint: checkpoint)
+            }
+            if isTaskWithCheckpoint && interval?.checkpoint == nil { throw ProtocolError("task: a fourth frame without interval.checkpoint") }
             return .task(Assignment(sweep: try fields.string("sweep"), taskID: try fields.string("task_id"),
                                     attempt: try fields.int("attempt", min: 1), params: try fields.object("params"),
-                                    weights: request))
+                                    weights: request, interval: interval))
         case "weights":
             let total = try fields.int("total", min: 0), offset = try fields.int("offset", min: 0)
             let bytes = frames[3]

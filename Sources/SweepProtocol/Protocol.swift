@@ -82,13 +82,36 @@ public struct Assignment: Sendable, Equatable {
     public var params: JSON
     /// Optional (absent from older coordinators): which weights to send back.
     public var weights: WeightsRequest?
+    /// Optional (method pbt): train only these epochs, from this checkpoint, and send the
+    /// checkpoint after them back as the run's weights.
+    public var interval: Interval?
 
-    public init(sweep: String, taskID: String, attempt: Int, params: JSON, weights: WeightsRequest? = nil) {
+    public init(sweep: String, taskID: String, attempt: Int, params: JSON, weights: WeightsRequest? = nil,
+                interval: Interval? = nil) {
         self.sweep = sweep
         self.taskID = taskID
         self.attempt = attempt
         self.params = params
         self.weights = weights
+        self.interval = interval
+    }
+}
+
+/// One interval of a population-based training member: epochs `from`+1 through `to`,
+/// starting from `checkpoint` (a `Checkpoint` file: the member's own after epoch `from`,
+/// or, after an exploit, the one of the member it copied; nil when `from` is 0). The
+/// checkpoint travels as the task message's fourth frame, with its size and FNV-1a hash
+/// in the body, checked on arrival. The worker sends the checkpoint after `to` back in
+/// `weights` messages, as trained weights go, before the result.
+public struct Interval: Sendable, Equatable {
+    public var from: Int
+    public var to: Int
+    public var checkpoint: [UInt8]?
+
+    public init(from: Int, to: Int, checkpoint: [UInt8]?) {
+        self.from = from
+        self.to = to
+        self.checkpoint = checkpoint
     }
 }
 

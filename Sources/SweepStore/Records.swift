@@ -149,6 +149,17 @@ public enum StoreUpdate: Sendable {
     /// A worker went: it said bye (`left`), or it was taken for lost (`lost`) holding
     /// `lost` tasks that had begun.
     case workerLeft(sweepID: Int64, worker: String, state: WorkerState, lost: Int, at: Double)
+    /// Method pbt: the member's next interval (epochs after `fromEpoch`) was handed to a
+    /// worker, as `handedOut`, but only the epochs after `fromEpoch` are dropped: those
+    /// before are the member's, trained in its earlier intervals. Ignored for a finished task.
+    case intervalHandedOut(sweepID: Int64, taskID: String, worker: String, at: Double, fromEpoch: Int)
+    /// Method pbt: a member reached `epoch` (its checkpoint is on disk) with `score`, the
+    /// first metric (nil: NaN or absent), and trains on with `config` (canonical JSON);
+    /// `attempts`: the task's attempts when the interval ended (the next interval's runs
+    /// count from there). Inserted or replaced.
+    case populationMember(sweepID: Int64, taskID: String, epoch: Int, score: Double?, config: String, attempts: Int)
+    /// Method pbt: one exploit, the `seq`-th of the sweep (a `LineageEntry` as JSON).
+    case lineage(sweepID: Int64, seq: Int, entry: String)
 }
 
 /// Where a worker stands in the `workers` table.

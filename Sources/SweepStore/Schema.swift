@@ -105,6 +105,33 @@ enum Schema {
                 CREATE INDEX tasks_by_worker ON tasks (sweep_id, worker, status);
                 """)
         }
+        // Method pbt (docs/spec.md § Population-based training): every exploit of the
+        // sweep in order (a LineageEntry as JSON), which a restarted coordinator replays,
+        // and each member's last checkpointed epoch, its score there and the configuration
+        // it trains on with. The checkpoints themselves are files next to the store
+        // (`<db dir>/weights/<sweep>/checkpoints/<task id>/epoch-<n>.safetensors`): they
+        // hold a network and its optimizer state, megabytes each, which a table would copy
+        // into every backup and vacuum. tasks.params stays the initial configuration.
+        migrator.registerMigration("pbt") { db in
+            try db.execute(sql: """
+                CREATE TABLE pbt_lineage (
+                    sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+                    seq INTEGER NOT NULL,
+                    entry TEXT NOT NULL,
+                    PRIMARY KEY (sweep_id, seq)
+                );
+                CREATE TABLE pbt_members (
+                    sweep_id INTEGER NOT NULL,
+                    task_id TEXT NOT NULL,
+                    epoch INTEGER NOT NULL,
+                    score REAL,
+                    config TEXT NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    PRIMARY KEY (sweep_id, task_id),
+                    FOREIGN KEY (sweep_id, task_id) REFERENCES tasks (sweep_id, task_id) ON DELETE CASCADE
+                );
+                """)
+        }
         return migrator
     }()
 }

@@ -368,7 +368,9 @@ public final class Store: Sendable {
                  .resumed(_, let taskID, _), .requeued(_, let taskID, _, _), .insights(_, let taskID, _),
                  .weightsNotSaved(_, let taskID, _):
                 lastHandOut[taskID] = nil
-            case .added, .stopDecision, .workerJoined, .workerSeen, .workerLeft:
+            case .intervalHandedOut(_, let taskID, _, _, _), .populationMember(_, let taskID, _, _, _, _):
+                lastHandOut[taskID] = nil
+            case .added, .stopDecision, .workerJoined, .workerSeen, .workerLeft, .lineage:
                 break   // new rows, decisions and workers: no task's row changes
             }
         }
@@ -467,6 +469,8 @@ public final class Store: Sendable {
                 UPDATE workers SET state = ?, tasks_lost = tasks_lost + ?, last_seen = max(last_seen, ?)
                 WHERE sweep_id = ? AND worker = ?
                 """).execute(arguments: [state.rawValue, lost, at, sweepID, worker])
+        case .intervalHandedOut, .populationMember, .lineage:
+            return try applyPopulation(update, db)
         }
         return db.changesCount > 0
     }

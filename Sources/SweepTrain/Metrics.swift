@@ -66,6 +66,8 @@ public struct RunResult: Sendable {
     public var weights: [Safetensors.Tensor]? = nil
     /// The kernel set that ran (`KernelSet.name`; nil for model=noop, which runs none).
     public var kernels: String? = nil
+    /// After a run of a `TrainingInterval` that completed: its checkpoint (`Checkpoint`).
+    public var checkpoint: [UInt8]? = nil
 
     public var final: EpochMetrics? { epochs.last }
 

@@ -34,25 +34,33 @@ public final class Trainer {
     /// with status `stopped` and the metrics so far. `pause`, when given, is how model=noop
     /// waits (at most the duration it is given, returning early when a stop may have come):
     /// a slot waits on its stdin, so a cancel wakes it at once instead of at the next 10 ms tick.
+    ///
+    /// `interval`, when given, trains only its epochs, from its checkpoint (with this
+    /// configuration, which may differ from the one the checkpoint was trained with: its
+    /// learning rate, momentum, …), and the result carries the checkpoint after them.
     public func run(dataset: Dataset? = nil,
+                    interval: TrainingInterval? = nil,
                     onEpoch: (EpochMetrics) -> Void = { _ in },
                     shouldStop: () -> Bool = { false },
                     pause: ((Duration) -> Void)? = nil) throws -> RunResult {
         let start = clock.now
-        if config.model == .noop { return runNoop(start: start, onEpoch: onEpoch, shouldStop: shouldStop, pause: pause) }
+        if let interval, !(0 <= interval.from && interval.from < interval.to && interval.to <= config.epochs) {
+            throw ConfigError("interval: epochs \(interval.from + 1) to \(interval.to) do not lie within 1 to \(config.epochs)")
+        }
+        if config.model == .noop { return runNoop(start: start, interval: interval, onEpoch: onEpoch, shouldStop: shouldStop, pause: pause) }
 
         BLAS.setThreads(config.threads)
         // one thread: the engine's own kernels (the set chosen at start, or one a caller forced);
         // several: OpenBLAS's threaded GEMM and the Swift loops
         let kernels = config.threads > 1 ? KernelSet.openblas : Kernels.current
         var result = try Kernels.$forced.withValue(kernels) {
-            try train(dataset: dataset, start: start, onEpoch: onEpoch, shouldStop: shouldStop)
+            try train(dataset: dataset, interval: interval, start: start, onEpoch: onEpoch, shouldStop: shouldStop)
         }
         result.kernels = kernels.name
         return result
     }
 
-    private func train(dataset: Dataset?, start: ContinuousClock.Instant, onEpoch: (EpochMetrics) -> Void,
+    private func train(dataset: Dataset?, interval: TrainingInterval?, start: ContinuousClock.Instant, onEpoch: (EpochMetrics) -> Void,
                        shouldStop: () -> Bool) throws -> RunResult {
         let data = try dataset ?? loadDataset(Trainer.dataOptions(config))
         guard data.train.count > 0 else { throw ConfigError("dataset \(config.dataset): the training split is empty") }
@@ -69,13 +77,27 @@ public final class Trainer {
         loop.augment = Augment(config.augment, data: data, seed: config.seed)
         var shuffle = RNG(seed: config.seed, stream: Streams.shuffle)
         var order = Array(0..<data.train.count)
+        let (first, last) = (interval?.from ?? 0, interval?.to ?? config.epochs)
+        var startedFrom: UInt64?
+        if let bytes = interval?.checkpoint {
+            let checkpoint = try Checkpoint(decoding: bytes)
+            guard checkpoint.epoch == first else { throw ConfigError("checkpoint: it holds epoch \(checkpoint.epoch), the interval starts after \(first)") }
+            if let error = model.load(stateDict: checkpoint.network) { throw ConfigError("checkpoint: \(error)") }
+            try optimizer.importState(checkpoint.optimizer)
+            loop.steps = checkpoint.steps
+            // what the run starts from, read back from the network and optimizer as loaded
+            startedFrom = Checkpoint.stateDigest(Checkpoint(epoch: first, steps: loop.steps, network: model.stateDict(steps: loop.steps),
+                                                            optimizer: optimizer.exportState()).tensors)
+        }
+        // the orders of the epochs before: epoch e trains on the e-th draw, as in one uninterrupted run
+        for _ in 0..<first { shuffle.shuffle(&order) }
 
         var result = RunResult(status: .completed, config: config, epochs: [])
         let stepsPerEpoch = (data.train.count + config.batchSize - 1) / config.batchSize
         loop.stepLosses = StepLosses(every: StepLosses.interval(stepsPerEpoch: stepsPerEpoch), stepsPerEpoch: stepsPerEpoch)
         loop.trace = TraceRecorder(model: model, data: data, stepsPerEpoch: stepsPerEpoch, batchSize: config.batchSize)
         var activations: [LayerActivations] = []
-        for epoch in 1...config.epochs {
+        for epoch in (first + 1)...last {
             shuffle.shuffle(&order)
             let epochStart = clock.now
             let pass = loop.train(order: order, optimizer: optimizer, shouldStop: shouldStop)
@@ -105,7 +127,7 @@ public final class Trainer {
                     metrics.valAccuracy = v.accuracy
                 }
                 // the last epoch's test pass also records every layer's activations
-                let recorder = epoch == config.epochs || pass.stopped
+                let recorder = epoch == last || pass.stopped
                     ? ActivationRecorder(model: model) : nil
                 let t = loop.evaluate(data.test, recording: recorder)
                 metrics.testLoss = t.loss
@@ -122,6 +144,10 @@ public final class Trainer {
         result.insights = RunInsights(steps: loop.stepLosses, activations: activations,
                                       filters: model.firstConvolutionFilters, trace: loop.trace?.trace)
         result.weights = model.stateDict(steps: loop.steps)
+        if interval != nil, result.status == .completed {
+            result.checkpoint = Checkpoint(epoch: last, steps: loop.steps, network: result.weights!, optimizer: optimizer.exportState(),
+                                           metadata: startedFrom.map { [("pbt.started_from", String($0, radix: 16))] } ?? []).encoded()
+        }
         return result
     }
 
@@ -129,13 +155,14 @@ public final class Trainer {
     /// that depend only on the configuration (`SyntheticObjective`: a noisy bowl over
     /// the learning rate, best near 3e-3 with adam), to measure the runtime and to
     /// test search.
-    private func runNoop(start: ContinuousClock.Instant, onEpoch: (EpochMetrics) -> Void,
+    private func runNoop(start: ContinuousClock.Instant, interval: TrainingInterval?, onEpoch: (EpochMetrics) -> Void,
                          shouldStop: () -> Bool, pause: ((Duration) -> Void)?) -> RunResult {
         var result = RunResult(status: .completed, config: config, epochs: [])
         let objective = SyntheticObjective()
         let bowl = objective.value(config)   // the configuration's canonical text is hashed once, not every epoch
-        for epoch in 1...config.epochs {
-            let due = start + .milliseconds(config.durationMs * epoch / config.epochs)
+        let (first, last) = (interval?.from ?? 0, interval?.to ?? config.epochs)
+        for epoch in (first + 1)...last {
+            let due = start + .milliseconds(config.durationMs * (epoch - first) / config.epochs)
             while clock.now < due {
                 if shouldStop() { result.status = .stopped; break }
                 let left = due - clock.now
@@ -151,6 +178,10 @@ public final class Trainer {
             onEpoch(m)
             if result.status != .completed { break }
         }
+        if interval != nil, result.status == .completed {
+            // nothing trained: the checkpoint holds the epoch reached
+            result.checkpoint = Checkpoint(epoch: last, steps: 0, network: [], optimizer: .init(steps: 0, first: nil, second: nil)).encoded()
+        }
         return result
     }
 }
@@ -164,7 +195,7 @@ final class Loop {
     let labels: UnsafeMutablePointer<Int32>
     let loss = SoftmaxCrossEntropy()
     /// Training steps taken so far, across epochs.
-    private(set) var steps = 0
+    var steps = 0
     /// The mean batch loss every `stepLosses.every` steps.
     var stepLosses = StepLosses(every: 1, stepsPerEpoch: 1)
     /// Rewrites training batches (the `augment` key); evaluation batches are left alone.

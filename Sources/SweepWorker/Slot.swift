@@ -18,13 +18,20 @@ enum Slot {
         do {
             let config = try TrainConfig(json: a.params)
             let data = config.model == .noop ? nil : try datasets.dataset(Trainer.dataOptions(config))
+            let interval = a.interval.map { TrainingInterval(from: $0.from, to: $0.to, checkpoint: $0.checkpoint) }
             let result = try Trainer(config: config, memoryLimit: memoryLimit).run(
-                dataset: data,
+                dataset: data, interval: interval,
                 onEpoch: { m in progress(TaskProgress(taskID: a.taskID, attempt: a.attempt, epoch: m.epoch, metrics: .object(m.fields))) },
                 shouldStop: isCancelled, pause: pause)
             let metrics = result.final.map { JSON.object($0.fields) } ?? .object([])
             var digest: WeightsDigest?
-            if let tensors = result.weights, result.status == .completed || result.status == .stopped,
+            if interval != nil {
+                // an interval of method pbt: its checkpoint goes back whatever the request says
+                if let file = result.checkpoint {
+                    weights(file)
+                    digest = WeightsDigest(of: file)
+                }
+            } else if let tensors = result.weights, result.status == .completed || result.status == .stopped,
                a.weights?.wants(finalMetrics: metrics) == true {
                 let file = Safetensors.encode(tensors, metadata: [("sweep", a.sweep), ("task_id", a.taskID),
                                                                   ("config", config.canonical.encoded)])

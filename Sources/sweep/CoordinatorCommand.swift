@@ -73,7 +73,7 @@ extension Sweep {
                     options: .init(bind: bind, settings: .init(heartbeatInterval: heartbeat, liveness: liveness,
                                                                maxAttempts: session.spec.maxAttempts, saveWeights: saveWeights),
                                     curveSecret: secret),
-                    context: context, search: session.search)
+                    context: context, search: session.search, population: session.spec.method == .pbt ? session.spec : nil)
             } catch let e as ZMQError {
                 throw ConfigError("--bind \(bind): \(e.message)")
             }

@@ -52,7 +52,7 @@ extension Sweep {
                 store: session.store, sweep: session.sweep,
                 options: .init(bind: endpoint, settings: .init(maxAttempts: session.spec.maxAttempts, saveWeights: saveWeights,
                                                                 holdersMayReturn: false)),
-                context: context, search: session.search)
+                context: context, search: session.search, population: session.spec.method == .pbt ? session.spec : nil)
             defer { coordinator.close() }
 
             var finished = coordinator.core.isFinished

@@ -13,7 +13,18 @@ import SweepConfig
         .result(Outcome(taskID: "00ff", attempt: 1, status: "completed", metrics: .object([("test_accuracy", .double(0.875))]), error: nil, wallSeconds: 1.5)),
         .result(Outcome(taskID: "00ff", attempt: 3, status: "failed", metrics: .object([]), error: "boom", wallSeconds: 0)),
         .ack(taskID: "00ff"), .cancel(taskID: "00ff"), .done, .bye, .heartbeat,
+        // method pbt: an interval, from scratch and from a checkpoint (the fourth frame)
+        .task(Assignment(sweep: "s", taskID: "00ff", attempt: 2, params: .object([]), interval: Interval(from: 0, to: 2, checkpoint: nil))),
+        .task(Assignment(sweep: "s", taskID: "00ff", attempt: 4, params: .object([]), interval: Interval(from: 2, to: 4, checkpoint: [1, 2, 3, 0]))),
     ]
+
+    @Test func aCheckpointThatDoesNotMatchItsHashIsRefused() throws {
+        var frames = Codec.encode(.task(Assignment(sweep: "s", taskID: "00ff", attempt: 1, params: .object([]),
+                                                   interval: Interval(from: 2, to: 4, checkpoint: [1, 2, 3]))))
+        #expect(frames.count == 4)
+        frames[3][1] = 9
+        #expect(throws: ProtocolError.self) { try Codec.decode(frames) }
+    }
 
     @Test(arguments: messages)
     func roundTrips(_ m: Message) throws {

@@ -38,7 +38,7 @@ import Testing
             #expect(try readOnly.unsavedWeights(sweepID: 1) == [:])
             try readOnly.close()
             let writer = try Store(path: path)
-            #expect(try writer.schemaVersions() == ["v1", "stop-decisions", "insights", "unsaved-weights", "workers"])
+            #expect(try writer.schemaVersions() == ["v1", "stop-decisions", "insights", "unsaved-weights", "workers", "pbt"])
         }
     }
 }

@@ -174,12 +174,12 @@ import Testing
             store = nil
 
             let reopened = try Store(path: path)
-            #expect(try reopened.schemaVersions() == ["v1", "stop-decisions", "insights", "unsaved-weights", "workers"])
+            #expect(try reopened.schemaVersions() == ["v1", "stop-decisions", "insights", "unsaved-weights", "workers", "pbt"])
             #expect(try reopened.tasks(sweepID: s) == before)
             #expect(try reopened.epochs(sweepID: s, taskID: "t2") == ["{}"])
             let readOnly = try Store(path: path, readOnly: true)
             #expect(try readOnly.tasks(sweepID: s) == before)
-            #expect(try readOnly.schemaVersions() == ["v1", "stop-decisions", "insights", "unsaved-weights", "workers"])
+            #expect(try readOnly.schemaVersions() == ["v1", "stop-decisions", "insights", "unsaved-weights", "workers", "pbt"])
         }
     }
 
