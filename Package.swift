@@ -131,6 +131,6 @@ let package = Package(
         .testTarget(name: "SweepRuntimeTests", dependencies: ["SweepCoordinator", "SweepWorker", "TestSupport"]),
         .testTarget(name: "SweepCLITests", dependencies: ["TestSupport", "ZeroMQ", "SweepProtocol", "SweepEngine"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
-        .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "SweepTrain", "SweepStore", "TestSupport"]),
+        .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "SweepTrain", "SweepStore", "SweepSearch", "TestSupport"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import SweepConfig
+import SweepSearch
 import SweepStore
 import SweepTrain
 
@@ -28,6 +29,15 @@ public struct HTMLReport {
     public var picturesNote: String?
     /// Where a task's id in the leaderboard leads, when not to its pictures (the live page: its task page).
     public var taskLink: (@Sendable (String) -> String)?
+    /// `method: pbt`: the population's exploits in the order made (`lineage(from:)` reads the
+    /// store's entries), drawn in a section of their own.
+    public var lineage: [LineageEntry] = []
+
+    /// The store's lineage entries (JSON text, Store.lineage) as entries; unreadable ones are left out.
+    public static func lineage(from records: [String]) -> [LineageEntry] {
+        let decoder = JSONDecoder()
+        return records.compactMap { try? decoder.decode(LineageEntry.self, from: Data($0.utf8)) }
+    }
 
     public init(data: ReportData) { self.data = data }
 
@@ -51,6 +61,12 @@ public struct HTMLReport {
         var sections: [(id: String, title: String, html: String)] = []
         sections.append(("leaderboard", "Leaderboard", leaderboard()))
         if data.board.pareto != nil { sections.append(("pareto", "Pareto front", paretoFront())) }
+        if !lineage.isEmpty {
+            let members = data.runs.map(\.row.task).sorted { ($0.index, $0.taskID) < ($1.index, $1.taskID) }.map(\.taskID)
+            let epochs = Int(data.runs.compactMap { $0.row.metric("epoch")?.doubleValue }.max() ?? 0)
+            sections.append(("pbt", "Population-based training",
+                             LineageChart.section(entries: lineage, members: members, epochs: epochs, metric: data.sweep.metric)))
+        }
         sections.append(("curves", "Learning curves", curves()))
         let byParameter = parameterCurves()
         if !byParameter.isEmpty { sections.append(("by-parameter", "Curves by parameter", byParameter)) }

@@ -26,6 +26,7 @@ extension Sweep {
             let data = try StoreOptions.reading { try ReportData.load(store: store, sweep: sweep) }
             let stamp = ISO8601DateFormatter().string(from: Date())
             var report = HTMLReport(data: data)
+            report.lineage = HTMLReport.lineage(from: try StoreOptions.reading { try store.lineage(sweepID: sweep.id) })
             let t0 = Date()
             let pictures = NetworkPictures.make(data: data, store: options.db, sweep: sweep.name)
             report.pictures = pictures.pictures

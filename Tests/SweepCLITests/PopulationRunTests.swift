@@ -63,6 +63,12 @@ import Glibc
             let next = try Self.read("\(weights)/checkpoints/\(m)/epoch-2.safetensors")
             #expect(try Self.metadata(next)["pbt.started_from"] == String(try Self.stateDigest(own), radix: 16))
         }
+        // the report draws the lineage: an arrow and a table row per exploit
+        let report = try runSweep(["report", "--db", db, "--out", dir + "/report.html"])
+        #expect(report.status == 0, "\(report.stderr)")
+        let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
+        #expect(html.contains("<h2>Population-based training</h2>"))
+        #expect(html.components(separatedBy: "<g class=\"exploit\">").count - 1 == lineage.count)
     }
 
     /// Noop members (the synthetic objective: a seeded score per configuration), seven

@@ -2,6 +2,7 @@ import Testing
 import SweepConfig
 import SweepStore
 @testable import SweepReport
+import SweepSearch
 import SweepTrain
 
 /// The page built from records, without a store or a browser.
@@ -199,5 +200,29 @@ import SweepTrain
         #expect(summary.components(separatedBy: ">saturated</th>").count - 1 == 2)
         #expect(summary.contains("<td class=\"num\">37.5%</td>") && summary.contains("<td class=\"num\">5.0%</td>"))
         #expect(!(try table("<table class=\"activation-summary\" data-architecture=\"1\">")).contains("saturat"))
+    }
+}
+
+/// `method: pbt`'s lineage section: an arrow per exploit between the right rows, the table
+/// of decisions, nothing without entries.
+@Suite struct LineageChartTests {
+    @Test func anArrowPerExploitFromTheSourceToTheMember() {
+        let entries = [
+            LineageEntry(memberID: "b", epoch: 2, sourceID: "a", score: 0.4, sourceScore: 0.7,
+                         changes: [ParameterChange(key: "learning_rate", old: 0.1, copied: 0.01, new: 0.012, how: .perturb, factor: 1.2)],
+                         config: "{}"),
+            LineageEntry(memberID: "c", epoch: 2, sourceID: "a", score: 0.3, sourceScore: 0.7,
+                         changes: [ParameterChange(key: "momentum", old: 0.5, copied: 0.9, new: 0.61, how: .resample)], config: "{}"),
+        ]
+        let html = LineageChart.section(entries: entries, members: ["a", "b", "c"], epochs: 4, metric: "test_accuracy")
+        #expect(html.components(separatedBy: "<g class=\"exploit\">").count - 1 == 2)
+        #expect(html.contains("b copied a at epoch 2: learning_rate 0.01 → 0.012 (×1.2)"))
+        #expect(html.contains("momentum 0.9 → 0.61 (drawn anew)"))
+        // both arrows leave row a (y 43) at epoch 2 (x 435 of 140…730 for epochs 0…4), side by
+        // side; they end at b's row (69) and c's (95), less the arrowhead
+        #expect(html.contains("x1=\"435.0\" y1=\"43.0\" x2=\"435.0\" y2=\"65.0\""), "\(html)")
+        #expect(html.contains("x1=\"442.0\" y1=\"43.0\" x2=\"442.0\" y2=\"91.0\""), "\(html)")
+        #expect(html.components(separatedBy: "<tr><td>").count - 1 == 2, "one table row per decision")
+        #expect(LineageChart.section(entries: [], members: ["a"], epochs: 4, metric: "test_accuracy").isEmpty)
     }
 }
