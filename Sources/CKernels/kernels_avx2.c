@@ -52,6 +52,9 @@ enum { MR = 6, HALF_MR = 4, NR = 16, KC = 256, MC = 72, NC = 1024, TB = 8 };
 /// directStride1: a panel row of 16 positions takes a few cycles to build (masked loads) and
 /// feeds OC cycles of FMAs, against the junk's (K − 1) / Wp; 6 as measured on LeNet5 and 3×3 CNNs.
 #define STRIDE1_JUNK_LIMIT 6
+/// The 6×16 step is 12 FMAs on the two FMA ports: one step per iteration left its counter and
+/// address updates competing with them (lstm-128's step GEMM 107 -> 114 GFLOP/s with both the
+/// unrolling and sgemm_template.h's tileRows).
 #define K_UNROLL_COUNT 4
 
 /// Transposes 8 rows of 8 floats in registers (r[i][j] -> r[j][i]).
