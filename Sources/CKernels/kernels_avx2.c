@@ -52,6 +52,10 @@ enum { MR = 6, HALF_MR = 4, NR = 16, KC = 256, MC = 72, NC = 1024, TB = 8 };
 /// directStride1: a panel row of 16 positions takes a few cycles to build (masked loads) and
 /// feeds OC cycles of FMAs, against the junk's (K − 1) / Wp; 6 as measured on LeNet5 and 3×3 CNNs.
 #define STRIDE1_JUNK_LIMIT 6
+/// The 6×16 step is 12 FMAs on the two FMA ports: one step per iteration left its counter and
+/// address updates competing with them (lstm-128's step GEMM 107 -> 114 GFLOP/s with both the
+/// unrolling and sgemm_template.h's tileRows).
+#define K_UNROLL_COUNT 4
 
 /// Transposes 8 rows of 8 floats in registers (r[i][j] -> r[j][i]).
 TARGET static inline void transpose8(__m256 r[8]) {
@@ -72,15 +76,41 @@ TARGET static inline void transpose8(__m256 r[8]) {
     }
 }
 
+/// transpose8 of eight full rows read from memory: each vector is assembled from two rows'
+/// halves as it is loaded (vinsertf128 from memory runs beside the loads, not on the shuffle
+/// port), which leaves two in-lane 4×4 transposes: 16 shuffles instead of 24, none crossing
+/// lanes. The packings of a transposed op(B) and op(A) are bound by these shuffles.
+TARGET static inline void transpose8Loaded(const float *const *rows, __m256 r[8]) {
+    __m256 x[8];
+    for (int h = 0; h < 2; h++)
+        for (int i = 0; i < 4; i++)
+            x[4 * h + i] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(rows[i] + 4 * h)),
+                                                _mm_loadu_ps(rows[i + 4] + 4 * h), 1);
+    // x[4h + i] = row i, columns 4h…4h+3 | row i + 4, same columns
+    for (int h = 0; h < 2; h++) {
+        const __m256 *y = x + 4 * h;
+        const __m256 t0 = _mm256_unpacklo_ps(y[0], y[1]), t1 = _mm256_unpackhi_ps(y[0], y[1]);
+        const __m256 t2 = _mm256_unpacklo_ps(y[2], y[3]), t3 = _mm256_unpackhi_ps(y[2], y[3]);
+        r[4 * h + 0] = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+        r[4 * h + 1] = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+        r[4 * h + 2] = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+        r[4 * h + 3] = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+    }
+}
+
 #define SET_TRANSPOSE_ROWS
 /// sgemm_template.h's transposeRows on one 8×8 register transpose. Rows of 6 (A slabs) are
 /// stored in two halves, not with a masked store, which AMD's cores run slowly.
 TARGET static void transposeRows(const float *const *rows, int count, int cols, float *dst, int ldd, int width) {
-    const __m256i colMask = firstLanes(cols);
     __m256 r[8];
-    for (int i = 0; i < 8; i++)
-        r[i] = i >= count ? _mm256_setzero_ps() : cols == 8 ? _mm256_loadu_ps(rows[i]) : _mm256_maskload_ps(rows[i], colMask);
-    transpose8(r);
+    if (count == 8 && cols == 8) {
+        transpose8Loaded(rows, r);
+    } else {
+        const __m256i colMask = firstLanes(cols);
+        for (int i = 0; i < 8; i++)
+            r[i] = i >= count ? _mm256_setzero_ps() : cols == 8 ? _mm256_loadu_ps(rows[i]) : _mm256_maskload_ps(rows[i], colMask);
+        transpose8(r);
+    }
     for (int q = 0; q < cols; q++) {
         float *d = dst + (size_t)q * ldd;
         if (width == 8) {

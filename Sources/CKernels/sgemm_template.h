@@ -37,6 +37,15 @@
 #define UNROLL _Pragma("GCC unroll 32")
 #endif
 #define ALWAYS_INLINE inline __attribute__((always_inline))
+/// The micro-kernel's k loop: unrolled where the set asks (K_UNROLL_COUNT), so that its
+/// counter and address updates take fewer of the issue slots the FMAs need.
+#if defined(K_UNROLL_COUNT) && defined(__clang__)
+#define K_UNROLL_(n) _Pragma(#n)
+#define K_UNROLL_S(n) K_UNROLL_(clang loop unroll_count(n))
+#define K_UNROLL K_UNROLL_S(K_UNROLL_COUNT)
+#else
+#define K_UNROLL
+#endif
 
 enum { NV = NR / VL };
 // a K block starts a panel of an A read from panels (sgemmPackedAPanels), column blocks start panels
@@ -56,6 +65,14 @@ static float *aligned(size_t floats) {
 
 static int roundUpNR(int n) { return (n + NR - 1) / NR * NR; }
 static inline int minInt(int a, int b) { return a < b ? a : b; }
+
+/// The rows of the next tile when `rest` rows of C remain: MR, except that MR + 1 … 2·HALF_MR rows
+/// go as two tiles of HALF_MR (two half tiles take 2·HALF_MR rows of FMAs where a full one and a
+/// half one take MR + HALF_MR: AVX2's 6 + 2 rows become 4 + 4). Every element's sum is the same.
+static inline int tileRows(int rest) { return rest > MR && rest <= 2 * HALF_MR ? HALF_MR : minInt(rest, MR); }
+/// for ir, mr over the row tiles of `rows` rows (tileRows).
+#define FOR_ROW_TILES(ir, mr, rows) \
+    for (int ir = 0, mr = tileRows(rows); ir < (rows); ir += mr, mr = tileRows((rows) - ir))
 
 /// dst[0..<n] = src[0..<n] for a run of n ≤ NR floats.
 #define COPY_RUN(dst, src, n) \
@@ -133,7 +150,7 @@ TARGET static ALWAYS_INLINE void tileOf(int rows, int kc, tileA A, tileB B, tile
     }
     for (int g = 0; g < kc; g += seg) {
         const int len = kc - g < seg ? kc - g : seg;
-        for (int q = 0; q < len; q++) {
+        K_UNROLL for (int q = 0; q < len; q++) {
             const float *bp = B.offsets ? B.b + B.offsets[g + q] : B.b + (size_t)(g + q) * NR;
             vec bv[NV];
             UNROLL for (int v = 0; v < NV; v++) bv[v] = VLOAD(bp + v * VL);
@@ -317,9 +334,9 @@ TARGET static void multiplyBlock(bool transA, int m, int nc, int pc, int kc, con
     if (!transA && (size_t)m * kc <= DIRECT_A) {
         for (int jr = 0; jr < nc; jr += NR) {
             const int nr = minInt(nc - jr, NR);
-            for (int ir = 0; ir < m; ir += MR)
+            FOR_ROW_TILES(ir, mr, m)
                 kernelDirect(kc, a + (size_t)ir * lda + pc, lda, panels + (size_t)jr * kc, c + (size_t)ir * ldc + jr,
-                             ldc, minInt(m - ir, MR), nr, accumulate);
+                             ldc, mr, nr, accumulate);
         }
         return;
     }
@@ -356,9 +373,9 @@ TARGET void SET_FUNCTION(sgemm)(bool transA, bool transB, int m, int n, int k, c
             for (int jr = 0; jr < n; jr += NR) {
                 const int nr = minInt(n - jr, NR);
                 packB(transB, b, ldb, pc, kc, jr, nr, packedB);
-                for (int ir = 0; ir < m; ir += MR)
-                    kernelDirect(kc, a + (size_t)ir * lda + pc, lda, packedB, c + (size_t)ir * ldc + jr, ldc,
-                                 minInt(m - ir, MR), nr, pc > 0 || beta != 0);
+                FOR_ROW_TILES(ir, mr, m)
+                    kernelDirect(kc, a + (size_t)ir * lda + pc, lda, packedB, c + (size_t)ir * ldc + jr, ldc, mr, nr,
+                                 pc > 0 || beta != 0);
             }
         }
         return;
@@ -414,9 +431,9 @@ TARGET void SET_FUNCTION(sgemm_packed_a_panels)(int m, int n, int k, const float
         const int kc = minInt(k - pc, KC);
         const float *panels = packed + (size_t)pc * nNR, *ac = a + (size_t)(pc / NR) * aPanelStride;
         for (int jr = 0; jr < n; jr += NR)
-            for (int ir = 0; ir < m; ir += MR)
+            FOR_ROW_TILES(ir, mr, m)
                 kernelPanels(kc, ac + (size_t)ir * NR, aPanelStride, panels + (size_t)jr * kc, c + (size_t)ir * ldc + jr,
-                             ldc, minInt(m - ir, MR), minInt(n - jr, NR), pc > 0 || beta != 0);
+                             ldc, mr, minInt(n - jr, NR), pc > 0 || beta != 0);
     }
 }
 
@@ -648,8 +665,7 @@ TARGET static void convForwardStride1(const sweep_conv_shape *g, int batch, cons
                 runs.count++;
                 lane += n;
             }
-            for (int ir = 0; ir < outChannels; ir += MR) {
-                const int mr = minInt(outChannels - ir, MR);
+            FOR_ROW_TILES(ir, mr, outChannels) {
                 const float *wr = w + (size_t)ir * k, *init = bias ? bias + ir : zeros;
                 float *o = out + (size_t)ir * spatial;
                 if (x0 + NR <= g->outWidth) {
@@ -718,8 +734,7 @@ TARGET static void convWeightGradShifted(const sweep_conv_shape *g, int batch, c
                     }
                 }
             // S ((o, kw), ·) += dy(o, q − kw) · B
-            for (int ir = 0; ir < rows; ir += MR) {
-                const int mr = minInt(rows - ir, MR);
+            FOR_ROW_TILES(ir, mr, rows) {
                 const float *a[MR];
                 for (int i = 0; i < MR; i++) {
                     const int row = ir + (i < mr ? i : 0), o = row / k, kw = row % k;
@@ -772,8 +787,7 @@ TARGET static void convWeightGradRows(const sweep_conv_shape *g, int batch, cons
             for (int p0 = 0; p0 < positions; p0 += KC) {
                 const int pn = minInt(positions - p0, KC);
                 const float *block = dyBlocks + (size_t)o0 * positions + (size_t)p0 * NR;
-                for (int ir = 0; ir < k; ir += MR) {
-                    const int mr = minInt(k - ir, MR);
+                FOR_ROW_TILES(ir, mr, k) {
                     const float *rows[MR];
                     for (int i = 0; i < MR; i++) rows[i] = padBuffer + offsets[ir + (i < mr ? i : 0)] + p0;
                     kernelRowPointers(pn, rows, block, dWt + (size_t)ir * outChannels + o0, outChannels, mr, nr);
@@ -786,7 +800,8 @@ TARGET static void convWeightGradRows(const sweep_conv_shape *g, int batch, cons
 /// The share of a tile grid's multiply-adds that are not padding, for rows × cols in tiles of
 /// MR (HALF_MR for the last rows when they fit) × NR.
 static double tileUse(int rows, int cols) {
-    const int last = rows % MR, paddedRows = rows - last + (last == 0 ? 0 : last <= HALF_MR ? HALF_MR : MR);
+    int paddedRows = 0;
+    FOR_ROW_TILES(ir, mr, rows) paddedRows += mr <= HALF_MR ? HALF_MR : MR;
     return (double)rows * cols / ((double)paddedRows * roundUpNR(cols));
 }
 
@@ -829,8 +844,7 @@ TARGET void SET_FUNCTION(conv_forward)(const sweep_conv_shape *g, int batch, con
             for (int pc = 0; pc < k; pc += KC) {
                 const int kc = minInt(k - pc, KC);
                 packConvPanel(g, image, pc, kc, j0, convPanel);
-                for (int ir = 0; ir < outChannels; ir += MR) {
-                    const int mr = minInt(outChannels - ir, MR);
+                FOR_ROW_TILES(ir, mr, outChannels) {
                     float *tile = out + (size_t)ir * spatial + j0;
                     if (pc == 0)  // the first block starts from the bias
                         kernelDirectInit(kc, w + (size_t)ir * k, k, convPanel, tile, spatial, mr, nr,
@@ -874,9 +888,9 @@ TARGET void SET_FUNCTION(conv_weight_grad)(const sweep_conv_shape *g, int batch,
                 for (int o0 = 0; o0 < outChannels; o0 += NR) {
                     const int nr = minInt(outChannels - o0, NR);
                     const float *block = convDyT + ((size_t)j0 / NR * ocNR + o0) * NR;
-                    for (int ir = 0; ir < kc; ir += MR)
+                    FOR_ROW_TILES(ir, mr, kc)
                         kernelDirect(NR, convPanel + (size_t)ir * NR, NR, block,
-                                     dWt + (size_t)(pc + ir) * outChannels + o0, outChannels, minInt(kc - ir, MR), nr,
+                                     dWt + (size_t)(pc + ir) * outChannels + o0, outChannels, mr, nr,
                                      true);
                 }
             }

@@ -201,6 +201,9 @@ static void testGEMM(void) {
                 testGEMMShape(m, n, k, pad);
                 pad = (pad + 3) % 7;
             }
+    // rows ending in two half tiles (tileRows: AVX2's 6 + 2 rows go as 4 + 4, 6 + 6 + 2 as 6 + 4 + 4)
+    testGEMMShape(8, 33, 70, 2);
+    testGEMMShape(14, 17, 40, 0);
     // several K blocks, several column blocks (NC), and tall ones with packed A slabs
     testGEMMShape(small ? 20 : 300, small ? 30 : 200, small ? 530 : 600, 1);
     testGEMMShape(5, small ? 1030 : 1100, 9, 2);
