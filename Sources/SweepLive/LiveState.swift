@@ -34,7 +34,25 @@ final class LiveState: Sendable {
         var buildSeconds = 0.0
         var snapshot: Snapshot?
         var error: String?
+        /// A big sweep's slow sections (drawn from 2,000 tasks and a sample), kept between
+        /// rebuilds for `slowInterval`: they change little from one result to the next.
+        var slow: Slow?
     }
+
+    /// The sections of a big sweep that read thousands of tasks, when they were drawn, and the
+    /// parameters that vary (from a sample and the store), which the fast sections reuse.
+    private struct Slow {
+        var at: Double
+        var sweepID: Int64
+        var varying: [String]
+        var importance: String
+        var parallel: String
+        var parameters: String
+        var pareto: String?
+    }
+
+    /// How often a big sweep's slow sections are drawn again while it runs.
+    static let slowInterval = 5.0
     private let cache = Mutex(Cache())
 
     init(store: String, sweep: String?, minimumInterval: Double = 0.5) {
@@ -51,7 +69,7 @@ final class LiveState: Sendable {
             let store = try open(&c)
             let version = try store.dataVersion()
             if let s = c.snapshot, version == c.dataVersion { return s }
-            let next = try build(store, version: (c.snapshot?.version ?? 0) + 1, now: now)
+            let next = try build(store, version: (c.snapshot?.version ?? 0) + 1, now: now, slow: &c.slow)
             c.snapshot = next
             c.dataVersion = version
             c.builtAt = now
@@ -80,7 +98,7 @@ final class LiveState: Sendable {
     /// The leaderboard's rows per page.
     static let pageRows = 50
 
-    private func build(_ store: Store, version: Int, now: Double) throws -> Snapshot {
+    private func build(_ store: Store, version: Int, now: Double, slow: inout Slow?) throws -> Snapshot {
         guard let sweep = try sweep(store) else {
             return Snapshot(version: version, sections: [("progress", "<p class=\"note\">No sweep in this store yet.</p>")],
                             counts: [:], workers: [], sweepName: "", done: false)
@@ -94,33 +112,29 @@ final class LiveState: Sendable {
         // leaderboard and curves: the best page of tasks; the charts against the parameters:
         // the best `scatterPoints`; importance: every completed task, or an even sample of them
         // a sweep of several metrics: its Pareto front, from every task or from the sample
-        let head: HTMLReport, top: HTMLReport, importance: HTMLReport, varying: [String], note: String
-        var pareto: String?
+        let head: HTMLReport, drawn: Slow
         if total <= Self.bigSweep {
             let data = try ReportData.load(store: store, sweep: sweep, insights: false)
             head = HTMLReport(data: data)
-            (top, importance, varying, note) = (head, head, data.board.varyingParams, "")
-            if data.board.pareto != nil { pareto = head.paretoHTML() }
+            drawn = Slow(at: now, sweepID: sweep.id, varying: data.board.varyingParams, importance: head.importanceHTML(),
+                         parallel: head.parallelHTML(), parameters: head.parametersHTML(),
+                         pareto: data.board.pareto != nil ? head.paretoHTML() : nil)
         } else {
-            let overview = try SweepOverview(store: store, sweep: sweep)
-            varying = overview.varyingParams
-            var charted = HTMLReport(data: ReportData(sweep: sweep, board: try overview.leaderboard(store: store, limit: 2000), runs: nil))
-            charted.rankedTotal = finished - (counts[.failed] ?? 0)
-            top = charted
+            // the slow sections again only every `slowInterval` while the sweep runs, and once it is over
+            if let kept = slow, kept.sweepID == sweep.id, now - kept.at < Self.slowInterval, finished < total {
+                drawn = kept
+            } else {
+                drawn = try drawSlow(store, sweep: sweep, counts: counts, now: now)
+            }
+            let overview = SweepOverview(sweep: sweep, counts: counts, varyingParams: drawn.varying)
             let best = try overview.leaderboard(store: store, limit: Self.pageRows)
             let epochs = try store.epochs(sweepID: sweep.id, taskIDs: best.rows.map(\.task.taskID))
             head = HTMLReport(data: ReportData(sweep: sweep, board: best, runs: best.rows.map { row in
                 ReportRun(row: row, epochs: (epochs[row.task.taskID] ?? []).compactMap(ReportData.parseNumbers), insights: nil)
             }))
-            let sample = try store.sample(sweepID: sweep.id, from: finished, limit: Self.bigSweep, finishedOnly: true)
-            importance = HTMLReport(data: ReportData(sweep: sweep, board: try Leaderboard(sweep: sweep, tasks: sample, pareto: sweep.pareto),
-                                                     runs: nil))
-            note = "<p class=\"note\">Computed on an even sample of \(sample.count) of the \(finished) finished tasks (every k-th by index).</p>\n"
-            if importance.data.board.pareto != nil {
-                pareto = importance.paretoHTML(drawnFrom: "an even sample of \(sample.count) of the \(finished) finished tasks "
-                                                          + "(every k-th by index), ranked among themselves: the front of the sample, not of the whole sweep")
-            }
         }
+        slow = drawn
+        let varying = drawn.varying
         var board = head
         board.taskLink = { "task/" + $0 }
         var sections: [(id: String, html: String)] = [
@@ -130,14 +144,35 @@ final class LiveState: Sendable {
             ("curves", head.curvesHTML()),
             ("workers", LivePage.workers(workers, now: now)),
             ("stopping", LivePage.stopDecisions(stops.records, count: stops.count, metric: sweep.metric)),
-            ("importance", note + importance.importanceHTML()),
-            ("parallel", top.parallelHTML()),
-            ("parameters", top.parametersHTML()),
+            ("importance", drawn.importance),
+            ("parallel", drawn.parallel),
+            ("parameters", drawn.parameters),
         ]
         if total > Self.bigSweep { sections[3].html = "<p class=\"note\">The best \(Self.pageRows) tasks.</p>\n" + sections[3].html }
-        if let pareto { sections.insert(("pareto", pareto), at: 3) }
+        if let pareto = drawn.pareto { sections.insert(("pareto", pareto), at: 3) }
         return Snapshot(version: version, sections: sections, counts: counts, workers: workers, sweepName: sweep.name,
                         done: total > 0 && finished == total)
+    }
+
+    /// A big sweep's slow sections: the parameters that vary (SweepOverview), the charts
+    /// against the parameters from the best 2,000 tasks, importance and the Pareto front from
+    /// an even sample of the finished ones.
+    private func drawSlow(_ store: Store, sweep: SweepRecord, counts: [TaskStatus: Int], now: Double) throws -> Slow {
+        let finished = counts.filter { $0.key.isFinished }.values.reduce(0, +)
+        let overview = try SweepOverview(store: store, sweep: sweep)
+        var charted = HTMLReport(data: ReportData(sweep: sweep, board: try overview.leaderboard(store: store, limit: 2000), runs: nil))
+        charted.rankedTotal = finished - (counts[.failed] ?? 0)
+        let sample = try store.sample(sweepID: sweep.id, from: finished, limit: Self.bigSweep, finishedOnly: true)
+        let importance = HTMLReport(data: ReportData(sweep: sweep, board: try Leaderboard(sweep: sweep, tasks: sample, pareto: sweep.pareto),
+                                                     runs: nil))
+        let note = "<p class=\"note\">Computed on an even sample of \(sample.count) of the \(finished) finished tasks (every k-th by index).</p>\n"
+        var pareto: String?
+        if importance.data.board.pareto != nil {
+            pareto = importance.paretoHTML(drawnFrom: "an even sample of \(sample.count) of the \(finished) finished tasks "
+                                                      + "(every k-th by index), ranked among themselves: the front of the sample, not of the whole sweep")
+        }
+        return Slow(at: now, sweepID: sweep.id, varying: overview.varyingParams, importance: note + importance.importanceHTML(),
+                    parallel: charted.parallelHTML(), parameters: charted.parametersHTML(), pareto: pareto)
     }
 
     /// The leaderboard grouped by `parameters` (as `sweep leaderboard --group-by`): one row

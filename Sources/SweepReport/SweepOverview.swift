@@ -18,6 +18,13 @@ public struct SweepOverview: Sendable {
     /// Up to this many tasks, the overview reads every task's parameters: exact, and cheap.
     static let sampleSize = 2000
 
+    /// An overview from counts and varying parameters already read (the live page keeps them).
+    public init(sweep: SweepRecord, counts: [TaskStatus: Int], varyingParams: [String]) {
+        self.sweep = sweep
+        self.counts = counts
+        self.varyingParams = varyingParams
+    }
+
     public init(store: Store, sweep: SweepRecord) throws {
         self.sweep = sweep
         counts = try store.counts(sweepID: sweep.id)
