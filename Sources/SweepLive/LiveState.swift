@@ -197,7 +197,10 @@ final class LiveState: Sendable {
         try cache.withLock { c in
             let store = try open(&c)
             guard let sweep = try sweep(store) else { return "" }
-            let overview = try SweepOverview(store: store, sweep: sweep)
+            // the varying parameters the last rebuild found, rather than sampling again per page
+            let overview = try c.slow.flatMap { $0.sweepID == sweep.id ? $0.varying : nil }
+                .map { SweepOverview(sweep: sweep, counts: try store.counts(sweepID: sweep.id), varyingParams: $0) }
+                ?? SweepOverview(store: store, sweep: sweep)
             let offset = (max(1, page) - 1) * Self.pageRows
             var report: HTMLReport
             if overview.taskCount <= Self.bigSweep, let pareto = sweep.pareto {
