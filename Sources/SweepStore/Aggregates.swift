@@ -27,6 +27,12 @@ extension Store {
         return ("json_extract(metrics, ?)", ["$.\"" + metric.replacingOccurrences(of: "\"", with: "") + "\""])
     }
 
+    /// Whether a task is ranked by the value `expression`: finished, not failed, with a value.
+    /// JSON holds no NaN or infinity (they are written as null), so "not null" is "finite".
+    private static func rankable(_ expression: String) -> String {
+        "\(expression) IS NOT NULL AND status IN ('completed', 'stopped', 'diverged')"
+    }
+
     /// `INDEXED BY` the metric's index when the file has it. Without stored statistics SQLite's
     /// planner may take the status or index one instead, and then sorts every finished task.
     private static func indexedBy(_ metric: String, _ db: Database) throws -> String {
@@ -45,10 +51,9 @@ extension Store {
         arguments += [limit, offset]
         return try run {
             try db.read { db in
-                // JSON holds no NaN or infinity (they are written as null), so "not null" is "finite"
                 let sql = """
                     SELECT \(Self.taskColumns) FROM tasks\(try Self.indexedBy(metric, db))
-                    WHERE sweep_id = ? AND \(value.sql) IS NOT NULL AND status IN ('completed', 'stopped', 'diverged')
+                    WHERE sweep_id = ? AND \(Self.rankable(value.sql))
                     ORDER BY \(value.sql) \(maximize ? "DESC" : "ASC"), idx, task_id LIMIT ? OFFSET ?
                     """
                 return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.task)
@@ -62,7 +67,7 @@ extension Store {
         let value = Self.valueExpression(metric)
         let sql = """
             SELECT \(Self.taskColumns) FROM tasks
-            WHERE sweep_id = ? AND NOT (\(value.sql) IS NOT NULL AND status IN ('completed', 'stopped', 'diverged'))
+            WHERE sweep_id = ? AND NOT (\(Self.rankable(value.sql)))
             ORDER BY CASE status WHEN 'completed' THEN 0 WHEN 'stopped' THEN 1 WHEN 'diverged' THEN 2
                 WHEN 'failed' THEN 3 WHEN 'running' THEN 4 ELSE 5 END, idx, task_id LIMIT ? OFFSET ?
             """
@@ -89,7 +94,7 @@ extension Store {
             try db.read { db in
                 try Int.fetchOne(db, sql: """
                     SELECT COUNT(*) FROM tasks\(try Self.indexedBy(metric, db))
-                    WHERE sweep_id = ? AND \(value.sql) IS NOT NULL AND status IN ('completed', 'stopped', 'diverged')
+                    WHERE sweep_id = ? AND \(Self.rankable(value.sql))
                     """, arguments: arguments) ?? 0
             }
         }
@@ -285,7 +290,7 @@ extension Store {
             try db.read { db in
                 try Row.fetchAll(db, sql: """
                     EXPLAIN QUERY PLAN SELECT task_id FROM tasks\(try Self.indexedBy(metric, db))
-                    WHERE sweep_id = ? AND \(value.sql) IS NOT NULL AND status IN ('completed', 'stopped', 'diverged')
+                    WHERE sweep_id = ? AND \(Self.rankable(value.sql))
                     ORDER BY \(value.sql) DESC, idx, task_id LIMIT 5
                     """, arguments: arguments).map { row in String(describing: row["detail"] ?? "") }.joined(separator: "\n")
             }
