@@ -32,7 +32,7 @@ LIVE_DEB_PACKAGES    := prometheus
 REPORT_TOOLS         := .build/report-tools
 REPORT_PIP_PACKAGES  := safetensors==0.8.0 numpy==2.4.6 pandas==3.1.1
 
-.PHONY: deps deps-containers deps-browser deps-live deps-report build test bench fuzz sweep clean kernels-test kernels-test-arm kernels-bench
+.PHONY: layers deps deps-containers deps-browser deps-live deps-report build test bench fuzz sweep clean kernels-test kernels-test-arm kernels-bench
 
 # apt-get install whichever of the packages $(1) are missing; silent when none are.
 define apt_install_missing
@@ -76,8 +76,12 @@ deps-report: deps deps-browser
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
 
-test: build deps-containers deps-report deps-live kernels-test kernels-test-arm
+test: layers build deps-containers deps-report deps-live kernels-test kernels-test-arm
 	$(SWIFT) test $(BUILD_FLAGS)
+
+# The coordinator, the live page and the report never link the engine (README § Layout).
+layers:
+	python3 Tests/layers/check_layers.py $(SWIFT)
 
 bench: build
 	bench/run.sh

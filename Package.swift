@@ -62,8 +62,11 @@ let package = Package(
         .target(name: "SweepEngine", dependencies: ["COpenBLAS", "CKernels", "SweepRandom"], swiftSettings: fastMath),
         // Dataset loaders: IDX (MNIST, Fashion-MNIST), CIFAR-10 binary, synthetic.
         .target(name: "SweepData", dependencies: ["CZlib", "SweepRandom"], swiftSettings: fastMath),
+        // What a run records besides its metrics (insights, the activation trace) as data: what the
+        // report draws. No engine, so the report, the live page and the coordinator can read it.
+        .target(name: "SweepInsights", dependencies: ["SweepConfig"]),
         // One training run: config + data + engine -> per-epoch metrics.
-        .target(name: "SweepTrain", dependencies: ["SweepConfig", "SweepEngine", "SweepData", "SweepRandom", "CKernels"]),
+        .target(name: "SweepTrain", dependencies: ["SweepConfig", "SweepEngine", "SweepData", "SweepInsights", "SweepRandom", "CKernels"]),
         // A thin Swift wrapper over libzmq: context, sockets, multipart messages, poll, options.
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         // Sweep specs (W&B schema, YAML): parsing, validation, expansion into tasks.
@@ -81,7 +84,12 @@ let package = Package(
         // The worker: its socket loop, and slots that train in child processes of their own.
         .target(name: "SweepWorker", dependencies: ["SweepProtocol", "SweepTrain", "SweepData", "ZeroMQ", "CLinux"]),
         // What users look at: the HTML report (SVG curves, PNG filter grids, tables), terminal curves and parameter importance.
-        .target(name: "SweepReport", dependencies: ["SweepStore", "SweepTrain", "SweepSpec", "SweepSearch", "CPNG"]),
+        // Draws stored data only: it never links the engine (make layers checks it).
+        .target(name: "SweepReport", dependencies: ["SweepStore", "SweepInsights", "SweepConfig", "SweepSpec", "SweepSearch", "CPNG"]),
+        // The pictures made from a trained network's saved weights (occlusion, Grad-CAM, feature
+        // maps, favourite inputs): the engine runs them, so only `sweep report`, `sweep dashboard`
+        // and `sweep train --pictures` use this target, never the coordinator or the live page.
+        .target(name: "SweepPictures", dependencies: ["SweepReport", "SweepTrain", "SweepEngine", "SweepData", "SweepConfig"]),
         // The live page (`--http`): the store's state pushed to a browser as it changes, with the
         // report's own charts, and /metrics in Prometheus's format. Hummingbird (HTTP on SwiftNIO).
         .target(name: "SweepLive", dependencies: [
@@ -95,7 +103,8 @@ let package = Package(
         .executableTarget(
             name: "sweep",
             dependencies: [
-                "SweepConfig", "SweepTrain", "SweepSpec", "SweepStore", "SweepCoordinator", "SweepWorker", "SweepReport", "SweepLive",
+                "SweepConfig", "SweepTrain", "SweepInsights", "SweepSpec", "SweepStore", "SweepCoordinator", "SweepWorker", "SweepReport",
+                "SweepPictures", "SweepLive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // The Swift runtime and Foundation linked in (as the container image's build does): a
@@ -105,7 +114,7 @@ let package = Package(
         // Throughput and memory benchmark (make bench).
         .executableTarget(
             name: "sweep-bench",
-            dependencies: ["SweepEngine", "SweepTrain"],
+            dependencies: ["SweepEngine", "SweepTrain", "SweepInsights"],
             path: "bench/SweepBench",
             swiftSettings: fastMath),
         // Fuzzing (make fuzz): each reader of outside input behind one entry. sweep-fuzz runs
@@ -120,7 +129,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "SweepConfigTests", dependencies: ["SweepConfig"]),
         .testTarget(name: "SweepDataTests", dependencies: ["SweepData", "SweepRandom", "TestSupport"]),
-        .testTarget(name: "SweepTrainTests", dependencies: ["SweepTrain", "SweepConfig", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "SweepTrainTests", dependencies: ["SweepTrain", "SweepInsights", "SweepConfig", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "SweepSpecTests", dependencies: ["SweepSpec", "SweepRandom", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SweepRandomTests", dependencies: ["SweepRandom"]),
@@ -131,6 +140,7 @@ let package = Package(
         .testTarget(name: "SweepRuntimeTests", dependencies: ["SweepCoordinator", "SweepWorker", "TestSupport"]),
         .testTarget(name: "SweepCLITests", dependencies: ["TestSupport", "ZeroMQ", "SweepProtocol", "SweepEngine"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
-        .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "SweepTrain", "SweepStore", "SweepSearch", "TestSupport"]),
+        .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "SweepInsights", "SweepTrain", "SweepStore",
+                                                       "SweepSearch", "TestSupport"]),
     ]
 )

@@ -1,5 +1,5 @@
 import SweepConfig
-import SweepTrain
+import SweepInsights
 
 /// The activation statistics of many tasks side by side: for each setting (the
 /// parameters that vary, seeds averaged), each nonlinearity's output mean, std

@@ -1,4 +1,4 @@
-import SweepTrain
+import SweepInsights
 
 /// The first convolution's filters drawn as a grid of small images, as the
 /// seeds' reports show them: each filter scaled to 0…255 on its own range (so

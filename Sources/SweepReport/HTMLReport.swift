@@ -2,7 +2,7 @@ import Foundation
 import SweepConfig
 import SweepSearch
 import SweepStore
-import SweepTrain
+import SweepInsights
 
 /// `sweep report`: one self-contained HTML page (inline CSS, SVG and PNG data
 /// URIs, no network) with the leaderboard, learning curves, a parameter-vs-metric
@@ -346,7 +346,7 @@ public struct HTMLReport {
     private func activationTables() -> String {
         let runs = detailed.filter { !($0.insights?.activations.isEmpty ?? true) }
         guard !runs.isEmpty else { return "<p class=\"note\">No finished task has recorded activation statistics.</p>" }
-        var html = "<p class=\"note\">Each layer's output on the whole test set at the end of training: mean, standard deviation and the share of exact zeros; for the gates of LSTM and GRU layers, the share of saturated values (within \(StatisticsAccumulator.saturationMargin) of 0 or 1 for sigmoid, −1 or 1 for tanh).</p>\n"
+        var html = "<p class=\"note\">Each layer's output on the whole test set at the end of training: mean, standard deviation and the share of exact zeros; for the gates of LSTM and GRU layers, the share of saturated values (within \(ValueStatistics.saturationMargin) of 0 or 1 for sigmoid, −1 or 1 for tanh).</p>\n"
         html += "<h3>After each nonlinearity, by setting</h3>\n"
         for (k, summary) in ActivationSummary.make(data.runs, settingParams: data.settingParams).enumerated() {
             html += "<div class=\"scroll\"><table class=\"activation-summary\" data-architecture=\"\(k)\"><thead><tr><th>setting</th><th class=\"num\">runs</th>"

@@ -1,6 +1,6 @@
 import SweepConfig
 import SweepStore
-import SweepTrain
+import SweepInsights
 
 /// One task as the report sees it: its leaderboard row, its per-epoch metrics
 /// and what it recorded besides (step losses, activation statistics, filters).

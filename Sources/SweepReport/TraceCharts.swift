@@ -1,5 +1,5 @@
 import Foundation
-import SweepTrain
+import SweepInsights
 
 /// The activation trace of one task (`ActivationTrace`) drawn: one line chart per statistic
 /// with one line per layer over training, and each layer's histograms stacked by epoch as

@@ -1,4 +1,5 @@
 import SweepConfig
+import SweepInsights
 
 /// How a run ended (docs/metrics.md § Statuses).
 public enum RunStatus: String, Sendable {

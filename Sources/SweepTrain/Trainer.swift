@@ -1,6 +1,7 @@
 import SweepConfig
 import SweepData
 import SweepEngine
+import SweepInsights
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -3,6 +3,7 @@ import Synchronization
 import SweepConfig
 import SweepCoordinator
 import SweepEngine
+import SweepPictures
 import SweepReport
 import SweepTrain
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SweepConfig
+import SweepPictures
 import SweepReport
 import SweepTrain
 

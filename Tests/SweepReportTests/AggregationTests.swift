@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SweepInsights
 import SweepConfig
 @testable import SweepReport
 @testable import SweepTrain

@@ -1,4 +1,5 @@
 import Testing
+import SweepInsights
 import SweepConfig
 import SweepStore
 @testable import SweepReport

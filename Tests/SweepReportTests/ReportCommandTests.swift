@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import SweepInsights
 import SweepConfig
 import SweepStore
 import TestSupport

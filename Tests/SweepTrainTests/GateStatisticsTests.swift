@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SweepInsights
 import SweepConfig
 import SweepEngine
 import TestSupport

@@ -8,6 +8,7 @@
 import Foundation
 import SweepConfig
 import SweepEngine
+import SweepInsights
 import SweepTrain
 
 struct BenchModel {

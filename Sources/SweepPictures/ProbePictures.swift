@@ -2,6 +2,7 @@ import Foundation
 import SweepConfig
 import SweepData
 import SweepEngine
+import SweepReport
 import SweepTrain
 
 /// The report's look inside one trained network (`NetworkProbe`): for one test image per
