@@ -31,11 +31,13 @@
                                    const float *biasHN, const float *h, float *hn, float *hNext);              \
     void sweep_##set##_gru_backward(int batch, int hidden, const float *gates, const float *hn, const float *h,  \
                                     float *dh, const float *dOutput, int ldOutput, float *dGates,               \
-                                    float *dGatesHidden);                                                       \
+                                    float *dGatesHidden, float *dBias, float *dBiasHN, float *packed,           \
+                                    float *packedHidden, int packedK, int packedRow);                           \
     void sweep_##set##_rnn_forward(int batch, int hidden, const float *gates, const float *recurrent,           \
                                    const float *bias, float *hNext);                                            \
     void sweep_##set##_rnn_backward(int batch, int hidden, const float *hNext, const float *dh,                 \
-                                    const float *dOutput, int ldOutput, float *dGates);                         \
+                                    const float *dOutput, int ldOutput, float *dGates, float *dBias,            \
+                                    float *packed, int packedK, int packedRow);                                 \
     void sweep_##set##_adam_update(int n, float *p, const float *g, float *m, float *v, float decay, float l2,  \
                                    float w1, float beta2, float w2, float bc2Sqrt, float eps, float negStep);  \
     extern const sweep_kernels sweep_##set##_kernels

@@ -147,26 +147,33 @@ void sweep_portable_gru_forward(int batch, int hidden, float *gates, const float
 }
 
 void sweep_portable_gru_backward(int batch, int hidden, const float *gates, const float *hn, const float *h,
-                                 float *dh, const float *dOutput, int ldOutput, float *dGates, float *dGatesHidden) {
+                                 float *dh, const float *dOutput, int ldOutput, float *dGates, float *dGatesHidden,
+                                 float *dBias, float *dBiasHN, float *packed, float *packedHidden, int packedK,
+                                 int packedRow) {
     const int n = hidden;
     for (int b = 0; b < batch; b++) {
         const float *gr = gates + (size_t)b * 3 * n, *gz = gr + n, *gn = gr + 2 * n;
-        float *dr = dGates + (size_t)b * 3 * n, *dz = dr + n, *dn = dr + 2 * n;
-        float *dhr = dGatesHidden + (size_t)b * 3 * n, *dhz = dhr + n, *dhn = dhr + 2 * n;
         const float *hb = h + (size_t)b * n, *hnb = hn + (size_t)b * n, *dy = dOutput + (size_t)b * ldOutput;
         float *dhb = dh + (size_t)b * n;
+        int panel = 0;
+        const size_t offset = packed || packedHidden ? sweep_portable_packed_row(packedK, 3 * n, packedRow + b, &panel) : 0;
         for (int j = 0; j < n; j++) {
             const float reset = gr[j], update = gz[j], candidate = gn[j];
             const float dhTotal = dhb[j] + dy[j];
             const float dnPre = dhTotal * (1 - update) * (1 - candidate * candidate);
             const float dzPre = dhTotal * (hb[j] - candidate) * update * (1 - update);
             const float drPre = dnPre * hnb[j] * reset * (1 - reset);
-            dr[j] = drPre;
-            dz[j] = dzPre;
-            dn[j] = dnPre;
-            dhr[j] = drPre;
-            dhz[j] = dzPre;
-            dhn[j] = dnPre * reset;
+            const float d[3] = {drPre, dzPre, dnPre}, dHidden[3] = {drPre, dzPre, dnPre * reset};
+            for (int q = 0; q < 3; q++) {
+                const int col = q * n + j;
+                const size_t at = offset + (size_t)(col / NR) * panel + col % NR;
+                if (dGates) dGates[(size_t)b * 3 * n + col] = d[q];
+                if (dGatesHidden) dGatesHidden[(size_t)b * 3 * n + col] = dHidden[q];
+                if (dBias) dBias[col] = dBias[col] + d[q];
+                if (packed) packed[at] = d[q];
+                if (packedHidden) packedHidden[at] = dHidden[q];
+            }
+            if (dBias) dBiasHN[j] = dBiasHN[j] + dHidden[2];
             dhb[j] = dhTotal * update;
         }
     }
@@ -183,12 +190,18 @@ void sweep_portable_rnn_forward(int batch, int hidden, const float *gates, const
 }
 
 void sweep_portable_rnn_backward(int batch, int hidden, const float *hNext, const float *dh, const float *dOutput,
-                                 int ldOutput, float *dGates) {
+                                 int ldOutput, float *dGates, float *dBias, float *packed, int packedK, int packedRow) {
     const int n = hidden;
     for (int b = 0; b < batch; b++) {
         const float *hb = hNext + (size_t)b * n, *dhb = dh + (size_t)b * n, *dy = dOutput + (size_t)b * ldOutput;
-        float *d = dGates + (size_t)b * n;
-        for (int j = 0; j < n; j++) d[j] = (dhb[j] + dy[j]) * (1 - hb[j] * hb[j]);
+        int panel = 0;
+        float *row = packed ? packed + sweep_portable_packed_row(packedK, n, packedRow + b, &panel) : NULL;
+        for (int j = 0; j < n; j++) {
+            const float d = (dhb[j] + dy[j]) * (1 - hb[j] * hb[j]);
+            if (dGates) dGates[(size_t)b * n + j] = d;
+            if (dBias) dBias[j] = dBias[j] + d;
+            if (row) row[(size_t)(j / NR) * panel + j % NR] = d;
+        }
     }
 }
 

@@ -183,30 +183,59 @@ TARGET void SET_FUNCTION(gru_forward)(int batch, int hidden, float *gates, const
     }
 }
 
-/// GRUCell.backward's step.
+/// GRUCell.backward's step; with dBias, also the sums and packed copies of lstm_backward's kind
+/// (the chunked backward, Recurrent.swift): dBias (3H) += Σ_B dGates, dBiasHN (H) += Σ_B dn_pre ⊙ r,
+/// and dGates and dGatesHidden into the packings `packed` and `packedHidden` (either may be NULL,
+/// as may the plain dGates and dGatesHidden).
 TARGET void SET_FUNCTION(gru_backward)(int batch, int hidden, const float *gates, const float *hn, const float *h,
                                        float *dh, const float *dOutput, int ldOutput, float *dGates,
-                                       float *dGatesHidden) {
+                                       float *dGatesHidden, float *dBias, float *dBiasHN, float *packed,
+                                       float *packedHidden, int packedK, int packedRow) {
     const int n = hidden;
     const vec one = VSET1(1.0f);
     for (int b = 0; b < batch; b++) {
         const float *gr = gates + (size_t)b * 3 * n, *gz = gr + n, *gn = gr + 2 * n;
-        float *dr = dGates + (size_t)b * 3 * n, *dz = dr + n, *dn = dr + 2 * n;
-        float *dhr = dGatesHidden + (size_t)b * 3 * n, *dhz = dhr + n, *dhn = dhr + 2 * n;
+        float *dr = dGates ? dGates + (size_t)b * 3 * n : NULL, *dz = dr ? dr + n : NULL, *dn = dr ? dr + 2 * n : NULL;
+        float *dhr = dGatesHidden ? dGatesHidden + (size_t)b * 3 * n : NULL, *dhz = dhr ? dhr + n : NULL;
+        float *dhn = dhr ? dhr + 2 * n : NULL;
         const float *hb = h + (size_t)b * n, *hnb = hn + (size_t)b * n, *dy = dOutput + (size_t)b * ldOutput;
         float *dhb = dh + (size_t)b * n;
+        int panel = 0;
+        const size_t offset = packed || packedHidden ? SET_FUNCTION(packed_row)(packedK, 3 * n, packedRow + b, &panel) : 0;
+        float *row = packed ? packed + offset : NULL, *rowHidden = packedHidden ? packedHidden + offset : NULL;
         for (int j = 0; j < n; j += VL) {
             const vec reset = LOAD(gr), update = LOAD(gz), candidate = LOAD(gn);
             const vec dhTotal = VADD(LOAD(dhb), LOAD(dy));
             const vec dnPre = VMUL(VMUL(dhTotal, VSUB(one, update)), VSUB(one, VMUL(candidate, candidate)));
             const vec dzPre = VMUL(VMUL(VMUL(dhTotal, VSUB(LOAD(hb), candidate)), update), VSUB(one, update));
             const vec drPre = VMUL(VMUL(VMUL(dnPre, LOAD(hnb)), reset), VSUB(one, reset));
-            STORE(dr, drPre);
-            STORE(dz, dzPre);
-            STORE(dn, dnPre);
-            STORE(dhr, drPre);
-            STORE(dhz, dzPre);
-            STORE(dhn, VMUL(dnPre, reset));
+            const vec dnHidden = VMUL(dnPre, reset);
+            if (dr) {
+                STORE(dr, drPre);
+                STORE(dz, dzPre);
+                STORE(dn, dnPre);
+            }
+            if (dhr) {
+                STORE(dhr, drPre);
+                STORE(dhz, dzPre);
+                STORE(dhn, dnHidden);
+            }
+            if (dBias) {
+                STORE(dBias, VADD(LOAD(dBias), drPre));
+                STORE(dBias + n, VADD(LOAD(dBias + n), dzPre));
+                STORE(dBias + 2 * n, VADD(LOAD(dBias + 2 * n), dnPre));
+                STORE(dBiasHN, VADD(LOAD(dBiasHN), dnHidden));
+            }
+            if (row) {
+                storePacked(row, panel, j, drPre, n - j);
+                storePacked(row, panel, n + j, dzPre, n - j);
+                storePacked(row, panel, 2 * n + j, dnPre, n - j);
+            }
+            if (rowHidden) {
+                storePacked(rowHidden, panel, j, drPre, n - j);
+                storePacked(rowHidden, panel, n + j, dzPre, n - j);
+                storePacked(rowHidden, panel, 2 * n + j, dnHidden, n - j);
+            }
             STORE(dhb, VMUL(dhTotal, update));
         }
     }
@@ -223,17 +252,24 @@ TARGET void SET_FUNCTION(rnn_forward)(int batch, int hidden, const float *gates,
     }
 }
 
-/// RNNCell.backward's step.
+/// RNNCell.backward's step; with dBias, dBias (H) += Σ_B dGates, and dGates into `packed` as
+/// lstm_backward writes its own (either may be NULL, as may the plain dGates).
 TARGET void SET_FUNCTION(rnn_backward)(int batch, int hidden, const float *hNext, const float *dh,
-                                       const float *dOutput, int ldOutput, float *dGates) {
+                                       const float *dOutput, int ldOutput, float *dGates, float *dBias,
+                                       float *packed, int packedK, int packedRow) {
     const int n = hidden;
     const vec one = VSET1(1.0f);
     for (int b = 0; b < batch; b++) {
         const float *hb = hNext + (size_t)b * n, *dhb = dh + (size_t)b * n, *dy = dOutput + (size_t)b * ldOutput;
-        float *d = dGates + (size_t)b * n;
+        float *d = dGates ? dGates + (size_t)b * n : NULL;
+        int panel = 0;
+        float *row = packed ? packed + SET_FUNCTION(packed_row)(packedK, n, packedRow + b, &panel) : NULL;
         for (int j = 0; j < n; j += VL) {
             const vec hj = LOAD(hb);
-            STORE(d, VMUL(VADD(LOAD(dhb), LOAD(dy)), VSUB(one, VMUL(hj, hj))));
+            const vec dPre = VMUL(VADD(LOAD(dhb), LOAD(dy)), VSUB(one, VMUL(hj, hj)));
+            if (d) STORE(d, dPre);
+            if (dBias) STORE(dBias, VADD(LOAD(dBias), dPre));
+            if (row) storePacked(row, panel, j, dPre, n - j);
         }
     }
 }

@@ -49,9 +49,14 @@ enum GRUCell: RecurrentCell {
                          dOutput: UnsafePointer<Float>, ldOutput: Int) {
         if let kernels = Kernels.current.table {
             let n = m.hidden
+            // in the chunked backward (packedGates set) the step also sums the bias gradients and packs
+            let plain = m.dGatesPackedOnly ? nil : t * m.dGatesStepRows * 3 * n, chunked = m.packedGates != nil
             kernels.pointee.gruBackward(Int32(m.batch), Int32(n), m.step(m.gates, t, width: 3 * n),
                                         m.step(m.hn, t, width: n), s.h, d.h, dOutput, Int32(ldOutput),
-                                        m.step(m.dGates, t, width: 3 * n), m.step(m.dGatesHidden, t, width: 3 * n))
+                                        plain.map { m.dGates + $0 }, plain.map { m.dGatesHidden + $0 },
+                                        chunked ? m.dBias : nil, chunked ? m.dBiasHN : nil, m.packedGates,
+                                        m.packedGatesHidden, Int32(m.packedRows),
+                                        Int32((t - m.packedFirstStep) * m.batch))
             return
         }
         backwardLanes(m, step: t, from: s, to: next, d: d, dOutput: dOutput, ldOutput: ldOutput)

@@ -33,8 +33,12 @@ enum RNNCell: RecurrentCell {
     static func backward(_ m: RecurrentMemory, step t: Int, from s: State, to next: State, d: State,
                          dOutput: UnsafePointer<Float>, ldOutput: Int) {
         if let kernels = Kernels.current.table {
-            kernels.pointee.rnnBackward(Int32(m.batch), Int32(m.hidden), next.h, d.h, dOutput, Int32(ldOutput),
-                                        m.step(m.dGates, t, width: m.hidden))
+            // in the chunked backward (packedGates set) the step also sums the bias gradient and packs
+            let n = m.hidden, chunked = m.packedGates != nil
+            kernels.pointee.rnnBackward(Int32(m.batch), Int32(n), next.h, d.h, dOutput, Int32(ldOutput),
+                                        m.dGatesPackedOnly ? nil : m.dGates + t * m.dGatesStepRows * n,
+                                        chunked ? m.dBias : nil, m.packedGates, Int32(m.packedRows),
+                                        Int32((t - m.packedFirstStep) * m.batch))
             return
         }
         backwardLanes(m, step: t, from: s, to: next, d: d, dOutput: dOutput, ldOutput: ldOutput)

@@ -29,7 +29,7 @@ import TestSupport
                     dGatesHidden: UnsafeMutablePointer<Float>, dh: UnsafeMutablePointer<Float>) -> RecurrentMemory {
             RecurrentMemory(batch: batch, steps: 1, hidden: hidden, gates: gates, recurrent: recurrent, bias: bias,
                             biasHN: biasHN, h: dh, c: dh, hn: hn, dGates: dGates, dGatesHidden: dGatesHidden, dh: dh,
-                            dc: dh, tanhC: dh, dBias: bias, dGatesStepRows: batch)
+                            dc: dh, tanhC: dh, dBias: bias, dBiasHN: bias, dGatesStepRows: batch)
         }
     }
 

@@ -578,7 +578,7 @@ static void testGRU(int batch, int hidden, bool nans) {
     float *dh0 = randomFloats(bn, 1), *dy = randomFloats((size_t)batch * 2 * n, 1);
     const int ld = 2 * n;
     float *dGatesP = floats(bg), *dHiddenP = floats(bg), *dhP = copyOf(dh0, bn);
-    portable->gruBackward(batch, n, gatesP, hnP, h, dhP, dy, ld, dGatesP, dHiddenP);
+    portable->gruBackward(batch, n, gatesP, hnP, h, dhP, dy, ld, dGatesP, dHiddenP, NULL, NULL, NULL, NULL, 0, 0);
     if (!nans) {
         checks++;
         for (size_t e = 0; e < bn; e++) {
@@ -607,13 +607,58 @@ static void testGRU(int batch, int hidden, bool nans) {
         differingBits(hn, hnP, bn, K->name, what);
         differingBits(hNext, hNextP, bn, K->name, what);
         float *dGates = floats(bg), *dHidden = floats(bg), *dhS = copyOf(dh0, bn);
-        K->gruBackward(batch, n, gatesP, hnP, h, dhS, dy, ld, dGates, dHidden);
+        K->gruBackward(batch, n, gatesP, hnP, h, dhS, dy, ld, dGates, dHidden, NULL, NULL, NULL, NULL, 0, 0);
         snprintf(what, sizeof what, "gruBackward batch %d hidden %d%s", batch, n, nans ? " with NaN" : "");
         differingBits(dGates, dGatesP, bg, K->name, what);
         differingBits(dHidden, dHiddenP, bg, K->name, what);
         differingBits(dhS, dhP, bn, K->name, what);
         free(gates), free(hn), free(hNext), free(dGates), free(dHidden), free(dhS);
     }
+    // the chunked backward's form: bias sums, and packed copies at rows of a packing (every set,
+    // the portable one too, against packB of the plain gradients and the portable sums)
+    float *dBias0 = randomFloats(g3, 1), *dBiasHN0 = randomFloats(n, 1);
+    float *dBiasP = copyOf(dBias0, g3), *dBiasHNP = copyOf(dBiasHN0, n), *dhQ = copyOf(dh0, bn);
+    portable->gruBackward(batch, n, gatesP, hnP, h, dhQ, dy, ld, NULL, NULL, dBiasP, dBiasHNP, NULL, NULL, 0, 0);
+    checks++;
+    for (int j = 0; j < g3; j++) {
+        double sum = dBias0[j];
+        for (int b = 0; b < batch; b++) sum += dGatesP[(size_t)b * g3 + j];
+        if (fabs(dBiasP[j] - sum) > 1e-5 * (1 + fabs(sum))) {
+            fail("portable: gruBackward dBias %d = %.9g, reference %.9g", j, dBiasP[j], sum);
+            break;
+        }
+    }
+    for (int s = 0; s < setCount; s++) {
+        const sweep_kernels *K = sets[s];
+        const int rows = 3 * batch + 300, starts[] = {0, 254 - batch / 2 > 0 ? 254 - batch / 2 : 0, rows - batch};
+        for (int t = 0; t < 3; t++) {
+            const int row0 = starts[t];
+            if (row0 / K->blockRows != (row0 + batch - 1) / K->blockRows) continue;
+            const size_t size = K->packedSize(rows, g3);
+            float *packed = floats(size), *packedHidden = floats(size), *expected = floats(size);
+            memset(packed, 0, size * sizeof(float)), memset(packedHidden, 0, size * sizeof(float));
+            float *dB = copyOf(dBias0, g3), *dBHN = copyOf(dBiasHN0, n), *dhS = copyOf(dh0, bn);
+            float *dGates = t == 1 ? NULL : floats(bg), *dHidden = t == 1 ? NULL : floats(bg);
+            K->gruBackward(batch, n, gatesP, hnP, h, dhS, dy, ld, dGates, dHidden, dB, dBHN, packed, packedHidden, rows,
+                           row0);
+            snprintf(what, sizeof what, "gruBackward packed rows from %d, batch %d hidden %d%s", row0, batch, n,
+                     dGates ? "" : " (no plain dGates)");
+            differingBits(dB, dBiasP, g3, K->name, what);
+            differingBits(dBHN, dBiasHNP, n, K->name, what);
+            differingBits(dhS, dhP, bn, K->name, what);
+            if (dGates) differingBits(dGates, dGatesP, bg, K->name, what), differingBits(dHidden, dHiddenP, bg, K->name, what);
+            float *plain = floats((size_t)rows * g3);
+            for (int q = 0; q < 2; q++) {
+                memset(plain, 0, sizeof(float) * rows * g3);
+                memcpy(plain + (size_t)row0 * g3, q ? dHiddenP : dGatesP, sizeof(float) * bg);
+                K->packB(false, rows, g3, plain, g3, expected);
+                differingBits(q ? packedHidden : packed, expected, size, K->name, what);
+            }
+            free(packed), free(packedHidden), free(expected), free(dB), free(dBHN), free(dhS), free(dGates), free(dHidden);
+            free(plain);
+        }
+    }
+    free(dBias0), free(dBiasHN0), free(dBiasP), free(dBiasHNP), free(dhQ);
     free(gates0), free(recurrent), free(bias), free(biasHN), free(h), free(gatesP), free(hnP), free(hNextP);
     free(dh0), free(dy), free(dGatesP), free(dHiddenP), free(dhP);
 }
@@ -644,7 +689,7 @@ static void testRNN(int batch, int hidden, bool nans) {
     }
     float *dh = randomFloats(bn, 1), *dy = randomFloats((size_t)batch * 2 * n, 1), *dGatesP = floats(bn);
     const int ld = 2 * n;
-    portable->rnnBackward(batch, n, hNextP, dh, dy, ld, dGatesP);
+    portable->rnnBackward(batch, n, hNextP, dh, dy, ld, dGatesP, NULL, NULL, 0, 0);
     if (!nans) {
         checks++;
         for (size_t e = 0; e < bn; e++) {
@@ -663,11 +708,46 @@ static void testRNN(int batch, int hidden, bool nans) {
         K->rnnForward(batch, n, gates, recurrent, bias, hNext);
         snprintf(what, sizeof what, "rnnForward batch %d hidden %d%s", batch, n, nans ? " with NaN" : "");
         differingBits(hNext, hNextP, bn, K->name, what);
-        K->rnnBackward(batch, n, hNextP, dh, dy, ld, dGates);
+        K->rnnBackward(batch, n, hNextP, dh, dy, ld, dGates, NULL, NULL, 0, 0);
         snprintf(what, sizeof what, "rnnBackward batch %d hidden %d%s", batch, n, nans ? " with NaN" : "");
         differingBits(dGates, dGatesP, bn, K->name, what);
         free(hNext), free(dGates);
     }
+    // the chunked backward's form, as in testGRU
+    float *dBias0 = randomFloats(n, 1), *dBiasP = copyOf(dBias0, n);
+    portable->rnnBackward(batch, n, hNextP, dh, dy, ld, NULL, dBiasP, NULL, 0, 0);
+    checks++;
+    for (int j = 0; j < n; j++) {
+        double sum = dBias0[j];
+        for (int b = 0; b < batch; b++) sum += dGatesP[(size_t)b * n + j];
+        if (fabs(dBiasP[j] - sum) > 1e-5 * (1 + fabs(sum))) {
+            fail("portable: rnnBackward dBias %d = %.9g, reference %.9g", j, dBiasP[j], sum);
+            break;
+        }
+    }
+    for (int s = 0; s < setCount; s++) {
+        const sweep_kernels *K = sets[s];
+        const int rows = 3 * batch + 300, starts[] = {0, 254 - batch / 2 > 0 ? 254 - batch / 2 : 0, rows - batch};
+        for (int t = 0; t < 3; t++) {
+            const int row0 = starts[t];
+            if (row0 / K->blockRows != (row0 + batch - 1) / K->blockRows) continue;
+            const size_t size = K->packedSize(rows, n);
+            float *packed = floats(size), *expected = floats(size), *dB = copyOf(dBias0, n);
+            float *dGates = t == 1 ? NULL : floats(bn), *plain = floats((size_t)rows * n);
+            memset(packed, 0, size * sizeof(float));
+            K->rnnBackward(batch, n, hNextP, dh, dy, ld, dGates, dB, packed, rows, row0);
+            snprintf(what, sizeof what, "rnnBackward packed rows from %d, batch %d hidden %d%s", row0, batch, n,
+                     dGates ? "" : " (no plain dGates)");
+            differingBits(dB, dBiasP, n, K->name, what);
+            if (dGates) differingBits(dGates, dGatesP, bn, K->name, what);
+            memset(plain, 0, sizeof(float) * rows * n);
+            memcpy(plain + (size_t)row0 * n, dGatesP, sizeof(float) * bn);
+            K->packB(false, rows, n, plain, n, expected);
+            differingBits(packed, expected, size, K->name, what);
+            free(packed), free(expected), free(dB), free(dGates), free(plain);
+        }
+    }
+    free(dBias0), free(dBiasP);
     free(gates), free(recurrent), free(bias), free(hNextP), free(dh), free(dy), free(dGatesP);
 }
 

@@ -66,14 +66,19 @@ typedef struct sweep_kernels {
                        const float *biasHN, const float *h, float *hn, float *hNext);
     /// GRUCell.backward's step: gates (B, 3H), hn, h, dh + dOutput (row stride ldOutput) (B, H) ->
     /// dGates (B, 3H) = [dr | dz | dn_pre], dGatesHidden (B, 3H) = [dr | dz | dn_pre ⊙ r], dh ← dh' ⊙ z.
+    /// With dBias (the chunked backward): dBias (3H) += Σ_B dGates, dBiasHN (H) += Σ_B dn_pre ⊙ r, and
+    /// dGates and dGatesHidden also into the packings `packed` and `packedHidden` (packedK rows, as
+    /// lstmBackward's) from row packedRow; any of the four outputs may be NULL.
     void (*gruBackward)(int batch, int hidden, const float *gates, const float *hn, const float *h, float *dh,
-                        const float *dOutput, int ldOutput, float *dGates, float *dGatesHidden);
+                        const float *dOutput, int ldOutput, float *dGates, float *dGatesHidden, float *dBias,
+                        float *dBiasHN, float *packed, float *packedHidden, int packedK, int packedRow);
     /// RNNCell.forward's step: hNext (B, H) = tanh(gates + recurrent + bias).
     void (*rnnForward)(int batch, int hidden, const float *gates, const float *recurrent, const float *bias,
                        float *hNext);
-    /// RNNCell.backward's step: dGates (B, H) = (dh + dOutput) ⊙ (1 − hNext²).
+    /// RNNCell.backward's step: dGates (B, H) = (dh + dOutput) ⊙ (1 − hNext²); with dBias, dBias (H)
+    /// += Σ_B dGates and dGates also into `packed` as gruBackward's (plain dGates and packed may be NULL).
     void (*rnnBackward)(int batch, int hidden, const float *hNext, const float *dh, const float *dOutput,
-                        int ldOutput, float *dGates);
+                        int ldOutput, float *dGates, float *dBias, float *packed, int packedK, int packedRow);
     /// Optimizer's Adam/AdamW loop (sweep_adam_update).
     void (*adamUpdate)(int n, float *p, const float *g, float *m, float *v, float decay, float l2, float w1,
                        float beta2, float w2, float bc2Sqrt, float eps, float negStep);
