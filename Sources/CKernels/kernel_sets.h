@@ -1,6 +1,6 @@
 // The functions of one kernel set, sweep_<set>_<entry>, as kernels.c puts them into the
 // set's table (sweep_kernels in CKernels.h). The set files define them from the templates
-// (sgemm_template.h, lstm_adam_template.h) or, for the portable set's LSTM and Adam, as
+// (sgemm_template.h, lstm_adam_template.h) or, for the portable set's cells and Adam, as
 // plain reference loops.
 #pragma once
 #include "CKernels.h"
@@ -27,6 +27,17 @@
                                      const float *tanhCNext, float *dh, float *dc, const float *dOutput,        \
                                      int ldOutput, float *dGates, float *dBias, float *packed, int packedK,     \
                                      int packedRow, int prefetchPrevious);                                      \
+    void sweep_##set##_gru_forward(int batch, int hidden, float *gates, const float *recurrent, const float *bias, \
+                                   const float *biasHN, const float *h, float *hn, float *hNext);              \
+    void sweep_##set##_gru_backward(int batch, int hidden, const float *gates, const float *hn, const float *h,  \
+                                    float *dh, const float *dOutput, int ldOutput, float *dGates,               \
+                                    float *dGatesHidden, float *dBias, float *dBiasHN, float *packed,           \
+                                    float *packedHidden, int packedK, int packedRow);                           \
+    void sweep_##set##_rnn_forward(int batch, int hidden, const float *gates, const float *recurrent,           \
+                                   const float *bias, float *hNext);                                            \
+    void sweep_##set##_rnn_backward(int batch, int hidden, const float *hNext, const float *dh,                 \
+                                    const float *dOutput, int ldOutput, float *dGates, float *dBias,            \
+                                    float *packed, int packedK, int packedRow);                                 \
     void sweep_##set##_adam_update(int n, float *p, const float *g, float *m, float *v, float decay, float l2,  \
                                    float w1, float beta2, float w2, float bc2Sqrt, float eps, float negStep);  \
     extern const sweep_kernels sweep_##set##_kernels
@@ -54,7 +65,9 @@ SWEEP_SET_FUNCTIONS(neon);
         .sgemmPackedAPanels = sweep_##set##_sgemm_packed_a_panels,                                          \
         .addTransposed = sweep_##set##_add_transposed, .convForward = sweep_##set##_conv_forward,           \
         .convWeightGrad = sweep_##set##_conv_weight_grad, .lstmForward = sweep_##set##_lstm_forward,        \
-        .lstmBackward = sweep_##set##_lstm_backward, .adamUpdate = sweep_##set##_adam_update,               \
+        .lstmBackward = sweep_##set##_lstm_backward, .gruForward = sweep_##set##_gru_forward,               \
+        .gruBackward = sweep_##set##_gru_backward, .rnnForward = sweep_##set##_rnn_forward,                 \
+        .rnnBackward = sweep_##set##_rnn_backward, .adamUpdate = sweep_##set##_adam_update,                 \
     }
 #define SET_TABLE__(set, width, rows, multiple) SET_TABLE_(set, width, rows, multiple)
 /// In a set's file: its table, with panel width NR and block rows KC.

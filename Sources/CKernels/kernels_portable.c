@@ -2,7 +2,7 @@
 // against, and on aarch64 what runs everything but the GEMM's NEON set... only where NEON's
 // own loops are not faster. The GEMM is sgemm_template.h on one-float "vectors": the tile's
 // rows of 16 independent sums are what the compiler's vectoriser turns into the baseline
-// vectors (SSE2, NEON). The LSTM step and Adam are the Swift loops element by element.
+// vectors (SSE2, NEON). The cells' steps and Adam are the Swift loops element by element.
 #include "kernel_sets.h"
 #include <math.h>
 
@@ -119,6 +119,88 @@ void sweep_portable_lstm_backward(int batch, int hidden, const float *gates, con
             dbg[j] = dbg[j] + d[2];
             dbo[j] = dbo[j] + d[3];
             dcb[j] = dcTotal * forget;
+        }
+    }
+}
+
+void sweep_portable_gru_forward(int batch, int hidden, float *gates, const float *recurrent, const float *bias,
+                                const float *biasHN, const float *h, float *hn, float *hNext) {
+    const int n = hidden;
+    const float *br = bias, *bz = bias + n, *bn = bias + 2 * n;
+    for (int b = 0; b < batch; b++) {
+        float *gr = gates + (size_t)b * 3 * n, *gz = gr + n, *gn = gr + 2 * n;
+        const float *rr = recurrent + (size_t)b * 3 * n, *rz = rr + n, *rn = rr + 2 * n;
+        const float *hb = h + (size_t)b * n;
+        float *hnb = hn + (size_t)b * n, *hNextb = hNext + (size_t)b * n;
+        for (int j = 0; j < n; j++) {
+            const float reset = sigmoidScalar(gr[j] + rr[j] + br[j]);
+            const float update = sigmoidScalar(gz[j] + rz[j] + bz[j]);
+            const float hnj = rn[j] + biasHN[j];
+            const float candidate = tanhScalar(gn[j] + bn[j] + reset * hnj);
+            gr[j] = reset;
+            gz[j] = update;
+            gn[j] = candidate;
+            hnb[j] = hnj;
+            hNextb[j] = candidate + update * (hb[j] - candidate);
+        }
+    }
+}
+
+void sweep_portable_gru_backward(int batch, int hidden, const float *gates, const float *hn, const float *h,
+                                 float *dh, const float *dOutput, int ldOutput, float *dGates, float *dGatesHidden,
+                                 float *dBias, float *dBiasHN, float *packed, float *packedHidden, int packedK,
+                                 int packedRow) {
+    const int n = hidden;
+    for (int b = 0; b < batch; b++) {
+        const float *gr = gates + (size_t)b * 3 * n, *gz = gr + n, *gn = gr + 2 * n;
+        const float *hb = h + (size_t)b * n, *hnb = hn + (size_t)b * n, *dy = dOutput + (size_t)b * ldOutput;
+        float *dhb = dh + (size_t)b * n;
+        int panel = 0;
+        const size_t offset = packed || packedHidden ? sweep_portable_packed_row(packedK, 3 * n, packedRow + b, &panel) : 0;
+        for (int j = 0; j < n; j++) {
+            const float reset = gr[j], update = gz[j], candidate = gn[j];
+            const float dhTotal = dhb[j] + dy[j];
+            const float dnPre = dhTotal * (1 - update) * (1 - candidate * candidate);
+            const float dzPre = dhTotal * (hb[j] - candidate) * update * (1 - update);
+            const float drPre = dnPre * hnb[j] * reset * (1 - reset);
+            const float d[3] = {drPre, dzPre, dnPre}, dHidden[3] = {drPre, dzPre, dnPre * reset};
+            for (int q = 0; q < 3; q++) {
+                const int col = q * n + j;
+                const size_t at = offset + (size_t)(col / NR) * panel + col % NR;
+                if (dGates) dGates[(size_t)b * 3 * n + col] = d[q];
+                if (dGatesHidden) dGatesHidden[(size_t)b * 3 * n + col] = dHidden[q];
+                if (dBias) dBias[col] = dBias[col] + d[q];
+                if (packed) packed[at] = d[q];
+                if (packedHidden) packedHidden[at] = dHidden[q];
+            }
+            if (dBias) dBiasHN[j] = dBiasHN[j] + dHidden[2];
+            dhb[j] = dhTotal * update;
+        }
+    }
+}
+
+void sweep_portable_rnn_forward(int batch, int hidden, const float *gates, const float *recurrent, const float *bias,
+                                float *hNext) {
+    const int n = hidden;
+    for (int b = 0; b < batch; b++) {
+        const float *x = gates + (size_t)b * n, *r = recurrent + (size_t)b * n;
+        float *hb = hNext + (size_t)b * n;
+        for (int j = 0; j < n; j++) hb[j] = tanhScalar(x[j] + r[j] + bias[j]);
+    }
+}
+
+void sweep_portable_rnn_backward(int batch, int hidden, const float *hNext, const float *dh, const float *dOutput,
+                                 int ldOutput, float *dGates, float *dBias, float *packed, int packedK, int packedRow) {
+    const int n = hidden;
+    for (int b = 0; b < batch; b++) {
+        const float *hb = hNext + (size_t)b * n, *dhb = dh + (size_t)b * n, *dy = dOutput + (size_t)b * ldOutput;
+        int panel = 0;
+        float *row = packed ? packed + sweep_portable_packed_row(packedK, n, packedRow + b, &panel) : NULL;
+        for (int j = 0; j < n; j++) {
+            const float d = (dhb[j] + dy[j]) * (1 - hb[j] * hb[j]);
+            if (dGates) dGates[(size_t)b * n + j] = d;
+            if (dBias) dBias[j] = dBias[j] + d;
+            if (row) row[(size_t)(j / NR) * panel + j % NR] = d;
         }
     }
 }

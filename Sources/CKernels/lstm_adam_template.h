@@ -1,5 +1,5 @@
-// The LSTM cell's fused step (LSTMCell.swift) and the Adam/AdamW update (Optimizer.swift)
-// on one set's vectors, included by the set's file after sgemm_template.h. Each operation is
+// The LSTM, GRU and RNN cells' fused steps (LSTMCell.swift, GRUCell.swift, RNNCell.swift) and
+// the Adam/AdamW update (Optimizer.swift) on one set's vectors, included by the set's file after sgemm_template.h. Each operation is
 // the Swift code's, in its order (fused multiply-adds exactly where fastTanh has them,
 // separate multiply and add elsewhere), lane by lane, so every set gives the bits of the
 // portable reference loops (kernels_portable.c), which are the Swift loops'.
@@ -155,6 +155,121 @@ TARGET void SET_FUNCTION(lstm_backward)(int batch, int hidden, const float *gate
                 storePacked(row, panel, 3 * n + j, dOutGate, n - j);
             }
             STORE(dcb, VMUL(dcTotal, forget));
+        }
+    }
+}
+
+/// GRUCell.forward's step (GRUCell.swift), its operations in their order.
+TARGET void SET_FUNCTION(gru_forward)(int batch, int hidden, float *gates, const float *recurrent, const float *bias,
+                                      const float *biasHN, const float *h, float *hn, float *hNext) {
+    const int n = hidden;
+    const float *br = bias, *bz = bias + n, *bn = bias + 2 * n;
+    for (int b = 0; b < batch; b++) {
+        float *gr = gates + (size_t)b * 3 * n, *gz = gr + n, *gn = gr + 2 * n;
+        const float *rr = recurrent + (size_t)b * 3 * n, *rz = rr + n, *rn = rr + 2 * n;
+        const float *hb = h + (size_t)b * n;
+        float *hnb = hn + (size_t)b * n, *hNextb = hNext + (size_t)b * n;
+        for (int j = 0; j < n; j += VL) {
+            const vec reset = sigmoidLanes(VADD(VADD(LOAD(gr), LOAD(rr)), LOAD(br)));
+            const vec update = sigmoidLanes(VADD(VADD(LOAD(gz), LOAD(rz)), LOAD(bz)));
+            const vec hnj = VADD(LOAD(rn), LOAD(biasHN));
+            const vec candidate = tanhLanes(VADD(VADD(LOAD(gn), LOAD(bn)), VMUL(reset, hnj)));
+            STORE(gr, reset);
+            STORE(gz, update);
+            STORE(gn, candidate);
+            STORE(hnb, hnj);
+            STORE(hNextb, VADD(candidate, VMUL(update, VSUB(LOAD(hb), candidate))));
+        }
+    }
+}
+
+/// GRUCell.backward's step; with dBias, also the sums and packed copies of lstm_backward's kind
+/// (the chunked backward, Recurrent.swift): dBias (3H) += Σ_B dGates, dBiasHN (H) += Σ_B dn_pre ⊙ r,
+/// and dGates and dGatesHidden into the packings `packed` and `packedHidden` (either may be NULL,
+/// as may the plain dGates and dGatesHidden).
+TARGET void SET_FUNCTION(gru_backward)(int batch, int hidden, const float *gates, const float *hn, const float *h,
+                                       float *dh, const float *dOutput, int ldOutput, float *dGates,
+                                       float *dGatesHidden, float *dBias, float *dBiasHN, float *packed,
+                                       float *packedHidden, int packedK, int packedRow) {
+    const int n = hidden;
+    const vec one = VSET1(1.0f);
+    for (int b = 0; b < batch; b++) {
+        const float *gr = gates + (size_t)b * 3 * n, *gz = gr + n, *gn = gr + 2 * n;
+        float *dr = dGates ? dGates + (size_t)b * 3 * n : NULL, *dz = dr ? dr + n : NULL, *dn = dr ? dr + 2 * n : NULL;
+        float *dhr = dGatesHidden ? dGatesHidden + (size_t)b * 3 * n : NULL, *dhz = dhr ? dhr + n : NULL;
+        float *dhn = dhr ? dhr + 2 * n : NULL;
+        const float *hb = h + (size_t)b * n, *hnb = hn + (size_t)b * n, *dy = dOutput + (size_t)b * ldOutput;
+        float *dhb = dh + (size_t)b * n;
+        int panel = 0;
+        const size_t offset = packed || packedHidden ? SET_FUNCTION(packed_row)(packedK, 3 * n, packedRow + b, &panel) : 0;
+        float *row = packed ? packed + offset : NULL, *rowHidden = packedHidden ? packedHidden + offset : NULL;
+        for (int j = 0; j < n; j += VL) {
+            const vec reset = LOAD(gr), update = LOAD(gz), candidate = LOAD(gn);
+            const vec dhTotal = VADD(LOAD(dhb), LOAD(dy));
+            const vec dnPre = VMUL(VMUL(dhTotal, VSUB(one, update)), VSUB(one, VMUL(candidate, candidate)));
+            const vec dzPre = VMUL(VMUL(VMUL(dhTotal, VSUB(LOAD(hb), candidate)), update), VSUB(one, update));
+            const vec drPre = VMUL(VMUL(VMUL(dnPre, LOAD(hnb)), reset), VSUB(one, reset));
+            const vec dnHidden = VMUL(dnPre, reset);
+            if (dr) {
+                STORE(dr, drPre);
+                STORE(dz, dzPre);
+                STORE(dn, dnPre);
+            }
+            if (dhr) {
+                STORE(dhr, drPre);
+                STORE(dhz, dzPre);
+                STORE(dhn, dnHidden);
+            }
+            if (dBias) {
+                STORE(dBias, VADD(LOAD(dBias), drPre));
+                STORE(dBias + n, VADD(LOAD(dBias + n), dzPre));
+                STORE(dBias + 2 * n, VADD(LOAD(dBias + 2 * n), dnPre));
+                STORE(dBiasHN, VADD(LOAD(dBiasHN), dnHidden));
+            }
+            if (row) {
+                storePacked(row, panel, j, drPre, n - j);
+                storePacked(row, panel, n + j, dzPre, n - j);
+                storePacked(row, panel, 2 * n + j, dnPre, n - j);
+            }
+            if (rowHidden) {
+                storePacked(rowHidden, panel, j, drPre, n - j);
+                storePacked(rowHidden, panel, n + j, dzPre, n - j);
+                storePacked(rowHidden, panel, 2 * n + j, dnHidden, n - j);
+            }
+            STORE(dhb, VMUL(dhTotal, update));
+        }
+    }
+}
+
+/// RNNCell.forward's step.
+TARGET void SET_FUNCTION(rnn_forward)(int batch, int hidden, const float *gates, const float *recurrent,
+                                      const float *bias, float *hNext) {
+    const int n = hidden;
+    for (int b = 0; b < batch; b++) {
+        const float *x = gates + (size_t)b * n, *r = recurrent + (size_t)b * n;
+        float *hb = hNext + (size_t)b * n;
+        for (int j = 0; j < n; j += VL) STORE(hb, tanhLanes(VADD(VADD(LOAD(x), LOAD(r)), LOAD(bias))));
+    }
+}
+
+/// RNNCell.backward's step; with dBias, dBias (H) += Σ_B dGates, and dGates into `packed` as
+/// lstm_backward writes its own (either may be NULL, as may the plain dGates).
+TARGET void SET_FUNCTION(rnn_backward)(int batch, int hidden, const float *hNext, const float *dh,
+                                       const float *dOutput, int ldOutput, float *dGates, float *dBias,
+                                       float *packed, int packedK, int packedRow) {
+    const int n = hidden;
+    const vec one = VSET1(1.0f);
+    for (int b = 0; b < batch; b++) {
+        const float *hb = hNext + (size_t)b * n, *dhb = dh + (size_t)b * n, *dy = dOutput + (size_t)b * ldOutput;
+        float *d = dGates ? dGates + (size_t)b * n : NULL;
+        int panel = 0;
+        float *row = packed ? packed + SET_FUNCTION(packed_row)(packedK, n, packedRow + b, &panel) : NULL;
+        for (int j = 0; j < n; j += VL) {
+            const vec hj = LOAD(hb);
+            const vec dPre = VMUL(VADD(LOAD(dhb), LOAD(dy)), VSUB(one, VMUL(hj, hj)));
+            if (d) STORE(d, dPre);
+            if (dBias) STORE(dBias, VADD(LOAD(dBias), dPre));
+            if (row) storePacked(row, panel, j, dPre, n - j);
         }
     }
 }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// GRU cell as torch.nn.GRU, gate rows r, z, n:
 ///   r = σ(x W_irᵀ + b_ir + h W_hrᵀ + b_hr),   z = σ(x W_izᵀ + b_iz + h W_hzᵀ + b_hz)
 ///   n = tanh(x W_inᵀ + b_in + r ⊙ (h W_hnᵀ + b_hn)),   h' = (1 − z) ⊙ n + z ⊙ h
@@ -10,6 +12,17 @@ enum GRUCell: RecurrentCell {
     static let hiddenBypassesWeights = true
 
     static func forward(_ m: RecurrentMemory, step t: Int, from s: State, to next: State) {
+        if let kernels = Kernels.current.table {
+            // the loop below in the kernel set's lanes (CKernels), bit for bit
+            let n = m.hidden
+            kernels.pointee.gruForward(Int32(m.batch), Int32(n), m.step(m.gates, t, width: 3 * n), m.recurrent, m.bias,
+                                       m.biasHN, s.h, m.step(m.hn, t, width: n), next.h)
+            return
+        }
+        forwardLanes(m, step: t, from: s, to: next)
+    }
+
+    static func forwardLanes(_ m: RecurrentMemory, step t: Int, from s: State, to next: State) {
         // gates, recurrent (B, 3H) as [r | z | n], bias (3H), biasHN (H), s.h (B, H)
         //   -> gates activated, hn (B, H), next.h (B, H)
         let n = m.hidden, gates = m.step(m.gates, t, width: 3 * n), hnStep = m.step(m.hn, t, width: n)
@@ -34,6 +47,23 @@ enum GRUCell: RecurrentCell {
 
     static func backward(_ m: RecurrentMemory, step t: Int, from s: State, to next: State, d: State,
                          dOutput: UnsafePointer<Float>, ldOutput: Int) {
+        if let kernels = Kernels.current.table {
+            let n = m.hidden
+            // in the chunked backward (packedGates set) the step also sums the bias gradients and packs
+            let plain = m.dGatesPackedOnly ? nil : t * m.dGatesStepRows * 3 * n, chunked = m.packedGates != nil
+            kernels.pointee.gruBackward(Int32(m.batch), Int32(n), m.step(m.gates, t, width: 3 * n),
+                                        m.step(m.hn, t, width: n), s.h, d.h, dOutput, Int32(ldOutput),
+                                        plain.map { m.dGates + $0 }, plain.map { m.dGatesHidden + $0 },
+                                        chunked ? m.dBias : nil, chunked ? m.dBiasHN : nil, m.packedGates,
+                                        m.packedGatesHidden, Int32(m.packedRows),
+                                        Int32((t - m.packedFirstStep) * m.batch))
+            return
+        }
+        backwardLanes(m, step: t, from: s, to: next, d: d, dOutput: dOutput, ldOutput: ldOutput)
+    }
+
+    static func backwardLanes(_ m: RecurrentMemory, step t: Int, from s: State, to next: State, d: State,
+                              dOutput: UnsafePointer<Float>, ldOutput: Int) {
         // gates (B, 3H), hn, s.h (B, H), d.h + dOutput (B, H)
         //   -> dGates (B, 3H) = [dr | dz | dn_pre], dGatesHidden (B, 3H) = [dr | dz | dn_pre ⊙ r], d.h ← dh' ⊙ z
         let n = m.hidden, gates = m.step(m.gates, t, width: 3 * n), hnStep = m.step(m.hn, t, width: n)

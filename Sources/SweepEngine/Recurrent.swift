@@ -85,14 +85,19 @@ struct RecurrentMemory {
     let dc: UnsafeMutablePointer<Float>
     /// LSTM (T, B, H): tanh(c_t) of forward step t, which backward step t reads.
     let tanhC: UnsafeMutablePointer<Float>
-    /// (G·H): where the LSTM backward steps add up dGates (the bias gradient).
+    /// (G·H): where the LSTM backward steps add up dGates (the bias gradient), and the GRU and
+    /// RNN steps in the chunked backward.
     let dBias: UnsafeMutablePointer<Float>
-    /// Rows between the dGates of two steps: B, or 0 when no dx needs them all (LSTM on the
-    /// AVX-512 kernels, see `backwardLSTMInChunks`): the steps then write them packed only.
+    /// GRU (H), chunked backward: where the steps add up the n block of dGatesHidden (b_hn's gradient).
+    let dBiasHN: UnsafeMutablePointer<Float>
+    /// Rows between the dGates of two steps: B, or 0 when no dx needs them all (with an own
+    /// kernel set, see `backwardInChunks`): the steps then write them packed only.
     var dGatesStepRows: Int
-    /// LSTM on the AVX-512 kernels: where backward also writes dGates, packed as the B of
-    /// the weight gradients' GEMMs for the chunk of steps from `packedFirstStep` on.
+    /// With an own kernel set: where backward also writes dGates, packed as the B of the
+    /// weight gradients' GEMMs for the chunk of steps from `packedFirstStep` on, and (GRU)
+    /// dGatesHidden likewise; the steps then also add up the bias gradients (dBias, dBiasHN).
     var packedGates: UnsafeMutablePointer<Float>? = nil
+    var packedGatesHidden: UnsafeMutablePointer<Float>? = nil
     var packedFirstStep = 0, packedRows = 0
     /// The steps write their dGates packed only (no dx needs the plain ones).
     var dGatesPackedOnly: Bool { packedGates != nil && dGatesStepRows == 0 }
@@ -111,9 +116,9 @@ struct RecurrentMemory {
 /// Forward: one GEMM projects the inputs of all steps, then each step is one GEMM
 /// with W_hh and one fused pass of the cell. Backward walks the steps in reverse
 /// (one GEMM and one fused pass each), keeping every step's gate gradients, then
-/// dW_ih, dW_hh and dx are one GEMM each over all steps; the LSTM on the AVX-512
-/// kernels runs dW_ih and dW_hh a chunk of steps at a time instead, as the chunk's gate
-/// gradients are written (`backwardLSTMInChunks`).
+/// dW_ih, dW_hh and dx are one GEMM each over all steps; with an own kernel set dW_ih and
+/// dW_hh run a chunk of steps at a time instead, as the chunk's gate gradients are written
+/// (`backwardInChunks`).
 public final class Recurrent: Layer {
     public let cell: CellKind
     public let steps: Int
@@ -156,11 +161,14 @@ public final class Recurrent: Layer {
     /// once per pass for the GEMM of every step.
     private let packedWhhT = PackedMatrix()
     private let packedWhh = PackedMatrix()
-    /// A chunk of steps' dGates packed as the weight gradients' B, written by the LSTM
-    /// backward steps (`backwardLSTMInChunks`).
+    /// A chunk of steps' dGates (and the GRU's dGatesHidden) packed as the weight gradients' B,
+    /// written by the backward steps (`backwardInChunks`).
     private let packedGates = PackedMatrix()
+    private let packedGatesHidden = PackedMatrix()
+    /// GRU (H): b_hn's gradient as the chunked backward's steps add it up.
+    private let dBiasHN = Tensor(shape: [0])
     private var memory: RecurrentMemory?
-    /// Tests turn it off to compare the LSTM's chunked backward with the general one.
+    /// Tests turn it off to compare the chunked backward with the general one.
     var backwardInChunks = true
 
     public init(inputShape: [Int], cell: CellKind, hidden: Int, returnSequences: Bool,
@@ -211,11 +219,12 @@ public final class Recurrent: Layer {
         zeros.reshape([n])
         zeros.zero()
         dBias.reshape([gh])
+        dBiasHN.reshape([n])
         return RecurrentMemory(
             batch: b, steps: t, hidden: n, gates: gates.data, recurrent: recurrent.data, bias: bias.data,
             biasHN: params.value(biasHH) + 2 * n, h: h.data, c: c.data, hn: hn.data, dGates: dGates.data,
             dGatesHidden: cell == .gru ? dGatesHidden.data : dGates.data, dh: dh.data, dc: dc.data,
-            tanhC: tanhC.data, dBias: dBias.data, dGatesStepRows: b)
+            tanhC: tanhC.data, dBias: dBias.data, dBiasHN: dBiasHN.data, dGatesStepRows: b)
     }
 
     public func forward(_ x: Tensor, mode: Mode) -> Tensor {
@@ -276,8 +285,13 @@ public final class Recurrent: Layer {
         // transposed: with the wide dGates (…, G·H) as B the kernel streams it in its natural
         // layout, where dGatesᵀ as A had to be gathered column by column.
         let kernels = Kernels.current
-        if cell == .lstm && kernels.lstmPackedMultiple > 0 && hidden % kernels.lstmPackedMultiple == 0 && backwardInChunks {
-            backwardLSTMInChunks(m, dy)
+        let chunked = kernels.lstmPackedMultiple > 0 && hidden % kernels.lstmPackedMultiple == 0 && backwardInChunks
+        if chunked {
+            switch cell {
+            case .rnn: backwardInChunks(RNNCell.self, m, dy)
+            case .lstm: backwardInChunks(LSTMCell.self, m, dy)
+            case .gru: backwardInChunks(GRUCell.self, m, dy)
+            }
         } else {
             switch cell {
             case .rnn: backwardSteps(RNNCell.self, m, dy, steps: 0..<t)
@@ -294,10 +308,17 @@ public final class Recurrent: Layer {
                 addTransposed(dWeightT.data, rows: hidden, columns: gh, into: params.grad(weightHH))
             }
         }
-        // db_ih (G·H) += Σ_{T·B} dGates, db_hh (G·H) += Σ_{T·B} dGatesHidden (the LSTM steps summed dGates)
-        if cell != .lstm { columnSums(m.dGates, rows: t * b, width: gh, into: dBias.data) }
+        // db_ih (G·H) += Σ_{T·B} dGates, db_hh (G·H) += Σ_{T·B} dGatesHidden (the LSTM steps, and the
+        // others in chunks, summed dGates, and the GRU's b_hn part of dGatesHidden into dBiasHN)
+        if cell != .lstm && !chunked { columnSums(m.dGates, rows: t * b, width: gh, into: dBias.data) }
         add(dBias.data, into: params.grad(biasIH), count: gh)
-        if m.dGatesHidden != m.dGates { columnSums(m.dGatesHidden, rows: t * b, width: gh, into: dBias.data) }
+        if m.dGatesHidden != m.dGates {
+            if chunked {
+                (dBias.data + 2 * hidden).update(from: dBiasHN.data, count: hidden)
+            } else {
+                columnSums(m.dGatesHidden, rows: t * b, width: gh, into: dBias.data)
+            }
+        }
         add(dBias.data, into: params.grad(biasHH), count: gh)
         guard needsInputGradient else { return dInput }
         // dx (T·B, I) = dGates (T·B, G·H) · W_ih (G·H, I), into the spent time-major input
@@ -307,35 +328,38 @@ public final class Recurrent: Layer {
         return dInput
     }
 
-    /// The LSTM's backward on the AVX-512 kernels, a chunk of steps at a time. The steps of
-    /// a chunk write their dGates a second time, packed as the B of the weight-gradient GEMMs
-    /// (the rows of one block of a packing, ≤ 256, in a buffer that stays in L2), and the two
-    /// GEMMs take each chunk as soon as it is complete. Without a dx to compute (first layer),
-    /// the steps write no plain dGates at all: the step's own dh GEMM reads them from the
-    /// packing too.
+    /// The backward with an own kernel set, a chunk of steps at a time. The steps of a chunk
+    /// write their dGates a second time (and the GRU's dGatesHidden), packed as the B of the
+    /// weight-gradient GEMMs (the rows of one block of a packing, ≤ 256, in a buffer that stays
+    /// in L2), and the two GEMMs take each chunk as soon as it is complete; the steps add up the
+    /// bias gradients as they go. Without a dx to compute (first layer), the steps write no
+    /// plain dGates at all: the step's own dh GEMM reads them from the packing too.
     /// An lstm-128 batch has 1.8 MB of dGates: written whole and then packed, it went to L3
-    /// and back twice.
-    private func backwardLSTMInChunks(_ m: RecurrentMemory, _ dy: Tensor) {
-        let b = m.batch, gh = 4 * hidden
+    /// and back twice; gru-128 and rnn-128 went that way until they took this path too.
+    private func backwardInChunks<Cell: RecurrentCell>(_: Cell.Type, _ m: RecurrentMemory, _ dy: Tensor) {
+        let b = m.batch, gh = Cell.gateCount * hidden
         var m = m
         // a step's dGates read from the packing need its rows in one block of it (B ≤ 256)
         m.dGatesStepRows = needsInputGradient || b > Kernels.current.blockRows ? b : 0
         dWeightT2.reshape([hidden, gh])
         let dWihT = dWeightT.data, dWhhT = dWeightT2.data
         let chunk = max(1, Kernels.current.blockRows / b)
+        // the B of dW_hh: dGatesHidden's own packing where it differs from dGates (GRU)
+        let packedHidden = cell == .gru ? packedGatesHidden : packedGates
         var end = steps, hhStarted = false
         while end > 0 {
             // step 0 is a chunk of its own: h_{−1} = 0 adds nothing to dW_hh
             let start = end == 1 ? 0 : max(1, end - chunk)
             m.packedGates = packedGates.declare(k: (end - start) * b, n: gh)
+            if cell == .gru { m.packedGatesHidden = packedGatesHidden.declare(k: (end - start) * b, n: gh) }
             (m.packedFirstStep, m.packedRows) = (start, (end - start) * b)
-            backwardSteps(LSTMCell.self, m, dy, steps: start..<end)
+            backwardSteps(Cell.self, m, dy, steps: start..<end)
             // dW_ih (G·H, I) += (xᵀ (I, rows) · dGates (rows, G·H))ᵀ
             sgemm(transA: true, m: inputs, a: input.data + start * b * inputs, packedB: packedGates,
                   beta: end == steps ? 0 : 1, c: dWihT)
             if start > 0 {
-                // dW_hh (G·H, H) += (h_{t−1}ᵀ (H, rows) · dGates (rows, G·H))ᵀ
-                sgemm(transA: true, m: hidden, a: m.h + start * b * hidden, packedB: packedGates,
+                // dW_hh (G·H, H) += (h_{t−1}ᵀ (H, rows) · dGatesHidden (rows, G·H))ᵀ
+                sgemm(transA: true, m: hidden, a: m.h + start * b * hidden, packedB: packedHidden,
                       beta: hhStarted ? 1 : 0, c: dWhhT)
                 hhStarted = true
             }
@@ -353,6 +377,7 @@ public final class Recurrent: Layer {
         if range.upperBound == steps {
             packedWhh.pack(k: gh, n: n, params.value(weightHH))
             m.dBias.update(repeating: 0, count: gh)
+            if cell == .gru { m.dBiasHN.update(repeating: 0, count: n) }
             m.dh.update(repeating: 0, count: b * n)
             if cell == .lstm { m.dc.update(repeating: 0, count: b * n) }
         }
@@ -365,9 +390,9 @@ public final class Recurrent: Layer {
             guard t > 0 else { continue }
             // dh_{t−1} (B, H) (+)= dGatesHidden_t (B, G·H) · W_hh (G·H, H)
             let beta: Float = Cell.hiddenBypassesWeights ? 1 : 0
-            if m.dGatesPackedOnly, let packed = m.packedGates {
+            if m.dGatesPackedOnly, let packed = m.packedGatesHidden ?? m.packedGates {
                 // the step wrote its dGates only packed, for the weight gradients: read them there
-                let row = packedGates.row((t - m.packedFirstStep) * b)
+                let row = (m.packedGatesHidden != nil ? packedGatesHidden : packedGates).row((t - m.packedFirstStep) * b)
                 sgemm(m: b, aPanels: packed + row.offset, aPanelStride: row.panelStride, packedB: packedWhh, beta: beta,
                       c: d.h)
             } else {

@@ -35,7 +35,7 @@ import TestSupport
                     tanhC: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>) -> RecurrentMemory {
             RecurrentMemory(batch: batch, steps: 1, hidden: hidden, gates: gates, recurrent: recurrent, bias: bias,
                             biasHN: bias, h: dh, c: dc, hn: dh, dGates: dGates, dGatesHidden: dGates, dh: dh, dc: dc,
-                            tanhC: tanhC, dBias: dBias, dGatesStepRows: batch)
+                            tanhC: tanhC, dBias: dBias, dBiasHN: dBias, dGatesStepRows: batch)
         }
     }
 

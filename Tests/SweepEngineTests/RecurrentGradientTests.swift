@@ -32,7 +32,7 @@ import TestSupport
     static let (batch, steps, inputs, hidden) = (3, 5, 4, 6)
 
     /// Hidden 6 runs the cells' eight-lane loops as one partial block, hidden 11 as a full and a partial one.
-    /// LSTM with hidden 16 takes the chunked backward of the AVX-512 kernels (one chunk here).
+    /// With an own kernel set every cell takes the chunked backward (one chunk here).
     static let cases = CellKind.allCases.flatMap { cell in
         [Case(cell: cell), Case(cell: cell, returnSequences: true), Case(cell: cell, layers: 2),
          Case(cell: cell, returnSequences: true, hidden: 11)]
@@ -125,23 +125,28 @@ import TestSupport
         #expect(skipped.grads == expected.grads)
     }
 
-    /// The LSTM's chunked backward (dGates packed by the steps themselves, weight gradients a
-    /// chunk at a time) agrees with the general one: several chunks (30 rows a step, 8 steps
-    /// a chunk), a step of more rows than one block of a packing (300), a stacked layer that
-    /// needs dx, one and two steps (step 0 is a chunk of its own), and a batch that shrinks.
-    @Test(arguments: ownKernelSets, [(30, 20, 16, 1), (30, 20, 32, 2), (300, 3, 16, 1), (7, 40, 48, 2), (4, 1, 16, 1), (64, 2, 16, 2)])
-    func chunkedLSTMBackwardAgrees(kernels: KernelSet, shape: (Int, Int, Int, Int)) throws {
+    /// The chunked backward (dGates packed by the steps themselves, weight gradients a chunk at
+    /// a time, bias gradients summed by the steps) agrees with the general one for every cell:
+    /// several chunks (30 rows a step, 8 steps a chunk), a step of more rows than one block of a
+    /// packing (300), a stacked layer that needs dx, one and two steps (step 0 is a chunk of its
+    /// own), a hidden size that is no multiple of the lanes (20), and a batch that shrinks.
+    @Test(arguments: ownKernelSets, [(30, 20, 16, 1), (30, 20, 32, 2), (300, 3, 16, 1), (7, 40, 48, 2), (4, 1, 16, 1), (64, 2, 16, 2), (5, 9, 20, 2)])
+    func chunkedBackwardAgrees(kernels: KernelSet, shape: (Int, Int, Int, Int)) throws {
         try #require(kernels.lstmPackedMultiple > 0 && shape.2 % kernels.lstmPackedMultiple == 0)
-        Kernels.$forced.withValue(kernels) { chunkedLSTMBackwardAgrees(batch: shape.0, steps: shape.1, hidden: shape.2, layers: shape.3) }
+        for cell in CellKind.allCases {
+            Kernels.$forced.withValue(kernels) {
+                chunkedBackwardAgrees(cell: cell, batch: shape.0, steps: shape.1, hidden: shape.2, layers: shape.3)
+            }
+        }
     }
 
-    private func chunkedLSTMBackwardAgrees(batch b: Int, steps t: Int, hidden n: Int, layers: Int) {
+    private func chunkedBackwardAgrees(cell: CellKind, batch b: Int, steps t: Int, hidden n: Int, layers: Int) {
         let inputs = 7
         func make(chunked: Bool) -> (Chain, ParameterStore) {
             let params = ParameterStore()
             var shape = [t, inputs], stack: [Layer] = []
             for k in 0..<layers {
-                let layer = Recurrent(inputShape: shape, cell: .lstm, hidden: n, returnSequences: k < layers - 1,
+                let layer = Recurrent(inputShape: shape, cell: cell, hidden: n, returnSequences: k < layers - 1,
                                       params: params, name: "rnn", layerIndex: k)
                 layer.backwardInChunks = chunked
                 layer.needsInputGradient = k > 0
@@ -169,7 +174,7 @@ import TestSupport
             #expect(got.y == expected.y)
             let scale = expected.grads.map(abs).max() ?? 1
             let worst = zip(got.grads, expected.grads).map { abs($0 - $1) }.max() ?? 0
-            #expect(worst <= 1e-5 * scale, "batch \(batch): worst gradient difference \(worst) of \(scale)")
+            #expect(worst <= 1e-5 * scale, "\(cell) batch \(batch): worst gradient difference \(worst) of \(scale)")
             #expect(expected.grads.contains { $0 != 0 })
         }
     }

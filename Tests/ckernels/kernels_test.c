@@ -1,5 +1,5 @@
 // The C kernels' own test: every kernel set this CPU runs (sweep_kernels_named), every entry
-// of its table, against a double-precision reference; the LSTM steps and Adam bit for bit
+// of its table, against a double-precision reference; the cells' steps and Adam bit for bit
 // against the portable set, and the portable set against the double reference. Exits 1 on
 // any failure, saying which set, entry and shape.
 //
@@ -540,6 +540,217 @@ static void testLSTM(int batch, int hidden, bool nans) {
     free(dh0), free(dc0), free(dy), free(dBias0), free(dGatesP), free(dcP), free(dBiasP), free(dhP);
 }
 
+/// The GRU's forward and backward steps: the portable set against doubles, every set against
+/// the portable one bit for bit.
+static void testGRU(int batch, int hidden, bool nans) {
+    const int n = hidden, g3 = 3 * n;
+    const size_t bn = (size_t)batch * n, bg = (size_t)batch * g3;
+    float *gates0 = randomFloats(bg, 6), *recurrent = randomFloats(bg, 6), *bias = randomFloats(g3, 1);
+    float *biasHN = randomFloats(n, 1), *h = randomFloats(bn, 1);
+    if (nans) {
+        gates0[0] = NAN;
+        recurrent[2 * n + n / 2] = -NAN;
+        h[n - 1] = NAN;
+        gates0[n] = INFINITY;
+        gates0[2 * n] = -INFINITY;
+    }
+    float *gatesP = copyOf(gates0, bg), *hnP = floats(bn), *hNextP = floats(bn);
+    portable->gruForward(batch, n, gatesP, recurrent, bias, biasHN, h, hnP, hNextP);
+    char what[96];
+    if (!nans) {
+        checks++;
+        for (size_t e = 0; e < bn; e++) {
+            const size_t b = e / n, j = e % n, r = b * g3;
+            double reset = sigmoidD((double)(gates0[r + j] + recurrent[r + j]) + bias[j]);
+            double update = sigmoidD((double)(gates0[r + n + j] + recurrent[r + n + j]) + bias[n + j]);
+            double hnj = (double)recurrent[r + 2 * n + j] + biasHN[j];
+            double cand = tanh((double)gates0[r + 2 * n + j] + bias[2 * n + j] + reset * hnj);
+            double hn = (1 - update) * cand + update * h[e];
+            if (fabs(hNextP[e] - hn) > 4e-6 || fabs(gatesP[r + j] - reset) > 2e-6 ||
+                fabs(gatesP[r + n + j] - update) > 2e-6 || fabs(gatesP[r + 2 * n + j] - cand) > 2e-6 ||
+                fabs(hnP[e] - hnj) > 1e-6 * (1 + fabs(hnj))) {
+                fail("portable: gruForward batch %d hidden %d element %zu: h %.9g, reference %.9g", batch, n, e,
+                     hNextP[e], hn);
+                break;
+            }
+        }
+    }
+    float *dh0 = randomFloats(bn, 1), *dy = randomFloats((size_t)batch * 2 * n, 1);
+    const int ld = 2 * n;
+    float *dGatesP = floats(bg), *dHiddenP = floats(bg), *dhP = copyOf(dh0, bn);
+    portable->gruBackward(batch, n, gatesP, hnP, h, dhP, dy, ld, dGatesP, dHiddenP, NULL, NULL, NULL, NULL, 0, 0);
+    if (!nans) {
+        checks++;
+        for (size_t e = 0; e < bn; e++) {
+            const size_t b = e / n, j = e % n, r = b * g3;
+            double reset = gatesP[r + j], update = gatesP[r + n + j], cand = gatesP[r + 2 * n + j];
+            double dhT = (double)dh0[e] + dy[b * ld + j];
+            double dn = dhT * (1 - update) * (1 - cand * cand), dz = dhT * (h[e] - cand) * update * (1 - update);
+            double dr = dn * hnP[e] * reset * (1 - reset);
+            double want[6] = {dr, dz, dn, dr, dz, dn * reset}, got[6] = {dGatesP[r + j], dGatesP[r + n + j],
+                dGatesP[r + 2 * n + j], dHiddenP[r + j], dHiddenP[r + n + j], dHiddenP[r + 2 * n + j]};
+            bool bad = fabs(dhP[e] - dhT * update) > 1e-5 * (1 + fabs(dhT * update));
+            for (int q = 0; q < 6; q++) bad = bad || fabs(got[q] - want[q]) > 1e-5 * (1 + fabs(want[q]));
+            if (bad) {
+                fail("portable: gruBackward batch %d hidden %d element %zu differs from the reference", batch, n, e);
+                break;
+            }
+        }
+    }
+    for (int s = 0; s < setCount; s++) {
+        const sweep_kernels *K = sets[s];
+        if (K == portable) continue;
+        float *gates = copyOf(gates0, bg), *hn = floats(bn), *hNext = floats(bn);
+        K->gruForward(batch, n, gates, recurrent, bias, biasHN, h, hn, hNext);
+        snprintf(what, sizeof what, "gruForward batch %d hidden %d%s", batch, n, nans ? " with NaN" : "");
+        differingBits(gates, gatesP, bg, K->name, what);
+        differingBits(hn, hnP, bn, K->name, what);
+        differingBits(hNext, hNextP, bn, K->name, what);
+        float *dGates = floats(bg), *dHidden = floats(bg), *dhS = copyOf(dh0, bn);
+        K->gruBackward(batch, n, gatesP, hnP, h, dhS, dy, ld, dGates, dHidden, NULL, NULL, NULL, NULL, 0, 0);
+        snprintf(what, sizeof what, "gruBackward batch %d hidden %d%s", batch, n, nans ? " with NaN" : "");
+        differingBits(dGates, dGatesP, bg, K->name, what);
+        differingBits(dHidden, dHiddenP, bg, K->name, what);
+        differingBits(dhS, dhP, bn, K->name, what);
+        free(gates), free(hn), free(hNext), free(dGates), free(dHidden), free(dhS);
+    }
+    // the chunked backward's form: bias sums, and packed copies at rows of a packing (every set,
+    // the portable one too, against packB of the plain gradients and the portable sums)
+    float *dBias0 = randomFloats(g3, 1), *dBiasHN0 = randomFloats(n, 1);
+    float *dBiasP = copyOf(dBias0, g3), *dBiasHNP = copyOf(dBiasHN0, n), *dhQ = copyOf(dh0, bn);
+    portable->gruBackward(batch, n, gatesP, hnP, h, dhQ, dy, ld, NULL, NULL, dBiasP, dBiasHNP, NULL, NULL, 0, 0);
+    checks++;
+    for (int j = 0; j < g3; j++) {
+        double sum = dBias0[j];
+        for (int b = 0; b < batch; b++) sum += dGatesP[(size_t)b * g3 + j];
+        if (fabs(dBiasP[j] - sum) > 1e-5 * (1 + fabs(sum))) {
+            fail("portable: gruBackward dBias %d = %.9g, reference %.9g", j, dBiasP[j], sum);
+            break;
+        }
+    }
+    for (int s = 0; s < setCount; s++) {
+        const sweep_kernels *K = sets[s];
+        const int rows = 3 * batch + 300, starts[] = {0, 254 - batch / 2 > 0 ? 254 - batch / 2 : 0, rows - batch};
+        for (int t = 0; t < 3; t++) {
+            const int row0 = starts[t];
+            if (row0 / K->blockRows != (row0 + batch - 1) / K->blockRows) continue;
+            const size_t size = K->packedSize(rows, g3);
+            float *packed = floats(size), *packedHidden = floats(size), *expected = floats(size);
+            memset(packed, 0, size * sizeof(float)), memset(packedHidden, 0, size * sizeof(float));
+            float *dB = copyOf(dBias0, g3), *dBHN = copyOf(dBiasHN0, n), *dhS = copyOf(dh0, bn);
+            float *dGates = t == 1 ? NULL : floats(bg), *dHidden = t == 1 ? NULL : floats(bg);
+            K->gruBackward(batch, n, gatesP, hnP, h, dhS, dy, ld, dGates, dHidden, dB, dBHN, packed, packedHidden, rows,
+                           row0);
+            snprintf(what, sizeof what, "gruBackward packed rows from %d, batch %d hidden %d%s", row0, batch, n,
+                     dGates ? "" : " (no plain dGates)");
+            differingBits(dB, dBiasP, g3, K->name, what);
+            differingBits(dBHN, dBiasHNP, n, K->name, what);
+            differingBits(dhS, dhP, bn, K->name, what);
+            if (dGates) differingBits(dGates, dGatesP, bg, K->name, what), differingBits(dHidden, dHiddenP, bg, K->name, what);
+            float *plain = floats((size_t)rows * g3);
+            for (int q = 0; q < 2; q++) {
+                memset(plain, 0, sizeof(float) * rows * g3);
+                memcpy(plain + (size_t)row0 * g3, q ? dHiddenP : dGatesP, sizeof(float) * bg);
+                K->packB(false, rows, g3, plain, g3, expected);
+                differingBits(q ? packedHidden : packed, expected, size, K->name, what);
+            }
+            free(packed), free(packedHidden), free(expected), free(dB), free(dBHN), free(dhS), free(dGates), free(dHidden);
+            free(plain);
+        }
+    }
+    free(dBias0), free(dBiasHN0), free(dBiasP), free(dBiasHNP), free(dhQ);
+    free(gates0), free(recurrent), free(bias), free(biasHN), free(h), free(gatesP), free(hnP), free(hNextP);
+    free(dh0), free(dy), free(dGatesP), free(dHiddenP), free(dhP);
+}
+
+/// The RNN's forward and backward steps, as testGRU.
+static void testRNN(int batch, int hidden, bool nans) {
+    const int n = hidden;
+    const size_t bn = (size_t)batch * n;
+    float *gates = randomFloats(bn, 6), *recurrent = randomFloats(bn, 6), *bias = randomFloats(n, 1);
+    if (nans) {
+        gates[0] = NAN;
+        recurrent[n / 2] = INFINITY;
+        gates[n - 1] = -INFINITY;
+    }
+    float *hNextP = floats(bn);
+    portable->rnnForward(batch, n, gates, recurrent, bias, hNextP);
+    char what[96];
+    if (!nans) {
+        checks++;
+        for (size_t e = 0; e < bn; e++) {
+            double want = tanh((double)(gates[e] + recurrent[e]) + bias[e % n]);
+            if (fabs(hNextP[e] - want) > 2e-6) {
+                fail("portable: rnnForward batch %d hidden %d element %zu: %.9g, reference %.9g", batch, n, e,
+                     hNextP[e], want);
+                break;
+            }
+        }
+    }
+    float *dh = randomFloats(bn, 1), *dy = randomFloats((size_t)batch * 2 * n, 1), *dGatesP = floats(bn);
+    const int ld = 2 * n;
+    portable->rnnBackward(batch, n, hNextP, dh, dy, ld, dGatesP, NULL, NULL, 0, 0);
+    if (!nans) {
+        checks++;
+        for (size_t e = 0; e < bn; e++) {
+            double hj = hNextP[e], want = ((double)dh[e] + dy[e / n * ld + e % n]) * (1 - hj * hj);
+            if (fabs(dGatesP[e] - want) > 1e-6 * (1 + fabs(want))) {
+                fail("portable: rnnBackward batch %d hidden %d element %zu: %.9g, reference %.9g", batch, n, e,
+                     dGatesP[e], want);
+                break;
+            }
+        }
+    }
+    for (int s = 0; s < setCount; s++) {
+        const sweep_kernels *K = sets[s];
+        if (K == portable) continue;
+        float *hNext = floats(bn), *dGates = floats(bn);
+        K->rnnForward(batch, n, gates, recurrent, bias, hNext);
+        snprintf(what, sizeof what, "rnnForward batch %d hidden %d%s", batch, n, nans ? " with NaN" : "");
+        differingBits(hNext, hNextP, bn, K->name, what);
+        K->rnnBackward(batch, n, hNextP, dh, dy, ld, dGates, NULL, NULL, 0, 0);
+        snprintf(what, sizeof what, "rnnBackward batch %d hidden %d%s", batch, n, nans ? " with NaN" : "");
+        differingBits(dGates, dGatesP, bn, K->name, what);
+        free(hNext), free(dGates);
+    }
+    // the chunked backward's form, as in testGRU
+    float *dBias0 = randomFloats(n, 1), *dBiasP = copyOf(dBias0, n);
+    portable->rnnBackward(batch, n, hNextP, dh, dy, ld, NULL, dBiasP, NULL, 0, 0);
+    checks++;
+    for (int j = 0; j < n; j++) {
+        double sum = dBias0[j];
+        for (int b = 0; b < batch; b++) sum += dGatesP[(size_t)b * n + j];
+        if (fabs(dBiasP[j] - sum) > 1e-5 * (1 + fabs(sum))) {
+            fail("portable: rnnBackward dBias %d = %.9g, reference %.9g", j, dBiasP[j], sum);
+            break;
+        }
+    }
+    for (int s = 0; s < setCount; s++) {
+        const sweep_kernels *K = sets[s];
+        const int rows = 3 * batch + 300, starts[] = {0, 254 - batch / 2 > 0 ? 254 - batch / 2 : 0, rows - batch};
+        for (int t = 0; t < 3; t++) {
+            const int row0 = starts[t];
+            if (row0 / K->blockRows != (row0 + batch - 1) / K->blockRows) continue;
+            const size_t size = K->packedSize(rows, n);
+            float *packed = floats(size), *expected = floats(size), *dB = copyOf(dBias0, n);
+            float *dGates = t == 1 ? NULL : floats(bn), *plain = floats((size_t)rows * n);
+            memset(packed, 0, size * sizeof(float));
+            K->rnnBackward(batch, n, hNextP, dh, dy, ld, dGates, dB, packed, rows, row0);
+            snprintf(what, sizeof what, "rnnBackward packed rows from %d, batch %d hidden %d%s", row0, batch, n,
+                     dGates ? "" : " (no plain dGates)");
+            differingBits(dB, dBiasP, n, K->name, what);
+            if (dGates) differingBits(dGates, dGatesP, bn, K->name, what);
+            memset(plain, 0, sizeof(float) * rows * n);
+            memcpy(plain + (size_t)row0 * n, dGatesP, sizeof(float) * bn);
+            K->packB(false, rows, n, plain, n, expected);
+            differingBits(packed, expected, size, K->name, what);
+            free(packed), free(expected), free(dB), free(dGates), free(plain);
+        }
+    }
+    free(dBias0), free(dBiasP);
+    free(gates), free(recurrent), free(bias), free(hNextP), free(dh), free(dy), free(dGatesP);
+}
+
 static void testAdam(int n, bool decoupled, int step) {
     const double lr = 1e-3, wd = 1e-2, b1 = 0.9, b2 = 0.999;
     const float decay = decoupled ? (float)(1 - lr * wd) : 1, l2 = decoupled ? 0 : (float)wd;
@@ -594,7 +805,9 @@ static void testTables(void) {
                                  (const void *)K->packedRow, (const void *)K->sgemmPacked,
                                  (const void *)K->sgemmPackedAPanels, (const void *)K->addTransposed,
                                  (const void *)K->convForward, (const void *)K->convWeightGrad,
-                                 (const void *)K->lstmForward, (const void *)K->lstmBackward, (const void *)K->adamUpdate};
+                                 (const void *)K->lstmForward, (const void *)K->lstmBackward,
+                                 (const void *)K->gruForward, (const void *)K->gruBackward, (const void *)K->rnnForward,
+                                 (const void *)K->rnnBackward, (const void *)K->adamUpdate};
         for (size_t e = 0; e < sizeof entries / sizeof entries[0]; e++)
             if (!entries[e]) fail("%s: entry %zu is NULL", K->name, e);
         if (K->panelWidth <= 0 || K->blockRows <= 0 || K->lstmPackedMultiple <= 0)
@@ -875,6 +1088,10 @@ int main(int argc, char **argv) {
         for (int b = 0; b < 3; b++) testLSTM(batches[b], hiddens[h], false);
     testLSTM(3, 20, true);
     testLSTM(2, 128, true);
+    for (int h = 0; h < 8; h++)
+        for (int b = 0; b < 3; b++) testGRU(batches[b], hiddens[h], false), testRNN(batches[b], hiddens[h], false);
+    testGRU(3, 20, true), testRNN(3, 20, true);
+    testGRU(2, 128, true), testRNN(2, 128, true);
     const int sizes[] = {1, 5, 8, 15, 16, 17, 33, 1000, 4099};
     for (int i = 0; i < 9; i++) {
         testAdam(sizes[i], false, 1);

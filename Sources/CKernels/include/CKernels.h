@@ -13,8 +13,8 @@ typedef struct {
 // `panelWidth` columns and blocks of `blockRows` rows (the layout the AVX-512 functions
 // below document with 32 and 256); everything else is the same contract in every set.
 // Within a set results are deterministic (fixed summation order); across sets the GEMMs and
-// convolutions differ in rounding, while the LSTM steps and Adam give the same bits in every
-// set (the Swift loops' operations, in their order).
+// convolutions differ in rounding, while the cells' steps (LSTM, GRU, RNN) and Adam give the same bits
+// in every set (the Swift loops' operations, in their order).
 
 typedef struct sweep_kernels {
     /// "avx512", "avx2", "neon" or "portable".
@@ -60,6 +60,25 @@ typedef struct sweep_kernels {
     void (*lstmBackward)(int batch, int hidden, const float *gates, const float *c, const float *tanhCNext,
                          float *dh, float *dc, const float *dOutput, int ldOutput, float *dGates, float *dBias,
                          float *packed, int packedK, int packedRow, int prefetchPrevious);
+    /// GRUCell.forward's step: gates, recurrent (B, 3H) as [r | z | n], bias (3H), biasHN (H), h (B, H)
+    ///   -> gates activated, hn (B, H) = recurrent's n block + biasHN, hNext (B, H).
+    void (*gruForward)(int batch, int hidden, float *gates, const float *recurrent, const float *bias,
+                       const float *biasHN, const float *h, float *hn, float *hNext);
+    /// GRUCell.backward's step: gates (B, 3H), hn, h, dh + dOutput (row stride ldOutput) (B, H) ->
+    /// dGates (B, 3H) = [dr | dz | dn_pre], dGatesHidden (B, 3H) = [dr | dz | dn_pre ⊙ r], dh ← dh' ⊙ z.
+    /// With dBias (the chunked backward): dBias (3H) += Σ_B dGates, dBiasHN (H) += Σ_B dn_pre ⊙ r, and
+    /// dGates and dGatesHidden also into the packings `packed` and `packedHidden` (packedK rows, as
+    /// lstmBackward's) from row packedRow; any of the four outputs may be NULL.
+    void (*gruBackward)(int batch, int hidden, const float *gates, const float *hn, const float *h, float *dh,
+                        const float *dOutput, int ldOutput, float *dGates, float *dGatesHidden, float *dBias,
+                        float *dBiasHN, float *packed, float *packedHidden, int packedK, int packedRow);
+    /// RNNCell.forward's step: hNext (B, H) = tanh(gates + recurrent + bias).
+    void (*rnnForward)(int batch, int hidden, const float *gates, const float *recurrent, const float *bias,
+                       float *hNext);
+    /// RNNCell.backward's step: dGates (B, H) = (dh + dOutput) ⊙ (1 − hNext²); with dBias, dBias (H)
+    /// += Σ_B dGates and dGates also into `packed` as gruBackward's (plain dGates and packed may be NULL).
+    void (*rnnBackward)(int batch, int hidden, const float *hNext, const float *dh, const float *dOutput,
+                        int ldOutput, float *dGates, float *dBias, float *packed, int packedK, int packedRow);
     /// Optimizer's Adam/AdamW loop (sweep_adam_update).
     void (*adamUpdate)(int n, float *p, const float *g, float *m, float *v, float decay, float l2, float w1,
                        float beta2, float w2, float bc2Sqrt, float eps, float negStep);
