@@ -134,6 +134,20 @@ extension CoordinatorCore {
         return o.attempt <= (run.base[i] ?? 0)
     }
 
+    /// Result `o` completes member `i`'s interval: every run of that interval handed out so far
+    /// counts as begun, the sender's (whose `started` may never have come, from a worker that no
+    /// longer held it) and the holder's that is about to be cancelled (whose `started` may still
+    /// be on its way). The next interval's base covers their attempts, so their late answers (a
+    /// resent result, the cancelled run's `stopped`) are copies of this interval
+    /// (`isEarlierInterval`), never taken for the next interval's nor ending the member.
+    func spendAttempts(_ i: Int, settledBy o: Outcome, _ effects: inout [Effect]) {
+        var spent = o.attempt
+        if tasks[i].holder != nil && !tasks[i].begun { spent = max(spent, tasks[i].attempts + 1) }
+        guard spent > tasks[i].attempts else { return }
+        tasks[i].attempts = spent
+        effects.append(.store(.attemptStarted(sweepID: sweep.id, taskID: tasks[i].id, attempts: spent)))
+    }
+
     /// Whether result `o` of task `i` ends an interval before the last epoch.
     func endsInterval(_ i: Int, _ o: Outcome) -> Bool {
         guard let run = population, o.status == "completed" else { return false }

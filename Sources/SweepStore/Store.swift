@@ -364,7 +364,7 @@ public final class Store: Sendable {
                     byHandOut[h] = attempts
                     byStart[i] = h
                 }
-            case .epoch(_, let taskID, _, _), .epochsCleared(_, let taskID), .finished(_, let taskID, _, _, _, _, _, _),
+            case .epoch(_, let taskID, _, _), .epochsCleared(_, let taskID, _), .finished(_, let taskID, _, _, _, _, _, _),
                  .resumed(_, let taskID, _), .requeued(_, let taskID, _, _), .insights(_, let taskID, _),
                  .weightsNotSaved(_, let taskID, _):
                 lastHandOut[taskID] = nil
@@ -413,11 +413,11 @@ public final class Store: Sendable {
                 WHERE sweep_id = ? AND task_id = ? AND \(unfinished)
                 """).execute(arguments: [worker, sweepID, taskID])
             return db.changesCount > 0
-        case let .epochsCleared(sweepID, taskID):
+        case let .epochsCleared(sweepID, taskID, after):
             try db.cachedStatement(sql: """
-                DELETE FROM epochs WHERE sweep_id = ? AND task_id = ?
+                DELETE FROM epochs WHERE sweep_id = ? AND task_id = ? AND epoch > ?
                 AND EXISTS (SELECT 1 FROM tasks WHERE sweep_id = ? AND task_id = ? AND \(unfinished))
-                """).execute(arguments: [sweepID, taskID, sweepID, taskID])
+                """).execute(arguments: [sweepID, taskID, after, sweepID, taskID])
         case let .epoch(sweepID, taskID, epoch, metrics):
             try db.cachedStatement(sql: """
                 INSERT INTO epochs (sweep_id, task_id, epoch, metrics)
