@@ -140,6 +140,92 @@ import Glibc
         #expect(Int(before)! < lineage.count, "no step exploited after the restart")
     }
 
+    /// Two members of a small MLP whose epochs take a few tenths of a second, a step after
+    /// epochs 3 and 6: a worker can be caught in the middle of an interval.
+    static let killSpec = """
+        name: pbt-kill
+        method: pbt
+        seed: 7
+        metric: {name: test_accuracy, goal: maximize}
+        pbt: {population: 2, interval: 3, quantile: 0.25}
+        parameters:
+          dataset: {value: synthetic}
+          model: {value: mlp}
+          hidden: {value: 256}
+          layers: {value: 2}
+          epochs: {value: 9}
+          batch_size: {value: 8}
+          optimizer: {value: adam}
+          learning_rate: {distribution: log_uniform_values, min: 1.0e-4, max: 1.0e-2}
+        """
+
+    /// Issue 18: a worker killed mid-interval loses only that interval. The worker holding a
+    /// member in its second interval is SIGKILLed after that interval's first epoch is stored;
+    /// the interval is handed out again from the member's checkpoint after epoch 3 (its own,
+    /// or its source's after an exploit), its earlier epochs stay as they were, and it
+    /// finishes with all its epochs.
+    @Test func aWorkerKilledMidIntervalLosesOnlyThatInterval() throws {
+        let dir = makeTemporaryDirectory("sweep-pbt-kill")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let spec = dir + "/spec.yaml"
+        try Self.killSpec.write(toFile: spec, atomically: true, encoding: .utf8)
+        let db = dir + "/pbt.db"
+        let processes = TestProcesses()
+        defer { processes.endAll() }
+        let c = try processes.logged(ChaosTests.coordinatorArguments(spec, db, "tcp://127.0.0.1:*") + ["--save-weights"],
+                                     logPrefix: dir + "/coordinator")
+        let endpoint = try c.listeningEndpoint()
+        var workers: [LoggedProcess] = []
+        func startWorker() throws {
+            workers.append(try processes.logged(["worker", "--connect", endpoint, "--concurrency", "1", "--exit-when-done"]
+                                                + ChaosTests.heartbeat, logPrefix: dir + "/worker-\(workers.count)"))
+        }
+        try startWorker()
+        try startWorker()
+        // a member in its second interval (checkpoint after epoch 3 stored, epoch 4 too) and the worker that holds it
+        let found = waitFor(timeout: 120) { () -> (member: String, pid: Int32)? in
+            let rows = storeRowsIfAny(db, """
+                select t.task_id, w.pid from tasks t join pbt_members m using (sweep_id, task_id)
+                join workers w on w.sweep_id = t.sweep_id and w.worker = t.worker
+                where t.status = 'running' and m.epoch = 3
+                and (select max(epoch) from epochs e where e.task_id = t.task_id) = 4
+                """)
+            return rows.first.flatMap { r in Int32(r[1]).map { (r[0], $0) } }
+        }
+        let (member, pid) = try #require(found, "no member reached epoch 4: \(ChaosTests.tail(c.stderr))")
+        let victim = try #require(workers.first { $0.pid == pid }, "the member's worker \(pid) is none of this test's")
+        let earlier = try storeRows(db, "select epoch, metrics from epochs where task_id = '\(member)' and epoch <= 3 order by epoch")
+        victim.signal(SIGKILL)
+        _ = victim.wait(timeout: 5)
+        // the kill landed mid-interval: the member had not reached its next boundary
+        #expect(try storeRows(db, "select epoch from pbt_members where task_id = '\(member)'") == [["3"]],
+                "the interval ended before the kill")
+        try startWorker()
+        let result = c.wait(timeout: 120)
+        #expect(result.status == 0, "coordinator: \(ChaosTests.tail(result.stderr))")
+        for w in workers where w !== victim { #expect(w.wait(timeout: 15).status == 0, "worker: \(ChaosTests.tail(w.stderr))") }
+
+        #expect(result.stderr.contains("lost"), "the coordinator took the killed worker for lost: \(ChaosTests.tail(result.stderr))")
+        #expect(try storeRows(db, "select status, count(*) from tasks group by status") == [["completed", "2"]])
+        // every member has all its epochs, each once; the killed member's first interval was not run again
+        for row in try storeRows(db, "select task_id, count(*), min(epoch), max(epoch) from epochs group by task_id") {
+            #expect(row[1...] == ["9", "1", "9"], "member \(row[0]): \(row)")
+        }
+        #expect(try storeRows(db, "select epoch, metrics from epochs where task_id = '\(member)' and epoch <= 3 order by epoch")
+                == earlier, "the epochs before the lost interval were trained again")
+        // one run per interval, and one more for the interval lost
+        #expect(try storeRows(db, "select attempts from tasks where task_id = '\(member)'") == [["4"]])
+        // the interval ran again from the checkpoint it started from before: the member's own after
+        // epoch 3, or its source's when it copied one there
+        let weights = dir + "/weights/pbt-kill"
+        let source = try Self.lineage(db).first { $0["member_id"] as? String == member && $0["epoch"] as? Int == 3 }?["source_id"]
+            as? String ?? member
+        let start = try Self.read("\(weights)/checkpoints/\(source)/epoch-3.safetensors")
+        let next = try Self.read("\(weights)/checkpoints/\(member)/epoch-6.safetensors")
+        #expect(try Self.metadata(next)["pbt.started_from"] == String(try Self.stateDigest(start), radix: 16),
+                "member \(member)'s interval after the kill did not start from \(source)'s checkpoint after epoch 3")
+    }
+
     // MARK: helpers
 
     static func lineage(_ db: String) throws -> [[String: Any]] {
