@@ -61,6 +61,9 @@ public enum Effect: Sendable {
     /// Method pbt: a member's checkpoint after `epoch`, to write durably before the round's
     /// store commit (`CheckpointFiles`).
     case checkpoint(taskID: String, epoch: Int, file: [UInt8])
+    /// Method pbt: a member's checkpoints after these epochs are no longer needed; their files
+    /// go after the round's commit (which stored the checkpoints that replace them).
+    case checkpointsRemoved(taskID: String, epochs: [Int])
 }
 
 /// The coordinator's state machine: tasks, workers, leases. It takes time as a
@@ -705,6 +708,7 @@ public final class CoordinatorCore {
         effects.append(.finished(taskID: tasks[i].id, status: status, metrics: metrics,
                                  value: metricValue(in: json).flatMap { $0.isNaN ? nil : $0 }))
         if isPopulation && status != .completed { dropMember(i, &effects) }
+        if isPopulation { pruneCheckpoints(&effects) }
     }
 
     private func popPending() -> Int? {

@@ -99,6 +99,9 @@ import Glibc
         #expect(clean.status == 0, "\(clean.stderr)")
         let expected = try storeRows(cleanDB, "select entry from pbt_lineage order by seq").map { $0[0] }
         #expect(!expected.isEmpty)
+        // without --save-weights no checkpoint outlives the sweep
+        let checkpoints = dir + "/weights/pbt-restart/checkpoints"
+        #expect(!FileManager.default.fileExists(atPath: checkpoints), "\(Self.checkpointFiles(checkpoints))")
 
         let db = dir + "/chaos.db"
         let processes = TestProcesses()
@@ -113,6 +116,12 @@ import Glibc
             (storeRowsIfAny(db, "select min(epoch) from pbt_members").first?.first).flatMap { Int($0) } ?? 0 >= 3
                 && storeRowsIfAny(db, "select count(*) from pbt_members").first?.first == "4"
         }, "coordinator: \(ChaosTests.tail(first.stderr))")
+        // a member's older checkpoints went as the population moved on: none is older than the
+        // interval before the slowest member's (what its pending exploit may start from, or
+        // what waits for the commit that replaced it)
+        let slowest = try storeRows(db, "select min(epoch) from pbt_members")[0][0]
+        let files = Self.checkpointFiles(checkpoints)
+        #expect(!files.isEmpty && files.allSatisfy { $0.epoch >= Int(slowest)! - 1 }, "slowest member at \(slowest): \(files)")
         first.signal(SIGKILL)
         _ = first.wait(timeout: 5)
         let before = try storeRows(db, "select count(*) from pbt_lineage")[0][0]
@@ -120,6 +129,7 @@ import Glibc
         let c = second.wait(timeout: 90)
         #expect(c.status == 0, "restarted coordinator: \(ChaosTests.tail(c.stderr))")
         for w in workers { #expect(w.wait(timeout: 15).status == 0, "worker: \(ChaosTests.tail(w.stderr))") }
+        #expect(!FileManager.default.fileExists(atPath: checkpoints), "after the restart: \(Self.checkpointFiles(checkpoints))")
 
         // every member completed: none ended by an interval's late or cancelled run (the
         // restarted coordinator hands out the interval that was running; its first worker,
@@ -231,6 +241,17 @@ import Glibc
     static func lineage(_ db: String) throws -> [[String: Any]] {
         try storeRows(db, "select entry from pbt_lineage order by seq").map {
             try JSONSerialization.jsonObject(with: Data($0[0].utf8)) as! [String: Any]
+        }
+    }
+
+    /// The checkpoint files under `directory` (`<task id>/epoch-<n>.safetensors`).
+    static func checkpointFiles(_ directory: String) -> [(member: String, epoch: Int)] {
+        let members = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return members.sorted().flatMap { m in
+            ((try? FileManager.default.contentsOfDirectory(atPath: directory + "/" + m)) ?? []).compactMap { f in
+                f.hasPrefix("epoch-") && f.hasSuffix(".safetensors")
+                    ? Int(f.dropFirst(6).dropLast(12)).map { (m, $0) } : nil
+            }
         }
     }
 

@@ -32,9 +32,11 @@ import TestSupport
         let core: CoordinatorCore
         /// The members' task ids, in index order.
         let members: [String]
-        var checkpoints: [String: [UInt8]] = [:]
+        /// The checkpoint files as the coordinator's disk would hold them ("<task id>@<epoch>"):
+        /// written before a round's commit, removed after it.
+        var onDisk: Set<String> = []
 
-        init(_ yaml: String = PopulationCoreTests.yaml) throws {
+        init(_ yaml: String = PopulationCoreTests.yaml, saveWeights: Bool = false) throws {
             dir = makeTemporaryDirectory("sweep-pbt-core")
             db = dir + "/sweep.db"
             store = try Store(path: db)
@@ -44,7 +46,7 @@ import TestSupport
             let sweep = try store.openSweep(name: "s", spec: yaml, metric: "test_accuracy", maximize: true,
                                             tasks: tasks.map { NewTask(id: $0.id, index: $0.index, params: $0.params.encoded) })
             core = CoordinatorCore(sweep: sweep, tasks: try store.tasks(sweepID: sweep.id),
-                                   settings: .init(heartbeatInterval: 1, liveness: 3),
+                                   settings: .init(heartbeatInterval: 1, liveness: 3, saveWeights: saveWeights),
                                    population: PopulationRestore(spec: spec))
         }
 
@@ -61,7 +63,8 @@ import TestSupport
 
         private func commit(_ effects: [Effect]) throws -> [Effect] {
             try store.apply(Round(effects).updates)
-            for case .checkpoint(let id, let epoch, let file) in effects { checkpoints["\(id)@\(epoch)"] = file }
+            for case .checkpoint(let id, let epoch, _) in effects { onDisk.insert("\(id)@\(epoch)") }
+            for case .checkpointsRemoved(let id, let epochs) in effects { onDisk.subtract(epochs.map { "\(id)@\($0)" }) }
             return effects
         }
 
@@ -177,5 +180,53 @@ import TestSupport
         }
         #expect(try h.rows("select status, count(*) from tasks group by status") == [["completed", "2"]])
         #expect(h.core.isFinished)
+    }
+
+    /// Checkpoints go once no member can need them: a member's older ones once its next is
+    /// stored, but not one another member's pending interval starts from (an exploit's
+    /// source), and a member's last once it ended. `--save-weights` keeps them all.
+    @Test func checkpointsNoMemberNeedsAreRemoved() throws {
+        for saveWeights in [false, true] {
+            let h = try Harness(saveWeights: saveWeights)
+            let (x, y) = (h.members[0], h.members[1])
+            func expectOnDisk(_ names: [String], _ when: String) {
+                let expected = Set(names.map { $0.replacingOccurrences(of: "x", with: x).replacingOccurrences(of: "y", with: y) })
+                if saveWeights {
+                    #expect(h.onDisk.isSuperset(of: expected), "\(when), with --save-weights: \(h.onDisk.sorted())")
+                } else {
+                    #expect(h.onDisk == expected, "\(when): \(h.onDisk.sorted())")
+                }
+            }
+            try h.hello(Self.a, "wa", now: 0)
+            try h.hello(Self.b, "wb", now: 0)
+            var now = 0.0
+            // x scores below y at every boundary, so x copies y there
+            for interval in 0..<3 {
+                now += 1
+                let toA = Self.assignments(try h.send(Self.a, .ready(credit: 1), now: now), to: Self.a)
+                let toB = Self.assignments(try h.send(Self.b, .ready(credit: 1), now: now), to: Self.b)
+                let ax = try #require((toA + toB).first { $0.taskID == x }), ay = try #require((toA + toB).first { $0.taskID == y })
+                let (xOn, yOn): (PeerID, PeerID) = toA.contains { $0.taskID == x } ? (Self.a, Self.b) : (Self.b, Self.a)
+                #expect(ax.interval?.from == interval)
+                // y ends its interval first: x's interval still starts from y's checkpoint before
+                try h.train(yOn, ay, score: 0.6, now: now)
+                try h.finish(yOn, ay, score: 0.6, now: now)
+                switch interval {
+                case 0: expectOnDisk(["y@1"], "y after epoch 1")
+                case 1: expectOnDisk(["x@1", "y@1", "y@2"], "y after epoch 2, x still training from y's epoch 1")
+                default: expectOnDisk(["x@2", "y@2"], "y ended, x still training from y's epoch 2")
+                }
+                try h.train(xOn, ax, score: 0.5, now: now)
+                try h.finish(xOn, ax, score: 0.5, now: now)
+                switch interval {
+                case 0: expectOnDisk(["x@1", "y@1"], "both after epoch 1 (x copies y)")
+                case 1: expectOnDisk(["x@2", "y@2"], "both after epoch 2 (x copies y)")
+                default: expectOnDisk([], "both ended")
+                }
+            }
+            #expect(h.core.isFinished)
+            #expect(try h.rows("select count(*) from pbt_lineage") == [["2"]], "x copies y at both boundaries")
+            if saveWeights { #expect(h.onDisk.count == 4, "every checkpoint kept: \(h.onDisk.sorted())") }
+        }
     }
 }
