@@ -65,7 +65,7 @@ public final class Coordinator {
                               members: try store.populationMembers(sweepID: sweep.id),
                               load: { CheckpointFiles.read(weights: weights, taskID: $0, epoch: $1) })
         }
-        core = CoordinatorCore(sweep: sweep, tasks: handOuts.withLastHolders(try store.tasks(sweepID: sweep.id)),
+        core = CoordinatorCore(sweep: sweep, tasks: handOuts.withLastHolders(try store.tasks(sweepID: sweep.id, initialParams: true)),
                                settings: options.settings,
                                search: search,
                                stopDecisions: search.stopping == nil ? [] : try store.stopDecisions(sweepID: sweep.id),

@@ -51,10 +51,25 @@ import Glibc
             let started = try Self.metadata(try Self.read(next))["pbt.started_from"]
             #expect(started == String(try Self.stateDigest(sourceFile), radix: 16),
                     "member \(member) after epoch \(epoch) did not start from \(source)'s checkpoint")
-            // and the configuration it went on with is the entry's
-            let config = try storeRows(db, "select json_extract(params, '$.learning_rate') from tasks where task_id = '\(member)'")
-            #expect(!config.isEmpty)
         }
+        // the leaderboard shows each member's configuration as it ended: its last exploit's, else its own
+        let board = try ChaosTests.leaderboard(db)
+        #expect(board.count == 4)
+        for row in board {
+            let member = row["task_id"] as! String
+            let last = lineage.last { $0["member_id"] as? String == member }
+            let expected = try last.map { try JSONSerialization.jsonObject(with: Data(($0["config"] as! String).utf8)) as! [String: Any] }
+                ?? (try JSONSerialization.jsonObject(with: Data(try storeRows(db, "select params from tasks where task_id = '\(member)'")[0][0].utf8))
+                    as! [String: Any])
+            let shown = row["params"] as! [String: Any]
+            #expect(shown["learning_rate"] as? Double == expected["learning_rate"] as? Double,
+                    "member \(member): the leaderboard shows \(shown["learning_rate"] ?? "none"), its last configuration has \(expected["learning_rate"] ?? "none")")
+        }
+        #expect(lineage.contains { e in
+            let initial = try? storeRows(db, "select json_extract(params, '$.learning_rate') from tasks where task_id = '\(e["member_id"]!)'")
+            return (try? JSONSerialization.jsonObject(with: Data((e["config"] as! String).utf8)) as? [String: Any])?["learning_rate"] as? Double
+                != initial?.first?.first.flatMap(Double.init)
+        }, "some exploit changed a learning rate: the test would not tell initial from current")
         // a member that did not exploit went on from its own checkpoint
         let members = try storeRows(db, "select task_id from tasks").map { $0[0] }
         let exploited = Set(lineage.map { "\($0["member_id"]!)@\($0["epoch"]!)" })
