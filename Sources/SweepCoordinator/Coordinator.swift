@@ -65,7 +65,7 @@ public final class Coordinator {
                               members: try store.populationMembers(sweepID: sweep.id),
                               load: { CheckpointFiles.read(weights: weights, taskID: $0, epoch: $1) })
         }
-        core = CoordinatorCore(sweep: sweep, tasks: handOuts.withLastHolders(try store.tasks(sweepID: sweep.id)),
+        core = CoordinatorCore(sweep: sweep, tasks: handOuts.withLastHolders(try store.tasks(sweepID: sweep.id, initialParams: true)),
                                settings: options.settings,
                                search: search,
                                stopDecisions: search.stopping == nil ? [] : try store.stopDecisions(sweepID: sweep.id),
@@ -148,6 +148,8 @@ public final class Coordinator {
                     committer.stop()
                     try release(committer.ready())
                     handOuts.remove()
+                    // pbt: no member needs a checkpoint any more (those left by an earlier coordinator included)
+                    if core.isPopulation && !options.settings.saveWeights { CheckpointFiles.removeAll(weights: weightsDirectory) }
                     return true
                 }
             }
@@ -223,6 +225,8 @@ public final class Coordinator {
             case .finished(let id, let status, let text, let value):
                 metrics.results.increment()
                 onFinished(id, status, text, value)
+            case .checkpointsRemoved(let taskID, let epochs):
+                CheckpointFiles.remove(taskID: taskID, epochs: epochs, weights: weightsDirectory)
             case .store, .weights, .checkpoint: break
             }
         }

@@ -61,6 +61,9 @@ public enum Effect: Sendable {
     /// Method pbt: a member's checkpoint after `epoch`, to write durably before the round's
     /// store commit (`CheckpointFiles`).
     case checkpoint(taskID: String, epoch: Int, file: [UInt8])
+    /// Method pbt: a member's checkpoints after these epochs are no longer needed; their files
+    /// go after the round's commit (which stored the checkpoints that replace them).
+    case checkpointsRemoved(taskID: String, epochs: [Int])
 }
 
 /// The coordinator's state machine: tasks, workers, leases. It takes time as a
@@ -382,11 +385,20 @@ public final class CoordinatorCore {
             send(.ack(taskID: o.taskID), to: peer, now: now, &effects)
             return
         }
+        if isPopulation && tasks[i].holder != peer && o.status != "completed" {
+            // pbt: a run that no longer held its interval (cancelled, or lost and handed out again)
+            // ended without completing it; the interval stays with its holder, or pending
+            strayEpochs[o.taskID]?.removeValue(forKey: workerID)
+            send(.ack(taskID: o.taskID), to: peer, now: now, &effects)
+            return
+        }
         // this result decides whose epochs are the task's: the sender's, if it no longer held it
         let stray = tasks[i].holder == peer ? nil : strayEpochs[o.taskID]?[workerID]
         strayEpochs.removeValue(forKey: o.taskID)
         // a result means its run began, even if its `started` was lost: a failure counts
         if tasks[i].holder == peer { begin(i, attempt: o.attempt, &effects) }
+        let endsInterval = endsInterval(i, o)
+        if endsInterval { spendAttempts(i, settledBy: o, &effects) }
         if let holder = tasks[i].holder, holder != peer, peers[holder] != nil {
             // the task had been handed to another worker after this one went silent: stop that one
             peers[holder]!.holding.remove(i)
@@ -394,7 +406,8 @@ public final class CoordinatorCore {
         }
         tasks[i].holder = nil
         let weights = incomingWeights.removeValue(forKey: o.taskID)
-        if endsInterval(i, o) {
+        if endsInterval {
+            storeStrayEpochs(stray, of: i, &effects)
             intervalEnded(i, o, checkpoint: weights, from: peer, now: now, &effects)
             send(.ack(taskID: o.taskID), to: peer, now: now, &effects)
             dispatch(now: now, &effects)
@@ -415,14 +428,7 @@ public final class CoordinatorCore {
                     effects.append(.log("task \(o.taskID): its weights did not arrive whole from \(describe(peer)); stored without them"))
                 }
             }
-            if let stray, !stray.isEmpty {
-                // the other attempt's start dropped this one's epochs from the store, and it may
-                // have written some of its own: the curve of the stored result is the sender's
-                effects.append(.store(.epochsCleared(sweepID: sweep.id, taskID: o.taskID)))
-                for (epoch, metrics) in stray.sorted(by: { $0.key < $1.key }) {
-                    effects.append(.store(.epoch(sweepID: sweep.id, taskID: o.taskID, epoch: epoch, metrics: metrics)))
-                }
-            }
+            storeStrayEpochs(stray, of: i, &effects)
             let error = status == .failed ? failure(i, o.error ?? "no error text") : o.error
             finish(i, status: status, metrics: o.metrics, error: error,
                    wallSeconds: o.wallSeconds, worker: peers[peer]!.name, now: now, &effects)
@@ -432,6 +438,19 @@ public final class CoordinatorCore {
         }
         send(.ack(taskID: o.taskID), to: peer, now: now, &effects)
         dispatch(now: now, &effects)
+    }
+
+    /// The epochs a worker sent while another one held task `i` (`stray`), now that its result
+    /// is the one stored: the other attempt's start dropped them from the store, and it may
+    /// have written some of its own, so the curve of the stored result is the sender's. A pbt
+    /// member's epochs before its interval are its earlier intervals': they stay.
+    private func storeStrayEpochs(_ stray: [Int: String]?, of i: Int, _ effects: inout [Effect]) {
+        guard let stray, !stray.isEmpty else { return }
+        let from = population?.epoch[i] ?? 0
+        effects.append(.store(.epochsCleared(sweepID: sweep.id, taskID: tasks[i].id, after: from)))
+        for (epoch, metrics) in stray.sorted(by: { $0.key < $1.key }) where epoch > from {
+            effects.append(.store(.epoch(sweepID: sweep.id, taskID: tasks[i].id, epoch: epoch, metrics: metrics)))
+        }
     }
 
     /// Collects a piece of a task's weights from a worker it was handed to. A chunk
@@ -689,6 +708,7 @@ public final class CoordinatorCore {
         effects.append(.finished(taskID: tasks[i].id, status: status, metrics: metrics,
                                  value: metricValue(in: json).flatMap { $0.isNaN ? nil : $0 }))
         if isPopulation && status != .completed { dropMember(i, &effects) }
+        if isPopulation { pruneCheckpoints(&effects) }
     }
 
     private func popPending() -> Int? {

@@ -50,6 +50,9 @@ final class PopulationRun {
     var start: [Int: [UInt8]] = [:]
     /// Members at a boundary whose step has not been taken.
     var waiting: Set<Int> = []
+    /// By task index: the epochs whose checkpoint files may be on disk (written, or left by an
+    /// earlier coordinator) and have not been removed (`pruneCheckpoints`).
+    var kept: [Int: Set<Int>] = [:]
     /// Lineage entries stored (the next one's sequence number).
     var seq = 0
     let load: (String, Int) -> [UInt8]?
@@ -88,6 +91,7 @@ extension CoordinatorCore {
             .filter { !tasks[$0.i].status.isFinished }.sorted { ($0.m.epoch, $0.i) < ($1.m.epoch, $1.i) }
         for (i, m) in stored where m.epoch > 0 {
             run.epoch[i] = m.epoch
+            run.kept[i] = Set(run.pbt.boundaries.filter { $0 <= m.epoch })
             run.base[i] = m.attempts
             run.latest[i] = run.load(m.taskID, m.epoch)
             if !run.pbt.mayContinue(after: m.epoch) { run.waiting.insert(i) }
@@ -103,6 +107,7 @@ extension CoordinatorCore {
         for (i, m) in stored where m.epoch > 0 && !run.waiting.contains(i) && run.start[i] == nil {
             run.start[i] = startCheckpoint(i, at: m.epoch)
         }
+        pruneCheckpoints(&effects)
         run.deferred += effects
     }
 
@@ -132,6 +137,20 @@ extension CoordinatorCore {
     func isEarlierInterval(_ i: Int, _ o: Outcome) -> Bool {
         guard let run = population else { return false }
         return o.attempt <= (run.base[i] ?? 0)
+    }
+
+    /// Result `o` completes member `i`'s interval: every run of that interval handed out so far
+    /// counts as begun, the sender's (whose `started` may never have come, from a worker that no
+    /// longer held it) and the holder's that is about to be cancelled (whose `started` may still
+    /// be on its way). The next interval's base covers their attempts, so their late answers (a
+    /// resent result, the cancelled run's `stopped`) are copies of this interval
+    /// (`isEarlierInterval`), never taken for the next interval's nor ending the member.
+    func spendAttempts(_ i: Int, settledBy o: Outcome, _ effects: inout [Effect]) {
+        var spent = o.attempt
+        if tasks[i].holder != nil && !tasks[i].begun { spent = max(spent, tasks[i].attempts + 1) }
+        guard spent > tasks[i].attempts else { return }
+        tasks[i].attempts = spent
+        effects.append(.store(.attemptStarted(sweepID: sweep.id, taskID: tasks[i].id, attempts: spent)))
     }
 
     /// Whether result `o` of task `i` ends an interval before the last epoch.
@@ -172,6 +191,7 @@ extension CoordinatorCore {
         let score = metricValue(in: o.metrics) ?? .nan
         let config = run.pbt.member(id: tasks[i].id)?.config.canonical.encoded ?? tasks[i].params
         effects.append(.checkpoint(taskID: tasks[i].id, epoch: to, file: c.file))
+        run.kept[i, default: []].insert(to)
         effects.append(.store(.populationMember(sweepID: sweep.id, taskID: tasks[i].id, epoch: to,
                                                 score: score.isFinite ? score : nil, config: config, attempts: tasks[i].attempts)))
         let entries: [LineageEntry]
@@ -181,6 +201,38 @@ extension CoordinatorCore {
         }
         recordStep(entries, at: to, &effects)
         continueMembers(at: to, &effects)
+        pruneCheckpoints(&effects)
+    }
+
+    /// The checkpoints the population may still need, by task index: each unfinished member's
+    /// latest (its next interval, or that of a restarted coordinator, starts from it, and so
+    /// may the exploits of the step there), and the one its next interval starts from after an
+    /// exploit (its source's at that epoch, which a restarted coordinator reads from disk).
+    func neededCheckpoints() -> [Int: Set<Int>] {
+        guard let run = population else { return [:] }
+        var needed: [Int: Set<Int>] = [:]
+        for (i, epoch) in run.epoch where epoch > 0 && !tasks[i].status.isFinished {
+            needed[i, default: []].insert(epoch)
+            if let exploit = run.pbt.member(id: tasks[i].id)?.lastExploit, exploit.epoch == epoch,
+               let source = indexOf[exploit.sourceID] {
+                needed[source, default: []].insert(epoch)
+            }
+        }
+        return needed
+    }
+
+    /// Removes the checkpoints no member can need any more (`neededCheckpoints`): a member's
+    /// older ones, and all of a member that ended, unless another continues from one of them.
+    /// Not with `--save-weights`, which keeps every checkpoint beside the weights.
+    func pruneCheckpoints(_ effects: inout [Effect]) {
+        guard let run = population, !settings.saveWeights else { return }
+        let needed = neededCheckpoints()
+        for (i, kept) in run.kept.sorted(by: { $0.key < $1.key }) {
+            let unneeded = kept.subtracting(needed[i] ?? [])
+            guard !unneeded.isEmpty else { continue }
+            run.kept[i] = kept.subtracting(unneeded)
+            effects.append(.checkpointsRemoved(taskID: tasks[i].id, epochs: unneeded.sorted()))
+        }
     }
 
     /// A member ended without completing (failed for good, diverged): the steps no longer

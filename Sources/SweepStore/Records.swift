@@ -114,9 +114,10 @@ public enum StoreUpdate: Sendable {
     case attemptStarted(sweepID: Int64, taskID: String, attempts: Int)
     /// Inserts or replaces the metrics of one epoch. Ignored for a finished task.
     case epoch(sweepID: Int64, taskID: String, epoch: Int, metrics: String)
-    /// Drops the task's epochs (another attempt's, before the epochs of the attempt whose
-    /// result is stored). Ignored for a finished task.
-    case epochsCleared(sweepID: Int64, taskID: String)
+    /// Drops the task's epochs after `after` (another attempt's, before the epochs of the
+    /// attempt whose result is stored; 0 for all of them, a pbt member's interval's start for
+    /// those of its interval). Ignored for a finished task.
+    case epochsCleared(sweepID: Int64, taskID: String, after: Int)
     /// The task ended with `status` (completed, failed, diverged or stopped).
     /// Takes effect exactly once: ignored if the task is already finished, so a
     /// duplicate or late result never overwrites the first one.

@@ -195,19 +195,22 @@ public final class Store: Sendable {
 
     // MARK: tasks
 
-    /// Every task of the sweep, in index order.
-    public func tasks(sweepID: Int64) throws -> [TaskRecord] {
+    /// Every task of the sweep, in index order. `params` is the configuration a task trains
+    /// with now: a pbt member's current one (`taskColumns`); with `initialParams`, the one it
+    /// started with, as stored (a restarted coordinator replays the lineage from it).
+    public func tasks(sweepID: Int64, initialParams: Bool = false) throws -> [TaskRecord] {
         var all: [TaskRecord] = []
-        try forEachTask(sweepID: sweepID) { all.append($0) }
+        try forEachTask(sweepID: sweepID, initialParams: initialParams) { all.append($0) }
         return all
     }
 
     /// Visits every task of the sweep in index order without holding them all
     /// in memory (a 100,000-task sweep, on resume). Runs inside one read.
-    public func forEachTask(sweepID: Int64, _ body: (TaskRecord) throws -> Void) throws {
+    public func forEachTask(sweepID: Int64, initialParams: Bool = false, _ body: (TaskRecord) throws -> Void) throws {
+        let columns = initialParams ? Self.storedTaskColumns : Self.taskColumns
         try run {
             try db.read { db in
-                let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.taskColumns) FROM tasks WHERE sweep_id = ? ORDER BY idx, task_id",
+                let rows = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM tasks WHERE sweep_id = ? ORDER BY idx, task_id",
                                                arguments: [sweepID])
                 while let row = try rows.next() { try body(Self.task(row)) }
             }
@@ -224,7 +227,16 @@ public final class Store: Sendable {
         }
     }
 
+    /// A task's columns as `task` reads them, from a query over `tasks`. A pbt member's params
+    /// are its current configuration (`pbt_members`, set by its last step), which the
+    /// leaderboard, report, status and live page show; `tasks.params` keeps the initial one.
     static let taskColumns = """
+        sweep_id, task_id, idx, COALESCE((SELECT config FROM pbt_members m WHERE m.sweep_id = tasks.sweep_id
+            AND m.task_id = tasks.task_id), params), status, attempts, worker, started_at, finished_at, error, metrics, wall_seconds
+        """
+
+    /// `taskColumns` with every task's params as stored.
+    static let storedTaskColumns = """
         sweep_id, task_id, idx, params, status, attempts, worker, started_at, finished_at, error, metrics, wall_seconds
         """
 
@@ -364,7 +376,7 @@ public final class Store: Sendable {
                     byHandOut[h] = attempts
                     byStart[i] = h
                 }
-            case .epoch(_, let taskID, _, _), .epochsCleared(_, let taskID), .finished(_, let taskID, _, _, _, _, _, _),
+            case .epoch(_, let taskID, _, _), .epochsCleared(_, let taskID, _), .finished(_, let taskID, _, _, _, _, _, _),
                  .resumed(_, let taskID, _), .requeued(_, let taskID, _, _), .insights(_, let taskID, _),
                  .weightsNotSaved(_, let taskID, _):
                 lastHandOut[taskID] = nil
@@ -413,11 +425,11 @@ public final class Store: Sendable {
                 WHERE sweep_id = ? AND task_id = ? AND \(unfinished)
                 """).execute(arguments: [worker, sweepID, taskID])
             return db.changesCount > 0
-        case let .epochsCleared(sweepID, taskID):
+        case let .epochsCleared(sweepID, taskID, after):
             try db.cachedStatement(sql: """
-                DELETE FROM epochs WHERE sweep_id = ? AND task_id = ?
+                DELETE FROM epochs WHERE sweep_id = ? AND task_id = ? AND epoch > ?
                 AND EXISTS (SELECT 1 FROM tasks WHERE sweep_id = ? AND task_id = ? AND \(unfinished))
-                """).execute(arguments: [sweepID, taskID, sweepID, taskID])
+                """).execute(arguments: [sweepID, taskID, after, sweepID, taskID])
         case let .epoch(sweepID, taskID, epoch, metrics):
             try db.cachedStatement(sql: """
                 INSERT INTO epochs (sweep_id, task_id, epoch, metrics)

@@ -79,6 +79,9 @@ public final class Trainer {
         var shuffle = RNG(seed: config.seed, stream: Streams.shuffle)
         var order = Array(0..<data.train.count)
         let (first, last) = (interval?.from ?? 0, interval?.to ?? config.epochs)
+        // the run's insights (step losses, activations, trace) are stored with the member's result,
+        // which its last interval sends: an earlier interval records none, work no one would read
+        let recordsInsights = last == config.epochs
         var startedFrom: UInt64?
         if let bytes = interval?.checkpoint {
             let checkpoint = try Checkpoint(decoding: bytes)
@@ -96,7 +99,7 @@ public final class Trainer {
         var result = RunResult(status: .completed, config: config, epochs: [])
         let stepsPerEpoch = (data.train.count + config.batchSize - 1) / config.batchSize
         loop.stepLosses = StepLosses(every: StepLosses.interval(stepsPerEpoch: stepsPerEpoch), stepsPerEpoch: stepsPerEpoch)
-        loop.trace = TraceRecorder(model: model, data: data, stepsPerEpoch: stepsPerEpoch, batchSize: config.batchSize)
+        loop.trace = recordsInsights ? TraceRecorder(model: model, data: data, stepsPerEpoch: stepsPerEpoch, batchSize: config.batchSize) : nil
         var activations: [LayerActivations] = []
         for epoch in (first + 1)...last {
             shuffle.shuffle(&order)
@@ -128,7 +131,7 @@ public final class Trainer {
                     metrics.valAccuracy = v.accuracy
                 }
                 // the last epoch's test pass also records every layer's activations
-                let recorder = epoch == last || pass.stopped
+                let recorder = (epoch == last && recordsInsights) || pass.stopped
                     ? ActivationRecorder(model: model) : nil
                 let t = loop.evaluate(data.test, recording: recorder)
                 metrics.testLoss = t.loss
@@ -142,8 +145,10 @@ public final class Trainer {
             onEpoch(metrics)
             if result.status != .completed { break }
         }
-        result.insights = RunInsights(steps: loop.stepLosses, activations: activations,
-                                      filters: model.firstConvolutionFilters, trace: loop.trace?.trace)
+        if recordsInsights || result.status != .completed {
+            result.insights = RunInsights(steps: loop.stepLosses, activations: activations,
+                                          filters: model.firstConvolutionFilters, trace: loop.trace?.trace)
+        }
         result.weights = model.stateDict(steps: loop.steps)
         if interval != nil, result.status == .completed {
             result.checkpoint = Checkpoint(epoch: last, steps: loop.steps, network: result.weights!, optimizer: optimizer.exportState(),

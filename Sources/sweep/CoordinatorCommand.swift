@@ -31,7 +31,7 @@ extension Sweep {
         @Option(help: "Directory of authorized worker public keys (*.pub).")
         var authorizedKeys: String?
 
-        @Flag(name: .customLong("save-weights"), help: "Keep every task's trained weights (safetensors) under <db dir>/weights/<sweep>/, not only the best task's.")
+        @Flag(name: .customLong("save-weights"), help: "Keep every task's trained weights (safetensors) under <db dir>/weights/<sweep>/, not only the best task's (method pbt: and every checkpoint).")
         var saveWeights = false
 
         @OptionGroup var http: HTTPOptions

@@ -22,7 +22,7 @@ extension Sweep {
         @Option(help: "The SQLite store.")
         var db = "sweep.db"
 
-        @Flag(name: .customLong("save-weights"), help: "Keep every task's trained weights (safetensors) under <db dir>/weights/<sweep>/, not only the best task's.")
+        @Flag(name: .customLong("save-weights"), help: "Keep every task's trained weights (safetensors) under <db dir>/weights/<sweep>/, not only the best task's (method pbt: and every checkpoint).")
         var saveWeights = false
 
         @Option(help: "Memory each task may use, e.g. 4G or 512M; a task that needs more fails instead of waking the host's OOM killer. auto: this machine's memory (or its cgroup limit) shared by the workers.")

@@ -32,7 +32,7 @@ import SweepStore
             case .send(_, let m): m.kind
             case .log(let line): "log \(line)"
             case .finished(let id, _, _, _): "finished \(id)"
-            case .store, .weights, .checkpoint: "?"
+            case .store, .weights, .checkpoint, .checkpointsRemoved: "?"
             }
         }
     }

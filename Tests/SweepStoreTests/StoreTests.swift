@@ -261,4 +261,25 @@ import Testing
             #expect(error?.message == "\(dir)/sweep.db: no sweep named 'c' (sweeps: a, b)")
         }
     }
+
+    /// A pbt member's parameters as the readers show them: its current configuration (set at
+    /// its last step) once it has one, in every query that reads tasks; the stored params stay
+    /// the initial ones, which a restarted coordinator replays the lineage from.
+    @Test func aPopulationMembersParamsAreItsCurrentConfiguration() throws {
+        try withTemporaryDirectory { dir in
+            let store = try Store(path: dir + "/sweep.db")
+            let sweep = try store.openSweep(name: "s", spec: "", metric: "test_accuracy", maximize: true, tasks: newTasks(2))
+            let initial = try store.tasks(sweepID: sweep.id).map(\.params)
+            let explored = params([("learning_rate", "0.012")])
+            try store.apply([.populationMember(sweepID: sweep.id, taskID: "t0", epoch: 2, score: 0.5, config: explored, attempts: 1),
+                             .finished(sweepID: sweep.id, taskID: "t0", status: .completed, metrics: metrics(testAccuracy: 0.9, testLoss: 0.3),
+                                       error: nil, wallSeconds: 2, worker: "w", at: 3)])
+            #expect(try store.tasks(sweepID: sweep.id).map(\.params) == [explored, initial[1]])
+            #expect(try store.tasks(sweepID: sweep.id, initialParams: true).map(\.params) == initial)
+            #expect(try store.task(sweepID: sweep.id, taskID: "t0")?.params == explored)
+            #expect(try store.leading(sweepID: sweep.id, metric: "test_accuracy", maximize: true, limit: 2).map(\.params)
+                    == [explored, initial[1]])
+            #expect(try store.tasks(sweepID: sweep.id, status: .completed).map(\.params) == [explored])
+        }
+    }
 }

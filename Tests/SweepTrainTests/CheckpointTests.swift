@@ -31,6 +31,17 @@ import SweepEngine
         #expect(b.metadata.first { $0.0 == "pbt.started_from" }?.1 == String(Checkpoint.stateDigest(try Checkpoint(decoding: first.checkpoint!).tensors), radix: 16))
     }
 
+    /// A member's insights are stored with its result, which its last interval sends: an
+    /// earlier interval records none (no activations, trace or step losses to throw away).
+    @Test func onlyTheIntervalThatEndsTheRunRecordsInsights() throws {
+        let config = try TrainConfig(arguments: Self.arguments("adam"))
+        let first = try Trainer(config: config).run(interval: TrainingInterval(from: 0, to: 2, checkpoint: nil))
+        let last = try Trainer(config: config).run(interval: TrainingInterval(from: 2, to: 4, checkpoint: first.checkpoint))
+        #expect(first.insights == nil && first.status == .completed)
+        let insights = try #require(last.insights)
+        #expect(!insights.activations.isEmpty && insights.trace != nil)
+    }
+
     @Test func aResumeWithANewLearningRateStartsFromTheSameState() throws {
         let first = try Trainer(config: TrainConfig(arguments: Self.arguments("adam"))).run(interval: TrainingInterval(from: 0, to: 2, checkpoint: nil))
         let file = try #require(first.checkpoint)
