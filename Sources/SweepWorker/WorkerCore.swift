@@ -62,6 +62,10 @@ public final class WorkerCore {
     private var progressMessages: [String: [[[UInt8]]]] = [:]
     /// Tasks the coordinator cancelled that have not ended yet: their further epochs matter to no one.
     private var cancelled: Set<String> = []
+    /// Tasks handed out again while their cancelled run here has not ended (a pbt member's
+    /// next interval after another worker's result settled this one): each starts, with the
+    /// frames it came in, once that run's answer is in.
+    private var afterCancel: [String: (assignment: Assignment, frames: [[UInt8]]?)] = [:]
     /// Credit granted to the coordinator that no task has used yet.
     public private(set) var outstandingCredit = 0
     /// Moving average of the tasks' wall time, once one has ended.
@@ -131,7 +135,12 @@ public final class WorkerCore {
         switch message {
         case .task(let a):
             outstandingCredit = max(0, outstandingCredit - 1)
-            guard running[a.taskID] == nil else { break }
+            if let current = running[a.taskID] {
+                // a later attempt of a task whose cancelled run is still ending waits for it; any
+                // other copy of a running task is a duplicate
+                if cancelled.contains(a.taskID) && a.attempt > current && !draining { afterCancel[a.taskID] = (a, frames) }
+                break
+            }
             guard !draining else { break }   // handed back by the bye that ends the drain
             // more tasks than slots (credit granted across a reconnect) wait in the slot queue: never dropped
             running[a.taskID] = a.attempt
@@ -220,6 +229,11 @@ public final class WorkerCore {
         if o.status == "failed" { effects.append(.log("task \(o.taskID) failed: \(o.error ?? "no error text")")) }
         recentTaskSeconds = recentTaskSeconds.map { 0.8 * $0 + 0.2 * o.wallSeconds } ?? o.wallSeconds
         forward(frames, now: now, &effects)
+        if let next = afterCancel.removeValue(forKey: o.taskID), stopAt == nil {
+            running[o.taskID] = next.assignment.attempt
+            progressMessages[o.taskID] = nil
+            effects.append(.submit(next.assignment, encoded: next.frames))
+        }
         grantCredit(now: now, &effects)
         return effects
     }
@@ -231,6 +245,7 @@ public final class WorkerCore {
         guard stopAt == nil else { return [] }
         stopAt = now
         for a in queued { running.removeValue(forKey: a.taskID) }   // never begun
+        afterCancel.removeAll()   // never begun either: the bye hands them back too
         guard !running.isEmpty else { return [] }
         return [.log("stopping: letting \(running.count) task(s) finish (grace \(Int(options.grace)) s)")]
     }

@@ -176,6 +176,27 @@ import SweepTrain
         #expect(Array(Self.sent(effects).dropFirst()) == [.started(taskID: "t1", attempt: 1)])
     }
 
+    /// A task handed out again while its cancelled run here is still ending (a pbt member's
+    /// next interval, after another worker's result settled the one cancelled) starts when
+    /// that run's answer is in: it is neither dropped as a duplicate nor run twice at once.
+    @Test func aTaskHandedOutAgainWhileItsCancelledRunEndsStartsAfterIt() {
+        let core = Self.makeCore(slots: 2)
+        _ = core.start(now: 0)
+        _ = core.receive(Self.task("m"), now: 0)
+        Self.report(core, .started(taskID: "m", attempt: 1), now: 0.1)
+        _ = core.receive(.cancel(taskID: "m"), now: 0.2)
+        #expect(Self.submitted(core.receive(Self.task("m", attempt: 3), now: 0.3)).isEmpty, "its slot still runs attempt 1")
+        #expect(Self.submitted(core.receive(Self.task("m", attempt: 1), now: 0.3)).isEmpty, "a copy of the running attempt")
+        #expect(core.running["m"] == 1)
+        let ended = Self.report(core, Self.result("m", attempt: 1, status: "stopped"), now: 0.4)
+        #expect(Self.sent(ended).first == Self.result("m", attempt: 1, status: "stopped"))
+        #expect(Self.submitted(ended) == ["m"])
+        #expect(core.running["m"] == 3)
+        // a copy of a task that was not cancelled is still a duplicate, and nothing waits after it
+        _ = core.receive(Self.task("m", attempt: 4), now: 0.5)
+        #expect(Self.submitted(Self.report(core, Self.result("m", attempt: 3), now: 0.6)).isEmpty)
+    }
+
     // MARK: credit and prefetch
 
     /// Without prefetch a worker asks for one task per free slot, and the credit it has
