@@ -637,6 +637,10 @@ static const int *offsetsOf(const sweep_conv_shape *g, paddedShape s) {
     return rowOffsets;
 }
 
+/// Whether a stride-1 convolution's output rows are whole tiles (OW a multiple of NR): then its
+/// forward pass walks them row by row, NR positions of one row per tile, with no junk at all.
+static bool rowAligned(const sweep_conv_shape *g) { return g->stride == 1 && g->outWidth % NR == 0; }
+
 TARGET static void convForwardStride1(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
                                       const float *w, const float *bias, float *output) {
     const int k = g->channels * g->kernel * g->kernel, spatial = g->outHeight * g->outWidth;
@@ -650,6 +654,15 @@ TARGET static void convForwardStride1(const sweep_conv_shape *g, int batch, cons
     for (int b = 0; b < batch; b++) {
         padImage(g, s, input + b * inCount);
         float *out = output + b * outCount;
+        if (rowAligned(g)) {
+            // tiles of NR positions of one output row each: no junk, and each goes there straight
+            for (int y = 0; y < g->outHeight; y++)
+                for (int x0 = 0; x0 < g->outWidth; x0 += NR) FOR_ROW_TILES(ir, mr, outChannels)
+                    kernelOffsets(k, w + (size_t)ir * k, k, mr, padBuffer + (size_t)y * s.wp + x0, offsets,
+                                  bias ? bias + ir : zeros, out + (size_t)ir * spatial + (size_t)y * g->outWidth + x0,
+                                  spatial, NULL);
+            continue;
+        }
         for (int j0 = 0; j0 < s.positions; j0 += NR) {
             const int y0 = j0 / s.wp, x0 = j0 % s.wp;
             // the NR positions in runs of one output row each, junk skipped
@@ -828,7 +841,7 @@ static _Thread_local size_t convDyTSize;
 
 TARGET void SET_FUNCTION(conv_forward)(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
                                        const float *w, const float *bias, float *output) {
-    if (directStride1(g, outChannels)) {
+    if (rowAligned(g) || directStride1(g, outChannels)) {
         convForwardStride1(g, batch, input, outChannels, w, bias, output);
         return;
     }
