@@ -108,10 +108,12 @@ typedef struct {
     ptrdiff_t jump;
 } tileA;
 
-/// B's row p: the NR floats at b + p·NR, or at b + offsets[p] (a convolution's padded image).
+/// B's row p: the NR floats at b + p·NR, or at b + offsets[p] (a convolution's padded image),
+/// its vector v at vectors[v] floats from there where `vectors` is given (v·VL otherwise).
 typedef struct {
     const float *b;
     const int *offsets;
+    const ptrdiff_t *vectors;
 } tileB;
 
 /// Runs of a tile's lanes that go to separate places (a stride-1 convolution's output rows):
@@ -148,12 +150,14 @@ TARGET static ALWAYS_INLINE void tileOf(int rows, int kc, tileA A, tileB B, tile
         const int row = A.padded || i < mr ? i : 0;
         r[i] = A.rowPointers ? A.rowPointers[row] : A.a + row * A.rowStride;
     }
+    ptrdiff_t vectorAt[NV];
+    UNROLL for (int v = 0; v < NV; v++) vectorAt[v] = B.vectors ? B.vectors[v] : v * VL;
     for (int g = 0; g < kc; g += seg) {
         const int len = kc - g < seg ? kc - g : seg;
         K_UNROLL for (int q = 0; q < len; q++) {
             const float *bp = B.offsets ? B.b + B.offsets[g + q] : B.b + (size_t)(g + q) * NR;
             vec bv[NV];
-            UNROLL for (int v = 0; v < NV; v++) bv[v] = VLOAD(bp + v * VL);
+            UNROLL for (int v = 0; v < NV; v++) bv[v] = VLOAD(bp + vectorAt[v]);
 #if defined(SET_PACKED_STEP)
             if (A.padded) {
                 // a packed slab's MR values of this step are contiguous: the set's own step
@@ -273,6 +277,14 @@ TARGET static void kernelOffsets(int kc, const float *a, int lda, int mr, const 
                                  const float *init, float *c, int ldc, const tileRuns *runs) {
     tile(kc, (tileA){.a = a, .rowStride = lda}, (tileB){.b = base, .offsets = offsets},
          (tileC){.c = c, .ldc = ldc, .mr = mr, .nr = NR, .init = init, .runs = runs});
+}
+
+/// kernelOffsets over NR positions of which each vector's VL lie in one output row, vector v's
+/// at base + vectors[v] + offsets[p]: stored into c (nr ≤ NR columns), rows from init.
+TARGET static void kernelVectorRows(int kc, const float *a, int lda, int mr, const float *base, const int *offsets,
+                                    const ptrdiff_t *vectors, const float *init, float *c, int ldc, int nr) {
+    tile(kc, (tileA){.a = a, .rowStride = lda}, (tileB){.b = base, .offsets = offsets, .vectors = vectors},
+         (tileC){.c = c, .ldc = ldc, .mr = mr, .nr = nr, .init = init});
 }
 
 /// op(A) rows [i0, i0+mr) × columns [p0, p0+kc) -> slabs of MR rows, each (kc, MR), the
@@ -637,9 +649,11 @@ static const int *offsetsOf(const sweep_conv_shape *g, paddedShape s) {
     return rowOffsets;
 }
 
-/// Whether a stride-1 convolution's output rows are whole tiles (OW a multiple of NR): then its
-/// forward pass walks them row by row, NR positions of one row per tile, with no junk at all.
-static bool rowAligned(const sweep_conv_shape *g) { return g->stride == 1 && g->outWidth % NR == 0; }
+/// Whether a stride-1 convolution's output rows are whole vectors (OW a multiple of VL; of NR
+/// for the portable set, whose lanes are its vectors): then its forward pass takes NR output
+/// positions per tile as they come, each vector's VL from one output row of the zero-bordered
+/// image, with no junk positions at all.
+static bool vectorRows(const sweep_conv_shape *g) { return g->stride == 1 && g->outWidth % (VL > 1 ? VL : NR) == 0; }
 
 TARGET static void convForwardStride1(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
                                       const float *w, const float *bias, float *output) {
@@ -654,13 +668,26 @@ TARGET static void convForwardStride1(const sweep_conv_shape *g, int batch, cons
     for (int b = 0; b < batch; b++) {
         padImage(g, s, input + b * inCount);
         float *out = output + b * outCount;
-        if (rowAligned(g)) {
-            // tiles of NR positions of one output row each: no junk, and each goes there straight
-            for (int y = 0; y < g->outHeight; y++)
-                for (int x0 = 0; x0 < g->outWidth; x0 += NR) FOR_ROW_TILES(ir, mr, outChannels)
-                    kernelOffsets(k, w + (size_t)ir * k, k, mr, padBuffer + (size_t)y * s.wp + x0, offsets,
-                                  bias ? bias + ir : zeros, out + (size_t)ir * spatial + (size_t)y * g->outWidth + x0,
-                                  spatial, NULL);
+        if (vectorRows(g)) {
+            for (int j0 = 0; j0 < spatial; j0 += NR) {
+                // where each vector's output row starts in the bordered image (past the end: unused)
+                ptrdiff_t vectors[NV];
+                for (int v = 0; v < NV; v++) {
+                    const int pos = j0 + v * VL;
+                    vectors[v] = pos < spatial ? (ptrdiff_t)(pos / g->outWidth) * s.wp + pos % g->outWidth : 0;
+                }
+                // a whole tile in one output row reads NR floats in a row: kernelOffsets' loads
+                const bool oneRow = j0 + NR <= spatial && vectors[NV - 1] == vectors[0] + (NV - 1) * VL;
+                FOR_ROW_TILES(ir, mr, outChannels) {
+                    const float *wr = w + (size_t)ir * k, *init = bias ? bias + ir : zeros;
+                    float *o = out + (size_t)ir * spatial + j0;
+                    if (oneRow)
+                        kernelOffsets(k, wr, k, mr, padBuffer + vectors[0], offsets, init, o, spatial, NULL);
+                    else
+                        kernelVectorRows(k, wr, k, mr, padBuffer, offsets, vectors, init, o, spatial,
+                                         minInt(NR, spatial - j0));
+                }
+            }
             continue;
         }
         for (int j0 = 0; j0 < s.positions; j0 += NR) {
@@ -841,7 +868,7 @@ static _Thread_local size_t convDyTSize;
 
 TARGET void SET_FUNCTION(conv_forward)(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
                                        const float *w, const float *bias, float *output) {
-    if (rowAligned(g) || directStride1(g, outChannels)) {
+    if (vectorRows(g) || directStride1(g, outChannels)) {
         convForwardStride1(g, batch, input, outChannels, w, bias, output);
         return;
     }
