@@ -270,6 +270,14 @@ TARGET static void kernelRowPointers(int kc, const float *const a[MR], const flo
          (tileC){.c = c, .ldc = ldc, .mr = mr, .nr = nr, .accumulate = true});
 }
 
+/// kernelRowPointers whose A rows run in segments of `seg` floats, each `jump` floats after the
+/// one before (a convolution's output rows within rows of the zero-bordered image).
+TARGET static void kernelRowSegments(int kc, const float *const a[MR], int seg, int jump, const float *b, float *c,
+                                     int ldc, int mr, int nr) {
+    tile(kc, (tileA){.rowPointers = a, .seg = seg, .jump = jump}, (tileB){.b = b},
+         (tileC){.c = c, .ldc = ldc, .mr = mr, .nr = nr, .accumulate = true});
+}
+
 /// A tile (mr rows × NR) = init + A rows (a[i·lda + p]) · B rows at base + offsets[p]: a
 /// stride-1 convolution's positions read from the zero-bordered image, stored into c, or where
 /// `runs` say.
@@ -795,42 +803,34 @@ TARGET static void convWeightGradShifted(const sweep_conv_shape *g, int batch, c
 }
 
 /// The stride-1 weight gradient as the im2col form: dWᵀ (K, OC) += im2col rows read in place from
-/// the zero-bordered image (row pointers) · dyᵀ packed in panels of NR channels.
+/// the zero-bordered image (row pointers, OW positions of each output row, then on to the next) ·
+/// dyᵀ packed in panels of NR channels. No junk positions: the sum runs over the OH·OW outputs.
 TARGET static void convWeightGradRows(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
                                       const float *dy, float *dWt) {
     const int k = g->channels * g->kernel * g->kernel, spatial = g->outHeight * g->outWidth;
     const size_t inCount = (size_t)g->channels * g->height * g->width, outCount = (size_t)outChannels * spatial;
     const paddedShape s = padded(g);
-    const int ocNR = roundUpNR(outChannels), positions = s.positions;
-    dyPadded = grow(dyPadded, &dyPaddedSize, (size_t)outChannels * positions);
-    dyBlocks = grow(dyBlocks, &dyBlocksSize, (size_t)ocNR * positions);
+    const int ocNR = roundUpNR(outChannels), ow = g->outWidth;
+    // output rows per block of positions: about KC positions, whole rows
+    const int blockRows = KC / ow > 1 ? KC / ow : 1;
+    dyBlocks = grow(dyBlocks, &dyBlocksSize, (size_t)ocNR * spatial);
     const int *offsets = offsetsOf(g, s);   // the same for every image
     for (int b = 0; b < batch; b++) {
         padImage(g, s, input + b * inCount);
-        // dy in padded positions (junk zero), then transposed: block o0 holds (positions × NR)
+        // dyᵀ: block o0 holds (spatial × NR)
         const float *d = dy + b * outCount;
-        for (int o = 0; o < outChannels; o++) {
-            float *row = dyPadded + (size_t)o * positions;
-            for (int y = 0; y < g->outHeight; y++) {
-                memcpy(row + (size_t)y * s.wp, d + (size_t)o * spatial + (size_t)y * g->outWidth,
-                       (size_t)g->outWidth * sizeof(float));
-                if (y + 1 < g->outHeight)
-                    memset(row + (size_t)y * s.wp + g->outWidth, 0, (size_t)(s.wp - g->outWidth) * sizeof(float));
-            }
-        }
         for (int o0 = 0; o0 < outChannels; o0 += NR)
-            packB(true, dyPadded, positions, 0, positions, o0, minInt(outChannels - o0, NR),
-                  dyBlocks + (size_t)o0 * positions);
-        // dWᵀ (K, OC) += col (K, positions) · dyᵀ (positions, OC), KC positions at a time
+            packB(true, d, spatial, 0, spatial, o0, minInt(outChannels - o0, NR), dyBlocks + (size_t)o0 * spatial);
+        // dWᵀ (K, OC) += col (K, positions) · dyᵀ (positions, OC), blockRows output rows at a time
         for (int o0 = 0; o0 < outChannels; o0 += NR) {
             const int nr = minInt(outChannels - o0, NR);
-            for (int p0 = 0; p0 < positions; p0 += KC) {
-                const int pn = minInt(positions - p0, KC);
-                const float *block = dyBlocks + (size_t)o0 * positions + (size_t)p0 * NR;
+            for (int y0 = 0; y0 < g->outHeight; y0 += blockRows) {
+                const int pn = minInt(blockRows, g->outHeight - y0) * ow;
+                const float *block = dyBlocks + (size_t)o0 * spatial + (size_t)y0 * ow * NR;
                 FOR_ROW_TILES(ir, mr, k) {
                     const float *rows[MR];
-                    for (int i = 0; i < MR; i++) rows[i] = padBuffer + offsets[ir + (i < mr ? i : 0)] + p0;
-                    kernelRowPointers(pn, rows, block, dWt + (size_t)ir * outChannels + o0, outChannels, mr, nr);
+                    for (int i = 0; i < MR; i++) rows[i] = padBuffer + offsets[ir + (i < mr ? i : 0)] + (size_t)y0 * s.wp;
+                    kernelRowSegments(pn, rows, ow, s.wp, block, dWt + (size_t)ir * outChannels + o0, outChannels, mr, nr);
                 }
             }
         }
@@ -899,7 +899,7 @@ TARGET void SET_FUNCTION(conv_forward)(const sweep_conv_shape *g, int batch, con
 
 TARGET void SET_FUNCTION(conv_weight_grad)(const sweep_conv_shape *g, int batch, const float *input,
                                            int outChannels, const float *dy, float *dWt) {
-    if (directStride1(g, outChannels)) {
+    if (g->stride == 1) {
         convWeightGradStride1(g, batch, input, outChannels, dy, dWt);
         return;
     }
