@@ -108,10 +108,12 @@ typedef struct {
     ptrdiff_t jump;
 } tileA;
 
-/// B's row p: the NR floats at b + p·NR, or at b + offsets[p] (a convolution's padded image).
+/// B's row p: the NR floats at b + p·NR, or at b + offsets[p] (a convolution's padded image),
+/// its vector v at vectors[v] floats from there where `vectors` is given (v·VL otherwise).
 typedef struct {
     const float *b;
     const int *offsets;
+    const ptrdiff_t *vectors;
 } tileB;
 
 /// Runs of a tile's lanes that go to separate places (a stride-1 convolution's output rows):
@@ -148,12 +150,14 @@ TARGET static ALWAYS_INLINE void tileOf(int rows, int kc, tileA A, tileB B, tile
         const int row = A.padded || i < mr ? i : 0;
         r[i] = A.rowPointers ? A.rowPointers[row] : A.a + row * A.rowStride;
     }
+    ptrdiff_t vectorAt[NV];
+    UNROLL for (int v = 0; v < NV; v++) vectorAt[v] = B.vectors ? B.vectors[v] : v * VL;
     for (int g = 0; g < kc; g += seg) {
         const int len = kc - g < seg ? kc - g : seg;
         K_UNROLL for (int q = 0; q < len; q++) {
             const float *bp = B.offsets ? B.b + B.offsets[g + q] : B.b + (size_t)(g + q) * NR;
             vec bv[NV];
-            UNROLL for (int v = 0; v < NV; v++) bv[v] = VLOAD(bp + v * VL);
+            UNROLL for (int v = 0; v < NV; v++) bv[v] = VLOAD(bp + vectorAt[v]);
 #if defined(SET_PACKED_STEP)
             if (A.padded) {
                 // a packed slab's MR values of this step are contiguous: the set's own step
@@ -266,6 +270,14 @@ TARGET static void kernelRowPointers(int kc, const float *const a[MR], const flo
          (tileC){.c = c, .ldc = ldc, .mr = mr, .nr = nr, .accumulate = true});
 }
 
+/// kernelRowPointers whose A rows run in segments of `seg` floats, each `jump` floats after the
+/// one before (a convolution's output rows within rows of the zero-bordered image).
+TARGET static void kernelRowSegments(int kc, const float *const a[MR], int seg, int jump, const float *b, float *c,
+                                     int ldc, int mr, int nr) {
+    tile(kc, (tileA){.rowPointers = a, .seg = seg, .jump = jump}, (tileB){.b = b},
+         (tileC){.c = c, .ldc = ldc, .mr = mr, .nr = nr, .accumulate = true});
+}
+
 /// A tile (mr rows × NR) = init + A rows (a[i·lda + p]) · B rows at base + offsets[p]: a
 /// stride-1 convolution's positions read from the zero-bordered image, stored into c, or where
 /// `runs` say.
@@ -273,6 +285,14 @@ TARGET static void kernelOffsets(int kc, const float *a, int lda, int mr, const 
                                  const float *init, float *c, int ldc, const tileRuns *runs) {
     tile(kc, (tileA){.a = a, .rowStride = lda}, (tileB){.b = base, .offsets = offsets},
          (tileC){.c = c, .ldc = ldc, .mr = mr, .nr = NR, .init = init, .runs = runs});
+}
+
+/// kernelOffsets over NR positions of which each vector's VL lie in one output row, vector v's
+/// at base + vectors[v] + offsets[p]: stored into c (nr ≤ NR columns), rows from init.
+TARGET static void kernelVectorRows(int kc, const float *a, int lda, int mr, const float *base, const int *offsets,
+                                    const ptrdiff_t *vectors, const float *init, float *c, int ldc, int nr) {
+    tile(kc, (tileA){.a = a, .rowStride = lda}, (tileB){.b = base, .offsets = offsets, .vectors = vectors},
+         (tileC){.c = c, .ldc = ldc, .mr = mr, .nr = nr, .init = init});
 }
 
 /// op(A) rows [i0, i0+mr) × columns [p0, p0+kc) -> slabs of MR rows, each (kc, MR), the
@@ -637,6 +657,12 @@ static const int *offsetsOf(const sweep_conv_shape *g, paddedShape s) {
     return rowOffsets;
 }
 
+/// Whether a stride-1 convolution's output rows are whole vectors (OW a multiple of VL; of NR
+/// for the portable set, whose lanes are its vectors): then its forward pass takes NR output
+/// positions per tile as they come, each vector's VL from one output row of the zero-bordered
+/// image, with no junk positions at all.
+static bool vectorRows(const sweep_conv_shape *g) { return g->stride == 1 && g->outWidth % (VL > 1 ? VL : NR) == 0; }
+
 TARGET static void convForwardStride1(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
                                       const float *w, const float *bias, float *output) {
     const int k = g->channels * g->kernel * g->kernel, spatial = g->outHeight * g->outWidth;
@@ -650,6 +676,28 @@ TARGET static void convForwardStride1(const sweep_conv_shape *g, int batch, cons
     for (int b = 0; b < batch; b++) {
         padImage(g, s, input + b * inCount);
         float *out = output + b * outCount;
+        if (vectorRows(g)) {
+            for (int j0 = 0; j0 < spatial; j0 += NR) {
+                // where each vector's output row starts in the bordered image (past the end: unused)
+                ptrdiff_t vectors[NV];
+                for (int v = 0; v < NV; v++) {
+                    const int pos = j0 + v * VL;
+                    vectors[v] = pos < spatial ? (ptrdiff_t)(pos / g->outWidth) * s.wp + pos % g->outWidth : 0;
+                }
+                // a whole tile in one output row reads NR floats in a row: kernelOffsets' loads
+                const bool oneRow = j0 + NR <= spatial && vectors[NV - 1] == vectors[0] + (NV - 1) * VL;
+                FOR_ROW_TILES(ir, mr, outChannels) {
+                    const float *wr = w + (size_t)ir * k, *init = bias ? bias + ir : zeros;
+                    float *o = out + (size_t)ir * spatial + j0;
+                    if (oneRow)
+                        kernelOffsets(k, wr, k, mr, padBuffer + vectors[0], offsets, init, o, spatial, NULL);
+                    else
+                        kernelVectorRows(k, wr, k, mr, padBuffer, offsets, vectors, init, o, spatial,
+                                         minInt(NR, spatial - j0));
+                }
+            }
+            continue;
+        }
         for (int j0 = 0; j0 < s.positions; j0 += NR) {
             const int y0 = j0 / s.wp, x0 = j0 % s.wp;
             // the NR positions in runs of one output row each, junk skipped
@@ -755,42 +803,34 @@ TARGET static void convWeightGradShifted(const sweep_conv_shape *g, int batch, c
 }
 
 /// The stride-1 weight gradient as the im2col form: dWᵀ (K, OC) += im2col rows read in place from
-/// the zero-bordered image (row pointers) · dyᵀ packed in panels of NR channels.
+/// the zero-bordered image (row pointers, OW positions of each output row, then on to the next) ·
+/// dyᵀ packed in panels of NR channels. No junk positions: the sum runs over the OH·OW outputs.
 TARGET static void convWeightGradRows(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
                                       const float *dy, float *dWt) {
     const int k = g->channels * g->kernel * g->kernel, spatial = g->outHeight * g->outWidth;
     const size_t inCount = (size_t)g->channels * g->height * g->width, outCount = (size_t)outChannels * spatial;
     const paddedShape s = padded(g);
-    const int ocNR = roundUpNR(outChannels), positions = s.positions;
-    dyPadded = grow(dyPadded, &dyPaddedSize, (size_t)outChannels * positions);
-    dyBlocks = grow(dyBlocks, &dyBlocksSize, (size_t)ocNR * positions);
+    const int ocNR = roundUpNR(outChannels), ow = g->outWidth;
+    // output rows per block of positions: about KC positions, whole rows
+    const int blockRows = KC / ow > 1 ? KC / ow : 1;
+    dyBlocks = grow(dyBlocks, &dyBlocksSize, (size_t)ocNR * spatial);
     const int *offsets = offsetsOf(g, s);   // the same for every image
     for (int b = 0; b < batch; b++) {
         padImage(g, s, input + b * inCount);
-        // dy in padded positions (junk zero), then transposed: block o0 holds (positions × NR)
+        // dyᵀ: block o0 holds (spatial × NR)
         const float *d = dy + b * outCount;
-        for (int o = 0; o < outChannels; o++) {
-            float *row = dyPadded + (size_t)o * positions;
-            for (int y = 0; y < g->outHeight; y++) {
-                memcpy(row + (size_t)y * s.wp, d + (size_t)o * spatial + (size_t)y * g->outWidth,
-                       (size_t)g->outWidth * sizeof(float));
-                if (y + 1 < g->outHeight)
-                    memset(row + (size_t)y * s.wp + g->outWidth, 0, (size_t)(s.wp - g->outWidth) * sizeof(float));
-            }
-        }
         for (int o0 = 0; o0 < outChannels; o0 += NR)
-            packB(true, dyPadded, positions, 0, positions, o0, minInt(outChannels - o0, NR),
-                  dyBlocks + (size_t)o0 * positions);
-        // dWᵀ (K, OC) += col (K, positions) · dyᵀ (positions, OC), KC positions at a time
+            packB(true, d, spatial, 0, spatial, o0, minInt(outChannels - o0, NR), dyBlocks + (size_t)o0 * spatial);
+        // dWᵀ (K, OC) += col (K, positions) · dyᵀ (positions, OC), blockRows output rows at a time
         for (int o0 = 0; o0 < outChannels; o0 += NR) {
             const int nr = minInt(outChannels - o0, NR);
-            for (int p0 = 0; p0 < positions; p0 += KC) {
-                const int pn = minInt(positions - p0, KC);
-                const float *block = dyBlocks + (size_t)o0 * positions + (size_t)p0 * NR;
+            for (int y0 = 0; y0 < g->outHeight; y0 += blockRows) {
+                const int pn = minInt(blockRows, g->outHeight - y0) * ow;
+                const float *block = dyBlocks + (size_t)o0 * spatial + (size_t)y0 * ow * NR;
                 FOR_ROW_TILES(ir, mr, k) {
                     const float *rows[MR];
-                    for (int i = 0; i < MR; i++) rows[i] = padBuffer + offsets[ir + (i < mr ? i : 0)] + p0;
-                    kernelRowPointers(pn, rows, block, dWt + (size_t)ir * outChannels + o0, outChannels, mr, nr);
+                    for (int i = 0; i < MR; i++) rows[i] = padBuffer + offsets[ir + (i < mr ? i : 0)] + (size_t)y0 * s.wp;
+                    kernelRowSegments(pn, rows, ow, s.wp, block, dWt + (size_t)ir * outChannels + o0, outChannels, mr, nr);
                 }
             }
         }
@@ -828,7 +868,7 @@ static _Thread_local size_t convDyTSize;
 
 TARGET void SET_FUNCTION(conv_forward)(const sweep_conv_shape *g, int batch, const float *input, int outChannels,
                                        const float *w, const float *bias, float *output) {
-    if (directStride1(g, outChannels)) {
+    if (vectorRows(g) || directStride1(g, outChannels)) {
         convForwardStride1(g, batch, input, outChannels, w, bias, output);
         return;
     }
@@ -859,7 +899,7 @@ TARGET void SET_FUNCTION(conv_forward)(const sweep_conv_shape *g, int batch, con
 
 TARGET void SET_FUNCTION(conv_weight_grad)(const sweep_conv_shape *g, int batch, const float *input,
                                            int outChannels, const float *dy, float *dWt) {
-    if (directStride1(g, outChannels)) {
+    if (g->stride == 1) {
         convWeightGradStride1(g, batch, input, outChannels, dy, dWt);
         return;
     }

@@ -397,6 +397,11 @@ static void testConvs(void) {
         {"3×32×32 → 6, 5×5 valid (LeNet5 conv1)", 3, 32, 32, 6, 5, 1, false, false},
         {"6×14×14 → 16, 5×5 valid (LeNet5 conv2)", 6, 14, 14, 16, 5, 1, false, false},
         {"16×9×9 → 20, 1×1 stride 2", 16, 9, 9, 20, 1, 2, false, false},
+        // output rows of whole tiles (NR = 12, 16, 32), walked row by row without junk
+        {"4×12×12 → 10, 5×5 same (rows of 12)", 4, 12, 12, 10, 5, 1, true, false},
+        {"3×16×16 → 7, 5×5 same (rows of 16)", 3, 16, 16, 7, 5, 1, true, false},
+        {"2×6×32 → 5, 3×3 same (rows of 32)", 2, 6, 32, 5, 3, 1, true, false},
+        {"5×7×8 → 9, 3×3 same (rows of 8, a last tile of 8)", 5, 7, 8, 9, 3, 1, true, false},
         {"3×17×17 → 7, 5×5 stride 2 same", 3, 17, 17, 7, 5, 2, true, false},
     };
     for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
