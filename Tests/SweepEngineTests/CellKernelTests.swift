@@ -7,32 +7,6 @@ import TestSupport
 /// hidden sizes with full and partial blocks of lanes, gate inputs that reach fastTanh's clamp
 /// and both output-gradient strides.
 @Suite struct CellKernelTests {
-    /// One step's buffers: each array twice, for the kernel and for the Swift loops.
-    final class Buffers {
-        let batch: Int, hidden: Int
-        var arrays: [UnsafeMutablePointer<Float>] = []
-
-        init(batch: Int, hidden: Int) { (self.batch, self.hidden) = (batch, hidden) }
-        deinit { arrays.forEach { $0.deallocate() } }
-
-        func make(_ count: Int, seed: UInt64, scale: Float = 1) -> UnsafeMutablePointer<Float> {
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
-            for (i, v) in testValues(count, seed: seed, scale: scale).enumerated() { p[i] = v }
-            arrays.append(p)
-            return p
-        }
-
-        /// A memory of one step over the given buffers (the GRU's or the RNN's).
-        func memory(gates: UnsafeMutablePointer<Float>, recurrent: UnsafeMutablePointer<Float>,
-                    bias: UnsafeMutablePointer<Float>, biasHN: UnsafeMutablePointer<Float>,
-                    hn: UnsafeMutablePointer<Float>, dGates: UnsafeMutablePointer<Float>,
-                    dGatesHidden: UnsafeMutablePointer<Float>, dh: UnsafeMutablePointer<Float>) -> RecurrentMemory {
-            RecurrentMemory(batch: batch, steps: 1, hidden: hidden, gates: gates, recurrent: recurrent, bias: bias,
-                            biasHN: biasHN, h: dh, c: dh, hn: hn, dGates: dGates, dGatesHidden: dGatesHidden, dh: dh,
-                            dc: dh, tanhC: dh, dBias: bias, dBiasHN: bias, dGatesStepRows: batch)
-        }
-    }
-
     static func same(_ p: UnsafeMutablePointer<Float>, _ q: UnsafeMutablePointer<Float>, _ count: Int, _ what: String) {
         let differing = (0..<count).filter { p[$0].bitPattern != q[$0].bitPattern }.count
         #expect(differing == 0, "\(differing) of \(count) \(what) differ")
@@ -41,7 +15,7 @@ import TestSupport
     @Test(arguments: ownKernelSets, [1, 20, 128])
     func gruKernelMatchesSwiftLoops(kernels: KernelSet, hidden n: Int) {
         Kernels.$forced.withValue(kernels) {
-            let b = 3, g = 3 * n, u = Buffers(batch: b, hidden: n)
+            let b = 3, g = 3 * n, u = StepBuffers(batch: b, hidden: n)
             let gates = u.make(b * g, seed: 1, scale: 6), gates2 = u.make(b * g, seed: 1, scale: 6)
             let recurrent = u.make(b * g, seed: 2, scale: 6), bias = u.make(g, seed: 3), biasHN = u.make(n, seed: 4)
             let h = u.make(b * n, seed: 5), (hn, hn2) = (u.make(b * n, seed: 6), u.make(b * n, seed: 6))
@@ -73,7 +47,7 @@ import TestSupport
     @Test(arguments: ownKernelSets, [1, 20, 128])
     func rnnKernelMatchesSwiftLoops(kernels: KernelSet, hidden n: Int) {
         Kernels.$forced.withValue(kernels) {
-            let b = 3, u = Buffers(batch: b, hidden: n)
+            let b = 3, u = StepBuffers(batch: b, hidden: n)
             let gates = u.make(b * n, seed: 1, scale: 6), recurrent = u.make(b * n, seed: 2, scale: 6)
             let bias = u.make(n, seed: 3), h = u.make(b * n, seed: 4)
             let (hNext, hNext2) = (u.make(b * n, seed: 5), u.make(b * n, seed: 5))
@@ -94,5 +68,17 @@ import TestSupport
                 Self.same(dGates, dGates2, b * n, "\(kernels) hidden \(n) ld \(ld): gate gradients")
             }
         }
+    }
+}
+
+extension StepBuffers {
+    /// A memory of one GRU or RNN step over these buffers.
+    func memory(gates: UnsafeMutablePointer<Float>, recurrent: UnsafeMutablePointer<Float>,
+                bias: UnsafeMutablePointer<Float>, biasHN: UnsafeMutablePointer<Float>,
+                hn: UnsafeMutablePointer<Float>, dGates: UnsafeMutablePointer<Float>,
+                dGatesHidden: UnsafeMutablePointer<Float>, dh: UnsafeMutablePointer<Float>) -> RecurrentMemory {
+        RecurrentMemory(batch: batch, steps: 1, hidden: hidden, gates: gates, recurrent: recurrent, bias: bias,
+                        biasHN: biasHN, h: dh, c: dh, hn: hn, dGates: dGates, dGatesHidden: dGatesHidden, dh: dh,
+                        dc: dh, tanhC: dh, dBias: bias, dBiasHN: bias, dGatesStepRows: batch)
     }
 }

@@ -8,44 +8,13 @@ import TestSupport
 /// with full and partial blocks of sixteen lanes, extreme gate inputs and both
 /// output-gradient strides.
 @Suite struct LSTMKernelTests {
-    /// One step's buffers, filled with test values.
-    final class Buffers {
-        let batch: Int, hidden: Int
-        var arrays: [UnsafeMutablePointer<Float>] = []
-
-        init(batch: Int, hidden: Int) { (self.batch, self.hidden) = (batch, hidden) }
-        deinit { arrays.forEach { $0.deallocate() } }
-
-        func make(_ count: Int, seed: UInt64, scale: Float = 1) -> UnsafeMutablePointer<Float> {
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
-            for (i, v) in testValues(count, seed: seed, scale: scale).enumerated() { p[i] = v }
-            arrays.append(p)
-            return p
-        }
-
-        func copy(_ p: UnsafeMutablePointer<Float>, _ count: Int) -> UnsafeMutablePointer<Float> {
-            let q = make(count, seed: 0)
-            q.update(from: p, count: count)
-            return q
-        }
-
-        func memory(gates: UnsafeMutablePointer<Float>, recurrent: UnsafeMutablePointer<Float>,
-                    bias: UnsafeMutablePointer<Float>, dGates: UnsafeMutablePointer<Float>,
-                    dh: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>,
-                    tanhC: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>) -> RecurrentMemory {
-            RecurrentMemory(batch: batch, steps: 1, hidden: hidden, gates: gates, recurrent: recurrent, bias: bias,
-                            biasHN: bias, h: dh, c: dc, hn: dh, dGates: dGates, dGatesHidden: dGates, dh: dh, dc: dc,
-                            tanhC: tanhC, dBias: dBias, dBiasHN: dBias, dGatesStepRows: batch)
-        }
-    }
-
     @Test(arguments: ownKernelSets, [1, 20, 128])
     func kernelMatchesSwiftLoops(kernels: KernelSet, hidden n: Int) throws {
         try Kernels.$forced.withValue(kernels) { try kernelMatchesSwiftLoops(hidden: n) }
     }
 
     private func kernelMatchesSwiftLoops(hidden n: Int) throws {
-        let b = 3, u = Buffers(batch: b, hidden: n)
+        let b = 3, u = StepBuffers(batch: b, hidden: n)
         // gate inputs up to ±12 reach the clamp of fastTanh
         let gates = u.make(b * 4 * n, seed: 1, scale: 6), recurrent = u.make(b * 4 * n, seed: 2, scale: 6)
         let bias = u.make(4 * n, seed: 3), c = u.make(b * n, seed: 4, scale: 2)
@@ -91,7 +60,7 @@ import TestSupport
     func packedGatesMatchPacking(kernels: KernelSet, hidden n: Int) throws {
         let table = try #require(kernels.table).pointee
         try #require(table.lstmPackedMultiple > 0 && n % Int(table.lstmPackedMultiple) == 0)
-        let b = 5, rows = 300, g = 4 * n, u = Buffers(batch: b, hidden: n)
+        let b = 5, rows = 300, g = 4 * n, u = StepBuffers(batch: b, hidden: n)
         let gates = u.make(b * g, seed: 1), c = u.make(b * n, seed: 2), tanhC = u.make(b * n, seed: 3)
         let dy = u.make(b * n, seed: 4), dBias = u.make(g, seed: 5)
         let plain = u.make(rows * g, seed: 6)
@@ -108,5 +77,17 @@ import TestSupport
         table.packB(false, Int32(rows), Int32(g), plain, Int32(g), expected)
         let differing = (0..<size).filter { packed[$0].bitPattern != expected[$0].bitPattern }.count
         #expect(differing == 0, "hidden \(n): \(differing) of \(size) packed floats differ")
+    }
+}
+
+extension StepBuffers {
+    /// A memory of one LSTM step over these buffers.
+    func memory(gates: UnsafeMutablePointer<Float>, recurrent: UnsafeMutablePointer<Float>,
+                bias: UnsafeMutablePointer<Float>, dGates: UnsafeMutablePointer<Float>,
+                dh: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>,
+                tanhC: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>) -> RecurrentMemory {
+        RecurrentMemory(batch: batch, steps: 1, hidden: hidden, gates: gates, recurrent: recurrent, bias: bias,
+                        biasHN: bias, h: dh, c: dc, hn: dh, dGates: dGates, dGatesHidden: dGates, dh: dh, dc: dc,
+                        tanhC: tanhC, dBias: dBias, dBiasHN: dBias, dGatesStepRows: batch)
     }
 }
