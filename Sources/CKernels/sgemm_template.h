@@ -622,12 +622,22 @@ static paddedShape padded(const sweep_conv_shape *g) {
     return s;
 }
 
+/// The geometry whose zeros padBuffer holds (nothing yet: channels 0).
+static _Thread_local sweep_conv_shape padZeros;
+
 /// image (C, H, W) -> padBuffer (C, Hp, Wp) with the image at (padTop, padLeft), zeros around
-/// (and 2·NR floats of slack, which tiles past the last position read and never use).
+/// (and 2·NR floats of slack, which tiles past the last position read and never use). The
+/// copies of one geometry write the same places, so the zeros of the last one with the same
+/// geometry are still there: the buffer is cleared only when the geometry changes (once per
+/// layer and pass, not once per image).
 static void padImage(const sweep_conv_shape *g, paddedShape s, const float *image) {
     const size_t plane = (size_t)s.hp * s.wp, need = g->channels * plane + 2 * NR;
+    float *const before = padBuffer;
     padBuffer = grow(padBuffer, &padSize, need);
-    memset(padBuffer, 0, need * sizeof(float));
+    if (padBuffer != before || memcmp(&padZeros, g, sizeof *g) != 0) {
+        memset(padBuffer, 0, need * sizeof(float));
+        padZeros = *g;
+    }
     for (int c = 0; c < g->channels; c++) {
         for (int iy = 0; iy < g->height; iy++) {
             const int py = iy + g->padTop;

@@ -70,21 +70,33 @@ public final class MaxPool2D: Layer {
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
-        // dy (B, C, H/2, W/2) -> dx (B, C, H, W): each dy goes to its window's argmax
+        // dy (B, C, H/2, W/2) -> dx (B, C, H, W): each dy goes to its window's argmax, the
+        // window's other three places get zero; rows and columns no window covers (odd sizes) too
         guard needsInputGradient else { return dInput }
         let h = inputShape[1], w = inputShape[2], oh = outputShape[1], ow = outputShape[2]
         let planes = dy.batch * inputShape[0]
         dInput.reshape([dy.batch] + inputShape)
-        dInput.zero()
+        // Every element written once, without branches: the zeroing pass and the scatter after
+        // it took twice as long on the homework-4 CNNs.
         for p in 0..<planes {
             let dx = dInput.data + p * h * w
-            let g = dy.data + p * oh * ow, sw = switches + p * oh * ow
+            let g = UnsafePointer(dy.data + p * oh * ow), sw = UnsafePointer(switches + p * oh * ow)
             for r in 0..<oh {
+                let top = dx + 2 * r * w, bottom = top + w
+                let gr = g + r * ow, swr = sw + r * ow
                 for c in 0..<ow {
-                    let at = Int(sw[r * ow + c])
-                    dx[(2 * r + (at >> 1)) * w + 2 * c + (at & 1)] = g[r * ow + c]
+                    let at = swr[c], v = gr[c]
+                    top[2 * c] = at == 0 ? v : 0
+                    top[2 * c + 1] = at == 1 ? v : 0
+                    bottom[2 * c] = at == 2 ? v : 0
+                    bottom[2 * c + 1] = at == 3 ? v : 0
+                }
+                if w > 2 * ow {
+                    top[w - 1] = 0
+                    bottom[w - 1] = 0
                 }
             }
+            if h > 2 * oh { (dx + (h - 1) * w).update(repeating: 0, count: w) }
         }
         return dInput
     }

@@ -34,5 +34,9 @@ import TestSupport
             }
         }
         #expect(dx.array == expectedDx, "\(shape) input gradient")
+        // the layer's dx buffer is reused: a second backward over what the first left there
+        // (here: garbage) writes every element, the rows and columns no window covers too
+        for i in 0..<dx.count { dx[i] = 7 }
+        #expect(pool.backward(dy).array == expectedDx, "\(shape) input gradient over a used buffer")
     }
 }
