@@ -632,9 +632,9 @@ static _Thread_local sweep_conv_shape padZeros;
 /// layer and pass, not once per image).
 static void padImage(const sweep_conv_shape *g, paddedShape s, const float *image) {
     const size_t plane = (size_t)s.hp * s.wp, need = g->channels * plane + 2 * NR;
-    float *const before = padBuffer;
+    const size_t sizeBefore = padSize;  // a buffer grown anew may start where the old one did
     padBuffer = grow(padBuffer, &padSize, need);
-    if (padBuffer != before || memcmp(&padZeros, g, sizeof *g) != 0) {
+    if (padSize != sizeBefore || memcmp(&padZeros, g, sizeof *g) != 0) {
         memset(padBuffer, 0, need * sizeof(float));
         padZeros = *g;
     }
