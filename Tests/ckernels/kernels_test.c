@@ -545,6 +545,21 @@ static void testLSTM(int batch, int hidden, bool nans) {
     free(dh0), free(dc0), free(dy), free(dBias0), free(dGatesP), free(dcP), free(dBiasP), free(dhP);
 }
 
+/// The portable set's bias sums of a cell's chunked backward: got (width) = start + Σ over the
+/// batch of dGates (batch, width), summed in doubles.
+static void checkBiasSums(const char *step, const float *start, const float *dGates, int batch, int width,
+                          const float *got) {
+    checks++;
+    for (int j = 0; j < width; j++) {
+        double sum = start[j];
+        for (int b = 0; b < batch; b++) sum += dGates[(size_t)b * width + j];
+        if (fabs(got[j] - sum) > 1e-5 * (1 + fabs(sum))) {
+            fail("portable: %s dBias %d = %.9g, reference %.9g", step, j, got[j], sum);
+            return;
+        }
+    }
+}
+
 /// The GRU's forward and backward steps: the portable set against doubles, every set against
 /// the portable one bit for bit.
 static void testGRU(int batch, int hidden, bool nans) {
@@ -624,15 +639,7 @@ static void testGRU(int batch, int hidden, bool nans) {
     float *dBias0 = randomFloats(g3, 1), *dBiasHN0 = randomFloats(n, 1);
     float *dBiasP = copyOf(dBias0, g3), *dBiasHNP = copyOf(dBiasHN0, n), *dhQ = copyOf(dh0, bn);
     portable->gruBackward(batch, n, gatesP, hnP, h, dhQ, dy, ld, NULL, NULL, dBiasP, dBiasHNP, NULL, NULL, 0, 0);
-    checks++;
-    for (int j = 0; j < g3; j++) {
-        double sum = dBias0[j];
-        for (int b = 0; b < batch; b++) sum += dGatesP[(size_t)b * g3 + j];
-        if (fabs(dBiasP[j] - sum) > 1e-5 * (1 + fabs(sum))) {
-            fail("portable: gruBackward dBias %d = %.9g, reference %.9g", j, dBiasP[j], sum);
-            break;
-        }
-    }
+    checkBiasSums("gruBackward", dBias0, dGatesP, batch, g3, dBiasP);
     for (int s = 0; s < setCount; s++) {
         const sweep_kernels *K = sets[s];
         const int rows = 3 * batch + 300, starts[] = {0, 254 - batch / 2 > 0 ? 254 - batch / 2 : 0, rows - batch};
@@ -721,15 +728,7 @@ static void testRNN(int batch, int hidden, bool nans) {
     // the chunked backward's form, as in testGRU
     float *dBias0 = randomFloats(n, 1), *dBiasP = copyOf(dBias0, n);
     portable->rnnBackward(batch, n, hNextP, dh, dy, ld, NULL, dBiasP, NULL, 0, 0);
-    checks++;
-    for (int j = 0; j < n; j++) {
-        double sum = dBias0[j];
-        for (int b = 0; b < batch; b++) sum += dGatesP[(size_t)b * n + j];
-        if (fabs(dBiasP[j] - sum) > 1e-5 * (1 + fabs(sum))) {
-            fail("portable: rnnBackward dBias %d = %.9g, reference %.9g", j, dBiasP[j], sum);
-            break;
-        }
-    }
+    checkBiasSums("rnnBackward", dBias0, dGatesP, batch, n, dBiasP);
     for (int s = 0; s < setCount; s++) {
         const sweep_kernels *K = sets[s];
         const int rows = 3 * batch + 300, starts[] = {0, 254 - batch / 2 > 0 ? 254 - batch / 2 : 0, rows - batch};
