@@ -422,6 +422,18 @@ static void testConvs(void) {
 
 static double sigmoidD(double x) { return 1 / (1 + exp(-x)); }
 
+/// The rows of the packing that the cells' chunked-backward tests write a step into.
+static int packingRows(int batch) { return 3 * batch + 300; }
+
+/// Where case t (0, 1, 2) of those tests writes a step of `batch` rows: the packing's first
+/// rows, rows about a block edge (256), its last rows; -1 where the step would straddle a block
+/// of K's packing (the engine keeps a step in one block).
+static int stepRowStart(const sweep_kernels *K, int batch, int t) {
+    const int starts[] = {0, 254 - batch / 2 > 0 ? 254 - batch / 2 : 0, packingRows(batch) - batch};
+    const int row0 = starts[t];
+    return row0 / K->blockRows == (row0 + batch - 1) / K->blockRows ? row0 : -1;
+}
+
 /// The forward step of every set against the portable one (bits) and the portable against
 /// doubles; then the backward step likewise, with and without its packed copy of dGates.
 static void testLSTM(int batch, int hidden, bool nans) {
@@ -517,10 +529,10 @@ static void testLSTM(int batch, int hidden, bool nans) {
     for (int s = 0; s < setCount; s++) {
         const sweep_kernels *K = sets[s];
         if (n % K->lstmPackedMultiple != 0) continue;
-        const int rows = 3 * batch + 300, starts[] = {0, 254 - batch / 2 > 0 ? 254 - batch / 2 : 0, rows - batch};
+        const int rows = packingRows(batch);
         for (int t = 0; t < 3; t++) {
-            const int row0 = starts[t];
-            if (row0 / K->blockRows != (row0 + batch - 1) / K->blockRows) continue;  // the engine keeps a step in one block
+            const int row0 = stepRowStart(K, batch, t);
+            if (row0 < 0) continue;
             const size_t size = K->packedSize(rows, g4);
             float *packed = floats(size);
             memset(packed, 0, size * sizeof(float));
@@ -642,10 +654,10 @@ static void testGRU(int batch, int hidden, bool nans) {
     checkBiasSums("gruBackward", dBias0, dGatesP, batch, g3, dBiasP);
     for (int s = 0; s < setCount; s++) {
         const sweep_kernels *K = sets[s];
-        const int rows = 3 * batch + 300, starts[] = {0, 254 - batch / 2 > 0 ? 254 - batch / 2 : 0, rows - batch};
+        const int rows = packingRows(batch);
         for (int t = 0; t < 3; t++) {
-            const int row0 = starts[t];
-            if (row0 / K->blockRows != (row0 + batch - 1) / K->blockRows) continue;
+            const int row0 = stepRowStart(K, batch, t);
+            if (row0 < 0) continue;
             const size_t size = K->packedSize(rows, g3);
             float *packed = floats(size), *packedHidden = floats(size), *expected = floats(size);
             memset(packed, 0, size * sizeof(float)), memset(packedHidden, 0, size * sizeof(float));
@@ -731,10 +743,10 @@ static void testRNN(int batch, int hidden, bool nans) {
     checkBiasSums("rnnBackward", dBias0, dGatesP, batch, n, dBiasP);
     for (int s = 0; s < setCount; s++) {
         const sweep_kernels *K = sets[s];
-        const int rows = 3 * batch + 300, starts[] = {0, 254 - batch / 2 > 0 ? 254 - batch / 2 : 0, rows - batch};
+        const int rows = packingRows(batch);
         for (int t = 0; t < 3; t++) {
-            const int row0 = starts[t];
-            if (row0 / K->blockRows != (row0 + batch - 1) / K->blockRows) continue;
+            const int row0 = stepRowStart(K, batch, t);
+            if (row0 < 0) continue;
             const size_t size = K->packedSize(rows, n);
             float *packed = floats(size), *expected = floats(size), *dB = copyOf(dBias0, n);
             float *dGates = t == 1 ? NULL : floats(bn), *plain = floats((size_t)rows * n);
