@@ -207,6 +207,12 @@ static void testGEMM(void) {
     // several K blocks, several column blocks (NC), and tall ones with packed A slabs
     testGEMMShape(small ? 20 : 300, small ? 30 : 200, small ? 530 : 600, 1);
     testGEMMShape(5, small ? 1030 : 1100, 9, 2);
+    // A read in place with B in blocks of NC / 2 columns (packBRows), over two K blocks
+    testGEMMShape(6, small ? 530 : 600, 300, 3);
+    // a few rows against a B of 1 MB or more, transposed (multiplyTransposed): 30 rows fill
+    // AVX2's and AVX-512's panels but for a partial one, 24 NEON's two
+    testGEMMShape(30, 520, 600, 1);
+    testGEMMShape(24, 300, 900, 2);
     testGEMMShape(small ? 130 : 520, 40, small ? 140 : 300, 0);
     testGEMMShape(28, 512, 28, 0);
 }
@@ -969,6 +975,9 @@ static void bench(void) {
         {"lenet5 fc1 dW dy^T.x 1024x4096x50", true, false, false, 1024, 4096, 50},
         {"lenet5 fc1 dx dy.W 50x4096x1024", false, false, false, 50, 4096, 1024},
         {"mlp-512 fc1 x.W^T 32x512x784", false, true, false, 32, 512, 784},
+        {"cnn fc1 dx dy.W 32x4096x512", false, false, false, 32, 4096, 512},
+        {"inception fc1 x.W^T 32x512x12288", false, true, false, 32, 512, 12288},
+        {"inception fc1 dx dy.W 32x12288x512", false, false, false, 32, 12288, 512},
         {"square 512x512x512", false, false, false, 512, 512, 512},
     };
     struct { const char *name; int c, h, w, oc, k, stride, batch; bool same, weightGrad; } convs[] = {
