@@ -56,6 +56,29 @@ import TestSupport
         #expect(y[0].isNaN && y[1].isNaN && y[2].isNaN && y[3].isNaN && y[8] == 9)
     }
 
+    /// The stride-1 max's eight-lane loop against the element loop, bit for bit in outputs and
+    /// in where the gradient goes: few distinct values (ties), NaNs, ±infinity and a plane of
+    /// -infinity only, windows of 1 to 5, rows narrower and wider than eight lanes.
+    @Test(arguments: [(3, [2, 8, 8]), (2, [3, 5, 5]), (5, [2, 7, 11]), (1, [1, 3, 9]), (4, [2, 9, 17])])
+    func maxStride1Lanes(_ kernel: Int, _ shape: [Int]) {
+        var rng = RNG(seed: UInt64(kernel))
+        let area = shape[1] * shape[2], n = 3 * shape.reduce(1, *)
+        let special: [Float] = [.nan, -.infinity, .infinity]
+        var values = (0..<n).map { _ in Float(rng.below(4)) - 1 }
+        for i in values.indices where rng.below(10) == 0 { values[i] = special[rng.below(3)] }
+        for i in 0..<area { values[i] = -.infinity }  // the first plane: nothing beats the start
+        values[area + 1] = .nan
+        let x = Tensor(shape: [3] + shape, values: values)
+        let lanes = Pool2D(.max, inputShape: shape, kernel: kernel, stride: 1)
+        let elements = Pool2D(.max, inputShape: shape, kernel: kernel, stride: 1)
+        elements.lanesAtStride1 = false
+        let y = lanes.forward(x, mode: .train).array, expected = elements.forward(x, mode: .train).array
+        #expect(y.map(\.bitPattern) == expected.map(\.bitPattern))
+        #expect(y.contains { $0.isNaN } && y.contains { $0 == -.infinity })
+        let dy = Tensor(shape: [3] + shape, values: (0..<n).map { Float($0 % 13) + 1 })
+        #expect(lanes.backward(dy).array == elements.backward(dy).array)
+    }
+
     @Test func globalAveragePool() {
         let shape = [3, 4, 5]
         let params = ParameterStore()
