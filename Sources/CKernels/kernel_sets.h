@@ -40,6 +40,9 @@
                                     float *packed, int packedK, int packedRow);                                 \
     void sweep_##set##_adam_update(int n, float *p, const float *g, float *m, float *v, float decay, float l2,  \
                                    float w1, float beta2, float w2, float bc2Sqrt, float eps, float negStep);  \
+    void sweep_##set##_max_pool_forward(int planes, int h, int w, const float *x, float *y, uint8_t *switches);  \
+    void sweep_##set##_max_pool_backward(int planes, int h, int w, const float *dy, const uint8_t *switches,    \
+                                         float *dx);                                                            \
     extern const sweep_kernels sweep_##set##_kernels
 
 SWEEP_SET_FUNCTIONS(portable);
@@ -68,6 +71,7 @@ SWEEP_SET_FUNCTIONS(neon);
         .lstmBackward = sweep_##set##_lstm_backward, .gruForward = sweep_##set##_gru_forward,               \
         .gruBackward = sweep_##set##_gru_backward, .rnnForward = sweep_##set##_rnn_forward,                 \
         .rnnBackward = sweep_##set##_rnn_backward, .adamUpdate = sweep_##set##_adam_update,                 \
+        .maxPoolForward = sweep_##set##_max_pool_forward, .maxPoolBackward = sweep_##set##_max_pool_backward, \
     }
 #define SET_TABLE__(set, width, rows, multiple) SET_TABLE_(set, width, rows, multiple)
 /// In a set's file: its table, with panel width NR and block rows KC.

@@ -1024,3 +1024,54 @@ TARGET void SET_FUNCTION(conv_weight_grad)(const sweep_conv_shape *g, int batch,
         }
     }
 }
+
+// ---- 2×2 max pooling at stride 2 ----
+// Element loops that the compiler vectorises for the set's target (stride-2 loads and
+// stores, compares and selects): pure selects, so every set gives the same bits.
+
+TARGET void SET_FUNCTION(max_pool_forward)(int planes, int h, int w, const float *x, float *y, uint8_t *switches) {
+    const int oh = h / 2, ow = w / 2;
+    for (int p = 0; p < planes; p++)
+        for (int r = 0; r < oh; r++) {
+            const float *top = x + ((size_t)p * h + 2 * r) * w, *bottom = top + w;
+            float *yr = y + ((size_t)p * oh + r) * ow;
+            uint8_t *sr = switches + ((size_t)p * oh + r) * ow;
+            for (int c = 0; c < ow; c++) {
+                float m = top[2 * c];
+                int at = 0;
+                // a later value wins when greater or NaN: ties keep the first, NaN wins
+                const float v1 = top[2 * c + 1], v2 = bottom[2 * c], v3 = bottom[2 * c + 1];
+                const bool w1 = v1 > m || v1 != v1;
+                m = w1 ? v1 : m, at = w1 ? 1 : at;
+                const bool w2 = v2 > m || v2 != v2;
+                m = w2 ? v2 : m, at = w2 ? 2 : at;
+                const bool w3 = v3 > m || v3 != v3;
+                m = w3 ? v3 : m, at = w3 ? 3 : at;
+                yr[c] = m;
+                sr[c] = (uint8_t)at;
+            }
+        }
+}
+
+TARGET void SET_FUNCTION(max_pool_backward)(int planes, int h, int w, const float *dy, const uint8_t *switches,
+                                            float *dx) {
+    const int oh = h / 2, ow = w / 2;
+    for (int p = 0; p < planes; p++) {
+        float *plane = dx + (size_t)p * h * w;
+        for (int r = 0; r < oh; r++) {
+            float *top = plane + (size_t)2 * r * w, *bottom = top + w;
+            const float *g = dy + ((size_t)p * oh + r) * ow;
+            const uint8_t *sr = switches + ((size_t)p * oh + r) * ow;
+            for (int c = 0; c < ow; c++) {
+                const int at = sr[c];
+                const float v = g[c];
+                top[2 * c] = at == 0 ? v : 0;
+                top[2 * c + 1] = at == 1 ? v : 0;
+                bottom[2 * c] = at == 2 ? v : 0;
+                bottom[2 * c + 1] = at == 3 ? v : 0;
+            }
+            if (w > 2 * ow) top[w - 1] = bottom[w - 1] = 0;
+        }
+        if (h > 2 * oh) memset(plane + (size_t)(h - 1) * w, 0, (size_t)w * sizeof(float));
+    }
+}

@@ -28,6 +28,11 @@ public struct KernelSet: Sendable, Hashable, CustomStringConvertible {
     /// that is a multiple of this (0: never).
     public var lstmPackedMultiple: Int { table.map { Int($0.pointee.lstmPackedMultiple) } ?? 0 }
 
+    /// The table for the loops that OpenBLAS has no form of (max pooling): the set's own, the
+    /// portable set's for `openblas`.
+    var loops: UnsafePointer<sweep_kernels> { table ?? KernelSet.portableTable }
+    nonisolated(unsafe) private static let portableTable = sweep_kernels_named("portable")!
+
     /// OpenBLAS's GEMM and the Swift loops.
     public static let openblas = KernelSet(name: "openblas", table: nil)
 

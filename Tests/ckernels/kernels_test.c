@@ -68,13 +68,14 @@ static uint32_t bitsOf(float x) {
     return u;
 }
 
-/// How many of the n floats differ in their bits; the first is reported.
+/// How many of the n floats differ in their bits from `expected` (the portable set's, or a
+/// reference loop's); the first is reported.
 static int differingBits(const float *got, const float *expected, size_t n, const char *set, const char *what) {
     int differing = 0;
     for (size_t i = 0; i < n; i++) {
         if (bitsOf(got[i]) == bitsOf(expected[i])) continue;
         if (!differing)
-            fail("%s: %s differs from the portable set at %zu: %.9g (0x%08x) vs %.9g (0x%08x)", set, what, i,
+            fail("%s: %s differs from the expected bits at %zu: %.9g (0x%08x) vs %.9g (0x%08x)", set, what, i,
                  got[i], bitsOf(got[i]), expected[i], bitsOf(expected[i]));
         differing++;
     }
@@ -815,6 +816,51 @@ static void testAdam(int n, bool decoupled, int step) {
     free(p0), free(g), free(m0), free(v0), free(pP), free(mP), free(vP);
 }
 
+/// 2×2 max pooling against a loop written from the contract: few distinct values (ties), NaNs
+/// and ±infinity, odd sizes (the last row or column dropped), rows of one output and of
+/// several vectors; the backward over a dx full of NaN, so that an element left unwritten shows.
+static void testMaxPool(int planes, int h, int w) {
+    const int oh = h / 2, ow = w / 2, n = planes * h * w, outputs = planes * oh * ow;
+    float *x = floats(n), *y = floats(outputs), *expected = floats(outputs), *dy = randomFloats(outputs, 1);
+    float *dx = floats(n), *dxExpected = floats(n);
+    uint8_t *switches = malloc(outputs ? outputs : 1), *at = malloc(outputs ? outputs : 1);
+    const float special[] = {NAN, INFINITY, -INFINITY};
+    for (int i = 0; i < n; i++) {
+        const float u = uniform(1);
+        x[i] = u > 0.9f ? special[i % 3] : floorf(u * 3);
+    }
+    for (int p = 0; p < planes; p++)
+        for (int r = 0; r < oh; r++)
+            for (int c = 0; c < ow; c++) {
+                const int o = (p * oh + r) * ow + c;
+                for (int place = 0; place < 4; place++) {
+                    const float v = x[(p * h + 2 * r + place / 2) * w + 2 * c + place % 2];
+                    if (place == 0 || v > expected[o] || isnan(v)) expected[o] = v, at[o] = (uint8_t)place;
+                }
+            }
+    for (int i = 0; i < n; i++) dxExpected[i] = 0;
+    for (int p = 0; p < planes; p++)
+        for (int r = 0; r < oh; r++)
+            for (int c = 0; c < ow; c++) {
+                const int o = (p * oh + r) * ow + c;
+                dxExpected[(p * h + 2 * r + at[o] / 2) * w + 2 * c + at[o] % 2] = dy[o];
+            }
+    for (int s = 0; s < setCount; s++) {
+        const sweep_kernels *K = sets[s];
+        char what[96];
+        snprintf(what, sizeof what, "maxPoolForward %d planes of %dx%d", planes, h, w);
+        K->maxPoolForward(planes, h, w, x, y, switches);
+        differingBits(y, expected, outputs, K->name, what);
+        checks++;
+        if (outputs && memcmp(switches, at, outputs)) fail("%s: %s: switches differ", K->name, what);
+        for (int i = 0; i < n; i++) dx[i] = NAN;
+        K->maxPoolBackward(planes, h, w, dy, switches, dx);
+        snprintf(what, sizeof what, "maxPoolBackward %d planes of %dx%d", planes, h, w);
+        differingBits(dx, dxExpected, n, K->name, what);
+    }
+    free(x), free(y), free(expected), free(dy), free(dx), free(dxExpected), free(switches), free(at);
+}
+
 static void testTables(void) {
     checks++;
     const sweep_kernels *best = sweep_kernels_best();
@@ -829,7 +875,8 @@ static void testTables(void) {
                                  (const void *)K->convForward, (const void *)K->convWeightGrad,
                                  (const void *)K->lstmForward, (const void *)K->lstmBackward,
                                  (const void *)K->gruForward, (const void *)K->gruBackward, (const void *)K->rnnForward,
-                                 (const void *)K->rnnBackward, (const void *)K->adamUpdate};
+                                 (const void *)K->rnnBackward, (const void *)K->adamUpdate,
+                                 (const void *)K->maxPoolForward, (const void *)K->maxPoolBackward};
         for (size_t e = 0; e < sizeof entries / sizeof entries[0]; e++)
             if (!entries[e]) fail("%s: entry %zu is NULL", K->name, e);
         if (K->panelWidth <= 0 || K->blockRows <= 0 || K->lstmPackedMultiple <= 0)
@@ -1117,6 +1164,8 @@ int main(int argc, char **argv) {
         for (int b = 0; b < 3; b++) testGRU(batches[b], hiddens[h], false), testRNN(batches[b], hiddens[h], false);
     testGRU(3, 20, true), testRNN(3, 20, true);
     testGRU(2, 128, true), testRNN(2, 128, true);
+    const int poolSizes[][3] = {{1, 2, 2}, {3, 5, 7}, {2, 32, 32}, {2, 33, 35}, {4, 16, 16}, {1, 3, 70}, {2, 9, 2}};
+    for (int i = 0; i < 7; i++) testMaxPool(poolSizes[i][0], poolSizes[i][1], poolSizes[i][2]);
     const int sizes[] = {1, 5, 8, 15, 16, 17, 33, 1000, 4099};
     for (int i = 0; i < 9; i++) {
         testAdam(sizes[i], false, 1);

@@ -1,6 +1,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /// One 2-D convolution's sizes (PyTorch's nn.Conv2d geometry, padding split as given).
 typedef struct {
@@ -82,6 +83,14 @@ typedef struct sweep_kernels {
     /// Optimizer's Adam/AdamW loop (sweep_adam_update).
     void (*adamUpdate)(int n, float *p, const float *g, float *m, float *v, float decay, float l2, float w1,
                        float beta2, float w2, float bc2Sqrt, float eps, float negStep);
+    /// MaxPool2D's forward: 2×2 windows at stride 2 over `planes` planes of h × w (an odd last
+    /// row or column never reaches y), y (planes, h/2, w/2), and switches, the place (0…3,
+    /// row-major) of each output's maximum in its window: a later value wins when it is
+    /// greater or NaN. The same bits in every set.
+    void (*maxPoolForward)(int planes, int h, int w, const float *x, float *y, uint8_t *switches);
+    /// MaxPool2D's backward: dx (planes, h, w) gets each dy at its window's switch and zero
+    /// everywhere else, every element written (no zeroing beforehand).
+    void (*maxPoolBackward)(int planes, int h, int w, const float *dy, const uint8_t *switches, float *dx);
 } sweep_kernels;
 
 /// The set called `name` ("avx512", "avx2", "neon", "portable"), or NULL when the name is
