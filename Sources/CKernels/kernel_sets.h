@@ -42,7 +42,7 @@
                                    float w1, float beta2, float w2, float bc2Sqrt, float eps, float negStep);  \
     void sweep_##set##_max_pool_forward(int planes, int h, int w, const float *x, float *y, uint8_t *switches);  \
     void sweep_##set##_max_pool_backward(int planes, int h, int w, const float *dy, const uint8_t *switches,    \
-                                         float *dx);                                                            \
+                                         const float *pooled, int activation, float *dx);                       \
     extern const sweep_kernels sweep_##set##_kernels
 
 SWEEP_SET_FUNCTIONS(portable);

@@ -1053,18 +1053,34 @@ TARGET void SET_FUNCTION(max_pool_forward)(int planes, int h, int w, const float
         }
 }
 
-TARGET void SET_FUNCTION(max_pool_backward)(int planes, int h, int w, const float *dy, const uint8_t *switches,
-                                            float *dx) {
+// The backward's derivatives are the Swift Activation's, operation for operation: no a·b + c
+// contracted into one FMA from here on (lstm_adam_template.h, which follows, says the same).
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
+/// The backward's rows for one `activation` (a constant once inlined, so each has its loop).
+TARGET static ALWAYS_INLINE void maxPoolBackwardRows(int planes, int h, int w, const float *dy,
+                                                     const uint8_t *switches, const float *pooled, int activation,
+                                                     float *dx) {
     const int oh = h / 2, ow = w / 2;
     for (int p = 0; p < planes; p++) {
         float *plane = dx + (size_t)p * h * w;
         for (int r = 0; r < oh; r++) {
             float *top = plane + (size_t)2 * r * w, *bottom = top + w;
-            const float *g = dy + ((size_t)p * oh + r) * ow;
-            const uint8_t *sr = switches + ((size_t)p * oh + r) * ow;
+            const size_t row = ((size_t)p * oh + r) * ow;
+            const float *g = dy + row, *m = pooled + row;
+            const uint8_t *sr = switches + row;
             for (int c = 0; c < ow; c++) {
                 const int at = sr[c];
-                const float v = g[c];
+                float v = g[c];
+                // the activation's derivative at the window's maximum, m the pool's output there:
+                // Activation.backward's expressions
+                if (activation == SWEEP_ACTIVATION_RELU) v = m[c] > 0 ? v : 0;
+                else if (activation == SWEEP_ACTIVATION_TANH) v = v * (1 - m[c] * m[c]);
+                else if (activation == SWEEP_ACTIVATION_SIGMOID) v = v * m[c] * (1 - m[c]);
                 top[2 * c] = at == 0 ? v : 0;
                 top[2 * c + 1] = at == 1 ? v : 0;
                 bottom[2 * c] = at == 2 ? v : 0;
@@ -1073,5 +1089,22 @@ TARGET void SET_FUNCTION(max_pool_backward)(int planes, int h, int w, const floa
             if (w > 2 * ow) top[w - 1] = bottom[w - 1] = 0;
         }
         if (h > 2 * oh) memset(plane + (size_t)(h - 1) * w, 0, (size_t)w * sizeof(float));
+    }
+}
+
+TARGET void SET_FUNCTION(max_pool_backward)(int planes, int h, int w, const float *dy, const uint8_t *switches,
+                                            const float *pooled, int activation, float *dx) {
+    switch (activation) {
+    case SWEEP_ACTIVATION_RELU:
+        maxPoolBackwardRows(planes, h, w, dy, switches, pooled, SWEEP_ACTIVATION_RELU, dx);
+        break;
+    case SWEEP_ACTIVATION_TANH:
+        maxPoolBackwardRows(planes, h, w, dy, switches, pooled, SWEEP_ACTIVATION_TANH, dx);
+        break;
+    case SWEEP_ACTIVATION_SIGMOID:
+        maxPoolBackwardRows(planes, h, w, dy, switches, pooled, SWEEP_ACTIVATION_SIGMOID, dx);
+        break;
+    default:
+        maxPoolBackwardRows(planes, h, w, dy, switches, pooled, SWEEP_ACTIVATION_NONE, dx);
     }
 }

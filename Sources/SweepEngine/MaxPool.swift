@@ -1,3 +1,5 @@
+import CKernels
+
 /// 2×2 max pooling with stride 2. Odd sizes are floored like PyTorch's
 /// nn.MaxPool2d(2): the last row/column then never reaches the output.
 /// Ties go to the first maximum in row-major window order, NaN wins, as in PyTorch.
@@ -37,14 +39,30 @@ public final class MaxPool2D: Layer {
         return output
     }
 
-    public func backward(_ dy: Tensor) -> Tensor {
+    public func backward(_ dy: Tensor) -> Tensor { backward(dy, through: nil) }
+
+    /// The backward of the pool and, given `activation`, of the Activation layer of that kind
+    /// whose output the pool read, in one pass: the gradient of that layer's input, where
+    /// each dy is multiplied by the activation's derivative at its window's maximum (the
+    /// pool's own output) exactly as Activation.backward multiplies it. Every other place gets
+    /// zero, which Activation.backward gives it too unless the activation's output there is
+    /// NaN (training has diverged by then). Model.backward takes this path for an activation
+    /// that feeds the pool only.
+    func backward(_ dy: Tensor, through activation: ActivationKind?) -> Tensor {
         // dy (B, C, H/2, W/2) -> dx (B, C, H, W): each dy goes to its window's argmax, the
         // window's other three places get zero; rows and columns no window covers (odd sizes) too
         guard needsInputGradient else { return dInput }
         let h = inputShape[1], w = inputShape[2]
         let planes = dy.batch * inputShape[0]
         dInput.reshape([dy.batch] + inputShape)
-        Kernels.current.loops.pointee.maxPoolBackward(Int32(planes), Int32(h), Int32(w), dy.data, switches, dInput.data)
+        let code: Int32 = switch activation {
+        case nil: Int32(SWEEP_ACTIVATION_NONE)
+        case .relu: Int32(SWEEP_ACTIVATION_RELU)
+        case .tanh: Int32(SWEEP_ACTIVATION_TANH)
+        case .sigmoid: Int32(SWEEP_ACTIVATION_SIGMOID)
+        }
+        Kernels.current.loops.pointee.maxPoolBackward(Int32(planes), Int32(h), Int32(w), dy.data, switches,
+                                                      output.data, code, dInput.data)
         return dInput
     }
 }

@@ -137,20 +137,34 @@ public final class Model {
 
     /// Adds parameter gradients for dLogits (B, classes); returns the input's gradient when
     /// `needsInputGradient`, else an empty tensor.
+    /// An Activation whose output only a MaxPool2D reads has its backward done by the pool's
+    /// (`MaxPool2D.backward(_:through:)`): one pass over the larger tensor instead of two, and
+    /// `gradient(of:)` has nothing for the activation's node afterwards.
     @discardableResult
-    public func backward(_ dLogits: Tensor) -> Tensor { backward(dLogits, from: last) }
+    public func backward(_ dLogits: Tensor) -> Tensor { backward(dLogits, from: last, fusing: true) }
 
     /// `backward` from node `start`'s output, given the gradient of that output (B, its
     /// shape): what a picture of one filter asks of the input (gradient ascent), or of a
     /// layer (Grad-CAM, through `gradient(of:)`). Nodes after `start` take no part.
     @discardableResult
-    public func backward(_ dOutput: Tensor, from start: Int) -> Tensor {
+    public func backward(_ dOutput: Tensor, from start: Int) -> Tensor { backward(dOutput, from: start, fusing: false) }
+
+    private func backward(_ dOutput: Tensor, from start: Int, fusing: Bool) -> Tensor {
         for i in gradients.indices { gradients[i] = nil }
         gradients[start + 1] = dOutput
         for i in nodes.indices.prefix(start + 1).reversed() {
             guard let d = gradients[i + 1] else { continue }   // feeds nothing
             let node = nodes[i]
             switch node.operation {
+            case .layer(let pool as MaxPool2D) where fusing:
+                let j = node.inputs[0]
+                if j != Model.input, consumers[j + 1] == 1, case .layer(let a as Activation) = nodes[j].operation,
+                   a.needsInputGradient {
+                    // the activation's node gets no gradient, so the loop passes it by
+                    deliver(pool.backward(d, through: a.kind), to: nodes[j].inputs[0])
+                } else {
+                    deliver(pool.backward(d), to: j)
+                }
             case .layer(let l): deliver(l.backward(d), to: node.inputs[0])
             case .merge(let m):
                 for (k, dx) in m.backward(d).enumerated() { deliver(dx, to: node.inputs[k]) }

@@ -104,7 +104,9 @@ public final class NetworkProbe {
         _ = model.forward(batch([image]), mode: .eval)
         let dLogits = Tensor(shape: [1, model.classes])
         dLogits[classIndex] = 1
-        model.backward(dLogits)
+        // layer by layer: training's backward leaves no gradient at an activation that a max
+        // pool's backward takes in, and `layer` may be one
+        model.backward(dLogits, from: model.last)
         model.params.zeroGrads()
         let a = model.output(of: layer), (channels, area) = (shape[0], shape[1] * shape[2])
         var cam = [Float](repeating: 0, count: area)

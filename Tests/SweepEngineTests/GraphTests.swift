@@ -58,6 +58,48 @@ import TestSupport
 
     /// The graph's routing, against the same sums written out by hand: an output read by
     /// two layers gets both gradients; without the input's gradient, none is computed.
+    /// Training's backward does an activation that feeds only a 2×2 max pool in the pool's pass;
+    /// the gradients are the layer-by-layer backward's bit for bit, in every kernel set. The
+    /// model holds both cases: conv → act → pool (fused), and an activation read by a pool and
+    /// a dense layer besides (not fused). Odd sizes leave a row and a column to no window.
+    @Test(arguments: ActivationKind.allCases)
+    func anActivationBeforeAMaxPoolIsDoneByThePool(_ kind: ActivationKind) {
+        for set in KernelSet.available {
+            let m = Model(inputShape: [2, 9, 7], classes: 3)
+            let p = m.params
+            let conv = m.add(Conv2D(inputShape: [2, 9, 7], outChannels: 3, kernel: 3, params: p, name: "c1"), input: Model.input)
+            let act = m.add(Activation(kind, inputShape: m.shape(of: conv)), input: conv)
+            let pool = m.add(MaxPool2D(inputShape: m.shape(of: act)), input: act)
+            let conv2 = m.add(Conv2D(inputShape: m.shape(of: pool), outChannels: 4, kernel: 3, params: p, name: "c2"), input: pool)
+            let act2 = m.add(Activation(kind, inputShape: m.shape(of: conv2)), input: conv2)
+            let pool2 = m.add(MaxPool2D(inputShape: m.shape(of: act2)), input: act2)
+            let flat2 = m.add(Flatten(inputShape: m.shape(of: act2)), input: act2)   // act2 read twice: not fused
+            let flatPool = m.add(Flatten(inputShape: m.shape(of: pool2)), input: pool2)
+            let join = m.merge(Concat(shapes: [m.shape(of: flatPool), m.shape(of: flat2)]), inputs: [flatPool, flat2])
+            m.add(Dense(inputShape: m.shape(of: join), outputs: 3, params: p, name: "fc"), input: join)
+            m.finalize()
+            var rng = RNG(seed: 7)
+            p.initialize(.xavier, rng: &rng)
+            m.needsInputGradient = true
+            let x = Tensor(shape: [2, 2, 9, 7], values: testValues(2 * 2 * 9 * 7, seed: 3))
+            let dLogits = Tensor(shape: [2, 3], values: testValues(6, seed: 4))
+            func run(fused: Bool) -> (grads: [UInt32], input: [UInt32], reached: [Bool]) {
+                Kernels.$forced.withValue(set) {
+                    p.zeroGrads()
+                    _ = m.forward(x, mode: .train)
+                    let dx = fused ? m.backward(dLogits) : m.backward(dLogits, from: m.last)
+                    return (Array(p.gradBuffer).map(\.bitPattern), dx.array.map(\.bitPattern),
+                            [m.gradient(of: act) != nil, m.gradient(of: act2) != nil])
+                }
+            }
+            let fused = run(fused: true), layered = run(fused: false)
+            #expect(fused.grads == layered.grads, "\(set)")
+            #expect(fused.input == layered.input, "\(set)")
+            // the pool did the first activation's backward (its node got no gradient), not the second's
+            #expect(fused.reached == [false, true] && layered.reached == [true, true], "\(set)")
+        }
+    }
+
     @Test func aSharedOutputGetsTheSumOfItsConsumersGradients() {
         let m = Model(inputShape: [4], classes: 4)
         let relu = m.add(Activation(.relu, inputShape: [4]), input: Model.input)

@@ -53,6 +53,15 @@ import TestSupport
         #expect(probe.model.params.gradBuffer.allSatisfy { $0 == 0 })
     }
 
+    /// At the ReLU that only the max pool reads, whose backward training leaves to the pool's
+    /// (Model.backward): Grad-CAM still gets that node's gradient and draws a map.
+    @Test func gradCAMAtAnActivationBeforeAPool() throws {
+        let (g, probe, images) = try Self.golden()
+        let r = probe.gradCAM(images[1], classIndex: g["grad_cam"].int("class"), layer: 1)
+        #expect([r.rows, r.columns] == [8, 8])
+        #expect(r.map.filter { $0 > 0 }.count >= 8, "\(r.map)")
+    }
+
     @Test func featureMapsAreTheActivationsAfterEachConvolution() throws {
         let (_, probe, images) = try Self.golden()
         let maps = probe.featureMaps(images[0])

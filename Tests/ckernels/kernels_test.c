@@ -816,18 +816,45 @@ static void testAdam(int n, bool decoupled, int step) {
     free(p0), free(g), free(m0), free(v0), free(pP), free(mP), free(vP);
 }
 
-/// 2×2 max pooling against a loop written from the contract: few distinct values (ties), NaNs
-/// and ±infinity, odd sizes (the last row or column dropped), rows of one output and of
-/// several vectors; the backward over a dx full of NaN, so that an element left unwritten shows.
-static void testMaxPool(int planes, int h, int w) {
+// The activations' derivatives below are Activation.backward's expressions, as the kernels'
+// are: no a·b + c contracted into one FMA from here on.
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
+/// Activation.backward's dx for dy and the activation's output y.
+static float activationBackward(int activation, float dy, float y) {
+    switch (activation) {
+    case SWEEP_ACTIVATION_RELU: return y > 0 ? dy : 0;
+    case SWEEP_ACTIVATION_TANH: return dy * (1 - y * y);
+    case SWEEP_ACTIVATION_SIGMOID: return dy * y * (1 - y);
+    default: return dy;
+    }
+}
+
+/// 2×2 max pooling against loops written from the contract: few distinct values (ties), odd
+/// sizes (the last row or column dropped), rows of one output and of several vectors. Without
+/// an activation the values hold NaNs and ±infinity too; with one they are its outputs (ReLU's
+/// many zeros, tanh's and the sigmoid's ranges at full precision), and the backward is the pool's followed by
+/// Activation.backward's loop. The backward writes over a dx full of NaN, so that an element
+/// left unwritten shows.
+static void testMaxPool(int planes, int h, int w, int activation) {
     const int oh = h / 2, ow = w / 2, n = planes * h * w, outputs = planes * oh * ow;
     float *x = floats(n), *y = floats(outputs), *expected = floats(outputs), *dy = randomFloats(outputs, 1);
     float *dx = floats(n), *dxExpected = floats(n);
     uint8_t *switches = malloc(outputs ? outputs : 1), *at = malloc(outputs ? outputs : 1);
     const float special[] = {NAN, INFINITY, -INFINITY};
     for (int i = 0; i < n; i++) {
-        const float u = uniform(1);
-        x[i] = u > 0.9f ? special[i % 3] : floorf(u * 3);
+        const float u = uniform(1), q = floorf(u * 4) / 4;  // quarters in [-1, 1): ties
+        switch (activation) {
+        case SWEEP_ACTIVATION_NONE: x[i] = u > 0.9f ? special[i % 3] : q; break;
+        case SWEEP_ACTIVATION_RELU: x[i] = q > 0 ? q : 0; break;
+        // full-precision values, so that a fused 1 − y·y would round differently; every fifth a tie
+        case SWEEP_ACTIVATION_TANH: x[i] = i % 5 == 1 ? x[i - 1] : u; break;
+        default: x[i] = i % 5 == 1 ? x[i - 1] : (u + 1) / 2 * 0.98f + 0.01f;  // in (0, 1)
+        }
     }
     for (int p = 0; p < planes; p++)
         for (int r = 0; r < oh; r++)
@@ -845,17 +872,18 @@ static void testMaxPool(int planes, int h, int w) {
                 const int o = (p * oh + r) * ow + c;
                 dxExpected[(p * h + 2 * r + at[o] / 2) * w + 2 * c + at[o] % 2] = dy[o];
             }
+    for (int i = 0; i < n; i++) dxExpected[i] = activationBackward(activation, dxExpected[i], x[i]);
     for (int s = 0; s < setCount; s++) {
         const sweep_kernels *K = sets[s];
-        char what[96];
+        char what[120];
         snprintf(what, sizeof what, "maxPoolForward %d planes of %dx%d", planes, h, w);
         K->maxPoolForward(planes, h, w, x, y, switches);
         differingBits(y, expected, outputs, K->name, what);
         checks++;
         if (outputs && memcmp(switches, at, outputs)) fail("%s: %s: switches differ", K->name, what);
         for (int i = 0; i < n; i++) dx[i] = NAN;
-        K->maxPoolBackward(planes, h, w, dy, switches, dx);
-        snprintf(what, sizeof what, "maxPoolBackward %d planes of %dx%d", planes, h, w);
+        K->maxPoolBackward(planes, h, w, dy, switches, y, activation, dx);
+        snprintf(what, sizeof what, "maxPoolBackward %d planes of %dx%d, activation %d", planes, h, w, activation);
         differingBits(dx, dxExpected, n, K->name, what);
     }
     free(x), free(y), free(expected), free(dy), free(dx), free(dxExpected), free(switches), free(at);
@@ -1165,7 +1193,9 @@ int main(int argc, char **argv) {
     testGRU(3, 20, true), testRNN(3, 20, true);
     testGRU(2, 128, true), testRNN(2, 128, true);
     const int poolSizes[][3] = {{1, 2, 2}, {3, 5, 7}, {2, 32, 32}, {2, 33, 35}, {4, 16, 16}, {1, 3, 70}, {2, 9, 2}};
-    for (int i = 0; i < 7; i++) testMaxPool(poolSizes[i][0], poolSizes[i][1], poolSizes[i][2]);
+    for (int i = 0; i < 7; i++)
+        for (int activation = SWEEP_ACTIVATION_NONE; activation <= SWEEP_ACTIVATION_SIGMOID; activation++)
+            testMaxPool(poolSizes[i][0], poolSizes[i][1], poolSizes[i][2], activation);
     const int sizes[] = {1, 5, 8, 15, 16, 17, 33, 1000, 4099};
     for (int i = 0; i < 9; i++) {
         testAdam(sizes[i], false, 1);

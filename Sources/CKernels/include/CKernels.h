@@ -17,6 +17,9 @@ typedef struct {
 // convolutions differ in rounding, while the cells' steps (LSTM, GRU, RNN) and Adam give the same bits
 // in every set (the Swift loops' operations, in their order).
 
+/// The activation before a max pool whose backward the pool's takes in (maxPoolBackward).
+enum { SWEEP_ACTIVATION_NONE = 0, SWEEP_ACTIVATION_RELU = 1, SWEEP_ACTIVATION_TANH = 2, SWEEP_ACTIVATION_SIGMOID = 3 };
+
 typedef struct sweep_kernels {
     /// "avx512", "avx2", "neon" or "portable".
     const char *name;
@@ -89,8 +92,13 @@ typedef struct sweep_kernels {
     /// greater or NaN. The same bits in every set.
     void (*maxPoolForward)(int planes, int h, int w, const float *x, float *y, uint8_t *switches);
     /// MaxPool2D's backward: dx (planes, h, w) gets each dy at its window's switch and zero
-    /// everywhere else, every element written (no zeroing beforehand).
-    void (*maxPoolBackward)(int planes, int h, int w, const float *dy, const uint8_t *switches, float *dx);
+    /// everywhere else, every element written (no zeroing beforehand). With an `activation`
+    /// (SWEEP_ACTIVATION_*) it is the backward of that activation and the pool in one pass:
+    /// each dy times the activation's derivative at the window's maximum, `pooled` (the
+    /// forward's y), as Activation.backward computes it; the other places get zero, which
+    /// Activation.backward gives them too unless the activation's output there is NaN.
+    void (*maxPoolBackward)(int planes, int h, int w, const float *dy, const uint8_t *switches,
+                            const float *pooled, int activation, float *dx);
 } sweep_kernels;
 
 /// The set called `name` ("avx512", "avx2", "neon", "portable"), or NULL when the name is
