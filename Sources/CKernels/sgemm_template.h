@@ -376,6 +376,16 @@ TARGET static void packBRows(const float *b, int ldb, int p0, int kc, int j0, in
     if (full < nc) packB(false, b, ldb, p0, kc, j0 + full, nc - full, dst + (size_t)full * kc);
 }
 
+/// op(B) rows [p0, p0+kc) × columns [j0, j0+nc) → panels, panel jr at dst + jr·kc: transposed
+/// panel by panel (each reads NR rows of b whole), else row by row across the panels (packBRows).
+TARGET static void packBlock(bool trans, const float *b, int ldb, int p0, int kc, int j0, int nc, float *dst) {
+    if (!trans) {
+        packBRows(b, ldb, p0, kc, j0, nc, dst);
+        return;
+    }
+    for (int jr = 0; jr < nc; jr += NR) packB(true, b, ldb, p0, kc, j0 + jr, minInt(nc - jr, NR), dst + (size_t)jr * kc);
+}
+
 /// C (m×nc) (+)= op(A) rows [0, m) × columns [pc, pc+kc) · B's panels of the block (kc, nc),
 /// panel jr at panels + jr·kc.
 TARGET static void multiplyBlock(bool transA, int m, int nc, int pc, int kc, const float *a, int lda,
@@ -435,7 +445,7 @@ TARGET static void multiplyTransposed(int m, int n, int k, const float *a, int l
             for (int j = 0; j < n; j++) ct[(size_t)j * m + i] = c[(size_t)i * ldc + j];
     for (int pc = 0; pc < k; pc += KC) {
         const int kc = minInt(k - pc, KC);
-        for (int jr = 0; jr < m; jr += NR) packB(true, a, lda, pc, kc, jr, minInt(m - jr, NR), packedB + (size_t)jr * kc);
+        packBlock(true, a, lda, pc, kc, 0, m, packedB);
         FOR_ROW_TILES(ir, mr, n)
             for (int jr = 0; jr < m; jr += NR)
                 kernelDirect(kc, b + (size_t)ir * ldb + pc, ldb, packedB + (size_t)jr * kc, ct + (size_t)ir * m + jr, m,
@@ -458,25 +468,16 @@ TARGET void SET_FUNCTION(sgemm)(bool transA, bool transB, int m, int n, int k, c
         // of A's rows while it is in L1, instead of a block of panels going to L2 and coming
         // back; not transposed, B's rows are read whole (packBRows) into a block of panels
         // that is multiplied from L2
+        const int block = transB ? NR : DIRECT_B;
         for (int pc = 0; pc < k; pc += KC) {
             const int kc = minInt(k - pc, KC);
-            if (!transB) {
-                for (int jc = 0; jc < n; jc += DIRECT_B) {
-                    const int nc = minInt(n - jc, DIRECT_B);
-                    packBRows(b, ldb, pc, kc, jc, nc, packedB);
-                    for (int jr = 0; jr < nc; jr += NR)
-                        FOR_ROW_TILES(ir, mr, m)
-                            kernelDirect(kc, a + (size_t)ir * lda + pc, lda, packedB + (size_t)jr * kc,
-                                         c + (size_t)ir * ldc + jc + jr, ldc, mr, minInt(nc - jr, NR), pc > 0 || beta != 0);
-                }
-                continue;
-            }
-            for (int jr = 0; jr < n; jr += NR) {
-                const int nr = minInt(n - jr, NR);
-                packB(transB, b, ldb, pc, kc, jr, nr, packedB);
-                FOR_ROW_TILES(ir, mr, m)
-                    kernelDirect(kc, a + (size_t)ir * lda + pc, lda, packedB, c + (size_t)ir * ldc + jr, ldc, mr, nr,
-                                 pc > 0 || beta != 0);
+            for (int jc = 0; jc < n; jc += block) {
+                const int nc = minInt(n - jc, block);
+                packBlock(transB, b, ldb, pc, kc, jc, nc, packedB);
+                for (int jr = 0; jr < nc; jr += NR)
+                    FOR_ROW_TILES(ir, mr, m)
+                        kernelDirect(kc, a + (size_t)ir * lda + pc, lda, packedB + (size_t)jr * kc,
+                                     c + (size_t)ir * ldc + jc + jr, ldc, mr, minInt(nc - jr, NR), pc > 0 || beta != 0);
             }
         }
         return;
@@ -485,11 +486,7 @@ TARGET void SET_FUNCTION(sgemm)(bool transA, bool transB, int m, int n, int k, c
         const int nc = minInt(n - jc, NC);
         for (int pc = 0; pc < k; pc += KC) {
             const int kc = minInt(k - pc, KC);
-            if (transB)
-                for (int jr = 0; jr < nc; jr += NR)
-                    packB(true, b, ldb, pc, kc, jc + jr, minInt(nc - jr, NR), packedB + (size_t)jr * kc);
-            else
-                packBRows(b, ldb, pc, kc, jc, nc, packedB);
+            packBlock(transB, b, ldb, pc, kc, jc, nc, packedB);
             multiplyBlock(transA, m, nc, pc, kc, a, lda, packedB, pc > 0 || beta != 0, c + jc, ldc);
         }
     }
@@ -504,8 +501,7 @@ TARGET void SET_FUNCTION(pack_b)(bool transB, int k, int n, const float *b, int 
     const int nNR = roundUpNR(n);
     for (int pc = 0; pc < k; pc += KC) {
         const int kc = minInt(k - pc, KC);
-        for (int j = 0; j < n; j += NR)
-            packB(transB, b, ldb, pc, kc, j, minInt(n - j, NR), packed + (size_t)pc * nNR + (size_t)j * kc);
+        packBlock(transB, b, ldb, pc, kc, 0, n, packed + (size_t)pc * nNR);
     }
 }
 
