@@ -75,17 +75,22 @@ cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.start
 print(f"CPU: {cpu}; kernels: {', '.join(sorted({r.get('kernels', '?') for rs in sweep.values() for r in rs}))}")
 # "rounds": the lowest and highest ratio of one round's Sweep to the same round's PyTorch, which
 # shows how far the machine's load moved the median
-print(f"{'model':16s} {'sweep/s':>9s} {'torch/s':>9s} {'ratio':>6s} {'GFLOP/s':>8s} {'RSS MB':>7s} {'rounds':>11s}   (medians of {len(next(iter(sweep.values())))} alternating rounds)")
+# "peak": GFLOP/s of a 512x512x512 GEMM of the same kernel set, timed right after each of
+# Sweep's windows (sweep-bench), and "of peak" the model's GFLOP/s as a share of it, per round:
+# a cloud CPU's clock moves with its host's load, and the share does not
+print(f"{'model':16s} {'sweep/s':>9s} {'torch/s':>9s} {'ratio':>6s} {'GFLOP/s':>8s} {'peak':>6s} {'of peak':>7s} {'RSS MB':>7s} {'rounds':>11s}   (medians of {len(next(iter(sweep.values())))} alternating rounds)")
 for m, rs in sweep.items():
     s = statistics.median(r["samples_per_s"] for r in rs)
     g = statistics.median(r["gflops"] for r in rs)
+    peak = statistics.median(r["gemm_peak_gflops"] for r in rs)
+    share = statistics.median(r["gflops"] / r["gemm_peak_gflops"] for r in rs)
     rss = max(r["peak_rss_mb"] for r in rs)
     t = statistics.median(torch[m]) if m in torch else None
     ratio = f"{s / t:.2f}x" if t else "-"
     ts = f"{t:.1f}" if t else "-"
     pairs = [r["samples_per_s"] / v for r, v in zip(rs, torch.get(m, []))]
     spread = f"{min(pairs):.2f}-{max(pairs):.2f}x" if pairs else "-"
-    print(f"{m:16s} {s:9.1f} {ts:>9s} {ratio:>6s} {g:8.1f} {rss:7.1f} {spread:>11s}")
+    print(f"{m:16s} {s:9.1f} {ts:>9s} {ratio:>6s} {g:8.1f} {peak:6.1f} {100 * share:6.0f}% {rss:7.1f} {spread:>11s}")
 a = json.load(open(os.path.join(d, "augment.json")))
 print(f"augment=flip+crop on cnn-cifar32: {100 * a['augment_share']:.2f}% of a training step ({a['samples_per_s']:.1f} samples/s)")
 for l in open(os.path.join(d, "trace.jsonl")):
