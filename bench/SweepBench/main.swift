@@ -191,19 +191,32 @@ func cpuSeconds() -> Double {
     getrusage(RUSAGE_SELF.rawValue, &u)
     return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6
 }
-/// GFLOP/s of a square 512 GEMM (C = A·B) with the current kernel set, over about 0.2 s.
+/// GFLOP/s of a square 512 GEMM (C = A·B) with the current kernel set, over about 0.2 s; its
+/// matrices are made at the first call.
 let peakSize = 512
-let peakA = Tensor(shape: [peakSize, peakSize]), peakB = Tensor(shape: [peakSize, peakSize]), peakC = Tensor(shape: [peakSize, peakSize])
-for i in 0..<peakA.count { peakA[i] = rng.normal(); peakB[i] = rng.normal() }
+var peakMatrices: (a: Tensor, b: Tensor, c: Tensor)?
 @MainActor func gemmPeak() -> Double {
-    func multiply() { sgemm(m: peakSize, n: peakSize, k: peakSize, a: peakA.data, b: peakB.data, c: peakC.data) }
+    if peakMatrices == nil {
+        var random = RNG(seed: 2)
+        let a = Tensor(shape: [peakSize, peakSize]), b = Tensor(shape: [peakSize, peakSize])
+        for i in 0..<a.count { a[i] = random.normal(); b[i] = random.normal() }
+        peakMatrices = (a, b, Tensor(shape: [peakSize, peakSize]))
+    }
+    let (a, b, c) = peakMatrices!
+    func multiply() { sgemm(m: peakSize, n: peakSize, k: peakSize, a: a.data, b: b.data, c: c.data) }
     multiply()
     var n = 0
     let t0 = clock.now
     while (clock.now - t0) < .milliseconds(200) { multiply(); n += 1 }
     return 2 * Double(peakSize * peakSize * peakSize) * Double(n) / seconds(clock.now - t0) / 1e9
 }
-var rates: [Double] = [], cpuRates: [Double] = [], peaks: [Double] = []
+/// The process's peak resident memory so far, MB.
+func peakRSSMB() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+var rates: [Double] = [], cpuRates: [Double] = [], peaks: [Double] = [], rssMB = 0.0
 var measured = Duration.zero
 for _ in 0..<3 {
     var n = 0
@@ -213,15 +226,15 @@ for _ in 0..<3 {
     rates.append(Double(n * bench.batch) / (Double(s) + Double(atto) * 1e-18))
     cpuRates.append(Double(n * bench.batch) / max(cpuSeconds() - c0, 1e-9))
     measured += clock.now - t0
+    // training's peak memory, before the GEMM's three 1 MB matrices first exist: the steps
+    // reuse their buffers, so the first window has reached it
+    if peaks.isEmpty { rssMB = peakRSSMB() }
     peaks.append(gemmPeak())
 }
 let rate = rates.sorted()[1]
 // Samples per CPU second: steadier than wall time when other processes share the cores.
 let cpuRate = cpuRates.sorted()[1]
 let mflop = 3 * 2 * Double(bench.macs) / 1e6
-var usage = rusage()
-getrusage(RUSAGE_SELF.rawValue, &usage)
-let rssMB = Double(usage.ru_maxrss) / 1024
 print(JSON.object([
     ("model", .string(name)), ("threads", .int(threads)), ("batch", .int(bench.batch)),
     ("parameters", .int(model.parameterCount)),
