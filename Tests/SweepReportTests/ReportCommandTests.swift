@@ -388,11 +388,13 @@ struct CommandFailed: Error, CustomStringConvertible { let text: String; var des
 /// `sweep train --out DIR` writes the trained weights; PyTorch loads them into the
 /// equivalent module with strict names (when a Python with torch is at hand).
 @Suite struct TrainOutputTests {
-    /// A Python with torch: $SWEEP_TORCH_PYTHON, or the benchmark's /tmp/torch (README, Benchmarks).
+    /// A Python with torch and safetensors (the tests load the weights with its `load_file`):
+    /// $SWEEP_TORCH_PYTHON, or the benchmark's /tmp/torch (README, Benchmarks).
     static let torchPython: String? = {
         let candidates = [ProcessInfo.processInfo.environment["SWEEP_TORCH_PYTHON"], "/tmp/torch/bin/python"]
         return candidates.compactMap { $0 }.first { p in
-            FileManager.default.isExecutableFile(atPath: p) && ((try? runCommand(p, ["-c", "import torch, numpy"]).status) == 0)
+            FileManager.default.isExecutableFile(atPath: p)
+                && ((try? runCommand(p, ["-c", "import torch, numpy, safetensors"]).status) == 0)
         }
     }()
 
@@ -439,7 +441,7 @@ struct CommandFailed: Error, CustomStringConvertible { let text: String; var des
         }
     }
 
-    @Test(.enabled(if: torchPython != nil, "no Python with torch (README, Benchmarks): PyTorch loading not checked"))
+    @Test(.enabled(if: torchPython != nil, "no Python with torch and safetensors (README, Benchmarks): PyTorch loading not checked"))
     func pyTorchLoadsTheCheckpointStrictly() throws {
         let dir = makeTemporaryDirectory("sweep-train-out")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -482,7 +484,7 @@ struct CommandFailed: Error, CustomStringConvertible { let text: String; var des
 
     /// model=rnn, built from its line, keeps the names of one PyTorch module per part: two
     /// stacked GRU layers load into one nn.GRU(num_layers=2), and bn and fc as they are.
-    @Test(.enabled(if: torchPython != nil, "no Python with torch (README, Benchmarks): PyTorch loading not checked"))
+    @Test(.enabled(if: torchPython != nil, "no Python with torch and safetensors (README, Benchmarks): PyTorch loading not checked"))
     func stackedRecurrentLayersLoadIntoOnePyTorchModule() throws {
         let dir = makeTemporaryDirectory("sweep-train-out")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -511,7 +513,7 @@ struct CommandFailed: Error, CustomStringConvertible { let text: String; var des
 
     /// model=cnn, inception and resnet load into the homework's own modules (hw4_models.py,
     /// written out here as it defines them) with strict names.
-    @Test(.enabled(if: torchPython != nil, "no Python with torch (README, Benchmarks): PyTorch loading not checked"),
+    @Test(.enabled(if: torchPython != nil, "no Python with torch and safetensors (README, Benchmarks): PyTorch loading not checked"),
           arguments: ["cnn", "inception", "resnet"])
     func homeworkNetworksLoadIntoTheirPyTorchModules(_ model: String) throws {
         let dir = makeTemporaryDirectory("sweep-train-out")
