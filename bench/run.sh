@@ -77,7 +77,7 @@ print(f"CPU: {cpu}; kernels: {', '.join(sorted({r.get('kernels', '?') for rs in 
 # shows how far the machine's load moved the median
 # "peak": GFLOP/s of a 512x512x512 GEMM of the same kernel set, timed right after each of
 # Sweep's windows (sweep-bench), and "of peak" the model's GFLOP/s as a share of it, per round:
-# a cloud CPU's clock moves with its host's load, and the share does not
+# a cloud VM's speed moves with its host's load, and the share moves less
 print(f"{'model':16s} {'sweep/s':>9s} {'torch/s':>9s} {'ratio':>6s} {'GFLOP/s':>8s} {'peak':>6s} {'of peak':>7s} {'RSS MB':>7s} {'rounds':>11s}   (medians of {len(next(iter(sweep.values())))} alternating rounds)")
 for m, rs in sweep.items():
     s = statistics.median(r["samples_per_s"] for r in rs)

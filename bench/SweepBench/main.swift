@@ -6,7 +6,7 @@
 //
 // Prints one JSON line: model, samples_per_s, samples_per_cpu_s, gflops, mflop_per_sample, peak_rss_mb, gemm,
 // and gemm_peak_gflops: a 512×512×512 GEMM of the same kernel set, timed right after each
-// window. A cloud CPU's clock moves with its host's load (a 2-core Zen 3 VM ran the same
+// window. A cloud VM's speed moves with its host's load (a 2-core Zen 3 VM ran the same
 // convolution in 14 ms and, for seconds at a time, in 20), so GFLOP/s are read against the
 // peak of the same moments.
 import Foundation
