@@ -185,10 +185,15 @@ for _ in 0..<5 { step() }
 if profile { profileSteps(20) }
 augmentTime = .zero
 traceTime = .zero
-/// User + system CPU seconds of this process so far.
-func cpuSeconds() -> Double {
+/// This process's resource usage so far.
+func usage() -> rusage {
     var u = rusage()
     getrusage(RUSAGE_SELF.rawValue, &u)
+    return u
+}
+/// User + system CPU seconds of this process so far.
+func cpuSeconds() -> Double {
+    let u = usage()
     return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6
 }
 /// GFLOP/s of a square 512 GEMM (C = A·B) with the current kernel set, over about 0.2 s; its
@@ -210,25 +215,19 @@ var peakMatrices: (a: Tensor, b: Tensor, c: Tensor)?
     while (clock.now - t0) < .milliseconds(200) { multiply(); n += 1 }
     return 2 * Double(peakSize * peakSize * peakSize) * Double(n) / seconds(clock.now - t0) / 1e9
 }
-/// The process's peak resident memory so far, MB.
-func peakRSSMB() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_maxrss) / 1024
-}
 var rates: [Double] = [], cpuRates: [Double] = [], peaks: [Double] = [], rssMB = 0.0
 var measured = Duration.zero
 for _ in 0..<3 {
     var n = 0
     let t0 = clock.now, c0 = cpuSeconds()
     while (clock.now - t0) < .seconds(seconds / 3) { step(); n += 1 }
-    let (s, atto) = (clock.now - t0).components
-    rates.append(Double(n * bench.batch) / (Double(s) + Double(atto) * 1e-18))
+    let elapsed = clock.now - t0
+    rates.append(Double(n * bench.batch) / seconds(elapsed))
     cpuRates.append(Double(n * bench.batch) / max(cpuSeconds() - c0, 1e-9))
-    measured += clock.now - t0
-    // training's peak memory, before the GEMM's three 1 MB matrices first exist: the steps
-    // reuse their buffers, so the first window has reached it
-    if peaks.isEmpty { rssMB = peakRSSMB() }
+    measured += elapsed
+    // training's peak memory (MB), before the GEMM's three 1 MB matrices first exist: the
+    // steps reuse their buffers, so the first window has reached it
+    if peaks.isEmpty { rssMB = Double(usage().ru_maxrss) / 1024 }
     peaks.append(gemmPeak())
 }
 let rate = rates.sorted()[1]
