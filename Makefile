@@ -126,7 +126,7 @@ kernels-test: $(CKERNELS_BUILD)/kernels_test
 	$(CKERNELS_BUILD)/kernels_test
 
 kernels-bench: $(CKERNELS_BUILD)/kernels_test
-	$(CKERNELS_BUILD)/kernels_test --bench
+	$(CKERNELS_BUILD)/kernels_test --bench $(ONLY)
 
 kernels-test-arm:
 	$(call apt_install_missing,$(ARM_DEB_PACKAGES))

@@ -26,6 +26,7 @@
 //   SET_MASKED_EDGES       optional: tile edges and a convolution's runs of output stored with
 //                          masked stores (VLOADN, VSTOREN, VSTORE_LANES(p, v, lo, hi): lanes [lo, hi))
 //   STRIDE1_JUNK_LIMIT     directStride1's constant (see there)
+//   DOT_COLUMNS            optional: multiplyTransposed's limit for dotColumns (NR / 4 otherwise)
 #include "kernel_sets.h"
 #include <stdint.h>
 #include <stdlib.h>
@@ -424,32 +425,89 @@ static bool zeroK(int m, int n, int k, float beta, float *c, int ldc) {
 static _Thread_local float *transposedC;
 static _Thread_local size_t transposedCSize;
 
-/// Whether C (m × n) = A·Bᵀ goes through multiplyTransposed: a few rows of A, filling whole
-/// panels but for an eighth at most, against a B of at least 1 MB.
+#if !defined(DOT_COLUMNS)
+/// The most columns past whole panels that multiplyTransposed computes as dot products
+/// (dotColumns) rather than as one more panel, mostly padding.
+#define DOT_COLUMNS (NR / 4)
+#endif
+
+/// The columns of multiplyTransposed's Cᵀ (m of them) that dotColumns computes: those past
+/// the whole panels when they are few (0: the last panel is padded instead).
+static int dotColumnsOf(int m) { return m >= NR && m % NR <= DOT_COLUMNS ? m % NR : 0; }
+
+/// Whether C (m × n) = A·Bᵀ goes through multiplyTransposed: a few rows of A that fill whole
+/// panels but for a few columns (dotColumnsOf) or for an eighth of a panel at most, against a
+/// B of at least 1 MB.
 static bool wantsTransposed(bool transA, bool transB, int m, int n, int k) {
-    return !transA && transB && m <= 4 * NR && (roundUpNR(m) - m) * 8 <= m && n >= MR
+    return !transA && transB && m <= 4 * NR && (dotColumnsOf(m) > 0 || (roundUpNR(m) - m) * 8 <= m) && n >= MR
         && (size_t)n * k >= 256 * 1024;
+}
+
+/// ct rows [0, mr) × columns [0, cols) (+)= w's rows (row stride ldw) · x's rows (row stride
+/// ldx), each element one dot product over kc along the rows, in VL lanes then summed across
+/// them in order: multiplyTransposed's last columns, fewer than a panel, which a panel would
+/// compute NR wide (LeNet5's batch of 50 is 3 panels of 16 and 2 columns). Two columns at a
+/// time, every row of w read once per pair while it is in L1.
+TARGET static void dotColumns(int kc, const float *w, int ldw, int mr, const float *x, int ldx, int cols, float *ct,
+                              int ldct, bool accumulate) {
+    const int vk = kc / VL * VL;
+    for (int j = 0; j < cols; j += 2) {
+        const int pair = minInt(cols - j, 2);
+        const float *x0 = x + (size_t)j * ldx, *x1 = pair > 1 ? x0 + ldx : x0;
+        for (int i = 0; i < mr; i += 4) {
+            const int rows = minInt(mr - i, 4);
+            const float *r[4];
+            UNROLL for (int q = 0; q < 4; q++) r[q] = w + (size_t)(i + (q < rows ? q : 0)) * ldw;
+            vec acc[4][2];
+            UNROLL for (int q = 0; q < 4; q++) acc[q][0] = acc[q][1] = VZERO();
+            for (int p = 0; p < vk; p += VL) {
+                const vec a0 = VLOAD(x0 + p), a1 = VLOAD(x1 + p);
+                UNROLL for (int q = 0; q < 4; q++) {
+                    const vec b = VLOAD(r[q] + p);
+                    acc[q][0] = VFMA(acc[q][0], a0, b);
+                    acc[q][1] = VFMA(acc[q][1], a1, b);
+                }
+            }
+            for (int q = 0; q < rows; q++)
+                for (int h = 0; h < pair; h++) {
+                    float lanes[VL], sum = 0;
+                    VSTORE(lanes, acc[q][h]);
+                    for (int l = 0; l < VL; l++) sum += lanes[l];
+                    const float *xr = h ? x1 : x0;
+                    for (int p = vk; p < kc; p++) sum += r[q][p] * xr[p];
+                    float *out = ct + (size_t)(i + q) * ldct + j + h;
+                    *out = accumulate ? *out + sum : sum;
+                }
+        }
+    }
 }
 
 /// C (m × n) = A·Bᵀ + beta·C for a few rows of A and a large B (n × k, row-major): a Dense
 /// layer's forward at a small batch, B its weight. Computed as Cᵀ = B·Aᵀ, B's rows read in place
 /// as the tiles' broadcast rows and Aᵀ the packed panels, into a Cᵀ that is then transposed
 /// into C; so the large matrix is never transposed into panels, which took a quarter of the
-/// time (Inception's 32×512×12288 with avx2: 76 -> 105 GFLOP/s). Each element is the same
-/// sequence of FMAs as sgemm's, a·b being b·a: the result is bit for bit sgemm's.
+/// time (Inception's 32×512×12288 with avx2: 76 -> 105 GFLOP/s). Each element in whole panels
+/// is the same sequence of FMAs as sgemm's, a·b being b·a, and so has its bits; the few
+/// columns past them (dotColumnsOf) are dot products, summed in another fixed order.
 TARGET static void multiplyTransposed(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
                                       float beta, float *c, int ldc) {
     float *ct = transposedC = grow(transposedC, &transposedCSize, (size_t)n * m);
     if (beta != 0)
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++) ct[(size_t)j * m + i] = c[(size_t)i * ldc + j];
+    const int panels = m - dotColumnsOf(m);
     for (int pc = 0; pc < k; pc += KC) {
         const int kc = minInt(k - pc, KC);
-        packBlock(true, a, lda, pc, kc, 0, m, packedB);
-        FOR_ROW_TILES(ir, mr, n)
-            for (int jr = 0; jr < m; jr += NR)
+        const bool accumulate = pc > 0 || beta != 0;
+        packBlock(true, a, lda, pc, kc, 0, panels, packedB);
+        FOR_ROW_TILES(ir, mr, n) {
+            for (int jr = 0; jr < panels; jr += NR)
                 kernelDirect(kc, b + (size_t)ir * ldb + pc, ldb, packedB + (size_t)jr * kc, ct + (size_t)ir * m + jr, m,
-                             mr, minInt(m - jr, NR), pc > 0 || beta != 0);
+                             mr, minInt(panels - jr, NR), accumulate);
+            if (panels < m)
+                dotColumns(kc, b + (size_t)ir * ldb + pc, ldb, mr, a + (size_t)panels * lda + pc, lda, m - panels,
+                           ct + (size_t)ir * m + panels, m, accumulate);
+        }
     }
     for (int i = 0; i < m; i++)
         for (int j = 0; j < n; j++) c[(size_t)i * ldc + j] = ct[(size_t)j * m + i];

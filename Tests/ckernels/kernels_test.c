@@ -5,7 +5,8 @@
 //
 //   kernels_test           the tests
 //   kernels_test --small   smaller shapes (under qemu-user, where everything runs ~30× slower)
-//   kernels_test --bench   GFLOP/s per set on a few of the engine's shapes, one thread
+//   kernels_test --bench [TEXT]   GFLOP/s per set on a few of the engine's shapes, one thread
+//                                 (only the shapes whose name contains TEXT, when given)
 #include "CKernels.h"
 #include <math.h>
 #include <stdarg.h>
@@ -214,6 +215,10 @@ static void testGEMM(void) {
     // AVX2's and AVX-512's panels but for a partial one, 24 NEON's two
     testGEMMShape(30, 520, 600, 1);
     testGEMMShape(24, 300, 900, 2);
+    // and past whole panels by a few columns, as dot products (dotColumns): LeNet5's batch of 50
+    // (2 or 18 columns past the panels), 35 (3), over a K that is no multiple of any set's lanes
+    testGEMMShape(50, 520, 601, 1);
+    testGEMMShape(35, 300, 900, 0);
     testGEMMShape(small ? 130 : 520, 40, small ? 140 : 300, 0);
     testGEMMShape(28, 512, 28, 0);
 }
@@ -1037,7 +1042,7 @@ __attribute__((target("avx512f"))) static double peakAVX512(void) {
 }
 #endif
 
-static void bench(void) {
+static void bench(const char *only) {
     // the seed models' shapes (bench/SweepBench): RNNs at batch 32 over 28 steps of 28 inputs,
     // LeNet5 at batch 50, the homework-4 CNNs at batch 32
     struct { const char *name; bool transA, transB, packed; int m, n, k; } gemms[] = {
@@ -1084,6 +1089,7 @@ static void bench(void) {
     for (int s = 0; s < setCount; s++) printf(" %9s", sets[s]->name);
     printf("\n");
     for (size_t t = 0; t < sizeof gemms / sizeof gemms[0]; t++) {
+        if (only && !strstr(gemms[t].name, only)) continue;
         printf("%-44s", gemms[t].name);
         const int m = gemms[t].m, n = gemms[t].n, k = gemms[t].k;
         float *a = randomFloats((size_t)m * k, 1), *b = randomFloats((size_t)k * n, 1), *c = floats((size_t)m * n);
@@ -1104,6 +1110,7 @@ static void bench(void) {
         free(a), free(b), free(c);
     }
     for (size_t t = 0; t < sizeof convs / sizeof convs[0]; t++) {
+        if (only && !strstr(convs[t].name, only)) continue;
         printf("%-44s", convs[t].name);
         sweep_conv_shape g = convShape(convs[t].c, convs[t].h, convs[t].w, convs[t].k, convs[t].stride, convs[t].same);
         const int kk = g.channels * g.kernel * g.kernel, spatial = g.outHeight * g.outWidth, oc = convs[t].oc;
@@ -1133,6 +1140,7 @@ static void bench(void) {
                            "adam, 100000 parameters"};
     const double elements[] = {64 * 128, 64 * 128, 100000};
     for (int what = 0; what < 3; what++) {
+        if (only && !strstr(names[what], only)) continue;
         printf("%-44s", names[what]);
         elementCase x[SET_NAMES];
         float *buffers[12];
@@ -1151,11 +1159,13 @@ static void bench(void) {
 
 int main(int argc, char **argv) {
     bool benchmark = false;
+    const char *only = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--small")) small = true;
         else if (!strcmp(argv[i], "--bench")) benchmark = true;
+        else if (benchmark && !only) only = argv[i];
         else {
-            fprintf(stderr, "usage: %s [--small] [--bench]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--small] [--bench [TEXT]]\n", argv[0]);
             return 2;
         }
     }
@@ -1172,7 +1182,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     if (benchmark) {
-        bench();
+        bench(only);
         return 0;
     }
     double t0 = now();
