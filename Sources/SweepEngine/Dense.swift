@@ -36,8 +36,10 @@ public final class Dense: Layer {
     public func backward(_ dy: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("Dense.backward before forward") }
         let b = x.batch
-        // dW (OUT, IN) += dyᵀ (OUT, B) · x (B, IN)
-        sgemm(transA: true, m: outputs, n: inputs, k: b, a: dy.data, b: x.data, beta: 1, c: params.grad(weight))
+        // dW (OUT, IN) += dyᵀ (OUT, B) · x (B, IN), or = where nothing has been added to it since
+        // the gradients were zeroed (ParameterStore)
+        let (dW, beta) = params.gradToOverwrite(weight)
+        sgemm(transA: true, m: outputs, n: inputs, k: b, a: dy.data, b: x.data, beta: beta, c: dW)
         // db (OUT) += Σ_batch dy
         let db = params.grad(bias)
         for i in 0..<b {

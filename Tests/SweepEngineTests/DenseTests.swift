@@ -16,6 +16,38 @@ import TestSupport
         #expect(r.parameters < 1e-2, "\(r)")
     }
 
+    /// Gradients are zeroed lazily (ParameterStore): after zeroGrads a Dense layer's weight
+    /// gradient is written, not added to stale values; a second backward before the next
+    /// zeroGrads adds to it; and a gradient no layer wrote reads as zero through the buffer.
+    @Test func lazilyZeroedGradientsAreWrittenThenAdded() {
+        let params = ParameterStore()
+        let dense = Dense(inputShape: [5], outputs: 4, params: params, name: "fc")
+        let untouched = params.declare("other", shape: [3], role: .bias)
+        params.finalize()
+        var rng = RNG(seed: 3)
+        params.initialize(.xavier, rng: &rng)
+        let x = Tensor(shape: [3, 5], values: testValues(15))
+        let dy = Tensor(shape: [3, 4], values: testValues(12, seed: 5))
+        params.zeroGrads()
+        _ = dense.forward(x, mode: .train)
+        _ = dense.backward(dy)
+        let once = params.grads(of: dense.weight), onceBias = params.grads(of: dense.bias)
+        #expect(once.contains { $0 != 0 })
+        // stale values everywhere, as a step leaves them
+        params.gradBuffer.update(repeating: 7)
+        params.zeroGrads()
+        _ = dense.forward(x, mode: .train)
+        _ = dense.backward(dy)
+        #expect(params.grads(of: dense.weight) == once)
+        #expect(params.grads(of: dense.bias) == onceBias)
+        _ = dense.forward(x, mode: .train)
+        _ = dense.backward(dy)
+        let twice = params.grads(of: dense.weight) + params.grads(of: dense.bias)
+        for (got, want) in zip(twice, (once + onceBias).map { 2 * $0 }) { #expect(abs(got - want) <= 1e-5 * (1 + abs(want))) }
+        let all = params.gradBuffer
+        #expect(Array(all[untouched.offset..<untouched.offset + untouched.count]) == [0, 0, 0])
+    }
+
     @Test func activationsMatchFiniteDifferences() {
         for kind in ActivationKind.allCases {
             let params = ParameterStore()
