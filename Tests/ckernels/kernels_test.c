@@ -1135,9 +1135,11 @@ static void bench(const char *only) {
         fflush(stdout);
         free(input), free(w), free(bias), free(out), free(dWt);
     }
-    printf("%-44s\n", "ns per element");
     const char *names[] = {"lstm-128 forward step, batch 64", "lstm-128 backward step (+ packed), batch 64",
                            "adam, 100000 parameters"};
+    bool anyElements = !only;
+    for (int what = 0; what < 3; what++) anyElements = anyElements || strstr(names[what], only);
+    if (anyElements) printf("%-44s\n", "ns per element");
     const double elements[] = {64 * 128, 64 * 128, 100000};
     for (int what = 0; what < 3; what++) {
         if (only && !strstr(names[what], only)) continue;
