@@ -106,7 +106,8 @@ sweep: build
 # against double references, the LSTM and Adam bit for bit against the portable set.
 # kernels-test-arm builds it with Debian's aarch64 cross compiler and runs it under
 # qemu-user (the NEON and portable sets), on smaller shapes: emulation is ~30× slower.
-# kernels-bench prints GFLOP/s per set on the engine's shapes, one thread.
+# kernels-bench prints GFLOP/s per set on the engine's shapes, one thread (ONLY=TEXT: the
+# shapes whose name contains TEXT).
 CKERNELS_SOURCES := $(wildcard Sources/CKernels/*.c)
 CKERNELS_HEADERS := $(wildcard Sources/CKernels/*.h Sources/CKernels/include/*.h)
 CKERNELS_BUILD   := .build/ckernels
