@@ -127,7 +127,7 @@ kernels-test: $(CKERNELS_BUILD)/kernels_test
 	$(CKERNELS_BUILD)/kernels_test
 
 kernels-bench: $(CKERNELS_BUILD)/kernels_test
-	$(CKERNELS_BUILD)/kernels_test --bench $(ONLY)
+	$(CKERNELS_BUILD)/kernels_test --bench $(if $(ONLY),"$(ONLY)")
 
 kernels-test-arm:
 	$(call apt_install_missing,$(ARM_DEB_PACKAGES))
