@@ -1042,6 +1042,9 @@ __attribute__((target("avx512f"))) static double peakAVX512(void) {
 }
 #endif
 
+/// Whether the bench case `name` runs: every case without a filter, else those whose name contains it.
+static bool wanted(const char *name, const char *only) { return !only || strstr(name, only); }
+
 static void bench(const char *only) {
     // the seed models' shapes (bench/SweepBench): RNNs at batch 32 over 28 steps of 28 inputs,
     // LeNet5 at batch 50, the homework-4 CNNs at batch 32
@@ -1089,7 +1092,7 @@ static void bench(const char *only) {
     for (int s = 0; s < setCount; s++) printf(" %9s", sets[s]->name);
     printf("\n");
     for (size_t t = 0; t < sizeof gemms / sizeof gemms[0]; t++) {
-        if (only && !strstr(gemms[t].name, only)) continue;
+        if (!wanted(gemms[t].name, only)) continue;
         printf("%-44s", gemms[t].name);
         const int m = gemms[t].m, n = gemms[t].n, k = gemms[t].k;
         float *a = randomFloats((size_t)m * k, 1), *b = randomFloats((size_t)k * n, 1), *c = floats((size_t)m * n);
@@ -1110,7 +1113,7 @@ static void bench(const char *only) {
         free(a), free(b), free(c);
     }
     for (size_t t = 0; t < sizeof convs / sizeof convs[0]; t++) {
-        if (only && !strstr(convs[t].name, only)) continue;
+        if (!wanted(convs[t].name, only)) continue;
         printf("%-44s", convs[t].name);
         sweep_conv_shape g = convShape(convs[t].c, convs[t].h, convs[t].w, convs[t].k, convs[t].stride, convs[t].same);
         const int kk = g.channels * g.kernel * g.kernel, spatial = g.outHeight * g.outWidth, oc = convs[t].oc;
@@ -1137,12 +1140,10 @@ static void bench(const char *only) {
     }
     const char *names[] = {"lstm-128 forward step, batch 64", "lstm-128 backward step (+ packed), batch 64",
                            "adam, 100000 parameters"};
-    bool anyElements = !only;
-    for (int what = 0; what < 3; what++) anyElements = anyElements || strstr(names[what], only);
-    if (anyElements) printf("%-44s\n", "ns per element");
+    if (wanted(names[0], only) || wanted(names[1], only) || wanted(names[2], only)) printf("%-44s\n", "ns per element");
     const double elements[] = {64 * 128, 64 * 128, 100000};
     for (int what = 0; what < 3; what++) {
-        if (only && !strstr(names[what], only)) continue;
+        if (!wanted(names[what], only)) continue;
         printf("%-44s", names[what]);
         elementCase x[SET_NAMES];
         float *buffers[12];
