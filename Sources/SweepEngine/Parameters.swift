@@ -39,7 +39,6 @@ public final class ParameterStore {
     private var gradStorage: UnsafeMutablePointer<Float>
     /// Per parameter: its gradient is still to be zeroed (zeroGrads).
     private var unwritten: [Bool] = []
-    private var anyUnwritten = false
     public private(set) var isFinal = false
 
     public init() {
@@ -55,10 +54,7 @@ public final class ParameterStore {
     /// The whole gradient buffer, every parameter's gradient zeroed that no layer has written
     /// since `zeroGrads()`.
     public var grads: UnsafeMutablePointer<Float> {
-        if anyUnwritten {
-            for r in refs where unwritten[r.index] { zeroGrad(r) }
-            anyUnwritten = false
-        }
+        for r in refs where unwritten[r.index] { zeroGrad(r) }
         return gradStorage
     }
 
@@ -111,7 +107,6 @@ public final class ParameterStore {
 
     public func zeroGrads() {
         for i in unwritten.indices { unwritten[i] = true }
-        anyUnwritten = !unwritten.isEmpty
     }
 
     public func ref(named name: String) -> ParameterRef? { refs.first { $0.name == name } }

@@ -390,6 +390,8 @@ struct CommandFailed: Error, CustomStringConvertible { let text: String; var des
 @Suite struct TrainOutputTests {
     /// A Python with torch and safetensors (the tests load the weights with its `load_file`):
     /// $SWEEP_TORCH_PYTHON, or the benchmark's /tmp/torch (README, Benchmarks).
+    /// Why the tests that need torchPython are skipped without it.
+    static let noTorch = Comment(rawValue: "no Python with torch and safetensors (README, Benchmarks): PyTorch loading not checked")
     static let torchPython: String? = {
         let candidates = [ProcessInfo.processInfo.environment["SWEEP_TORCH_PYTHON"], "/tmp/torch/bin/python"]
         return candidates.compactMap { $0 }.first { p in
@@ -441,7 +443,7 @@ struct CommandFailed: Error, CustomStringConvertible { let text: String; var des
         }
     }
 
-    @Test(.enabled(if: torchPython != nil, "no Python with torch and safetensors (README, Benchmarks): PyTorch loading not checked"))
+    @Test(.enabled(if: torchPython != nil, noTorch))
     func pyTorchLoadsTheCheckpointStrictly() throws {
         let dir = makeTemporaryDirectory("sweep-train-out")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -484,7 +486,7 @@ struct CommandFailed: Error, CustomStringConvertible { let text: String; var des
 
     /// model=rnn, built from its line, keeps the names of one PyTorch module per part: two
     /// stacked GRU layers load into one nn.GRU(num_layers=2), and bn and fc as they are.
-    @Test(.enabled(if: torchPython != nil, "no Python with torch and safetensors (README, Benchmarks): PyTorch loading not checked"))
+    @Test(.enabled(if: torchPython != nil, noTorch))
     func stackedRecurrentLayersLoadIntoOnePyTorchModule() throws {
         let dir = makeTemporaryDirectory("sweep-train-out")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -513,7 +515,7 @@ struct CommandFailed: Error, CustomStringConvertible { let text: String; var des
 
     /// model=cnn, inception and resnet load into the homework's own modules (hw4_models.py,
     /// written out here as it defines them) with strict names.
-    @Test(.enabled(if: torchPython != nil, "no Python with torch and safetensors (README, Benchmarks): PyTorch loading not checked"),
+    @Test(.enabled(if: torchPython != nil, noTorch),
           arguments: ["cnn", "inception", "resnet"])
     func homeworkNetworksLoadIntoTheirPyTorchModules(_ model: String) throws {
         let dir = makeTemporaryDirectory("sweep-train-out")
