@@ -48,7 +48,7 @@ typedef __m256i laneMask;
 // masked-off lanes load zero and the runs' lanes are disjoint: or joins them exactly
 #define VLOAD_MERGE(v, mask, p) _mm256_or_ps(v, _mm256_maskload_ps(p, mask))
 
-enum { MR = 6, HALF_MR = 4, NR = 16, KC = 256, MC = 72, NC = 1024, TB = 8 };
+enum { MR = 6, HALF_MR = 4, NR = 16, KC = 256, MC = 72, NC = 1024, TB = 8, GU = 4 };
 /// multiplyTransposed's dot products for up to half a panel: LeNet5's fc1 (50×1024×4096) went
 /// from 80 to 91 GFLOP/s on a Zen 4 with them for its last 2 columns, 54 rows from 81 to 84
 #define DOT_COLUMNS 8

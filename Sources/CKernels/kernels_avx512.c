@@ -46,7 +46,7 @@ typedef __mmask16 laneMask;
 #define LANE_MASK(lo, hi) lanesBetween(lo, hi)
 #define VLOAD_MERGE(v, mask, p) _mm512_mask_loadu_ps(v, mask, p)
 
-enum { MR = 8, HALF_MR = 4, NR = 32, KC = 256, MC = 64, NC = 1024, TB = 16 };
+enum { MR = 8, HALF_MR = 4, NR = 32, KC = 256, MC = 64, NC = 1024, TB = 16, GU = 2 };
 /// directStride1: a panel row of 32 positions takes some 8 cycles to build and feeds OC / 2
 /// cycles of FMAs, against the junk's (K − 1) / Wp.
 #define STRIDE1_JUNK_LIMIT 16

@@ -50,7 +50,7 @@ static inline void storeFirst(float *p, float32x4_t v, int n) {
 #define VLOADN(p, n) loadFirst(p, n)
 #define VSTOREN(p, v, n) storeFirst(p, v, n)
 
-enum { MR = 8, HALF_MR = 4, NR = 12, KC = 252, MC = 64, NC = 1008, TB = 4 };
+enum { MR = 8, HALF_MR = 4, NR = 12, KC = 252, MC = 64, NC = 1008, TB = 4, GU = 2 };
 /// directStride1's constant: panel rows are built with plain copies, as in the portable set
 #define STRIDE1_JUNK_LIMIT 8
 

@@ -10,6 +10,7 @@
 //   VCLAMP_BELOW(x, lo)    lo where x < lo, else x (NaN passes, as the Swift `replacing(where: x .< lo)`)
 //   VCLAMP_ABOVE(x, hi)    hi where x > hi, else x
 //   VLOADN(p, n), VSTOREN(p, v, n)   the first min(n, VL) lanes (loads zero the others)
+//   GU                     vectors of a row that the gate loops take at a time (an enum constant)
 
 // No a·b + c contracted into one FMA from here on: clang honours the STDC pragma, GCC its
 // optimize pragma (its intrinsics are plain vector arithmetic, which its default
@@ -25,25 +26,38 @@
 /// Once per 64-byte line of floats from j on.
 #define LINE_START(j) ((j) % 16 == 0)
 
-/// fastTanh (FastMath.swift): Eigen's odd 13/6 rational approximation, inputs clamped to ±7.9053.
-TARGET static ALWAYS_INLINE vec tanhLanes(vec x) {
+/// fastTanh (FastMath.swift) on u ≤ 2·GU vectors: Eigen's odd 13/6 rational approximation, inputs
+/// clamped to ±7.9053, each step on all u vectors before the next. One vector's steps are a chain of
+/// ~50 cycles; AVX2 on Zen 4 ran the GRU's gate loop 1.4× faster with four vectors interleaved.
+TARGET static ALWAYS_INLINE void tanhLanesN(vec *x, int u) {
     const vec c = VSET1(7.90531110763549805f), nc = VSET1(-7.90531110763549805f);
-    x = VCLAMP_BELOW(x, nc);
-    x = VCLAMP_ABOVE(x, c);
-    const vec x2 = VMUL(x, x);
-    vec p = VSET1(-2.76076847742355e-16f);
-    p = VMULADD(p, x2, VSET1(2.00018790482477e-13f));
-    p = VMULADD(p, x2, VSET1(-8.60467152213735e-11f));
-    p = VMULADD(p, x2, VSET1(5.12229709037114e-08f));
-    p = VMULADD(p, x2, VSET1(1.48572235717979e-05f));
-    p = VMULADD(p, x2, VSET1(6.37261928875436e-04f));
-    p = VMULADD(p, x2, VSET1(4.89352455891786e-03f));
-    p = VMUL(p, x);
-    vec q = VSET1(1.19825839466702e-06f);
-    q = VMULADD(q, x2, VSET1(1.18534705686654e-04f));
-    q = VMULADD(q, x2, VSET1(2.26843463243900e-03f));
-    q = VMULADD(q, x2, VSET1(4.89352518554385e-03f));
-    return VDIV(p, q);
+    vec x2[4 * GU], p[4 * GU], q[4 * GU];
+    for (int i = 0; i < u; i++) {
+        x[i] = VCLAMP_ABOVE(VCLAMP_BELOW(x[i], nc), c);
+        x2[i] = VMUL(x[i], x[i]);
+    }
+    for (int i = 0; i < u; i++) {
+        p[i] = VMULADD(VSET1(-2.76076847742355e-16f), x2[i], VSET1(2.00018790482477e-13f));
+        q[i] = VMULADD(VSET1(1.19825839466702e-06f), x2[i], VSET1(1.18534705686654e-04f));
+    }
+    for (int i = 0; i < u; i++) {
+        p[i] = VMULADD(p[i], x2[i], VSET1(-8.60467152213735e-11f));
+        q[i] = VMULADD(q[i], x2[i], VSET1(2.26843463243900e-03f));
+    }
+    for (int i = 0; i < u; i++) {
+        p[i] = VMULADD(p[i], x2[i], VSET1(5.12229709037114e-08f));
+        q[i] = VMULADD(q[i], x2[i], VSET1(4.89352518554385e-03f));
+    }
+    for (int i = 0; i < u; i++) p[i] = VMULADD(p[i], x2[i], VSET1(1.48572235717979e-05f));
+    for (int i = 0; i < u; i++) p[i] = VMULADD(p[i], x2[i], VSET1(6.37261928875436e-04f));
+    for (int i = 0; i < u; i++) p[i] = VMULADD(p[i], x2[i], VSET1(4.89352455891786e-03f));
+    for (int i = 0; i < u; i++) x[i] = VDIV(VMUL(p[i], x[i]), q[i]);
+}
+
+/// fastTanh on one vector.
+TARGET static ALWAYS_INLINE vec tanhLanes(vec x) {
+    tanhLanesN(&x, 1);
+    return x;
 }
 
 /// fastSigmoid: ½ + ½·tanh(x/2).
@@ -54,6 +68,9 @@ TARGET static ALWAYS_INLINE vec sigmoidLanes(vec x) {
 
 #define LOAD(p) VLOADN((p) + j, n - j)
 #define STORE(p, v) VSTOREN((p) + j, v, n - j)
+#ifndef LU
+#define LU (GU / 2)
+#endif
 
 TARGET void SET_FUNCTION(lstm_forward)(int batch, int hidden, float *gates, const float *recurrent,
                                        const float *bias, const float *c, float *cNext, float *hNext,
@@ -61,12 +78,55 @@ TARGET void SET_FUNCTION(lstm_forward)(int batch, int hidden, float *gates, cons
     const int n = hidden;
     const ptrdiff_t ahead = prefetchNext ? (ptrdiff_t)batch * 4 * n : 0;
     const float *bi = bias, *bf = bias + n, *bg = bias + 2 * n, *bo = bias + 3 * n;
+    const vec half = VSET1(0.5f);
     for (int b = 0; b < batch; b++) {
         float *gi = gates + (size_t)b * 4 * n, *gf = gi + n, *gg = gi + 2 * n, *go = gi + 3 * n;
         const float *ri = recurrent + (size_t)b * 4 * n, *rf = ri + n, *rg = ri + 2 * n, *ro = ri + 3 * n;
         const float *cb = c + (size_t)b * n;
         float *cn = cNext + (size_t)b * n, *hn = hNext + (size_t)b * n, *tn = tanhCNext + (size_t)b * n;
-        for (int j = 0; j < n; j += VL) {
+        int j = 0;
+        for (; j + LU * VL <= n; j += LU * VL) {
+            // s: LU input, forget, cell and out gates each; cell's tanh takes x, the others x/2
+            vec s[4 * LU], cj[LU];
+            for (int u = 0; u < LU; u++) {
+                const int i = j + u * VL;
+                if (ahead && LINE_START(i)) {
+                    PREFETCH_L2(gi + i + ahead);
+                    PREFETCH_L2(gf + i + ahead);
+                    PREFETCH_L2(gg + i + ahead);
+                    PREFETCH_L2(go + i + ahead);
+                    PREFETCH_L2(cn + i + ahead / 4);
+                    PREFETCH_L2(tn + i + ahead / 4);
+                    PREFETCH_L2(hn + i + ahead / 4);
+                }
+                s[u] = VMUL(half, VADD(VADD(VLOAD(gi + i), VLOAD(ri + i)), VLOAD(bi + i)));
+                s[LU + u] = VMUL(half, VADD(VADD(VLOAD(gf + i), VLOAD(rf + i)), VLOAD(bf + i)));
+                s[2 * LU + u] = VADD(VADD(VLOAD(gg + i), VLOAD(rg + i)), VLOAD(bg + i));
+                s[3 * LU + u] = VMUL(half, VADD(VADD(VLOAD(go + i), VLOAD(ro + i)), VLOAD(bo + i)));
+            }
+            tanhLanesN(s, 4 * LU);
+            for (int u = 0; u < LU; u++) {
+                s[u] = VADD(half, VMUL(half, s[u]));
+                s[LU + u] = VADD(half, VMUL(half, s[LU + u]));
+                s[3 * LU + u] = VADD(half, VMUL(half, s[3 * LU + u]));
+            }
+            for (int u = 0; u < LU; u++) {
+                const int i = j + u * VL;
+                cj[u] = VADD(VMUL(s[LU + u], VLOAD(cb + i)), VMUL(s[u], s[2 * LU + u]));
+                VSTORE(gi + i, s[u]);
+                VSTORE(gf + i, s[LU + u]);
+                VSTORE(gg + i, s[2 * LU + u]);
+                VSTORE(go + i, s[3 * LU + u]);
+                VSTORE(cn + i, cj[u]);
+            }
+            tanhLanesN(cj, LU);
+            for (int u = 0; u < LU; u++) {
+                const int i = j + u * VL;
+                VSTORE(tn + i, cj[u]);
+                VSTORE(hn + i, VMUL(s[3 * LU + u], cj[u]));
+            }
+        }
+        for (; j < n; j += VL) {
             if (ahead && LINE_START(j)) {
                 PREFETCH_L2(gi + j + ahead);
                 PREFETCH_L2(gf + j + ahead);
@@ -159,17 +219,45 @@ TARGET void SET_FUNCTION(lstm_backward)(int batch, int hidden, const float *gate
     }
 }
 
-/// GRUCell.forward's step (GRUCell.swift), its operations in their order.
+/// GRUCell.forward's step (GRUCell.swift), its operations in their order, GU vectors of a row at a
+/// time: the reset and update gates of all of them, then their candidates.
 TARGET void SET_FUNCTION(gru_forward)(int batch, int hidden, float *gates, const float *recurrent, const float *bias,
                                       const float *biasHN, const float *h, float *hn, float *hNext) {
     const int n = hidden;
     const float *br = bias, *bz = bias + n, *bn = bias + 2 * n;
+    const vec half = VSET1(0.5f);
     for (int b = 0; b < batch; b++) {
         float *gr = gates + (size_t)b * 3 * n, *gz = gr + n, *gn = gr + 2 * n;
         const float *rr = recurrent + (size_t)b * 3 * n, *rz = rr + n, *rn = rr + 2 * n;
         const float *hb = h + (size_t)b * n;
         float *hnb = hn + (size_t)b * n, *hNextb = hNext + (size_t)b * n;
-        for (int j = 0; j < n; j += VL) {
+        int j = 0;
+        for (; j + GU * VL <= n; j += GU * VL) {
+            // s: GU reset gates, then GU update gates, as fastSigmoid's ½ + ½·tanh(x/2)
+            vec s[2 * GU], hnj[GU], candidate[GU];
+            for (int u = 0; u < GU; u++) {
+                const int i = j + u * VL;
+                s[u] = VMUL(half, VADD(VADD(VLOAD(gr + i), VLOAD(rr + i)), VLOAD(br + i)));
+                s[GU + u] = VMUL(half, VADD(VADD(VLOAD(gz + i), VLOAD(rz + i)), VLOAD(bz + i)));
+            }
+            tanhLanesN(s, 2 * GU);
+            for (int u = 0; u < 2 * GU; u++) s[u] = VADD(half, VMUL(half, s[u]));
+            for (int u = 0; u < GU; u++) {
+                const int i = j + u * VL;
+                hnj[u] = VADD(VLOAD(rn + i), VLOAD(biasHN + i));
+                candidate[u] = VADD(VADD(VLOAD(gn + i), VLOAD(bn + i)), VMUL(s[u], hnj[u]));
+            }
+            tanhLanesN(candidate, GU);
+            for (int u = 0; u < GU; u++) {
+                const int i = j + u * VL;
+                VSTORE(gr + i, s[u]);
+                VSTORE(gz + i, s[GU + u]);
+                VSTORE(gn + i, candidate[u]);
+                VSTORE(hnb + i, hnj[u]);
+                VSTORE(hNextb + i, VADD(candidate[u], VMUL(s[GU + u], VSUB(VLOAD(hb + i), candidate[u]))));
+            }
+        }
+        for (; j < n; j += VL) {
             const vec reset = sigmoidLanes(VADD(VADD(LOAD(gr), LOAD(rr)), LOAD(br)));
             const vec update = sigmoidLanes(VADD(VADD(LOAD(gz), LOAD(rz)), LOAD(bz)));
             const vec hnj = VADD(LOAD(rn), LOAD(biasHN));

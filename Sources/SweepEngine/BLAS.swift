@@ -44,17 +44,24 @@ public func sgemm(
 /// a recurrent layer's W_hh in every step of a batch: the kernel set's GEMM then skips
 /// repacking it on each call. With `openblas` it only remembers B.
 public final class PackedMatrix {
-    private var buffer = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64)
+    private let pageOffset: Int?
+    private var start: UnsafeMutablePointer<Float>
     private var capacity = 16
     fileprivate private(set) var source: UnsafePointer<Float>?
     fileprivate private(set) var trans = false, k = 0, n = 0, ld = 0
     /// The set whose layout the packing is in (nil: not packed).
     public fileprivate(set) var kernels: KernelSet?
 
-    public init() {}
-    deinit { buffer.deallocate() }
+    /// A packing that starts `pageOffset` bytes into a page, or on a 64-byte line anywhere (nil):
+    /// see `PageOffsetBuffer`.
+    public init(pageOffset: Int? = nil) {
+        self.pageOffset = pageOffset
+        start = PageOffsetBuffer.allocate(capacity, pageOffset: pageOffset)
+    }
 
-    fileprivate var packed: UnsafePointer<Float> { UnsafePointer(buffer.assumingMemoryBound(to: Float.self)) }
+    deinit { PageOffsetBuffer.deallocate(start, pageOffset: pageOffset) }
+
+    fileprivate var packed: UnsafePointer<Float> { UnsafePointer(start) }
 
     /// Packs op(B) (k×n) of `b`, which must stay unchanged while the packing is used, in the
     /// current kernel set's layout.
@@ -91,11 +98,11 @@ public final class PackedMatrix {
     private func reserve(k: Int, n: Int, _ table: UnsafePointer<sweep_kernels>) -> UnsafeMutablePointer<Float> {
         let size = table.pointee.packedSize(Int32(k), Int32(n))
         if size > capacity {
-            buffer.deallocate()
-            buffer = .allocate(byteCount: size * MemoryLayout<Float>.size, alignment: 64)
+            PageOffsetBuffer.deallocate(start, pageOffset: pageOffset)
+            start = PageOffsetBuffer.allocate(size, pageOffset: pageOffset)
             capacity = size
         }
-        return buffer.assumingMemoryBound(to: Float.self)
+        return start
     }
 }
 

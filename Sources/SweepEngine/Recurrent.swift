@@ -138,21 +138,30 @@ public final class Recurrent: Layer {
     private var inputShape: [Int] = []
     /// Cache: the input, time-major (T, B, I); backward reuses it for dx.
     private let input = Tensor(shape: [0])
-    private let gates = Tensor(shape: [0])
-    private let recurrent = Tensor(shape: [0])
-    private let bias = Tensor(shape: [0])
-    private let h = Tensor(shape: [0])
-    private let c = Tensor(shape: [0])
-    private let tanhC = Tensor(shape: [0])
-    private let hn = Tensor(shape: [0])
-    private let dGates = Tensor(shape: [0])
-    private let dGatesHidden = Tensor(shape: [0])
-    private let dh = Tensor(shape: [0])
-    private let dc = Tensor(shape: [0])
+    // The buffers that the cells' steps walk at the same index start 256 bytes apart in their
+    // pages (PageOffsetBuffer): at one offset, as mmap gave them, the steps stalled on 4K aliasing.
+    // tanhC (LSTM) and hn (GRU) share theirs.
+    private let gates = Tensor(shape: [0], pageOffset: 0)
+    private let recurrent = Tensor(shape: [0], pageOffset: 256)
+    private let bias = Tensor(shape: [0], pageOffset: 512)
+    private let h = Tensor(shape: [0], pageOffset: 768)
+    private let c = Tensor(shape: [0], pageOffset: 1024)
+    private let tanhC = Tensor(shape: [0], pageOffset: 1280)
+    private let hn = Tensor(shape: [0], pageOffset: 1280)
+    private let dGates = Tensor(shape: [0], pageOffset: 1536)
+    private let dGatesHidden = Tensor(shape: [0], pageOffset: 1792)
+    private let dh = Tensor(shape: [0], pageOffset: 2048)
+    private let dc = Tensor(shape: [0], pageOffset: 2304)
     /// (H) zeros: the output gradient of steps whose output is not used.
-    private let zeros = Tensor(shape: [0])
+    private let zeros = Tensor(shape: [0], pageOffset: 2560)
     /// (G·H) scratch for bias gradients.
-    private let dBias = Tensor(shape: [0])
+    private let dBias = Tensor(shape: [0], pageOffset: 2816)
+    /// GRU (H): b_hn's gradient as the chunked backward's steps add it up.
+    private let dBiasHN = Tensor(shape: [0], pageOffset: 3072)
+    /// A chunk of steps' dGates (and the GRU's dGatesHidden) packed as the weight gradients' B,
+    /// written by the backward steps (`backwardInChunks`).
+    private let packedGates = PackedMatrix(pageOffset: 3328)
+    private let packedGatesHidden = PackedMatrix(pageOffset: 3584)
     /// dW_ihᵀ or dW_hhᵀ (I or H, G·H) of one backward pass, before it is added into dW.
     private let dWeightT = Tensor(shape: [0])
     /// dW_hhᵀ (H, G·H), beside dW_ihᵀ in `dWeightT`, when the LSTM accumulates both block by block.
@@ -161,12 +170,6 @@ public final class Recurrent: Layer {
     /// once per pass for the GEMM of every step.
     private let packedWhhT = PackedMatrix()
     private let packedWhh = PackedMatrix()
-    /// A chunk of steps' dGates (and the GRU's dGatesHidden) packed as the weight gradients' B,
-    /// written by the backward steps (`backwardInChunks`).
-    private let packedGates = PackedMatrix()
-    private let packedGatesHidden = PackedMatrix()
-    /// GRU (H): b_hn's gradient as the chunked backward's steps add it up.
-    private let dBiasHN = Tensor(shape: [0])
     private var memory: RecurrentMemory?
     /// Tests turn it off to compare the chunked backward with the general one.
     var backwardInChunks = true

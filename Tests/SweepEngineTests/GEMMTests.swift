@@ -41,17 +41,20 @@ import TestSupport
                         expected[i * ldc + j] = Float(sum + Double(beta) * Double(c[i * ldc + j]))
                     }
                 }
-                var cPacked = c
+                let cPacked = c
                 c.withUnsafeMutableBufferPointer { c in
                     sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
                           beta: beta, c: c.baseAddress!, ldc: ldc)
                 }
-                let packed = PackedMatrix()
-                packed.pack(trans: transB, k: k, n: n, b, ld: ldb)
-                cPacked.withUnsafeMutableBufferPointer { c in
-                    sgemm(transA: transA, m: m, a: a, lda: lda, packedB: packed, beta: beta, c: c.baseAddress!, ldc: ldc)
+                // a packing anywhere, and one at a set offset into its page (as a recurrent layer's)
+                for packed in [PackedMatrix(), PackedMatrix(pageOffset: 1984)] {
+                    packed.pack(trans: transB, k: k, n: n, b, ld: ldb)
+                    var cPacked = cPacked
+                    cPacked.withUnsafeMutableBufferPointer { c in
+                        sgemm(transA: transA, m: m, a: a, lda: lda, packedB: packed, beta: beta, c: c.baseAddress!, ldc: ldc)
+                    }
+                    #expect(maxAbsDiff(cPacked, c) < 1e-4 * Float(max(k, 1)).squareRoot(), "\(m)×\(n)×\(k): packed B")
                 }
-                #expect(maxAbsDiff(cPacked, c) < 1e-4 * Float(max(k, 1)).squareRoot(), "\(m)×\(n)×\(k): packed B")
                 var worst: Float = 0
                 for i in 0..<m {
                     for j in 0..<n { worst = max(worst, abs(c[i * ldc + j] - expected[i * ldc + j])) }

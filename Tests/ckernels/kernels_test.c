@@ -984,8 +984,9 @@ static void runConv(void *context) {
         x->K->convForward(&x->g, x->batch, x->a, x->oc, x->b, x->packed, x->c);
 }
 
-/// An LSTM step (batch 64, hidden 128: forward, backward with its packed copy) or an Adam update
-/// of 100,000 parameters.
+/// An LSTM step (batch 64, hidden 128: forward, backward with its packed copy), a GRU step (batch 32,
+/// hidden 128, as gru-128's: forward, backward with its two packed copies), an RNN forward step
+/// (batch 32, hidden 128) or an Adam update of 100,000 parameters.
 typedef struct {
     const sweep_kernels *K;
     int what;
@@ -997,6 +998,10 @@ static void runElements(void *context) {
     float **x = e->x;
     if (e->what == 0) e->K->lstmForward(64, 128, x[0], x[1], x[2], x[3], x[4], x[5], x[6], 1);
     else if (e->what == 1) e->K->lstmBackward(64, 128, x[0], x[3], x[6], x[7], x[8], x[9], 128, x[10], x[11], x[4], 256, 64, 1);
+    else if (e->what == 2) e->K->gruForward(32, 128, x[0], x[1], x[2], x[3], x[4], x[5], x[6]);
+    else if (e->what == 3)
+        e->K->gruBackward(32, 128, x[0], x[1], x[2], x[3], x[4], 128, NULL, NULL, x[5], x[6], x[7], x[8], 256, 64);
+    else if (e->what == 4) e->K->rnnForward(32, 128, x[0], x[1], x[2], x[3]);
     else e->K->adamUpdate(100000, x[0], x[1], x[2], x[3], 1, 0.01f, 0.1f, 0.999f, 0.001f, 0.5f, 1e-8f, -1e-3f);
 }
 
@@ -1139,15 +1144,28 @@ static void bench(const char *only) {
         free(input), free(w), free(bias), free(out), free(dWt);
     }
     const char *names[] = {"lstm-128 forward step, batch 64", "lstm-128 backward step (+ packed), batch 64",
+                           "gru-128 forward step, batch 32", "gru-128 backward step (+ packed), batch 32",
+                           "rnn-128 forward step, batch 32",
                            "adam, 100000 parameters"};
-    if (wanted(names[0], only) || wanted(names[1], only) || wanted(names[2], only)) printf("%-44s\n", "ns per element");
-    const double elements[] = {64 * 128, 64 * 128, 100000};
-    for (int what = 0; what < 3; what++) {
+    const int kinds = sizeof names / sizeof names[0];
+    bool any = false;
+    for (int what = 0; what < kinds; what++) any = any || wanted(names[what], only);
+    if (any) printf("%-44s\n", "ns per element");
+    const double elements[] = {64 * 128, 64 * 128, 32 * 128, 32 * 128, 32 * 128, 100000};
+    for (int what = 0; what < kinds; what++) {
         if (!wanted(names[what], only)) continue;
         printf("%-44s", names[what]);
         elementCase x[SET_NAMES];
+        // buffer i 256·i bytes into its own pages, as the engine places a recurrent layer's
+        // buffers (PageOffsetBuffer, Tensor.swift): with malloc's placement the backward steps
+        // took up to twice the time or not, by the accident of the heap's state (4K aliasing)
+        void *pages[12];
         float *buffers[12];
-        for (int i = 0; i < 12; i++) buffers[i] = randomFloats(400000, 0.5f);
+        for (int i = 0; i < 12; i++) {
+            if (!(pages[i] = aligned_alloc(4096, 400000 * sizeof(float) + 4096))) abort();
+            buffers[i] = (float *)((char *)pages[i] + i * 256);
+            for (int e = 0; e < 400000; e++) buffers[i][e] = uniform(0.5f);
+        }
         for (int s = 0; s < setCount; s++) {
             x[s].K = sets[s], x[s].what = what;
             memcpy(x[s].x, buffers, sizeof buffers);
@@ -1156,7 +1174,7 @@ static void bench(const char *only) {
         timePerCall(runElements, x, sizeof x[0], setCount, seconds);
         for (int s = 0; s < setCount; s++) printf(" %9.3f", seconds[s] / elements[what] * 1e9);
         printf("\n");
-        for (int i = 0; i < 12; i++) free(buffers[i]);
+        for (int i = 0; i < 12; i++) free(pages[i]);
     }
 }
 
