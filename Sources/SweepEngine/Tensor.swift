@@ -65,9 +65,9 @@ public final class Tensor {
 
 /// Floats that start at a chosen offset into a page. A loop that walks several buffers at the same
 /// index stalls where their addresses agree in the low 12 bits: a load waits on an earlier store to
-/// another buffer at the same page offset (4K aliasing). Large allocations come from mmap at one
-/// fixed page offset, so the recurrent cells' buffers all did: the GRU's and LSTM's backward steps
-/// ran 1.6–2.4× slower than with their buffers 256 bytes apart (Zen 4, AVX2 and AVX-512 alike).
+/// another buffer at the same page offset (4K aliasing). mmap, which serves large allocations,
+/// puts them all at one page offset; so placed, the GRU's and LSTM's backward steps ran 1.6–2.4×
+/// slower than with their buffers 256 bytes apart (Zen 4, AVX2 and AVX-512 alike).
 enum PageOffsetBuffer {
     /// `count` floats (uninitialised) starting `pageOffset` bytes (a multiple of 64 below 4096) into
     /// a page, or on a 64-byte line anywhere (nil).
