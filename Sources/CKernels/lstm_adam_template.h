@@ -10,7 +10,8 @@
 //   VCLAMP_BELOW(x, lo)    lo where x < lo, else x (NaN passes, as the Swift `replacing(where: x .< lo)`)
 //   VCLAMP_ABOVE(x, hi)    hi where x > hi, else x
 //   VLOADN(p, n), VSTOREN(p, v, n)   the first min(n, VL) lanes (loads zero the others)
-//   GU                     vectors of a row that the gate loops take at a time (an enum constant)
+//   GU                     vectors of a row that the GRU's forward step takes at a time (an even enum
+//                          constant); the LSTM's, with four gates to the GRU's three, takes LU = GU / 2
 
 // No a·b + c contracted into one FMA from here on: clang honours the STDC pragma, GCC its
 // optimize pragma (its intrinsics are plain vector arithmetic, which its default
@@ -31,7 +32,7 @@
 /// ~50 cycles; AVX2 on Zen 4 ran the GRU's gate loop 1.4× faster with four vectors interleaved.
 TARGET static ALWAYS_INLINE void tanhLanesN(vec *x, int u) {
     const vec c = VSET1(7.90531110763549805f), nc = VSET1(-7.90531110763549805f);
-    vec x2[4 * GU], p[4 * GU], q[4 * GU];
+    vec x2[2 * GU], p[2 * GU], q[2 * GU];
     for (int i = 0; i < u; i++) {
         x[i] = VCLAMP_ABOVE(VCLAMP_BELOW(x[i], nc), c);
         x2[i] = VMUL(x[i], x[i]);
@@ -68,9 +69,8 @@ TARGET static ALWAYS_INLINE vec sigmoidLanes(vec x) {
 
 #define LOAD(p) VLOADN((p) + j, n - j)
 #define STORE(p, v) VSTOREN((p) + j, v, n - j)
-#ifndef LU
 #define LU (GU / 2)
-#endif
+_Static_assert(GU >= 2 && GU % 2 == 0, "GU: an even number of vectors, so that the LSTM's 4·LU are 2·GU");
 
 TARGET void SET_FUNCTION(lstm_forward)(int batch, int hidden, float *gates, const float *recurrent,
                                        const float *bias, const float *c, float *cNext, float *hNext,
