@@ -61,95 +61,72 @@ TARGET static ALWAYS_INLINE vec tanhLanes(vec x) {
     return x;
 }
 
-/// fastSigmoid: ½ + ½·tanh(x/2).
-TARGET static ALWAYS_INLINE vec sigmoidLanes(vec x) {
-    const vec half = VSET1(0.5f);
-    return VADD(half, VMUL(half, tanhLanes(VMUL(half, x))));
-}
-
 #define LOAD(p) VLOADN((p) + j, n - j)
 #define STORE(p, v) VSTOREN((p) + j, v, n - j)
 #define LU (GU / 2)
 _Static_assert(GU >= 2 && GU % 2 == 0, "GU: an even number of vectors, so that the LSTM's 4·LU are 2·GU");
+
+/// u vectors (LU, or 1 at a row's end) of an LSTM forward step's row from column j: the four gates
+/// of all of them, then c and tanh(c). Loads and stores take the first n − i lanes where fewer remain.
+TARGET static ALWAYS_INLINE void lstmForwardVectors(const int u, int j, int n, float *gi, const float *ri,
+                                                   const float *bi, const float *cb, float *cn, float *hn,
+                                                   float *tn, ptrdiff_t ahead) {
+    float *gf = gi + n, *gg = gi + 2 * n, *go = gi + 3 * n;
+    const float *rf = ri + n, *rg = ri + 2 * n, *ro = ri + 3 * n, *bf = bi + n, *bg = bi + 2 * n, *bo = bi + 3 * n;
+    const vec half = VSET1(0.5f);
+    // s: u input, forget, cell and out gates each; cell's tanh takes x, the others x/2 (fastSigmoid)
+    vec s[4 * LU], cj[LU];
+    for (int v = 0; v < u; v++) {
+        const int i = j + v * VL, left = n - i;
+        if (ahead && LINE_START(i)) {
+            PREFETCH_L2(gi + i + ahead);
+            PREFETCH_L2(gf + i + ahead);
+            PREFETCH_L2(gg + i + ahead);
+            PREFETCH_L2(go + i + ahead);
+            PREFETCH_L2(cn + i + ahead / 4);  // the next step's c, tanh c and h slots
+            PREFETCH_L2(tn + i + ahead / 4);
+            PREFETCH_L2(hn + i + ahead / 4);
+        }
+        s[v] = VMUL(half, VADD(VADD(VLOADN(gi + i, left), VLOADN(ri + i, left)), VLOADN(bi + i, left)));
+        s[u + v] = VMUL(half, VADD(VADD(VLOADN(gf + i, left), VLOADN(rf + i, left)), VLOADN(bf + i, left)));
+        s[2 * u + v] = VADD(VADD(VLOADN(gg + i, left), VLOADN(rg + i, left)), VLOADN(bg + i, left));
+        s[3 * u + v] = VMUL(half, VADD(VADD(VLOADN(go + i, left), VLOADN(ro + i, left)), VLOADN(bo + i, left)));
+    }
+    tanhLanesN(s, 4 * u);
+    for (int v = 0; v < u; v++) {
+        s[v] = VADD(half, VMUL(half, s[v]));
+        s[u + v] = VADD(half, VMUL(half, s[u + v]));
+        s[3 * u + v] = VADD(half, VMUL(half, s[3 * u + v]));
+    }
+    for (int v = 0; v < u; v++) {
+        const int i = j + v * VL, left = n - i;
+        cj[v] = VADD(VMUL(s[u + v], VLOADN(cb + i, left)), VMUL(s[v], s[2 * u + v]));
+        VSTOREN(gi + i, s[v], left);
+        VSTOREN(gf + i, s[u + v], left);
+        VSTOREN(gg + i, s[2 * u + v], left);
+        VSTOREN(go + i, s[3 * u + v], left);
+        VSTOREN(cn + i, cj[v], left);
+    }
+    tanhLanesN(cj, u);
+    for (int v = 0; v < u; v++) {
+        const int i = j + v * VL, left = n - i;
+        VSTOREN(tn + i, cj[v], left);
+        VSTOREN(hn + i, VMUL(s[3 * u + v], cj[v]), left);
+    }
+}
 
 TARGET void SET_FUNCTION(lstm_forward)(int batch, int hidden, float *gates, const float *recurrent,
                                        const float *bias, const float *c, float *cNext, float *hNext,
                                        float *tanhCNext, int prefetchNext) {
     const int n = hidden;
     const ptrdiff_t ahead = prefetchNext ? (ptrdiff_t)batch * 4 * n : 0;
-    const float *bi = bias, *bf = bias + n, *bg = bias + 2 * n, *bo = bias + 3 * n;
-    const vec half = VSET1(0.5f);
     for (int b = 0; b < batch; b++) {
-        float *gi = gates + (size_t)b * 4 * n, *gf = gi + n, *gg = gi + 2 * n, *go = gi + 3 * n;
-        const float *ri = recurrent + (size_t)b * 4 * n, *rf = ri + n, *rg = ri + 2 * n, *ro = ri + 3 * n;
-        const float *cb = c + (size_t)b * n;
-        float *cn = cNext + (size_t)b * n, *hn = hNext + (size_t)b * n, *tn = tanhCNext + (size_t)b * n;
+        float *gi = gates + (size_t)b * 4 * n, *cn = cNext + (size_t)b * n, *hn = hNext + (size_t)b * n;
+        float *tn = tanhCNext + (size_t)b * n;
+        const float *ri = recurrent + (size_t)b * 4 * n, *cb = c + (size_t)b * n;
         int j = 0;
-        for (; j + LU * VL <= n; j += LU * VL) {
-            // s: LU input, forget, cell and out gates each; cell's tanh takes x, the others x/2
-            vec s[4 * LU], cj[LU];
-            for (int u = 0; u < LU; u++) {
-                const int i = j + u * VL;
-                if (ahead && LINE_START(i)) {
-                    PREFETCH_L2(gi + i + ahead);
-                    PREFETCH_L2(gf + i + ahead);
-                    PREFETCH_L2(gg + i + ahead);
-                    PREFETCH_L2(go + i + ahead);
-                    PREFETCH_L2(cn + i + ahead / 4);
-                    PREFETCH_L2(tn + i + ahead / 4);
-                    PREFETCH_L2(hn + i + ahead / 4);
-                }
-                s[u] = VMUL(half, VADD(VADD(VLOAD(gi + i), VLOAD(ri + i)), VLOAD(bi + i)));
-                s[LU + u] = VMUL(half, VADD(VADD(VLOAD(gf + i), VLOAD(rf + i)), VLOAD(bf + i)));
-                s[2 * LU + u] = VADD(VADD(VLOAD(gg + i), VLOAD(rg + i)), VLOAD(bg + i));
-                s[3 * LU + u] = VMUL(half, VADD(VADD(VLOAD(go + i), VLOAD(ro + i)), VLOAD(bo + i)));
-            }
-            tanhLanesN(s, 4 * LU);
-            for (int u = 0; u < LU; u++) {
-                s[u] = VADD(half, VMUL(half, s[u]));
-                s[LU + u] = VADD(half, VMUL(half, s[LU + u]));
-                s[3 * LU + u] = VADD(half, VMUL(half, s[3 * LU + u]));
-            }
-            for (int u = 0; u < LU; u++) {
-                const int i = j + u * VL;
-                cj[u] = VADD(VMUL(s[LU + u], VLOAD(cb + i)), VMUL(s[u], s[2 * LU + u]));
-                VSTORE(gi + i, s[u]);
-                VSTORE(gf + i, s[LU + u]);
-                VSTORE(gg + i, s[2 * LU + u]);
-                VSTORE(go + i, s[3 * LU + u]);
-                VSTORE(cn + i, cj[u]);
-            }
-            tanhLanesN(cj, LU);
-            for (int u = 0; u < LU; u++) {
-                const int i = j + u * VL;
-                VSTORE(tn + i, cj[u]);
-                VSTORE(hn + i, VMUL(s[3 * LU + u], cj[u]));
-            }
-        }
-        for (; j < n; j += VL) {
-            if (ahead && LINE_START(j)) {
-                PREFETCH_L2(gi + j + ahead);
-                PREFETCH_L2(gf + j + ahead);
-                PREFETCH_L2(gg + j + ahead);
-                PREFETCH_L2(go + j + ahead);
-                PREFETCH_L2(cn + j + ahead / 4);  // the next step's c, tanh c and h slots
-                PREFETCH_L2(tn + j + ahead / 4);
-                PREFETCH_L2(hn + j + ahead / 4);
-            }
-            const vec input = sigmoidLanes(VADD(VADD(LOAD(gi), LOAD(ri)), LOAD(bi)));
-            const vec forget = sigmoidLanes(VADD(VADD(LOAD(gf), LOAD(rf)), LOAD(bf)));
-            const vec cell = tanhLanes(VADD(VADD(LOAD(gg), LOAD(rg)), LOAD(bg)));
-            const vec out = sigmoidLanes(VADD(VADD(LOAD(go), LOAD(ro)), LOAD(bo)));
-            const vec cj = VADD(VMUL(forget, LOAD(cb)), VMUL(input, cell));
-            STORE(gi, input);
-            STORE(gf, forget);
-            STORE(gg, cell);
-            STORE(go, out);
-            const vec tc = tanhLanes(cj);
-            STORE(cn, cj);
-            STORE(tn, tc);
-            STORE(hn, VMUL(out, tc));
-        }
+        for (; j + LU * VL <= n; j += LU * VL) lstmForwardVectors(LU, j, n, gi, ri, bias, cb, cn, hn, tn, ahead);
+        for (; j < n; j += VL) lstmForwardVectors(1, j, n, gi, ri, bias, cb, cn, hn, tn, ahead);
     }
 }
 
@@ -219,55 +196,50 @@ TARGET void SET_FUNCTION(lstm_backward)(int batch, int hidden, const float *gate
     }
 }
 
-/// GRUCell.forward's step (GRUCell.swift), its operations in their order, GU vectors of a row at a
-/// time: the reset and update gates of all of them, then their candidates.
+/// u vectors (GU, or 1 at a row's end) of a GRU forward step's row from column j: the reset and
+/// update gates of all of them, then their candidates. Loads and stores take the first n − i lanes
+/// where fewer remain.
+TARGET static ALWAYS_INLINE void gruForwardVectors(const int u, int j, int n, float *gr, const float *rr,
+                                                  const float *br, const float *biasHN, const float *hb,
+                                                  float *hnb, float *hNextb) {
+    float *gz = gr + n, *gn = gr + 2 * n;
+    const float *rz = rr + n, *rn = rr + 2 * n, *bz = br + n, *bn = br + 2 * n;
+    const vec half = VSET1(0.5f);
+    // s: u reset gates, then u update gates, as fastSigmoid's ½ + ½·tanh(x/2)
+    vec s[2 * GU], hnj[GU], candidate[GU];
+    for (int v = 0; v < u; v++) {
+        const int i = j + v * VL, left = n - i;
+        s[v] = VMUL(half, VADD(VADD(VLOADN(gr + i, left), VLOADN(rr + i, left)), VLOADN(br + i, left)));
+        s[u + v] = VMUL(half, VADD(VADD(VLOADN(gz + i, left), VLOADN(rz + i, left)), VLOADN(bz + i, left)));
+    }
+    tanhLanesN(s, 2 * u);
+    for (int v = 0; v < 2 * u; v++) s[v] = VADD(half, VMUL(half, s[v]));
+    for (int v = 0; v < u; v++) {
+        const int i = j + v * VL, left = n - i;
+        hnj[v] = VADD(VLOADN(rn + i, left), VLOADN(biasHN + i, left));
+        candidate[v] = VADD(VADD(VLOADN(gn + i, left), VLOADN(bn + i, left)), VMUL(s[v], hnj[v]));
+    }
+    tanhLanesN(candidate, u);
+    for (int v = 0; v < u; v++) {
+        const int i = j + v * VL, left = n - i;
+        VSTOREN(gr + i, s[v], left);
+        VSTOREN(gz + i, s[u + v], left);
+        VSTOREN(gn + i, candidate[v], left);
+        VSTOREN(hnb + i, hnj[v], left);
+        VSTOREN(hNextb + i, VADD(candidate[v], VMUL(s[u + v], VSUB(VLOADN(hb + i, left), candidate[v]))), left);
+    }
+}
+
+/// GRUCell.forward's step (GRUCell.swift), its operations in their order.
 TARGET void SET_FUNCTION(gru_forward)(int batch, int hidden, float *gates, const float *recurrent, const float *bias,
                                       const float *biasHN, const float *h, float *hn, float *hNext) {
     const int n = hidden;
-    const float *br = bias, *bz = bias + n, *bn = bias + 2 * n;
-    const vec half = VSET1(0.5f);
     for (int b = 0; b < batch; b++) {
-        float *gr = gates + (size_t)b * 3 * n, *gz = gr + n, *gn = gr + 2 * n;
-        const float *rr = recurrent + (size_t)b * 3 * n, *rz = rr + n, *rn = rr + 2 * n;
-        const float *hb = h + (size_t)b * n;
-        float *hnb = hn + (size_t)b * n, *hNextb = hNext + (size_t)b * n;
+        float *gr = gates + (size_t)b * 3 * n, *hnb = hn + (size_t)b * n, *hNextb = hNext + (size_t)b * n;
+        const float *rr = recurrent + (size_t)b * 3 * n, *hb = h + (size_t)b * n;
         int j = 0;
-        for (; j + GU * VL <= n; j += GU * VL) {
-            // s: GU reset gates, then GU update gates, as fastSigmoid's ½ + ½·tanh(x/2)
-            vec s[2 * GU], hnj[GU], candidate[GU];
-            for (int u = 0; u < GU; u++) {
-                const int i = j + u * VL;
-                s[u] = VMUL(half, VADD(VADD(VLOAD(gr + i), VLOAD(rr + i)), VLOAD(br + i)));
-                s[GU + u] = VMUL(half, VADD(VADD(VLOAD(gz + i), VLOAD(rz + i)), VLOAD(bz + i)));
-            }
-            tanhLanesN(s, 2 * GU);
-            for (int u = 0; u < 2 * GU; u++) s[u] = VADD(half, VMUL(half, s[u]));
-            for (int u = 0; u < GU; u++) {
-                const int i = j + u * VL;
-                hnj[u] = VADD(VLOAD(rn + i), VLOAD(biasHN + i));
-                candidate[u] = VADD(VADD(VLOAD(gn + i), VLOAD(bn + i)), VMUL(s[u], hnj[u]));
-            }
-            tanhLanesN(candidate, GU);
-            for (int u = 0; u < GU; u++) {
-                const int i = j + u * VL;
-                VSTORE(gr + i, s[u]);
-                VSTORE(gz + i, s[GU + u]);
-                VSTORE(gn + i, candidate[u]);
-                VSTORE(hnb + i, hnj[u]);
-                VSTORE(hNextb + i, VADD(candidate[u], VMUL(s[GU + u], VSUB(VLOAD(hb + i), candidate[u]))));
-            }
-        }
-        for (; j < n; j += VL) {
-            const vec reset = sigmoidLanes(VADD(VADD(LOAD(gr), LOAD(rr)), LOAD(br)));
-            const vec update = sigmoidLanes(VADD(VADD(LOAD(gz), LOAD(rz)), LOAD(bz)));
-            const vec hnj = VADD(LOAD(rn), LOAD(biasHN));
-            const vec candidate = tanhLanes(VADD(VADD(LOAD(gn), LOAD(bn)), VMUL(reset, hnj)));
-            STORE(gr, reset);
-            STORE(gz, update);
-            STORE(gn, candidate);
-            STORE(hnb, hnj);
-            STORE(hNextb, VADD(candidate, VMUL(update, VSUB(LOAD(hb), candidate))));
-        }
+        for (; j + GU * VL <= n; j += GU * VL) gruForwardVectors(GU, j, n, gr, rr, bias, biasHN, hb, hnb, hNextb);
+        for (; j < n; j += VL) gruForwardVectors(1, j, n, gr, rr, bias, biasHN, hb, hnb, hNextb);
     }
 }
 
