@@ -41,7 +41,7 @@ import TestSupport
                         expected[i * ldc + j] = Float(sum + Double(beta) * Double(c[i * ldc + j]))
                     }
                 }
-                let cPacked = c
+                let cBefore = c
                 c.withUnsafeMutableBufferPointer { c in
                     sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
                           beta: beta, c: c.baseAddress!, ldc: ldc)
@@ -49,7 +49,7 @@ import TestSupport
                 // a packing anywhere, and one at a set offset into its page (as a recurrent layer's)
                 for packed in [PackedMatrix(), PackedMatrix(pageOffset: 1984)] {
                     packed.pack(trans: transB, k: k, n: n, b, ld: ldb)
-                    var cPacked = cPacked
+                    var cPacked = cBefore
                     cPacked.withUnsafeMutableBufferPointer { c in
                         sgemm(transA: transA, m: m, a: a, lda: lda, packedB: packed, beta: beta, c: c.baseAddress!, ldc: ldc)
                     }
