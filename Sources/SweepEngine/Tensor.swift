@@ -73,10 +73,11 @@ enum PageOffsetBuffer {
     /// a page, or on a 64-byte line anywhere (nil).
     static func allocate(_ count: Int, pageOffset: Int?) -> UnsafeMutablePointer<Float> {
         guard let offset = pageOffset else {
-            return UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64).bindMemory(to: Float.self, capacity: count)
+            return UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
+                .bindMemory(to: Float.self, capacity: count)
         }
         precondition(offset >= 0 && offset < 4096 && offset % 64 == 0, "page offset \(offset)")
-        let base = UnsafeMutableRawPointer.allocate(byteCount: offset + count * 4, alignment: 4096)
+        let base = UnsafeMutableRawPointer.allocate(byteCount: offset + count * MemoryLayout<Float>.stride, alignment: 4096)
         return (base + offset).bindMemory(to: Float.self, capacity: count)
     }
 

@@ -1162,7 +1162,7 @@ static void bench(const char *only) {
         void *pages[12];
         float *buffers[12];
         for (int i = 0; i < 12; i++) {
-            if (!(pages[i] = aligned_alloc(4096, 400000 * sizeof(float) + 4096))) abort();
+            if (posix_memalign(&pages[i], 4096, 400000 * sizeof(float) + 4096)) abort();
             buffers[i] = (float *)((char *)pages[i] + i * 256);
             for (int e = 0; e < 400000; e++) buffers[i][e] = uniform(0.5f);
         }
