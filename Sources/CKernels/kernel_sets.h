@@ -15,6 +15,8 @@
                                     const float *packed, float beta, float *c, int ldc);                        \
     void sweep_##set##_sgemm_packed_a_panels(int m, int n, int k, const float *a, int aPanelStride,             \
                                              const float *packed, float beta, float *c, int ldc);               \
+    void sweep_##set##_sgemm_packed_t(int m, int n, int k, const float *packed, const float *b, int ldb,       \
+                                      float beta, float *c, int ldc);                                          \
     void sweep_##set##_add_transposed(int rows, int columns, const float *x, float *y);                         \
     void sweep_##set##_conv_forward(const sweep_conv_shape *g, int batch, const float *input, int outChannels,  \
                                     const float *w, const float *bias, float *output);                          \
@@ -66,6 +68,7 @@ SWEEP_SET_FUNCTIONS(neon);
         .sgemm = sweep_##set##_sgemm, .packedSize = sweep_##set##_packed_size, .packB = sweep_##set##_pack_b, \
         .packedRow = sweep_##set##_packed_row, .sgemmPacked = sweep_##set##_sgemm_packed,                   \
         .sgemmPackedAPanels = sweep_##set##_sgemm_packed_a_panels,                                          \
+        .sgemmPackedT = sweep_##set##_sgemm_packed_t,                                                        \
         .addTransposed = sweep_##set##_add_transposed, .convForward = sweep_##set##_conv_forward,           \
         .convWeightGrad = sweep_##set##_conv_weight_grad, .lstmForward = sweep_##set##_lstm_forward,        \
         .lstmBackward = sweep_##set##_lstm_backward, .gruForward = sweep_##set##_gru_forward,               \

@@ -284,6 +284,14 @@ TARGET static void kernelRowPointers(int kc, const float *const a[MR], const flo
          (tileC){.c = c, .ldc = ldc, .mr = mr, .nr = nr, .accumulate = true});
 }
 
+/// C tile (+)= A · B panel with A's row i read as column i of a packed op(B) (its p-th value NR
+/// floats after the one before): Pᵀ for a P packed in panels (sgemm_packed_t).
+TARGET static void kernelPanelColumns(int kc, const float *a, const float *b, float *c, int ldc, int mr, int nr,
+                                      bool accumulate) {
+    tile(kc, (tileA){.a = a, .rowStride = 1, .step = NR}, (tileB){.b = b},
+         (tileC){.c = c, .ldc = ldc, .mr = mr, .nr = nr, .accumulate = accumulate});
+}
+
 /// kernelRowPointers whose A rows run in segments of `seg` floats, each `jump` floats after the
 /// one before (a convolution's output rows within rows of the zero-bordered image).
 TARGET static void kernelRowSegments(int kc, const float *const a[MR], int seg, int jump, const float *b, float *c,
@@ -592,6 +600,30 @@ TARGET void SET_FUNCTION(sgemm_packed_a_panels)(int m, int n, int k, const float
             FOR_ROW_TILES(ir, mr, m)
                 kernelPanels(kc, ac + (size_t)ir * NR, aPanelStride, panels + (size_t)jr * kc, c + (size_t)ir * ldc + jr,
                              ldc, mr, minInt(n - jr, NR), pc > 0 || beta != 0);
+    }
+}
+
+TARGET void SET_FUNCTION(sgemm_packed_t)(int m, int n, int k, const float *packed, const float *b, int ldb,
+                                         float beta, float *c, int ldc) {
+    if (zeroK(m, n, k, beta, c, ldc)) return;
+    if (!packedB) packedB = aligned((size_t)KC * NC);
+    const int mNR = roundUpNR(m);
+    for (int pc = 0; pc < k; pc += KC) {
+        const int kc = minInt(k - pc, KC);
+        // P's K block: its panel of columns [ip, ip + NR), the rows of C's tiles, at ip·kc
+        const float *panels = packed + (size_t)pc * mNR;
+        for (int jc = 0; jc < n; jc += NC) {
+            const int nc = minInt(n - jc, NC);
+            packBRows(b, ldb, pc, kc, jc, nc, packedB);
+            for (int ip = 0; ip < m; ip += NR) {
+                const int rows = minInt(m - ip, NR);
+                for (int jr = 0; jr < nc; jr += NR)
+                    FOR_ROW_TILES(ir, mr, rows)
+                        kernelPanelColumns(kc, panels + (size_t)ip * kc + ir, packedB + (size_t)jr * kc,
+                                           c + (size_t)(ip + ir) * ldc + jc + jr, ldc, mr, minInt(nc - jr, NR),
+                                           pc > 0 || beta != 0);
+            }
+        }
     }
 }
 

@@ -139,6 +139,19 @@ public func sgemm(m: Int, aPanels: UnsafePointer<Float>, aPanelStride: Int, pack
                                      packedB.packed, beta, c, Int32(ldc ?? packedB.n))
 }
 
+/// C (m × n) = Pᵀ · B + beta·C for the packing P of a k × m op(B) (`PackedMatrix`, own kernel set
+/// only) and a row-major B (k × n): the weight gradient dW = dGatesᵀ · input straight from the
+/// gate gradients that a recurrent layer's backward steps wrote packed, in dW's own layout.
+@inline(__always)
+public func sgemm(transposedPacked p: PackedMatrix, b: UnsafePointer<Float>, ldb: Int? = nil, n: Int, beta: Float = 0,
+                  c: UnsafeMutablePointer<Float>, ldc: Int? = nil) {
+    guard let table = p.kernels?.table, beta == 0 || beta == 1 else {
+        preconditionFailure("sgemm from a transposed packing without an own kernel set")
+    }
+    table.pointee.sgemmPackedT(Int32(p.n), Int32(n), Int32(p.k), p.packed, b, Int32(ldb ?? n), beta, c,
+                               Int32(ldc ?? n))
+}
+
 public enum BLAS {
     /// Sets the number of OpenBLAS threads for this process (`threads` key).
     public static func setThreads(_ n: Int) {

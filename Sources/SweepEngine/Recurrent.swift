@@ -164,8 +164,6 @@ public final class Recurrent: Layer {
     private let packedGatesHidden = PackedMatrix(pageOffset: 3584)
     /// dW_ihᵀ or dW_hhᵀ (I or H, G·H) of one backward pass, before it is added into dW.
     private let dWeightT = Tensor(shape: [0])
-    /// dW_hhᵀ (H, G·H), beside dW_ihᵀ in `dWeightT`, when the LSTM accumulates both block by block.
-    private let dWeightT2 = Tensor(shape: [0])
     /// W_hhᵀ (H, G·H) for the forward steps and W_hh (G·H, H) for the backward ones, packed
     /// once per pass for the GEMM of every step.
     private let packedWhhT = PackedMatrix()
@@ -334,8 +332,10 @@ public final class Recurrent: Layer {
     /// The backward with an own kernel set, a chunk of steps at a time. The steps of a chunk
     /// write their dGates a second time (and the GRU's dGatesHidden), packed as the B of the
     /// weight-gradient GEMMs (the rows of one block of a packing, ≤ 256, in a buffer that stays
-    /// in L2), and the two GEMMs take each chunk as soon as it is complete; the steps add up the
-    /// bias gradients as they go. Without a dx to compute (first layer), the steps write no
+    /// in L2), and the two GEMMs take each chunk as soon as it is complete, reading the packing as
+    /// dGatesᵀ (`sgemm(transposedPacked:)`) and adding straight into dW: nothing is transposed,
+    /// neither h nor dW (dW_ih still goes through dW_ihᵀ where I is no multiple of the panel
+    /// width); the steps add up the bias gradients as they go. Without a dx to compute (first layer), the steps write no
     /// plain dGates at all: the step's own dh GEMM reads them from the packing too.
     /// An lstm-128 batch has 1.8 MB of dGates: written whole and then packed, it went to L3
     /// and back twice; gru-128 and rnn-128 went that way until they took this path too.
@@ -344,12 +344,13 @@ public final class Recurrent: Layer {
         var m = m
         // a step's dGates read from the packing need its rows in one block of it (B ≤ 256)
         m.dGatesStepRows = needsInputGradient || b > Kernels.current.blockRows ? b : 0
-        dWeightT2.reshape([hidden, gh])
-        let dWihT = dWeightT.data, dWhhT = dWeightT2.data
         let chunk = max(1, Kernels.current.blockRows / b)
+        // dW_ih from the packing as dW_hh, unless I fills its last panel only in part (28 of MNIST's
+        // rows): then the packing is the B of dW_ihᵀ, whose rows waste nothing
+        let ihFromPacking = inputs % Kernels.current.panelWidth == 0
         // the B of dW_hh: dGatesHidden's own packing where it differs from dGates (GRU)
         let packedHidden = cell == .gru ? packedGatesHidden : packedGates
-        var end = steps, hhStarted = false
+        var end = steps
         while end > 0 {
             // step 0 is a chunk of its own: h_{−1} = 0 adds nothing to dW_hh
             let start = end == 1 ? 0 : max(1, end - chunk)
@@ -357,19 +358,23 @@ public final class Recurrent: Layer {
             if cell == .gru { m.packedGatesHidden = packedGatesHidden.declare(k: (end - start) * b, n: gh) }
             (m.packedFirstStep, m.packedRows) = (start, (end - start) * b)
             backwardSteps(Cell.self, m, dy, steps: start..<end)
-            // dW_ih (G·H, I) += (xᵀ (I, rows) · dGates (rows, G·H))ᵀ
-            sgemm(transA: true, m: inputs, a: input.data + start * b * inputs, packedB: packedGates,
-                  beta: end == steps ? 0 : 1, c: dWihT)
+            if ihFromPacking {
+                // dW_ih (G·H, I) += dGatesᵀ (G·H, rows) · x (rows, I)
+                sgemm(transposedPacked: packedGates, b: input.data + start * b * inputs, n: inputs, beta: 1,
+                      c: params.grad(weightIH))
+            } else {
+                // dW_ihᵀ (I, G·H) (+)= xᵀ (I, rows) · dGates (rows, G·H)
+                sgemm(transA: true, m: inputs, a: input.data + start * b * inputs, packedB: packedGates,
+                      beta: end == steps ? 0 : 1, c: dWeightT.data)
+            }
             if start > 0 {
-                // dW_hh (G·H, H) += (h_{t−1}ᵀ (H, rows) · dGatesHidden (rows, G·H))ᵀ
-                sgemm(transA: true, m: hidden, a: m.h + start * b * hidden, packedB: packedHidden,
-                      beta: hhStarted ? 1 : 0, c: dWhhT)
-                hhStarted = true
+                // dW_hh (G·H, H) += dGatesHiddenᵀ (G·H, rows) · h_{t−1} (rows, H)
+                sgemm(transposedPacked: packedHidden, b: m.h + start * b * hidden, n: hidden, beta: 1,
+                      c: params.grad(weightHH))
             }
             end = start
         }
-        addTransposed(dWihT, rows: inputs, columns: gh, into: params.grad(weightIH))
-        if hhStarted { addTransposed(dWhhT, rows: hidden, columns: gh, into: params.grad(weightHH)) }
+        if !ihFromPacking { addTransposed(dWeightT.data, rows: inputs, columns: gh, into: params.grad(weightIH)) }
     }
 
     /// BPTT: walks the per-step caches in reverse, passing the state gradient along, over

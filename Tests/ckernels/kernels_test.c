@@ -260,6 +260,39 @@ static void testAPanels(void) {
     }
 }
 
+/// C = Pᵀ · B + beta·C with P packed as a B (a recurrent layer's weight gradients from the packed
+/// gate gradients): against the double reference, and the bits of sgemmPacked with Pᵀ read as a
+/// transposed A. Shapes: GRU-128's dW_hh chunk; C rows that end inside a panel; two K blocks;
+/// more columns than one block of B (NC); single rows, columns and steps.
+static void testPackedT(void) {
+    const int cases[][3] = {{384, 128, 256}, {7, 5, 3}, {40, 33, 300}, {1, 1, 1}, {20, 1100, 9}, {35, 16, 257}};
+    for (int t = 0; t < 6; t++) {
+        const int m = cases[t][0], n = cases[t][1], k = cases[t][2];
+        float *p = randomFloats((size_t)k * m, 1), *b = randomFloats((size_t)k * n, 1);
+        float *c0 = randomFloats((size_t)m * n, 1), *c = floats((size_t)m * n), *expected = floats((size_t)m * n);
+        double *ref = malloc(sizeof(double) * m * n), *bound = malloc(sizeof(double) * m * n);
+        for (int s = 0; s < setCount; s++) {
+            const sweep_kernels *K = sets[s];
+            float *packedP = floats(K->packedSize(k, m)), *packedB = floats(K->packedSize(k, n));
+            K->packB(false, k, m, p, m, packedP);
+            K->packB(false, k, n, b, n, packedB);
+            for (int betaOne = 0; betaOne < 2; betaOne++) {
+                char what[160];
+                snprintf(what, sizeof what, "sgemmPackedT m %d n %d k %d beta %d", m, n, k, betaOne);
+                referenceGEMM(true, false, m, n, k, p, m, b, n, betaOne, c0, n, ref, bound);
+                memcpy(c, c0, sizeof(float) * m * n);
+                K->sgemmPackedT(m, n, k, packedP, b, n, betaOne, c, n);
+                checkGEMM(K->name, what, m, n, n, c, c0, ref, bound);
+                memcpy(expected, c0, sizeof(float) * m * n);
+                K->sgemmPacked(true, m, n, k, p, m, packedB, betaOne, expected, n);
+                differingBits(c, expected, (size_t)m * n, K->name, what);
+            }
+            free(packedP), free(packedB);
+        }
+        free(p), free(b), free(c0), free(c), free(expected), free(ref), free(bound);
+    }
+}
+
 /// A block of rows of a packed B (k0 a multiple of blockRows) is the packing of those rows:
 /// the LSTM's chunks multiply with it.
 static void testPackedBlocks(void) {
@@ -904,7 +937,8 @@ static void testTables(void) {
         const sweep_kernels *K = sets[s];
         const void *entries[] = {(const void *)K->sgemm, (const void *)K->packedSize, (const void *)K->packB,
                                  (const void *)K->packedRow, (const void *)K->sgemmPacked,
-                                 (const void *)K->sgemmPackedAPanels, (const void *)K->addTransposed,
+                                 (const void *)K->sgemmPackedAPanels, (const void *)K->sgemmPackedT,
+                                 (const void *)K->addTransposed,
                                  (const void *)K->convForward, (const void *)K->convWeightGrad,
                                  (const void *)K->lstmForward, (const void *)K->lstmBackward,
                                  (const void *)K->gruForward, (const void *)K->gruBackward, (const void *)K->rnnForward,
@@ -1210,6 +1244,7 @@ int main(int argc, char **argv) {
     testTables();
     testGEMM();
     testAPanels();
+    testPackedT();
     testPackedBlocks();
     testAddTransposed();
     testConvs();

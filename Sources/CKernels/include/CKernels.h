@@ -48,6 +48,11 @@ typedef struct sweep_kernels {
     /// a[(p / panelWidth)·aPanelStride + i·panelWidth + p % panelWidth] (sweep_sgemm_packed_a_panels).
     void (*sgemmPackedAPanels)(int m, int n, int k, const float *a, int aPanelStride, const float *packed,
                                float beta, float *c, int ldc);
+    /// Row-major C (m×n, ldc) = Pᵀ · B + beta·C, beta 0 or 1, for P (k×m) packed by packB (or
+    /// written in its layout, packedRow) and a row-major B (k×n, ldb): a weight gradient from the
+    /// packed gate gradients of a recurrent layer's backward steps (sweep_sgemm_packed_t).
+    void (*sgemmPackedT)(int m, int n, int k, const float *packed, const float *b, int ldb, float beta, float *c,
+                         int ldc);
     /// y (columns × rows) += xᵀ for the row-major x (rows × columns) (sweep_add_transposed).
     void (*addTransposed)(int rows, int columns, const float *x, float *y);
     /// Implicit-GEMM convolution forward (sweep_conv_forward).
