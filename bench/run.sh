@@ -62,17 +62,21 @@ done
 python3 - "$out" <<'PY'
 import json, sys, os, statistics
 d = sys.argv[1]
-sweep, torch = {}, {}
+sweep, torch, versions = {}, {}, set()
 for l in open(os.path.join(d, "sweep.jsonl")):
     r = json.loads(l)
     sweep.setdefault(r["model"], []).append(r)
 p = os.path.join(d, "torch.jsonl")
 if os.path.exists(p):
     for l in open(p):
-        for k, v in json.loads(l)["samples_per_s"].items():
+        r = json.loads(l)
+        versions.add(r.get("torch", "?"))
+        for k, v in r["samples_per_s"].items():
             torch.setdefault(k, []).append(v)
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-print(f"CPU: {cpu}; kernels: {', '.join(sorted({r.get('kernels', '?') for rs in sweep.values() for r in rs}))}")
+# PyTorch's version beside the CPU: its rates, and so the ratios, move between releases
+kernels = ", ".join(sorted({r.get("kernels", "?") for rs in sweep.values() for r in rs}))
+print(f"CPU: {cpu}; kernels: {kernels}" + (f"; PyTorch {', '.join(sorted(versions))}" if versions else ""))
 # "rounds": the lowest and highest ratio of one round's Sweep to the same round's PyTorch, which
 # shows how far the machine's load moved the median
 # "peak": GFLOP/s of a 512x512x512 GEMM of the same kernel set, timed right after each of
