@@ -333,9 +333,10 @@ public final class Recurrent: Layer {
     /// write their dGates a second time (and the GRU's dGatesHidden), packed as the B of the
     /// weight-gradient GEMMs (the rows of one block of a packing, ≤ 256, in a buffer that stays
     /// in L2), and the two GEMMs take each chunk as soon as it is complete, reading the packing as
-    /// dGatesᵀ (`sgemm(transposedPacked:)`) and adding straight into dW: nothing is transposed,
-    /// neither h nor dW (dW_ih still goes through dW_ihᵀ where I is no multiple of the panel
-    /// width); the steps add up the bias gradients as they go. Without a dx to compute (first layer), the steps write no
+    /// dGatesᵀ (`sgemm(transposedPacked:)`) and adding straight into dW (writing it, for the
+    /// first chunk, where the gradient is still unwritten): neither h nor dW is transposed (dW_ih
+    /// still goes through dW_ihᵀ where I is no multiple of the panel width); the steps add up the
+    /// bias gradients as they go. Without a dx to compute (first layer), the steps write no
     /// plain dGates at all: the step's own dh GEMM reads them from the packing too.
     /// An lstm-128 batch has 1.8 MB of dGates: written whole and then packed, it went to L3
     /// and back twice; gru-128 and rnn-128 went that way until they took this path too.
@@ -350,7 +351,7 @@ public final class Recurrent: Layer {
         let ihFromPacking = inputs % Kernels.current.panelWidth == 0
         // the B of dW_hh: dGatesHidden's own packing where it differs from dGates (GRU)
         let packedHidden = cell == .gru ? packedGatesHidden : packedGates
-        var end = steps
+        var end = steps, hhWritten = false
         while end > 0 {
             // step 0 is a chunk of its own: h_{−1} = 0 adds nothing to dW_hh
             let start = end == 1 ? 0 : max(1, end - chunk)
@@ -359,18 +360,21 @@ public final class Recurrent: Layer {
             (m.packedFirstStep, m.packedRows) = (start, (end - start) * b)
             backwardSteps(Cell.self, m, dy, steps: start..<end)
             if ihFromPacking {
-                // dW_ih (G·H, I) += dGatesᵀ (G·H, rows) · x (rows, I)
-                sgemm(transposedPacked: packedGates, b: input.data + start * b * inputs, n: inputs, beta: 1,
-                      c: params.grad(weightIH))
+                // dW_ih (G·H, I) (+)= dGatesᵀ (G·H, rows) · x (rows, I), the first chunk written over
+                // a gradient still unwritten
+                let (dWih, beta) = end == steps ? params.gradToOverwrite(weightIH) : (params.grad(weightIH), 1)
+                sgemm(transposedPacked: packedGates, b: input.data + start * b * inputs, n: inputs, beta: beta,
+                      c: dWih)
             } else {
                 // dW_ihᵀ (I, G·H) (+)= xᵀ (I, rows) · dGates (rows, G·H)
                 sgemm(transA: true, m: inputs, a: input.data + start * b * inputs, packedB: packedGates,
                       beta: end == steps ? 0 : 1, c: dWeightT.data)
             }
             if start > 0 {
-                // dW_hh (G·H, H) += dGatesHiddenᵀ (G·H, rows) · h_{t−1} (rows, H)
-                sgemm(transposedPacked: packedHidden, b: m.h + start * b * hidden, n: hidden, beta: 1,
-                      c: params.grad(weightHH))
+                // dW_hh (G·H, H) (+)= dGatesHiddenᵀ (G·H, rows) · h_{t−1} (rows, H)
+                let (dWhh, beta) = hhWritten ? (params.grad(weightHH), 1) : params.gradToOverwrite(weightHH)
+                sgemm(transposedPacked: packedHidden, b: m.h + start * b * hidden, n: hidden, beta: beta, c: dWhh)
+                hhWritten = true
             }
             end = start
         }
