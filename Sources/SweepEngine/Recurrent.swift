@@ -351,7 +351,7 @@ public final class Recurrent: Layer {
         let ihFromPacking = inputs % Kernels.current.panelWidth == 0
         // the B of dW_hh: dGatesHidden's own packing where it differs from dGates (GRU)
         let packedHidden = cell == .gru ? packedGatesHidden : packedGates
-        var end = steps, hhWritten = false
+        var end = steps
         while end > 0 {
             // step 0 is a chunk of its own: h_{−1} = 0 adds nothing to dW_hh
             let start = end == 1 ? 0 : max(1, end - chunk)
@@ -360,9 +360,9 @@ public final class Recurrent: Layer {
             (m.packedFirstStep, m.packedRows) = (start, (end - start) * b)
             backwardSteps(Cell.self, m, dy, steps: start..<end)
             if ihFromPacking {
-                // dW_ih (G·H, I) (+)= dGatesᵀ (G·H, rows) · x (rows, I), the first chunk written over
-                // a gradient still unwritten
-                let (dWih, beta) = end == steps ? params.gradToOverwrite(weightIH) : (params.grad(weightIH), 1)
+                // dW_ih (G·H, I) (+)= dGatesᵀ (G·H, rows) · x (rows, I), written over a gradient
+                // still unwritten (the first chunk), added to otherwise
+                let (dWih, beta) = params.gradToOverwrite(weightIH)
                 sgemm(transposedPacked: packedGates, b: input.data + start * b * inputs, n: inputs, beta: beta,
                       c: dWih)
             } else {
@@ -372,9 +372,8 @@ public final class Recurrent: Layer {
             }
             if start > 0 {
                 // dW_hh (G·H, H) (+)= dGatesHiddenᵀ (G·H, rows) · h_{t−1} (rows, H)
-                let (dWhh, beta) = hhWritten ? (params.grad(weightHH), 1) : params.gradToOverwrite(weightHH)
+                let (dWhh, beta) = params.gradToOverwrite(weightHH)
                 sgemm(transposedPacked: packedHidden, b: m.h + start * b * hidden, n: hidden, beta: beta, c: dWhh)
-                hhWritten = true
             }
             end = start
         }
