@@ -133,13 +133,27 @@ TARGET void SET_FUNCTION(lstm_forward)(int batch, int hidden, float *gates, cons
 /// The first `count` lanes of v into columns [col, col + count) of a packed row (sweep_sgemm_packed_row's
 /// layout in this set's NR), whose panels lie `panel` floats apart.
 TARGET static ALWAYS_INLINE void storePacked(float *row, int panel, int col, vec v, int count) {
-    if (count >= VL && col % NR + VL <= NR) {
-        VSTORE(row + (size_t)(col / NR) * panel + col % NR, v);
+    const unsigned c = (unsigned)col;  // ≥ 0: divisions by NR without a sign's correction
+    if (count >= VL && c % NR + VL <= NR) {
+        VSTORE(row + (size_t)(c / NR) * panel + c % NR, v);
         return;
     }
     float t[VL];
     VSTORE(t, v);
-    for (int l = 0; l < count && l < VL; l++) row[(size_t)((col + l) / NR) * panel + (col + l) % NR] = t[l];
+    for (unsigned l = 0; l < (unsigned)count && l < VL; l++) row[(size_t)((c + l) / NR) * panel + (c + l) % NR] = t[l];
+}
+
+/// A backward step's `gates` vectors v[g], columns g·n + j onwards of a packed row. Where every gate's
+/// columns start on a panel (n a multiple of NR) and a whole vector is left, one store per gate
+/// at a gate stride of n / NR panels.
+TARGET static ALWAYS_INLINE void storePackedGates(float *row, int panel, int n, int j, const vec *v, int gates) {
+    if (n % NR == 0 && n - j >= VL) {
+        float *at = row + (size_t)((unsigned)j / NR) * panel + (unsigned)j % NR;
+        const size_t gateStride = (size_t)(n / NR) * panel;
+        for (int g = 0; g < gates; g++) VSTORE(at + g * gateStride, v[g]);
+        return;
+    }
+    for (int g = 0; g < gates; g++) storePacked(row, panel, g * n + j, v[g], n - j);
 }
 
 TARGET void SET_FUNCTION(lstm_backward)(int batch, int hidden, const float *gates, const float *c,
@@ -185,12 +199,7 @@ TARGET void SET_FUNCTION(lstm_backward)(int batch, int hidden, const float *gate
             STORE(dBias + n, VADD(LOAD(dBias + n), dForget));
             STORE(dBias + 2 * n, VADD(LOAD(dBias + 2 * n), dCell));
             STORE(dBias + 3 * n, VADD(LOAD(dBias + 3 * n), dOutGate));
-            if (row) {
-                storePacked(row, panel, j, dInput, n - j);
-                storePacked(row, panel, n + j, dForget, n - j);
-                storePacked(row, panel, 2 * n + j, dCell, n - j);
-                storePacked(row, panel, 3 * n + j, dOutGate, n - j);
-            }
+            if (row) storePackedGates(row, panel, n, j, (const vec[]){dInput, dForget, dCell, dOutGate}, 4);
             STORE(dcb, VMUL(dcTotal, forget));
         }
     }
@@ -286,16 +295,8 @@ TARGET void SET_FUNCTION(gru_backward)(int batch, int hidden, const float *gates
                 STORE(dBias + 2 * n, VADD(LOAD(dBias + 2 * n), dnPre));
                 STORE(dBiasHN, VADD(LOAD(dBiasHN), dnHidden));
             }
-            if (row) {
-                storePacked(row, panel, j, drPre, n - j);
-                storePacked(row, panel, n + j, dzPre, n - j);
-                storePacked(row, panel, 2 * n + j, dnPre, n - j);
-            }
-            if (rowHidden) {
-                storePacked(rowHidden, panel, j, drPre, n - j);
-                storePacked(rowHidden, panel, n + j, dzPre, n - j);
-                storePacked(rowHidden, panel, 2 * n + j, dnHidden, n - j);
-            }
+            if (row) storePackedGates(row, panel, n, j, (const vec[]){drPre, dzPre, dnPre}, 3);
+            if (rowHidden) storePackedGates(rowHidden, panel, n, j, (const vec[]){drPre, dzPre, dnHidden}, 3);
             STORE(dhb, VMUL(dhTotal, update));
         }
     }
@@ -329,7 +330,7 @@ TARGET void SET_FUNCTION(rnn_backward)(int batch, int hidden, const float *hNext
             const vec dPre = VMUL(VADD(LOAD(dhb), LOAD(dy)), VSUB(one, VMUL(hj, hj)));
             if (d) STORE(d, dPre);
             if (dBias) STORE(dBias, VADD(LOAD(dBias), dPre));
-            if (row) storePacked(row, panel, j, dPre, n - j);
+            if (row) storePackedGates(row, panel, n, j, &dPre, 1);
         }
     }
 }
