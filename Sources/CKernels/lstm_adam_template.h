@@ -143,9 +143,10 @@ TARGET static ALWAYS_INLINE void storePacked(float *row, int panel, int col, vec
     for (unsigned l = 0; l < (unsigned)count && l < VL; l++) row[(size_t)((c + l) / NR) * panel + (c + l) % NR] = t[l];
 }
 
-/// A backward step's `gates` vectors v[g], columns g·n + j onwards of a packed row. Where every gate's
-/// columns start on a panel (n a multiple of NR) and a whole vector is left, one store per gate
-/// at a gate stride of n / NR panels.
+/// A backward step's `gates` vectors v[g], columns g·n + j onwards of a packed row (j a multiple of
+/// VL, so a whole vector never crosses a panel). Where every gate's columns start on a panel (n a
+/// multiple of NR) and a whole vector is left, one store per gate at a gate stride of n / NR panels.
+_Static_assert(NR % VL == 0, "NR: whole vectors, so a vector from a multiple of VL stays in its panel");
 TARGET static ALWAYS_INLINE void storePackedGates(float *row, int panel, int n, int j, const vec *v, int gates) {
     if (n % NR == 0 && n - j >= VL) {
         float *at = row + (size_t)((unsigned)j / NR) * panel + (unsigned)j % NR;
